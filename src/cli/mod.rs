@@ -1,0 +1,105 @@
+//! The command line: clap definitions, and one file per command.
+
+mod schema;
+mod validate;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// How a command ended. Every command returns one; `main` turns it into the process status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Done; nothing wrong.
+    Success,
+    /// The input is invalid or the command failed.
+    Failure,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        match status {
+            ExitStatus::Success => ExitCode::SUCCESS,
+            ExitStatus::Failure => ExitCode::from(1),
+        }
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "telform",
+    version,
+    about = "Declarative provisioning for Azure Communications Gateway and Webex Wholesale",
+    long_about = "telform reads YAML manifests that describe enterprise customers, accounts, numbers, users, \
+workspaces and SIP devices, validates them, compares them with the providers' live state and applies \
+the difference.",
+    after_help = "Example:\n  telform validate examples/"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check manifests: YAML syntax, JSON Schema, then the platforms' rules.
+    #[command(after_help = "Examples:\n  telform validate examples/\n  telform validate --output github manifests/\n\n\
+Exit status: 0 when valid, 1 when any error was found.")]
+    Validate(ValidateArgs),
+    /// Write or check the JSON Schemas generated from the manifest kinds.
+    #[command(after_help = "Examples:\n  telform schema --write schemas/\n  telform schema --check schemas/")]
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Manifest folders (searched recursively) or files. Default: the current folder.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
+    pub output: DiagnosticFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnosticFormat {
+    /// For people: source snippets, hints, colours on a terminal (NO_COLOR honoured).
+    Text,
+    /// A JSON array of diagnostics (see docs/diagnostics.md).
+    Json,
+    /// GitHub Actions annotations (`::error file=…,line=…::…`).
+    Github,
+}
+
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct SchemaArgs {
+    /// Write the schemas into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub write: Option<PathBuf>,
+    /// Fail when the schemas in DIR differ from the ones the code generates.
+    #[arg(long, value_name = "DIR")]
+    pub check: Option<PathBuf>,
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> ExitStatus {
+    match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Schema(args) => schema::run(args),
+    }
+}
+
+/// Writes to stdout. A closed pipe (`telform validate | head`) is not an error.
+pub(crate) fn print_out(text: &str) {
+    let mut out = anstream::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Writes to stderr, same rules.
+pub(crate) fn print_err(text: &str) {
+    let mut err = anstream::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}

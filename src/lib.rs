@@ -1,0 +1,8 @@
+//! telform: declarative provisioning for Azure Communications Gateway and Webex Wholesale.
+//!
+//! The modules follow the data flow: [`manifest`] loads files into typed manifests,
+//! [`validate`] checks them (schema, then domain rules) and reports diagnostics.
+
+pub mod cli;
+pub mod manifest;
+pub mod validate;

@@ -1,0 +1,278 @@
+//! Finding manifest files and reading them into YAML documents.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use super::settings::SETTINGS_FILE_NAMES;
+use super::yaml::{self, Limits, Pos, Span, YamlError, YamlErrorKind};
+use super::{FileId, Origin};
+use crate::validate::codes;
+use crate::validate::diagnostic::{At, Diagnostic};
+
+/// Files larger than this are refused: a manifest file this big is a mistake (or an attack),
+/// and split files keep pull-request diffs readable.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The files a run read, by [`FileId`].
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    files: Vec<PathBuf>,
+}
+
+impl Sources {
+    pub fn add(&mut self, path: PathBuf) -> FileId {
+        self.files.push(path);
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn path(&self, id: FileId) -> &Path {
+        &self.files[id.0 as usize]
+    }
+
+    /// The path as shown to users: as given on the command line, with `/` separators.
+    pub fn display(&self, id: FileId) -> String {
+        let path = self.path(id).to_string_lossy().replace('\\', "/");
+        path.strip_prefix("./").map(str::to_string).unwrap_or(path)
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// A parsed YAML document waiting for the schema layer.
+#[derive(Debug, Clone)]
+pub struct RawDoc {
+    pub origin: Origin,
+    pub value: Value,
+}
+
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: Sources,
+    pub docs: Vec<RawDoc>,
+    /// The settings file, when one of the folders holds one.
+    pub settings: Option<RawDoc>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads every manifest under `paths` (folders are searched recursively for `*.yaml` and
+/// `*.yml`, skipping hidden folders; files are taken as given). A `telform.yaml` at the top of
+/// a folder is the settings file.
+pub fn load(paths: &[PathBuf]) -> Loaded {
+    let mut loaded = Loaded::default();
+    let mut files = Vec::new();
+    let mut settings_file = None;
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                let mut found = Vec::new();
+                if let Err(error) = walk(path, &mut found) {
+                    let id = loaded.sources.add(path.clone());
+                    loaded.diagnostics.push(io_error(id, &error));
+                    continue;
+                }
+                found.sort();
+                for file in found {
+                    let is_settings = file.parent() == Some(path.as_path()) && is_settings_name(&file);
+                    let id = loaded.sources.add(file);
+                    if is_settings && settings_file.is_none() {
+                        settings_file = Some(id);
+                    } else {
+                        files.push(id);
+                    }
+                }
+            }
+            Ok(_) => {
+                let id = loaded.sources.add(path.clone());
+                if is_settings_name(path) && settings_file.is_none() {
+                    settings_file = Some(id);
+                } else {
+                    files.push(id);
+                }
+            }
+            Err(error) => {
+                let id = loaded.sources.add(path.clone());
+                loaded.diagnostics.push(io_error(id, &error));
+            }
+        }
+    }
+    if files.is_empty() && loaded.diagnostics.is_empty() {
+        let shown: Vec<_> = paths.iter().map(|p| p.display().to_string()).collect();
+        loaded.diagnostics.push(
+            Diagnostic::error(
+                codes::NO_MANIFESTS,
+                At::Nowhere,
+                format!("no manifest file (*.yaml, *.yml) found in {}", shown.join(", ")),
+            )
+            .hint("point telform at the folder of your manifests, or create one with `telform init`"),
+        );
+    }
+
+    let sources = &loaded.sources;
+    let results: Vec<(Vec<RawDoc>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|&id| read_file(id, sources.path(id)))
+        .collect();
+    for (docs, diagnostics) in results {
+        loaded.docs.extend(docs);
+        loaded.diagnostics.extend(diagnostics);
+    }
+    if let Some(id) = settings_file {
+        let (mut docs, diagnostics) = read_file(id, loaded.sources.path(id));
+        loaded.diagnostics.extend(diagnostics);
+        if docs.len() > 1 {
+            loaded.diagnostics.push(
+                Diagnostic::error(
+                    codes::YAML_UNSUPPORTED,
+                    At::Span(id, Span::point(Pos { line: docs[1].origin.line, col: 1 })),
+                    "the settings file holds more than one document",
+                )
+                .hint("keep one document in telform.yaml"),
+            );
+        }
+        loaded.settings = if docs.is_empty() { None } else { Some(docs.swap_remove(0)) };
+    }
+    loaded
+}
+
+fn is_settings_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| SETTINGS_FILE_NAMES.contains(&n))
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        // A symlinked folder could loop; manifests are plain files in plain folders.
+        let file_type = entry.file_type()?;
+        if file_type.is_dir() {
+            if !name.starts_with('.') {
+                walk(&path, out)?;
+            }
+        } else if (name.ends_with(".yaml") || name.ends_with(".yml")) && std::fs::metadata(&path)?.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn io_error(id: FileId, error: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(codes::IO, At::File(id), format!("cannot read: {error}"))
+        .hint("check that the path exists and is readable")
+}
+
+/// Reads one file into documents. Never fails: problems come back as diagnostics.
+pub fn read_file(id: FileId, path: &Path) -> (Vec<RawDoc>, Vec<Diagnostic>) {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.len() > MAX_FILE_BYTES => {
+            return (
+                Vec::new(),
+                vec![
+                    Diagnostic::error(
+                        codes::TOO_LARGE,
+                        At::File(id),
+                        format!(
+                            "the file is {:.1} MB; the limit is {} MB per file",
+                            meta.len() as f64 / 1_000_000.0,
+                            MAX_FILE_BYTES / (1024 * 1024)
+                        ),
+                    )
+                    .hint("split it into several files (10,000 numbers per file is a good size)"),
+                ],
+            );
+        }
+        Ok(_) => {}
+        Err(error) => return (Vec::new(), vec![io_error(id, &error)]),
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => return (Vec::new(), vec![io_error(id, &error)]),
+    };
+    let text = match decode(&bytes) {
+        Ok(text) => text,
+        Err(pos) => {
+            return (
+                Vec::new(),
+                vec![
+                    Diagnostic::error(codes::NOT_UTF8, At::Span(id, Span::point(pos)), "the file is not valid UTF-8")
+                        .hint("save the file as UTF-8 (YAML files must be UTF-8)"),
+                ],
+            );
+        }
+    };
+    parse_text(id, text)
+}
+
+/// Parses text already in memory (also used by the fuzz and property tests).
+pub fn parse_text(id: FileId, text: &str) -> (Vec<RawDoc>, Vec<Diagnostic>) {
+    let parsed = yaml::parse(text, Limits::default(), false);
+    let diagnostics: Vec<Diagnostic> = parsed.errors.iter().map(|e| yaml_diagnostic(id, e)).collect();
+    let docs: Vec<RawDoc> = parsed
+        .docs
+        .into_iter()
+        .enumerate()
+        .filter(|(_, d)| !d.value.is_null())
+        .map(|(i, d)| RawDoc {
+            origin: Origin {
+                file: id,
+                doc: i as u32,
+                line: d.start.line,
+            },
+            value: d.value,
+        })
+        .collect();
+    if docs.is_empty() && diagnostics.is_empty() {
+        return (
+            docs,
+            vec![
+                Diagnostic::error(codes::EMPTY_FILE, At::File(id), "the file holds no document")
+                    .hint("add a manifest (apiVersion, kind, metadata, spec) or delete the file"),
+            ],
+        );
+    }
+    (docs, diagnostics)
+}
+
+/// UTF-8 with an optional byte-order mark; on failure, the position of the first bad byte.
+fn decode(bytes: &[u8]) -> Result<&str, Pos> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        // The prefix is valid UTF-8 by construction.
+        let good = std::str::from_utf8(good).unwrap_or_default();
+        let line = good.matches('\n').count() as u32 + 1;
+        let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+        Pos { line, col }
+    })
+}
+
+fn yaml_diagnostic(id: FileId, error: &YamlError) -> Diagnostic {
+    let at = At::Span(id, error.span);
+    let diagnostic = match error.kind {
+        YamlErrorKind::Syntax => Diagnostic::error(codes::YAML_SYNTAX, at, format!("YAML syntax error: {}", error.message))
+            .hint("check the indentation and the brackets and quotes around this place"),
+        YamlErrorKind::Tab => Diagnostic::error(codes::YAML_TAB, at, format!("YAML syntax error: {}", error.message))
+            .hint("YAML indents with spaces only: replace the tab with spaces"),
+        YamlErrorKind::DuplicateKey => Diagnostic::error(codes::DUPLICATE_KEY, at, error.message.clone())
+            .hint("a key may appear once per mapping: keep one and delete the other"),
+        YamlErrorKind::Limit => Diagnostic::error(codes::YAML_LIMIT, at, error.message.clone())
+            .hint("manifests need neither deep nesting nor large aliases: write the values out"),
+        YamlErrorKind::Unsupported => Diagnostic::error(codes::YAML_UNSUPPORTED, at, error.message.clone())
+            .hint("use plain YAML mappings, lists and scalars"),
+    };
+    match error.related {
+        Some(first) => diagnostic.related(At::Span(id, first), "first defined here"),
+        None => diagnostic,
+    }
+}

@@ -1,0 +1,612 @@
+//! YAML 1.2 → JSON values, with the source position of every node.
+//!
+//! We drive `saphyr-parser`'s event stream ourselves instead of using a ready-made loader so
+//! that the limits that protect a CI runner are ours to enforce: duplicate keys are errors,
+//! aliases are expanded against a node budget (a "billion laughs" document stops at the
+//! budget instead of exhausting memory), nesting has a depth limit, and custom tags are refused.
+//!
+//! Positions are expensive to keep for a million-number repository, so the first pass builds
+//! values only; [`parse`] with `with_spans = true` is run again on the few files that have
+//! something to report.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as RawSpan, Tag};
+use serde_json::{Map, Number, Value};
+
+/// A position in a source file: 1-based line and 1-based column counted in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A range in a source file, end exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+impl Span {
+    pub fn point(pos: Pos) -> Span {
+        Span { start: pos, end: pos }
+    }
+
+    fn from_raw(raw: RawSpan) -> Span {
+        let pos = |m: saphyr_parser::Marker| Pos {
+            line: m.line() as u32,
+            col: m.col() as u32 + 1,
+        };
+        Span {
+            start: pos(raw.start),
+            end: pos(raw.end),
+        }
+    }
+}
+
+/// The position tree of one document, parallel to its JSON value.
+#[derive(Debug, Clone)]
+pub struct SpanNode {
+    pub span: Span,
+    pub children: SpanChildren,
+}
+
+#[derive(Debug, Clone)]
+pub enum SpanChildren {
+    Leaf,
+    Seq(Vec<SpanNode>),
+    /// key text, span of the key, node of the value
+    Map(Vec<(String, Span, SpanNode)>),
+}
+
+/// Where a JSON pointer lands in the source.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolved {
+    /// The value's span.
+    pub value: Span,
+    /// The span of the mapping key that holds the value, when it is held by a key.
+    pub key: Option<Span>,
+    /// True when the pointer went deeper than the source (a missing field): the spans are
+    /// those of the deepest node that exists.
+    pub partial: bool,
+}
+
+impl SpanNode {
+    /// Follows a JSON pointer (`/spec/numbers/3/number`) as far as the source goes.
+    pub fn resolve(&self, pointer: &str) -> Resolved {
+        let mut node = self;
+        let mut key = None;
+        for segment in pointer.split('/').skip(1) {
+            let segment = segment.replace("~1", "/").replace("~0", "~");
+            let next = match &node.children {
+                SpanChildren::Map(entries) => entries
+                    .iter()
+                    .find(|(k, _, _)| *k == segment)
+                    .map(|(_, key_span, child)| (Some(*key_span), child)),
+                SpanChildren::Seq(items) => segment
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get(i))
+                    .map(|child| (None, child)),
+                SpanChildren::Leaf => None,
+            };
+            match next {
+                Some((key_span, child)) => {
+                    key = key_span;
+                    node = child;
+                }
+                None => {
+                    return Resolved {
+                        value: node.span,
+                        key,
+                        partial: true,
+                    };
+                }
+            }
+        }
+        Resolved {
+            value: node.span,
+            key,
+            partial: false,
+        }
+    }
+}
+
+/// One YAML document of a file.
+#[derive(Debug, Clone)]
+pub struct YamlDoc {
+    pub value: Value,
+    /// Where the document's content starts.
+    pub start: Pos,
+    pub spans: Option<SpanNode>,
+}
+
+/// Why a file could not be read as YAML, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub kind: YamlErrorKind,
+    pub message: String,
+    pub span: Span,
+    /// Another place the message refers to (the first occurrence of a duplicate key).
+    pub related: Option<Span>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlErrorKind {
+    Syntax,
+    Tab,
+    DuplicateKey,
+    Limit,
+    Unsupported,
+}
+
+/// Limits against hostile or accidental giant input.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of mappings and sequences.
+    pub max_depth: usize,
+    /// Nodes an alias may add, summed over the file.
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 64,
+            max_alias_nodes: 10_000,
+        }
+    }
+}
+
+/// The result of parsing a file: the documents read before any error, and the errors.
+/// A syntax error ends the file; a duplicate key drops only its document.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub docs: Vec<YamlDoc>,
+    pub errors: Vec<YamlError>,
+}
+
+pub fn parse(text: &str, limits: Limits, with_spans: bool) -> Parsed {
+    let mut builder = Builder {
+        parser: Parser::new_from_str(text),
+        limits,
+        with_spans,
+        anchors: Vec::new(),
+        alias_nodes: 0,
+        doc_errors: Vec::new(),
+    };
+    let mut parsed = Parsed::default();
+    loop {
+        let (event, span) = match builder.next() {
+            Ok(Some(next)) => next,
+            Ok(None) => break,
+            Err(error) => {
+                parsed.errors.push(error);
+                break;
+            }
+        };
+        match event {
+            Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                builder.anchors.clear();
+                builder.doc_errors.clear();
+                match builder.node_after_start() {
+                    Ok((value, node)) => {
+                        if builder.doc_errors.is_empty() {
+                            parsed.docs.push(YamlDoc {
+                                value,
+                                start: node.as_ref().map_or(Span::from_raw(span).start, |n| n.span.start),
+                                spans: node,
+                            });
+                        } else {
+                            parsed.errors.append(&mut builder.doc_errors);
+                        }
+                    }
+                    Err(error) => {
+                        parsed.errors.append(&mut builder.doc_errors);
+                        parsed.errors.push(error);
+                        break;
+                    }
+                }
+            }
+            other => {
+                parsed.errors.push(YamlError {
+                    kind: YamlErrorKind::Syntax,
+                    message: format!("unexpected YAML event {other:?}"),
+                    span: Span::from_raw(span),
+                    related: None,
+                });
+                break;
+            }
+        }
+    }
+    parsed
+}
+
+type Built = (Value, Option<SpanNode>);
+
+struct Builder<'a> {
+    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    limits: Limits,
+    with_spans: bool,
+    /// Anchored values by anchor id, with their node counts for the alias budget.
+    anchors: Vec<Option<(Value, Option<SpanNode>, usize)>>,
+    alias_nodes: usize,
+    /// Errors that spoil the current document but not the rest of the file.
+    doc_errors: Vec<YamlError>,
+}
+
+impl<'a> Builder<'a> {
+    fn next(&mut self) -> Result<Option<(Event<'a>, RawSpan)>, YamlError> {
+        match self.parser.next_event() {
+            None => Ok(None),
+            Some(Ok(event)) => Ok(Some(event)),
+            Some(Err(error)) => {
+                let marker = error.marker();
+                let pos = Pos {
+                    line: marker.line() as u32,
+                    col: marker.col() as u32 + 1,
+                };
+                let info = error.info();
+                let kind = if info.contains("tab") {
+                    YamlErrorKind::Tab
+                } else {
+                    YamlErrorKind::Syntax
+                };
+                Err(YamlError {
+                    kind,
+                    message: info.to_string(),
+                    span: Span::point(pos),
+                    related: None,
+                })
+            }
+        }
+    }
+
+    fn node_after_start(&mut self) -> Result<Built, YamlError> {
+        let Some((event, span)) = self.next()? else {
+            return Ok((Value::Null, None));
+        };
+        let (value, node, _) = self.node(event, span, 0)?;
+        Ok((value, node))
+    }
+
+    /// Builds the node that starts with `event`. Returns its value, spans and node count.
+    fn node(&mut self, event: Event<'a>, raw: RawSpan, depth: usize) -> Result<(Value, Option<SpanNode>, usize), YamlError> {
+        let span = Span::from_raw(raw);
+        if depth > self.limits.max_depth {
+            return Err(YamlError {
+                kind: YamlErrorKind::Limit,
+                message: format!("nesting is deeper than {} levels", self.limits.max_depth),
+                span,
+                related: None,
+            });
+        }
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = match resolve_scalar(&text, style, tag.as_deref()) {
+                    Ok(value) => value,
+                    Err(message) => {
+                        return Err(YamlError {
+                            kind: YamlErrorKind::Unsupported,
+                            message,
+                            span,
+                            related: None,
+                        });
+                    }
+                };
+                let node = self.with_spans.then(|| SpanNode {
+                    span,
+                    children: SpanChildren::Leaf,
+                });
+                self.remember(anchor, &value, &node, 1);
+                Ok((value, node, 1))
+            }
+            Event::SequenceStart(anchor, tag) => {
+                check_collection_tag(tag.as_deref(), "seq", span)?;
+                let mut items = Vec::new();
+                let mut spans = Vec::new();
+                let mut count = 1;
+                let mut end = span.end;
+                loop {
+                    let (event, raw) = self.expect_next(span)?;
+                    if let Event::SequenceEnd = event {
+                        end = Span::from_raw(raw).end.max(end);
+                        break;
+                    }
+                    let (value, node, n) = self.node(event, raw, depth + 1)?;
+                    count += n;
+                    items.push(value);
+                    if let Some(node) = node {
+                        end = node.span.end.max(end);
+                        spans.push(node);
+                    }
+                }
+                let value = Value::Array(items);
+                let node = self.with_spans.then(|| SpanNode {
+                    span: Span { start: span.start, end },
+                    children: SpanChildren::Seq(spans),
+                });
+                self.remember(anchor, &value, &node, count);
+                Ok((value, node, count))
+            }
+            Event::MappingStart(anchor, tag) => {
+                check_collection_tag(tag.as_deref(), "map", span)?;
+                let mut map = Map::new();
+                let mut entries: Vec<(String, Span, SpanNode)> = Vec::new();
+                let mut key_spans: Vec<(String, Span)> = Vec::new();
+                let mut count = 1;
+                let mut end = span.end;
+                loop {
+                    let (event, raw) = self.expect_next(span)?;
+                    let key_span = Span::from_raw(raw);
+                    let key = match event {
+                        Event::MappingEnd => {
+                            end = key_span.end.max(end);
+                            break;
+                        }
+                        Event::Scalar(text, _, _, _) => text.into_owned(),
+                        _ => {
+                            return Err(YamlError {
+                                kind: YamlErrorKind::Unsupported,
+                                message: "a mapping key must be a plain string, not a list, a mapping or an alias".into(),
+                                span: key_span,
+                                related: None,
+                            });
+                        }
+                    };
+                    let (event, raw) = self.expect_next(span)?;
+                    let (value, node, n) = self.node(event, raw, depth + 1)?;
+                    count += n;
+                    if map.contains_key(&key) {
+                        let first = key_spans.iter().find(|(k, _)| *k == key).map(|(_, s)| *s);
+                        self.doc_errors.push(YamlError {
+                            kind: YamlErrorKind::DuplicateKey,
+                            message: format!("duplicate key `{key}`"),
+                            span: key_span,
+                            related: first,
+                        });
+                        continue;
+                    }
+                    // Key spans are kept even without the span tree so that a duplicate key
+                    // can point at its first occurrence on the first pass.
+                    key_spans.push((key.clone(), key_span));
+                    if let Some(node) = node {
+                        end = node.span.end.max(end);
+                        entries.push((key.clone(), key_span, node));
+                    }
+                    map.insert(key, value);
+                }
+                let value = Value::Object(map);
+                let node = self.with_spans.then(|| SpanNode {
+                    span: Span { start: span.start, end },
+                    children: SpanChildren::Map(entries),
+                });
+                self.remember(anchor, &value, &node, count);
+                Ok((value, node, count))
+            }
+            Event::Alias(id) => {
+                let Some(Some((value, node, count))) = self.anchors.get(id).cloned() else {
+                    return Err(YamlError {
+                        kind: YamlErrorKind::Syntax,
+                        message: "alias to an anchor that is not defined before it".into(),
+                        span,
+                        related: None,
+                    });
+                };
+                self.alias_nodes += count;
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    return Err(YamlError {
+                        kind: YamlErrorKind::Limit,
+                        message: format!(
+                            "aliases expand to more than {} nodes (an alias bomb?)",
+                            self.limits.max_alias_nodes
+                        ),
+                        span,
+                        related: None,
+                    });
+                }
+                // An alias points back at the anchored node's source; the alias itself is
+                // where a reader would look, so the top span is the alias.
+                let node = node.map(|mut n| {
+                    n.span = span;
+                    n
+                });
+                Ok((value, node, count))
+            }
+            other => Err(YamlError {
+                kind: YamlErrorKind::Syntax,
+                message: format!("unexpected YAML event {other:?}"),
+                span,
+                related: None,
+            }),
+        }
+    }
+
+    fn expect_next(&mut self, open: Span) -> Result<(Event<'a>, RawSpan), YamlError> {
+        match self.next()? {
+            Some(event) => Ok(event),
+            None => Err(YamlError {
+                kind: YamlErrorKind::Syntax,
+                message: "the file ends inside an unclosed mapping or list".into(),
+                span: open,
+                related: None,
+            }),
+        }
+    }
+
+    fn remember(&mut self, anchor: usize, value: &Value, node: &Option<SpanNode>, count: usize) {
+        if anchor == 0 {
+            return;
+        }
+        if self.anchors.len() <= anchor {
+            self.anchors.resize(anchor + 1, None);
+        }
+        self.anchors[anchor] = Some((value.clone(), node.clone(), count));
+    }
+}
+
+fn check_collection_tag(tag: Option<&Tag>, expected: &str, span: Span) -> Result<(), YamlError> {
+    match tag {
+        None => Ok(()),
+        Some(tag) if tag.is_yaml_core_schema() && tag.suffix == expected => Ok(()),
+        Some(tag) => Err(YamlError {
+            kind: YamlErrorKind::Unsupported,
+            message: format!("YAML tag `{}{}` is not supported here", tag.handle, tag.suffix),
+            span,
+            related: None,
+        }),
+    }
+}
+
+/// Resolves a scalar with the YAML 1.2 core schema. Quoted and block scalars are strings.
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
+    if let Some(tag) = tag {
+        if !tag.is_yaml_core_schema() {
+            return Err(format!("YAML tag `{}{}` is not supported", tag.handle, tag.suffix));
+        }
+        return match tag.suffix.as_str() {
+            "str" => Ok(Value::String(text.to_string())),
+            "null" => Ok(Value::Null),
+            "bool" => match text {
+                "true" | "True" | "TRUE" => Ok(Value::Bool(true)),
+                "false" | "False" | "FALSE" => Ok(Value::Bool(false)),
+                _ => Err(format!("`{text}` is not a boolean")),
+            },
+            "int" | "float" => plain_number(text).ok_or_else(|| format!("`{text}` is not a number")),
+            other => Err(format!("YAML tag `!!{other}` is not supported on a scalar")),
+        };
+    }
+    if style != ScalarStyle::Plain {
+        return Ok(Value::String(text.to_string()));
+    }
+    Ok(match text {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        _ => plain_number(text).unwrap_or_else(|| Value::String(text.to_string())),
+    })
+}
+
+fn plain_number(text: &str) -> Option<Value> {
+    let bytes = text.as_bytes();
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = text.parse::<i64>() {
+            return Some(Value::Number(i.into()));
+        }
+        if let Ok(u) = unsigned.parse::<u64>()
+            && bytes[0] != b'-'
+        {
+            return Some(Value::Number(u.into()));
+        }
+        return text.parse::<f64>().ok().and_then(Number::from_f64).map(Value::Number);
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok().map(|i| Value::Number(i.into()));
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        return i64::from_str_radix(oct, 8).ok().map(|i| Value::Number(i.into()));
+    }
+    // YAML 1.2 core float: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+    let mut chars = unsigned.chars().peekable();
+    let mut digits = 0;
+    while chars.peek().is_some_and(char::is_ascii_digit) {
+        chars.next();
+        digits += 1;
+    }
+    if chars.peek() == Some(&'.') {
+        chars.next();
+        while chars.peek().is_some_and(char::is_ascii_digit) {
+            chars.next();
+            digits += 1;
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    if matches!(chars.peek(), Some('e' | 'E')) {
+        chars.next();
+        if matches!(chars.peek(), Some('+' | '-')) {
+            chars.next();
+        }
+        let mut exp = 0;
+        while chars.peek().is_some_and(char::is_ascii_digit) {
+            chars.next();
+            exp += 1;
+        }
+        if exp == 0 {
+            return None;
+        }
+    }
+    if chars.next().is_some() {
+        return None;
+    }
+    text.parse::<f64>().ok().and_then(Number::from_f64).map(Value::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(text: &str) -> Vec<Value> {
+        let parsed = parse(text, Limits::default(), false);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        parsed.docs.into_iter().map(|d| d.value).collect()
+    }
+
+    #[test]
+    fn core_schema_scalars() {
+        let v = values("a: 1\nb: '1'\nc: true\nd: ~\ne: +14255550100\nf: 1.5\ng: abc\nh: 0x1F\ni: 001a2b\n");
+        assert_eq!(
+            v[0],
+            serde_json::json!({"a": 1, "b": "1", "c": true, "d": null, "e": 14255550100i64, "f": 1.5, "g": "abc", "h": 31, "i": "001a2b"})
+        );
+    }
+
+    #[test]
+    fn several_documents() {
+        assert_eq!(values("a: 1\n---\nb: 2\n").len(), 2);
+    }
+
+    #[test]
+    fn duplicate_key_points_at_both() {
+        let parsed = parse("a: 1\nb: 2\na: 3\n", Limits::default(), false);
+        assert_eq!(parsed.errors.len(), 1);
+        let e = &parsed.errors[0];
+        assert_eq!(e.kind, YamlErrorKind::DuplicateKey);
+        assert_eq!(e.span.start, Pos { line: 3, col: 1 });
+        assert_eq!(e.related.unwrap().start, Pos { line: 1, col: 1 });
+    }
+
+    #[test]
+    fn alias_bomb_stops_at_budget() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+        }
+        let parsed = parse(&text, Limits::default(), false);
+        assert_eq!(parsed.errors[0].kind, YamlErrorKind::Limit);
+    }
+
+    #[test]
+    fn deep_nesting_stops_at_limit() {
+        let text = "[".repeat(10_000) + &"]".repeat(10_000);
+        let parsed = parse(&text, Limits::default(), false);
+        assert_eq!(parsed.errors[0].kind, YamlErrorKind::Limit);
+    }
+
+    #[test]
+    fn spans_resolve_pointers() {
+        let text = "spec:\n  numbers:\n    - number: '+1'\n    - number: '+2'\n";
+        let parsed = parse(text, Limits::default(), true);
+        let tree = parsed.docs[0].spans.as_ref().unwrap();
+        let r = tree.resolve("/spec/numbers/1/number");
+        assert!(!r.partial);
+        assert_eq!(r.value.start, Pos { line: 4, col: 15 });
+        assert_eq!(r.key.unwrap().start, Pos { line: 4, col: 7 });
+        let missing = tree.resolve("/spec/ranges");
+        assert!(missing.partial);
+    }
+}

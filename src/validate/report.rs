@@ -1,0 +1,321 @@
+//! Showing diagnostics: positions resolved, then rendered as text, JSON or GitHub annotations.
+
+use std::collections::HashMap;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin as SnippetOrigin, Renderer, Snippet};
+use serde::Serialize;
+
+use crate::manifest::FileId;
+use crate::manifest::load::Sources;
+use crate::manifest::yaml::{self, Limits, SpanChildren, SpanNode};
+use crate::validate::diagnostic::{At, Diagnostic, Part, Severity};
+
+/// A diagnostic with its position resolved, ready to show. This is also the documented JSON
+/// format of `telform validate --output json` (an array of these).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Located {
+    /// Stable code, e.g. `TF101`.
+    pub code: &'static str,
+    /// `error` or `warning`.
+    pub severity: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The object concerned, `Kind/name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// 1-based line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based column, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_column: Option<u32>,
+    /// Other places the message refers to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+    #[serde(skip)]
+    snippet: Option<SourceLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Related {
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+/// One source line and the columns to underline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SourceLine {
+    text: String,
+    bytes: std::ops::Range<usize>,
+}
+
+/// A file's text and, when needed, its documents' position trees.
+struct FileView {
+    text: Option<String>,
+    trees: Option<Vec<Option<SpanNode>>>,
+}
+
+/// Resolves positions, re-reading (and re-parsing with positions) only the files concerned.
+pub fn locate(diagnostics: &[Diagnostic], sources: &Sources) -> Vec<Located> {
+    let mut files: HashMap<FileId, FileView> = HashMap::new();
+    let mut out: Vec<Located> = diagnostics
+        .iter()
+        .map(|d| {
+            let (file, span, snippet) = place(&d.at, d.sensitive, sources, &mut files);
+            let related = d
+                .related
+                .iter()
+                .map(|(at, message)| {
+                    let (file, span, _) = place(at, true, sources, &mut files);
+                    Related {
+                        message: message.clone(),
+                        file,
+                        line: span.map(|s| s.start.line),
+                        column: span.map(|s| s.start.col),
+                    }
+                })
+                .collect();
+            Located {
+                code: d.code.id,
+                severity: d.severity.as_str(),
+                message: d.message.clone(),
+                hint: d.hint.clone(),
+                object: d.object.clone(),
+                file,
+                line: span.map(|s| s.start.line),
+                column: span.map(|s| s.start.col),
+                end_line: span.map(|s| s.end.line),
+                end_column: span.map(|s| s.end.col),
+                related,
+                snippet,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.file, a.line, a.column, a.code).cmp(&(&b.file, b.line, b.column, b.code)));
+    out
+}
+
+fn place(at: &At, sensitive: bool, sources: &Sources, files: &mut HashMap<FileId, FileView>) -> (Option<String>, Option<yaml::Span>, Option<SourceLine>) {
+    let (file, span) = match at {
+        At::Nowhere => return (None, None, None),
+        At::File(file) => (*file, None),
+        At::Span(file, span) => (*file, Some(*span)),
+        At::Node { origin, pointer, part } => {
+            let view = view(origin.file, true, sources, files);
+            let tree = view.trees.as_ref().and_then(|t| t.get(origin.doc as usize)).and_then(Option::as_ref);
+            let span = tree.map(|tree| {
+                let r = tree.resolve(pointer);
+                let is_collection = !matches!(node_at(tree, pointer).map(|n| &n.children), Some(SpanChildren::Leaf) | None);
+                match (part, r.key) {
+                    // A missing field: point at the key of the mapping that should hold it.
+                    (_, Some(key)) if r.partial => key,
+                    (Part::Key, Some(key)) => key,
+                    // A block mapping or list "value" reads best at its key.
+                    (Part::Value, Some(key)) if is_collection => key,
+                    _ => r.value,
+                }
+            });
+            (origin.file, span.or(Some(yaml::Span::point(yaml::Pos { line: origin.line, col: 1 }))))
+        }
+    };
+    // A whole-file problem is reported at its first line so that every diagnostic is located.
+    let span = span.unwrap_or(yaml::Span::point(yaml::Pos { line: 1, col: 1 }));
+    let snippet = if sensitive {
+        None
+    } else {
+        let view = view(file, false, sources, files);
+        view.text.as_deref().and_then(|text| source_line(text, span))
+    };
+    (Some(sources.display(file)), Some(span), snippet)
+}
+
+fn node_at<'a>(tree: &'a SpanNode, pointer: &str) -> Option<&'a SpanNode> {
+    let mut node = tree;
+    for segment in pointer.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        node = match &node.children {
+            SpanChildren::Map(entries) => entries.iter().find(|(k, _, _)| *k == segment).map(|(_, _, n)| n)?,
+            SpanChildren::Seq(items) => items.get(segment.parse::<usize>().ok()?)?,
+            SpanChildren::Leaf => return None,
+        };
+    }
+    Some(node)
+}
+
+fn view<'a>(file: FileId, with_trees: bool, sources: &Sources, files: &'a mut HashMap<FileId, FileView>) -> &'a FileView {
+    let view = files.entry(file).or_insert_with(|| FileView {
+        text: std::fs::read(sources.path(file))
+            .ok()
+            .filter(|b| b.len() as u64 <= crate::manifest::load::MAX_FILE_BYTES)
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(|t| t.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(t)),
+        trees: None,
+    });
+    if with_trees && view.trees.is_none() {
+        view.trees = Some(match &view.text {
+            Some(text) => yaml::parse(text, Limits::default(), true).docs.into_iter().map(|d| d.spans).collect(),
+            None => Vec::new(),
+        });
+    }
+    view
+}
+
+fn source_line(text: &str, span: yaml::Span) -> Option<SourceLine> {
+    let line = text.lines().nth(span.start.line.checked_sub(1)? as usize)?;
+    let line = redact(line);
+    let byte_at = |col: u32| {
+        line.char_indices()
+            .nth(col.saturating_sub(1) as usize)
+            .map_or(line.len(), |(i, _)| i)
+    };
+    let start = byte_at(span.start.col);
+    let mut end = if span.end.line == span.start.line { byte_at(span.end.col) } else { line.len() };
+    if end <= start {
+        end = line[start..].chars().next().map_or(start, |c| start + c.len_utf8());
+    }
+    Some(SourceLine {
+        text: line,
+        bytes: start..end,
+    })
+}
+
+/// Masks the value of any key that names a secret, whatever the diagnostic: a snippet must
+/// never show a password, even when it is shown for another reason.
+fn redact(line: &str) -> String {
+    const SECRET_WORDS: [&str; 4] = ["password", "secret", "token", "passwd"];
+    let lower = line.to_ascii_lowercase();
+    for word in SECRET_WORDS {
+        if let Some(at) = lower.find(word)
+            && let Some(colon) = line[at..].find(':').map(|c| at + c)
+        {
+            let rest = line[colon + 1..].trim();
+            // `{fromEnv: X}` and `{generate: true}` name no secret; anything else is masked.
+            let reference = ["{fromEnv", "{ fromEnv", "{fromFile", "{ fromFile", "{generate", "{ generate"].iter().any(|r| rest.starts_with(r));
+            if !rest.is_empty() && !reference {
+                return format!("{} (sensitive)", &line[..=colon]);
+            }
+        }
+    }
+    line.to_string()
+}
+
+/// Renders diagnostics for a terminal. `styled` adds colours (the caller's stream strips them
+/// when the output is not a terminal or `NO_COLOR` is set).
+pub fn render_text(located: &[Located], styled: bool) -> String {
+    let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
+    let mut out = String::new();
+    for d in located {
+        let level = if d.severity == Severity::Error.as_str() { Level::ERROR } else { Level::WARNING };
+        let mut group = Group::with_title(level.primary_title(d.message.as_str()).id(d.code));
+        match (&d.file, &d.snippet) {
+            (Some(file), Some(snippet)) => {
+                group = group.element(
+                    Snippet::source(snippet.text.as_str())
+                        .line_start(d.line.unwrap_or(1) as usize)
+                        .path(file.as_str())
+                        .annotation(AnnotationKind::Primary.span(snippet.bytes.clone())),
+                );
+            }
+            (Some(file), None) => {
+                group = group.element(
+                    SnippetOrigin::path(file.as_str())
+                        .line(d.line.unwrap_or(1) as usize)
+                        .char_column(d.column.unwrap_or(1).saturating_sub(1) as usize),
+                );
+            }
+            _ => {}
+        }
+        for related in &d.related {
+            let place = match (&related.file, related.line, related.column) {
+                (Some(file), Some(line), Some(col)) => format!(" ({file}:{line}:{col})"),
+                _ => String::new(),
+            };
+            group = group.element(Level::NOTE.message(format!("{}{place}", related.message)));
+        }
+        if let Some(hint) = &d.hint {
+            group = group.element(Level::HELP.message(hint.as_str()));
+        }
+        out.push_str(&renderer.render(&[group]));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+pub fn render_json(located: &[Located]) -> String {
+    serde_json::to_string_pretty(located).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// GitHub Actions workflow commands: one `::error` line per diagnostic, shown as annotations on
+/// the pull request's changed lines.
+pub fn render_github(located: &[Located]) -> String {
+    let mut out = String::new();
+    for d in located {
+        let mut properties = Vec::new();
+        if let Some(file) = &d.file {
+            properties.push(format!("file={}", escape_property(file)));
+        }
+        if let Some(line) = d.line {
+            properties.push(format!("line={line}"));
+        }
+        if let Some(col) = d.column {
+            properties.push(format!("col={col}"));
+        }
+        if let (Some(end_line), Some(end_col)) = (d.end_line, d.end_column)
+            && d.line == Some(end_line)
+        {
+            properties.push(format!("endLine={end_line}"));
+            properties.push(format!("endColumn={end_col}"));
+        }
+        properties.push(format!("title={}", escape_property(&format!("telform {}", d.code))));
+        let mut message = d.message.clone();
+        if let Some(hint) = &d.hint {
+            message.push_str("\nhint: ");
+            message.push_str(hint);
+        }
+        out.push_str(&format!("::{} {}::{}\n", d.severity, properties.join(","), escape_data(&message)));
+    }
+    out
+}
+
+/// Escaping of workflow command data, as GitHub's runner (`toolkit/core/command.ts`) does it.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_secret_values_but_not_references() {
+        assert_eq!(redact("  sipPassword: hunter2hunter2"), "  sipPassword: (sensitive)");
+        assert_eq!(redact("  sipPassword: {value: x}"), "  sipPassword: (sensitive)");
+        assert_eq!(redact("  sipPassword: {fromEnv: X}"), "  sipPassword: {fromEnv: X}");
+        assert_eq!(redact("  clientSecret: abc"), "  clientSecret: (sensitive)");
+        assert_eq!(redact("  name: phone"), "  name: phone");
+    }
+
+    #[test]
+    fn github_escaping() {
+        assert_eq!(escape_data("50% a\nb"), "50%25 a%0Ab");
+        assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+    }
+}
