@@ -45,8 +45,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check manifests: YAML syntax, JSON Schema, then the platforms' rules.
-    #[command(after_help = "Examples:\n  telform validate examples/\n  telform validate --output github manifests/\n\n\
-Exit status: 0 when valid, 1 when any error was found.")]
+    #[command(
+        after_help = "Examples:\n  telform validate examples/\n  telform validate --output github manifests/\n\n\
+Exit status: 0 when valid, 1 when any error was found."
+    )]
     Validate(ValidateArgs),
     /// Write or check the JSON Schemas generated from the manifest kinds.
     #[command(after_help = "Examples:\n  telform schema --write schemas/\n  telform schema --check schemas/")]

@@ -6,7 +6,11 @@ use super::{DiagnosticFormat, ExitStatus, ValidateArgs, print_out};
 use crate::validate::{self, report};
 
 pub fn run(args: ValidateArgs) -> ExitStatus {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths
+    };
     let validated = validate::validate(&paths);
     let located = report::locate(&validated.diagnostics, &validated.sources);
     match args.output {
@@ -18,12 +22,22 @@ pub fn run(args: ValidateArgs) -> ExitStatus {
         DiagnosticFormat::Json => print_out(&(report::render_json(&located) + "\n")),
         DiagnosticFormat::Github => print_out(&report::render_github(&located)),
     }
-    if validated.is_valid() { ExitStatus::Success } else { ExitStatus::Failure }
+    if validated.is_valid() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    }
 }
 
 fn summary(validated: &validate::Validated, located: &[report::Located]) -> String {
     let files = validated.sources.len();
-    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
     if located.is_empty() {
         return format!(
             "ok: {} in {} valid\n",

@@ -11,7 +11,10 @@ pub const API_VERSION: &str = "telform/v1";
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Metadata {
     /// Name of this manifest, unique per kind (per customer for customer-scoped kinds).
-    #[schemars(length(min = 1, max = 100), regex(pattern = r"^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$"))]
+    #[schemars(
+        length(min = 1, max = 100),
+        regex(pattern = r"^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
+    )]
     pub name: String,
     /// Free labels, for `--selector key=value`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

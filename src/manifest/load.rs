@@ -116,10 +116,8 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     }
 
     let sources = &loaded.sources;
-    let results: Vec<(Vec<RawDoc>, Vec<Diagnostic>)> = files
-        .par_iter()
-        .map(|&id| read_file(id, sources.path(id)))
-        .collect();
+    let results: Vec<(Vec<RawDoc>, Vec<Diagnostic>)> =
+        files.par_iter().map(|&id| read_file(id, sources.path(id))).collect();
     for (docs, diagnostics) in results {
         loaded.docs.extend(docs);
         loaded.diagnostics.extend(diagnostics);
@@ -131,13 +129,23 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
             loaded.diagnostics.push(
                 Diagnostic::error(
                     codes::YAML_UNSUPPORTED,
-                    At::Span(id, Span::point(Pos { line: docs[1].origin.line, col: 1 })),
+                    At::Span(
+                        id,
+                        Span::point(Pos {
+                            line: docs[1].origin.line,
+                            col: 1,
+                        }),
+                    ),
                     "the settings file holds more than one document",
                 )
                 .hint("keep one document in telform.yaml"),
             );
         }
-        loaded.settings = if docs.is_empty() { None } else { Some(docs.swap_remove(0)) };
+        loaded.settings = if docs.is_empty() {
+            None
+        } else {
+            Some(docs.swap_remove(0))
+        };
     }
     loaded
 }
@@ -205,8 +213,12 @@ pub fn read_file(id: FileId, path: &Path) -> (Vec<RawDoc>, Vec<Diagnostic>) {
             return (
                 Vec::new(),
                 vec![
-                    Diagnostic::error(codes::NOT_UTF8, At::Span(id, Span::point(pos)), "the file is not valid UTF-8")
-                        .hint("save the file as UTF-8 (YAML files must be UTF-8)"),
+                    Diagnostic::error(
+                        codes::NOT_UTF8,
+                        At::Span(id, Span::point(pos)),
+                        "the file is not valid UTF-8",
+                    )
+                    .hint("save the file as UTF-8 (YAML files must be UTF-8)"),
                 ],
             );
         }
@@ -260,8 +272,10 @@ fn decode(bytes: &[u8]) -> Result<&str, Pos> {
 fn yaml_diagnostic(id: FileId, error: &YamlError) -> Diagnostic {
     let at = At::Span(id, error.span);
     let diagnostic = match error.kind {
-        YamlErrorKind::Syntax => Diagnostic::error(codes::YAML_SYNTAX, at, format!("YAML syntax error: {}", error.message))
-            .hint("check the indentation and the brackets and quotes around this place"),
+        YamlErrorKind::Syntax => {
+            Diagnostic::error(codes::YAML_SYNTAX, at, format!("YAML syntax error: {}", error.message))
+                .hint("check the indentation and the brackets and quotes around this place")
+        }
         YamlErrorKind::Tab => Diagnostic::error(codes::YAML_TAB, at, format!("YAML syntax error: {}", error.message))
             .hint("YAML indents with spaces only: replace the tab with spaces"),
         YamlErrorKind::DuplicateKey => Diagnostic::error(codes::DUPLICATE_KEY, at, error.message.clone())

@@ -248,7 +248,9 @@ impl<'a> Builder<'a> {
                     col: marker.col() as u32 + 1,
                 };
                 let info = error.info();
-                let kind = if info.contains("tab") {
+                let kind = if info.contains("recursion limit") {
+                    YamlErrorKind::Limit
+                } else if info.contains("tab") {
                     YamlErrorKind::Tab
                 } else {
                     YamlErrorKind::Syntax
@@ -272,7 +274,12 @@ impl<'a> Builder<'a> {
     }
 
     /// Builds the node that starts with `event`. Returns its value, spans and node count.
-    fn node(&mut self, event: Event<'a>, raw: RawSpan, depth: usize) -> Result<(Value, Option<SpanNode>, usize), YamlError> {
+    fn node(
+        &mut self,
+        event: Event<'a>,
+        raw: RawSpan,
+        depth: usize,
+    ) -> Result<(Value, Option<SpanNode>, usize), YamlError> {
         let span = Span::from_raw(raw);
         if depth > self.limits.max_depth {
             return Err(YamlError {
@@ -295,7 +302,7 @@ impl<'a> Builder<'a> {
                         });
                     }
                 };
-                let node = self.with_spans.then(|| SpanNode {
+                let node = self.with_spans.then_some(SpanNode {
                     span,
                     children: SpanChildren::Leaf,
                 });
@@ -323,7 +330,7 @@ impl<'a> Builder<'a> {
                     }
                 }
                 let value = Value::Array(items);
-                let node = self.with_spans.then(|| SpanNode {
+                let node = self.with_spans.then_some(SpanNode {
                     span: Span { start: span.start, end },
                     children: SpanChildren::Seq(spans),
                 });
@@ -349,7 +356,8 @@ impl<'a> Builder<'a> {
                         _ => {
                             return Err(YamlError {
                                 kind: YamlErrorKind::Unsupported,
-                                message: "a mapping key must be a plain string, not a list, a mapping or an alias".into(),
+                                message: "a mapping key must be a plain string, not a list, a mapping or an alias"
+                                    .into(),
                                 span: key_span,
                                 related: None,
                             });
@@ -378,7 +386,7 @@ impl<'a> Builder<'a> {
                     map.insert(key, value);
                 }
                 let value = Value::Object(map);
-                let node = self.with_spans.then(|| SpanNode {
+                let node = self.with_spans.then_some(SpanNode {
                     span: Span { start: span.start, end },
                     children: SpanChildren::Map(entries),
                 });

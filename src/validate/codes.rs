@@ -104,7 +104,10 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), len, "a code is used twice");
         for id in ids {
-            assert!(id.len() == 5 && id.starts_with("TF") && id[2..].bytes().all(|b| b.is_ascii_digit()), "{id}");
+            assert!(
+                id.len() == 5 && id.starts_with("TF") && id[2..].bytes().all(|b| b.is_ascii_digit()),
+                "{id}"
+            );
         }
     }
 }

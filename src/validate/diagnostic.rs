@@ -13,7 +13,11 @@ pub enum At {
     /// A known position.
     Span(FileId, Span),
     /// A node of a document, by JSON pointer (`/spec/numbers/3/number`).
-    Node { origin: Origin, pointer: String, part: Part },
+    Node {
+        origin: Origin,
+        pointer: String,
+        part: Part,
+    },
     /// Nowhere in particular (no manifest found).
     Nowhere,
 }

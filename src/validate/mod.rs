@@ -30,7 +30,9 @@ pub struct Validated {
 
 impl Validated {
     pub fn is_valid(&self) -> bool {
-        self.diagnostics.iter().all(|d| d.severity < diagnostic::Severity::Error)
+        self.diagnostics
+            .iter()
+            .all(|d| d.severity < diagnostic::Severity::Error)
     }
 }
 
@@ -43,7 +45,12 @@ pub fn validate(paths: &[PathBuf]) -> Validated {
     let kinds_of_docs: Vec<Option<Kind>> = loaded
         .docs
         .iter()
-        .map(|d| d.value.get("kind").and_then(|k| k.as_str()).and_then(|k| k.parse().ok()))
+        .map(|d| {
+            d.value
+                .get("kind")
+                .and_then(|k| k.as_str())
+                .and_then(|k| k.parse().ok())
+        })
         .collect();
     let checked: Vec<_> = loaded.docs.into_par_iter().map(schema::check_document).collect();
     let mut manifests = ManifestSet::default();

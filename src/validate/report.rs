@@ -109,17 +109,29 @@ pub fn locate(diagnostics: &[Diagnostic], sources: &Sources) -> Vec<Located> {
     out
 }
 
-fn place(at: &At, sensitive: bool, sources: &Sources, files: &mut HashMap<FileId, FileView>) -> (Option<String>, Option<yaml::Span>, Option<SourceLine>) {
+fn place(
+    at: &At,
+    sensitive: bool,
+    sources: &Sources,
+    files: &mut HashMap<FileId, FileView>,
+) -> (Option<String>, Option<yaml::Span>, Option<SourceLine>) {
     let (file, span) = match at {
         At::Nowhere => return (None, None, None),
         At::File(file) => (*file, None),
         At::Span(file, span) => (*file, Some(*span)),
         At::Node { origin, pointer, part } => {
             let view = view(origin.file, true, sources, files);
-            let tree = view.trees.as_ref().and_then(|t| t.get(origin.doc as usize)).and_then(Option::as_ref);
+            let tree = view
+                .trees
+                .as_ref()
+                .and_then(|t| t.get(origin.doc as usize))
+                .and_then(Option::as_ref);
             let span = tree.map(|tree| {
                 let r = tree.resolve(pointer);
-                let is_collection = !matches!(node_at(tree, pointer).map(|n| &n.children), Some(SpanChildren::Leaf) | None);
+                let is_collection = !matches!(
+                    node_at(tree, pointer).map(|n| &n.children),
+                    Some(SpanChildren::Leaf) | None
+                );
                 match (part, r.key) {
                     // A missing field: point at the key of the mapping that should hold it.
                     (_, Some(key)) if r.partial => key,
@@ -129,7 +141,13 @@ fn place(at: &At, sensitive: bool, sources: &Sources, files: &mut HashMap<FileId
                     _ => r.value,
                 }
             });
-            (origin.file, span.or(Some(yaml::Span::point(yaml::Pos { line: origin.line, col: 1 }))))
+            (
+                origin.file,
+                span.or(Some(yaml::Span::point(yaml::Pos {
+                    line: origin.line,
+                    col: 1,
+                }))),
+            )
         }
     };
     // A whole-file problem is reported at its first line so that every diagnostic is located.
@@ -156,7 +174,12 @@ fn node_at<'a>(tree: &'a SpanNode, pointer: &str) -> Option<&'a SpanNode> {
     Some(node)
 }
 
-fn view<'a>(file: FileId, with_trees: bool, sources: &Sources, files: &'a mut HashMap<FileId, FileView>) -> &'a FileView {
+fn view<'a>(
+    file: FileId,
+    with_trees: bool,
+    sources: &Sources,
+    files: &'a mut HashMap<FileId, FileView>,
+) -> &'a FileView {
     let view = files.entry(file).or_insert_with(|| FileView {
         text: std::fs::read(sources.path(file))
             .ok()
@@ -167,7 +190,11 @@ fn view<'a>(file: FileId, with_trees: bool, sources: &Sources, files: &'a mut Ha
     });
     if with_trees && view.trees.is_none() {
         view.trees = Some(match &view.text {
-            Some(text) => yaml::parse(text, Limits::default(), true).docs.into_iter().map(|d| d.spans).collect(),
+            Some(text) => yaml::parse(text, Limits::default(), true)
+                .docs
+                .into_iter()
+                .map(|d| d.spans)
+                .collect(),
             None => Vec::new(),
         });
     }
@@ -183,7 +210,11 @@ fn source_line(text: &str, span: yaml::Span) -> Option<SourceLine> {
             .map_or(line.len(), |(i, _)| i)
     };
     let start = byte_at(span.start.col);
-    let mut end = if span.end.line == span.start.line { byte_at(span.end.col) } else { line.len() };
+    let mut end = if span.end.line == span.start.line {
+        byte_at(span.end.col)
+    } else {
+        line.len()
+    };
     if end <= start {
         end = line[start..].chars().next().map_or(start, |c| start + c.len_utf8());
     }
@@ -204,7 +235,16 @@ fn redact(line: &str) -> String {
         {
             let rest = line[colon + 1..].trim();
             // `{fromEnv: X}` and `{generate: true}` name no secret; anything else is masked.
-            let reference = ["{fromEnv", "{ fromEnv", "{fromFile", "{ fromFile", "{generate", "{ generate"].iter().any(|r| rest.starts_with(r));
+            let reference = [
+                "{fromEnv",
+                "{ fromEnv",
+                "{fromFile",
+                "{ fromFile",
+                "{generate",
+                "{ generate",
+            ]
+            .iter()
+            .any(|r| rest.starts_with(r));
             if !rest.is_empty() && !reference {
                 return format!("{} (sensitive)", &line[..=colon]);
             }
@@ -219,7 +259,11 @@ pub fn render_text(located: &[Located], styled: bool) -> String {
     let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
     for d in located {
-        let level = if d.severity == Severity::Error.as_str() { Level::ERROR } else { Level::WARNING };
+        let level = if d.severity == Severity::Error.as_str() {
+            Level::ERROR
+        } else {
+            Level::WARNING
+        };
         let mut group = Group::with_title(level.primary_title(d.message.as_str()).id(d.code));
         match (&d.file, &d.snippet) {
             (Some(file), Some(snippet)) => {
@@ -286,7 +330,12 @@ pub fn render_github(located: &[Located]) -> String {
             message.push_str("\nhint: ");
             message.push_str(hint);
         }
-        out.push_str(&format!("::{} {}::{}\n", d.severity, properties.join(","), escape_data(&message)));
+        out.push_str(&format!(
+            "::{} {}::{}\n",
+            d.severity,
+            properties.join(","),
+            escape_data(&message)
+        ));
     }
     out
 }

@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, Validator};
-use schemars::generate::SchemaSettings;
 use schemars::SchemaGenerator;
+use schemars::generate::SchemaSettings;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
@@ -173,7 +173,9 @@ fn tidy(schema: &mut Value) {
             if let Some(Value::Array(branches)) = map.get_mut("anyOf") {
                 branches.retain(|b| b != &json!({"type": "null"}));
                 if branches.len() == 1 {
-                    let Some(Value::Object(only)) = branches.pop() else { unreachable!() };
+                    let Some(Value::Object(only)) = branches.pop() else {
+                        unreachable!()
+                    };
                     map.remove("anyOf");
                     for (k, v) in only {
                         map.entry(k).or_insert(v);
@@ -237,8 +239,12 @@ pub fn check_document(doc: RawDoc) -> Result<AnyManifest, Vec<Diagnostic>> {
             .hint(format!("telform reads `apiVersion: {API_VERSION}`")),
         ),
         None => diagnostics.push(
-            Diagnostic::error(codes::API_VERSION, At::value(origin, ""), "the document has no `apiVersion`")
-                .hint(format!("add `apiVersion: {API_VERSION}`")),
+            Diagnostic::error(
+                codes::API_VERSION,
+                At::value(origin, ""),
+                "the document has no `apiVersion`",
+            )
+            .hint(format!("add `apiVersion: {API_VERSION}`")),
         ),
     }
     let kind = match object.get("kind") {
@@ -251,16 +257,24 @@ pub fn check_document(doc: RawDoc) -> Result<AnyManifest, Vec<Diagnostic>> {
                     None => format!("the kinds are {}", names.join(", ")),
                 };
                 diagnostics.push(
-                    Diagnostic::error(codes::UNKNOWN_KIND, At::value(origin, "/kind"), format!("unknown kind `{name}`"))
-                        .hint(hint),
+                    Diagnostic::error(
+                        codes::UNKNOWN_KIND,
+                        At::value(origin, "/kind"),
+                        format!("unknown kind `{name}`"),
+                    )
+                    .hint(hint),
                 );
                 None
             }
         },
         Some(other) => {
             diagnostics.push(
-                Diagnostic::error(codes::UNKNOWN_KIND, At::value(origin, "/kind"), format!("`kind` must be a string, found {}", describe(other)))
-                    .hint("write the kind's name, e.g. `kind: Account`"),
+                Diagnostic::error(
+                    codes::UNKNOWN_KIND,
+                    At::value(origin, "/kind"),
+                    format!("`kind` must be a string, found {}", describe(other)),
+                )
+                .hint("write the kind's name, e.g. `kind: Account`"),
             );
             None
         }
@@ -293,13 +307,19 @@ pub fn check_document(doc: RawDoc) -> Result<AnyManifest, Vec<Diagnostic>> {
             if error.instance_path().as_str() == "/apiVersion" {
                 continue;
             }
-            diagnostics.extend(map_error(schema, origin, &error).into_iter().map(|d| d.object(object_id.clone())));
+            diagnostics.extend(
+                map_error(schema, origin, &error)
+                    .into_iter()
+                    .map(|d| d.object(object_id.clone())),
+            );
         }
     }
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
-    let Value::Object(mut object) = value else { unreachable!("checked above") };
+    let Value::Object(mut object) = value else {
+        unreachable!("checked above")
+    };
     let metadata = object.remove("metadata").unwrap_or_default();
     let spec = object.remove("spec").unwrap_or_default();
     let typed = || -> Result<AnyManifest, serde_json::Error> {
@@ -320,14 +340,22 @@ pub fn check_document(doc: RawDoc) -> Result<AnyManifest, Vec<Diagnostic>> {
     // error here is a bug in telform, reported rather than panicking.
     typed().map_err(|error| {
         vec![
-            Diagnostic::error(codes::WRONG_TYPE, At::value(origin, ""), format!("cannot read the document: {error}"))
-                .object(object_id)
-                .hint("this is a telform bug: please report it with this file"),
+            Diagnostic::error(
+                codes::WRONG_TYPE,
+                At::value(origin, ""),
+                format!("cannot read the document: {error}"),
+            )
+            .object(object_id)
+            .hint("this is a telform bug: please report it with this file"),
         ]
     })
 }
 
-fn typed<S: DeserializeOwned>(origin: Origin, metadata: Metadata, spec: Value) -> Result<Manifest<S>, serde_json::Error> {
+fn typed<S: DeserializeOwned>(
+    origin: Origin,
+    metadata: Metadata,
+    spec: Value,
+) -> Result<Manifest<S>, serde_json::Error> {
     Ok(Manifest {
         origin,
         metadata,
@@ -364,7 +392,11 @@ pub fn check_settings(doc: RawDoc) -> Result<Settings, Vec<Diagnostic>> {
         return Err(diagnostics);
     }
     serde_json::from_value(value).map_err(|error| {
-        vec![Diagnostic::error(codes::WRONG_TYPE, At::value(origin, ""), format!("cannot read the settings: {error}"))]
+        vec![Diagnostic::error(
+            codes::WRONG_TYPE,
+            At::value(origin, ""),
+            format!("cannot read the settings: {error}"),
+        )]
     })
 }
 
@@ -445,8 +477,12 @@ fn map_error(schema: &Value, origin: Origin, error: &jsonschema::ValidationError
                 hint.push_str(&format!(" ({doc})"));
             }
             vec![
-                Diagnostic::error(codes::MISSING_FIELD, At::key(origin, pointer.clone()), format!("missing required field `{property}` in {field}"))
-                    .hint(hint),
+                Diagnostic::error(
+                    codes::MISSING_FIELD,
+                    At::key(origin, pointer.clone()),
+                    format!("missing required field `{property}` in {field}"),
+                )
+                .hint(hint),
             ]
         }
         ValidationErrorKind::Type { kind } => {
@@ -472,7 +508,9 @@ fn map_error(schema: &Value, origin: Origin, error: &jsonschema::ValidationError
             };
             vec![diagnostic]
         }
-        ValidationErrorKind::Enum { .. } | ValidationErrorKind::OneOfNotValid { .. } if !allowed_values(here).is_empty() => {
+        ValidationErrorKind::Enum { .. } | ValidationErrorKind::OneOfNotValid { .. }
+            if !allowed_values(here).is_empty() =>
+        {
             let options = allowed_values(here);
             let refs: Vec<&str> = options.iter().map(String::as_str).collect();
             let found = plain(error.instance());
@@ -481,13 +519,21 @@ fn map_error(schema: &Value, origin: Origin, error: &jsonschema::ValidationError
                 None => format!("one of: {}", options.join(", ")),
             };
             vec![
-                Diagnostic::error(codes::INVALID_VALUE, At::value(origin, pointer.clone()), format!("{field} does not allow {}", short(error.instance())))
-                    .hint(hint),
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    At::value(origin, pointer.clone()),
+                    format!("{field} does not allow {}", short(error.instance())),
+                )
+                .hint(hint),
             ]
         }
         ValidationErrorKind::Constant { expected_value } => vec![
-            Diagnostic::error(codes::INVALID_VALUE, At::value(origin, pointer.clone()), format!("{field} must be {}", short(expected_value)))
-                .hint(format!("write {}", short(expected_value))),
+            Diagnostic::error(
+                codes::INVALID_VALUE,
+                At::value(origin, pointer.clone()),
+                format!("{field} must be {}", short(expected_value)),
+            )
+            .hint(format!("write {}", short(expected_value))),
         ],
         other => {
             let (message, hint) = match other {
@@ -495,14 +541,34 @@ fn map_error(schema: &Value, origin: Origin, error: &jsonschema::ValidationError
                     format!("{field} {} does not have the expected form", short(error.instance())),
                     format!("it must match the pattern {pattern}"),
                 ),
-                ValidationErrorKind::MinLength { limit } => (format!("{field} is shorter than {limit} characters"), "give a value".into()),
-                ValidationErrorKind::MaxLength { limit } => (format!("{field} is longer than {limit} characters"), format!("shorten it to at most {limit} characters")),
-                ValidationErrorKind::Minimum { limit } => (format!("{field} is less than {limit}"), format!("use {limit} or more")),
-                ValidationErrorKind::Maximum { limit } => (format!("{field} is more than {limit}"), format!("use {limit} or less")),
-                ValidationErrorKind::MinItems { limit } => (format!("{field} needs at least {limit} item(s)"), "add an item".into()),
-                ValidationErrorKind::MaxItems { limit } => (format!("{field} has more than {limit} items"), "remove items".into()),
-                ValidationErrorKind::UniqueItems => (format!("{field} lists the same item twice"), "remove the duplicate".into()),
-                _ => (format!("{field}: {error}"), doc_of(here).unwrap_or_else(|| "see the schema in schemas/".into())),
+                ValidationErrorKind::MinLength { limit } => (
+                    format!("{field} is shorter than {limit} characters"),
+                    "give a value".into(),
+                ),
+                ValidationErrorKind::MaxLength { limit } => (
+                    format!("{field} is longer than {limit} characters"),
+                    format!("shorten it to at most {limit} characters"),
+                ),
+                ValidationErrorKind::Minimum { limit } => {
+                    (format!("{field} is less than {limit}"), format!("use {limit} or more"))
+                }
+                ValidationErrorKind::Maximum { limit } => {
+                    (format!("{field} is more than {limit}"), format!("use {limit} or less"))
+                }
+                ValidationErrorKind::MinItems { limit } => {
+                    (format!("{field} needs at least {limit} item(s)"), "add an item".into())
+                }
+                ValidationErrorKind::MaxItems { limit } => {
+                    (format!("{field} has more than {limit} items"), "remove items".into())
+                }
+                ValidationErrorKind::UniqueItems => (
+                    format!("{field} lists the same item twice"),
+                    "remove the duplicate".into(),
+                ),
+                _ => (
+                    format!("{field}: {error}"),
+                    doc_of(here).unwrap_or_else(|| "see the schema in schemas/".into()),
+                ),
             };
             let hint = match doc_of(here) {
                 Some(doc) if !hint.contains(&doc) => format!("{hint} ({doc})"),
@@ -556,7 +622,11 @@ fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
 fn resolve_ref<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
     let mut node = node;
     for _ in 0..16 {
-        match node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+        match node
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+        {
             Some(path) => match root.pointer(path) {
                 Some(target) => node = target,
                 None => break,

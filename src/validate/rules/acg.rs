@@ -14,7 +14,8 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
     for account in &set.accounts {
         check_account(account, out);
     }
-    let accounts: HashMap<&str, &Manifest<AccountSpec>> = set.accounts.iter().map(|a| (a.metadata.name.as_str(), a)).collect();
+    let accounts: HashMap<&str, &Manifest<AccountSpec>> =
+        set.accounts.iter().map(|a| (a.metadata.name.as_str(), a)).collect();
     for number_set in &set.number_sets {
         let spec = &number_set.spec;
         if let Some(account) = accounts.get(spec.account.as_str())
@@ -29,7 +30,10 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
                     format!("account `{}` does not enable {}", spec.account, spec.service.as_str()),
                 )
                 .object(object)
-                .hint(format!("enable it on the account: `services: {{{}: {{enabled: true}}}}`", spec.service.as_str())),
+                .hint(format!(
+                    "enable it on the account: `services: {{{}: {{enabled: true}}}}`",
+                    spec.service.as_str()
+                )),
             );
         }
         check_number_attributes(number_set, out);
@@ -39,9 +43,13 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
         if spec.relationship.needs_reason() && spec.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
             let (place, object) = at(Kind::Consent, consent, "/spec/relationship");
             out.push(
-                Diagnostic::error(codes::CONSENT_REASON, place, "a declined consent or a terminated contract needs a reason")
-                    .object(object)
-                    .hint("add `reason:` with why, as you would in the portal"),
+                Diagnostic::error(
+                    codes::CONSENT_REASON,
+                    place,
+                    "a declined consent or a terminated contract needs a reason",
+                )
+                .object(object)
+                .hint("add `reason:` with why, as you would in the portal"),
             );
         }
         if let Some(ticket) = &spec.ticket_id
@@ -52,7 +60,10 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
                 Diagnostic::error(
                     codes::TICKET_ID_LENGTH,
                     place,
-                    format!("ticketId has {} characters; at most {TICKET_ID_MAX} are allowed", ticket.chars().count()),
+                    format!(
+                        "ticketId has {} characters; at most {TICKET_ID_MAX} are allowed",
+                        ticket.chars().count()
+                    ),
                 )
                 .object(object)
                 .hint("use the ticket's short id"),
@@ -67,10 +78,16 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
                 Diagnostic::error(
                     codes::TENANT_MISMATCH,
                     place,
-                    format!("tenant {} differs from account `{}`'s teamsTenantId {tenant}", spec.tenant_id, account.metadata.name),
+                    format!(
+                        "tenant {} differs from account `{}`'s teamsTenantId {tenant}",
+                        spec.tenant_id, account.metadata.name
+                    ),
                 )
                 .object(object)
-                .related(at(Kind::Account, account, "/spec/teamsTenantId").0, "the account's tenant")
+                .related(
+                    at(Kind::Account, account, "/spec/teamsTenantId").0,
+                    "the account's tenant",
+                )
                 .hint("a consent and its account concern the same Teams tenant: fix one of them"),
             );
         }
@@ -91,17 +108,27 @@ fn service_enabled(account: &AccountSpec, service: NumberService) -> bool {
 fn check_account(account: &Manifest<AccountSpec>, out: &mut Vec<Diagnostic>) {
     let spec = &account.spec;
     let teams = [
-        ("operatorConnect", spec.services.operator_connect.as_ref().is_some_and(|s| s.enabled)),
-        ("teamsPhoneMobile", spec.services.teams_phone_mobile.as_ref().is_some_and(|s| s.enabled)),
+        (
+            "operatorConnect",
+            spec.services.operator_connect.as_ref().is_some_and(|s| s.enabled),
+        ),
+        (
+            "teamsPhoneMobile",
+            spec.services.teams_phone_mobile.as_ref().is_some_and(|s| s.enabled),
+        ),
     ];
     if spec.teams_tenant_id.is_none() && !is_absent(spec.ensure) {
         for (service, enabled) in teams {
             if enabled {
                 let (place, object) = at(Kind::Account, account, format!("/spec/services/{service}"));
                 out.push(
-                    Diagnostic::error(codes::TEAMS_TENANT_REQUIRED, place, format!("{service} is enabled but the account has no teamsTenantId"))
-                        .object(object)
-                        .hint("add `teamsTenantId:` with the enterprise's Teams tenant id (from its consent)"),
+                    Diagnostic::error(
+                        codes::TEAMS_TENANT_REQUIRED,
+                        place,
+                        format!("{service} is enabled but the account has no teamsTenantId"),
+                    )
+                    .object(object)
+                    .hint("add `teamsTenantId:` with the enterprise's Teams tenant id (from its consent)"),
                 );
             }
         }
@@ -111,9 +138,13 @@ fn check_account(account: &Manifest<AccountSpec>, out: &mut Vec<Diagnostic>) {
     {
         let (place, object) = at(Kind::Account, account, "/spec/services/directRouting");
         out.push(
-            Diagnostic::error(codes::DIRECT_ROUTING_CONFIG, place, "Direct Routing needs both `subdomain` and `subdomainTokens`, or neither")
-                .object(object)
-                .hint("ACG creates the DNS records from the subdomain and both region tokens: give all of them"),
+            Diagnostic::error(
+                codes::DIRECT_ROUTING_CONFIG,
+                place,
+                "Direct Routing needs both `subdomain` and `subdomainTokens`, or neither",
+            )
+            .object(object)
+            .hint("ACG creates the DNS records from the subdomain and both region tokens: give all of them"),
         );
     }
 }
@@ -133,16 +164,27 @@ fn check_number_attributes(number_set: &Manifest<crate::manifest::NumberSetSpec>
     let mut findings: Vec<Finding> = Vec::new();
     let mut found = |code: Code, pointer: String| match findings.iter_mut().find(|f| f.code == code) {
         Some(f) => f.count += 1,
-        None => findings.push(Finding { code, pointer, count: 1 }),
+        None => findings.push(Finding {
+            code,
+            pointer,
+            count: 1,
+        }),
     };
     // Ranges take the defaults; each entry lays its own attributes over them. The pointer names
     // where the value came from, so the message points at what to change.
     let mut check = |attrs: &NumberAttributes, own: Option<&crate::manifest::acg::NumberEntry>, base: &str| {
         let source = |field: &str, own_has: bool| {
-            if own_has { format!("{base}/{field}") } else { format!("/spec/defaults/{field}") }
+            if own_has {
+                format!("{base}/{field}")
+            } else {
+                format!("/spec/defaults/{field}")
+            }
         };
         if attrs.custom_sip_header.is_some() && !service.allows_custom_sip_header() {
-            found(codes::CUSTOM_SIP_HEADER, source("customSipHeader", own.is_some_and(|e| e.custom_sip_header.is_some())));
+            found(
+                codes::CUSTOM_SIP_HEADER,
+                source("customSipHeader", own.is_some_and(|e| e.custom_sip_header.is_some())),
+            );
         }
         if service.is_teams() {
             if attrs.usage.is_none() || attrs.capabilities.as_ref().is_none_or(Vec::is_empty) {
@@ -157,15 +199,31 @@ fn check_number_attributes(number_set: &Manifest<crate::manifest::NumberSetSpec>
         } else {
             let teams_only = [
                 ("usage", attrs.usage.is_some(), own.is_some_and(|e| e.usage.is_some())),
-                ("capabilities", attrs.capabilities.is_some(), own.is_some_and(|e| e.capabilities.is_some())),
-                ("civicAddressId", attrs.civic_address_id.is_some(), own.is_some_and(|e| e.civic_address_id.is_some())),
-                ("locationId", attrs.location_id.is_some(), own.is_some_and(|e| e.location_id.is_some())),
+                (
+                    "capabilities",
+                    attrs.capabilities.is_some(),
+                    own.is_some_and(|e| e.capabilities.is_some()),
+                ),
+                (
+                    "civicAddressId",
+                    attrs.civic_address_id.is_some(),
+                    own.is_some_and(|e| e.civic_address_id.is_some()),
+                ),
+                (
+                    "locationId",
+                    attrs.location_id.is_some(),
+                    own.is_some_and(|e| e.location_id.is_some()),
+                ),
                 (
                     "allowTenantAddressUpdate",
                     attrs.allow_tenant_address_update.is_some(),
                     own.is_some_and(|e| e.allow_tenant_address_update.is_some()),
                 ),
-                ("countryCode", attrs.country_code.is_some(), own.is_some_and(|e| e.country_code.is_some())),
+                (
+                    "countryCode",
+                    attrs.country_code.is_some(),
+                    own.is_some_and(|e| e.country_code.is_some()),
+                ),
             ];
             if let Some((field, _, own_has)) = teams_only.iter().find(|(_, set, _)| *set) {
                 found(codes::TEAMS_ONLY_ATTRIBUTE, source(field, *own_has));
@@ -208,6 +266,10 @@ fn check_number_attributes(number_set: &Manifest<crate::manifest::NumberSetSpec>
                 format!("remove it: {service_name} numbers have no Teams attributes"),
             ),
         };
-        out.push(Diagnostic::error(finding.code, place, message).object(object).hint(hint));
+        out.push(
+            Diagnostic::error(finding.code, place, message)
+                .object(object)
+                .hint(hint),
+        );
     }
 }

@@ -77,17 +77,32 @@ pub(super) fn check_unique(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
     let mut tenants = Unique::new(codes::DUPLICATE_IDENTITY, "Teams tenant");
     for a in &set.accounts {
         if let Some(tenant) = &a.spec.teams_tenant_id {
-            tenants.add(tenant.to_ascii_lowercase(), tenant, at(Kind::Account, a, "/spec/teamsTenantId"), out);
+            tenants.add(
+                tenant.to_ascii_lowercase(),
+                tenant,
+                at(Kind::Account, a, "/spec/teamsTenantId"),
+                out,
+            );
         }
     }
     let mut consents = Unique::new(codes::DUPLICATE_IDENTITY, "consent for tenant");
     for c in &set.consents {
         let tenant = &c.spec.tenant_id;
-        consents.add(tenant.to_ascii_lowercase(), tenant, at(Kind::Consent, c, "/spec/tenantId"), out);
+        consents.add(
+            tenant.to_ascii_lowercase(),
+            tenant,
+            at(Kind::Consent, c, "/spec/tenantId"),
+            out,
+        );
     }
     let mut external = Unique::new(codes::DUPLICATE_IDENTITY, "customer externalId");
     for c in &set.customers {
-        external.add(c.spec.external_id.clone(), &c.spec.external_id, at(Kind::Customer, c, "/spec/externalId"), out);
+        external.add(
+            c.spec.external_id.clone(),
+            &c.spec.external_id,
+            at(Kind::Customer, c, "/spec/externalId"),
+            out,
+        );
     }
     let mut locations = Unique::new(codes::DUPLICATE_IDENTITY, "location");
     for l in &set.locations {
@@ -121,23 +136,69 @@ struct Reference<'a> {
     target: &'a str,
 }
 
+/// A reference to an object of the same customer (a location, a user, a workspace).
+struct ScopedReference<'a> {
+    from: (At, String),
+    from_absent: bool,
+    target_kind: Kind,
+    customer: &'a str,
+    target: &'a str,
+}
+
 pub(super) fn check_references(set: &ManifestSet, incomplete: &HashSet<Kind>, out: &mut Vec<Diagnostic>) {
     // Identity → (is absent).
-    let accounts: HashMap<&str, bool> = set.accounts.iter().map(|a| (a.metadata.name.as_str(), is_absent(a.spec.ensure))).collect();
-    let templates: HashMap<&str, bool> = set.templates.iter().map(|t| (t.metadata.name.as_str(), false)).collect();
-    let customers: HashMap<&str, bool> =
-        set.customers.iter().map(|c| (c.spec.external_id.as_str(), is_absent(c.spec.ensure))).collect();
-    let mut locations: HashMap<(&str, &str), bool> =
-        set.locations.iter().map(|l| ((l.spec.customer.as_str(), l.spec.name.as_str()), is_absent(l.spec.ensure))).collect();
+    let accounts: HashMap<&str, bool> = set
+        .accounts
+        .iter()
+        .map(|a| (a.metadata.name.as_str(), is_absent(a.spec.ensure)))
+        .collect();
+    let templates: HashMap<&str, bool> = set
+        .templates
+        .iter()
+        .map(|t| (t.metadata.name.as_str(), false))
+        .collect();
+    let customers: HashMap<&str, bool> = set
+        .customers
+        .iter()
+        .map(|c| (c.spec.external_id.as_str(), is_absent(c.spec.ensure)))
+        .collect();
+    let mut locations: HashMap<(&str, &str), bool> = set
+        .locations
+        .iter()
+        .map(|l| {
+            (
+                (l.spec.customer.as_str(), l.spec.name.as_str()),
+                is_absent(l.spec.ensure),
+            )
+        })
+        .collect();
     for c in &set.customers {
         if let Some(hq) = &c.spec.headquarters {
-            locations.entry((c.spec.external_id.as_str(), hq.name.as_str())).or_insert(is_absent(c.spec.ensure));
+            locations
+                .entry((c.spec.external_id.as_str(), hq.name.as_str()))
+                .or_insert(is_absent(c.spec.ensure));
         }
     }
-    let users: HashMap<(&str, String), bool> =
-        set.users.iter().map(|u| ((u.spec.customer.as_str(), u.spec.email.to_lowercase()), is_absent(u.spec.ensure))).collect();
-    let workspaces: HashMap<(&str, &str), bool> =
-        set.workspaces.iter().map(|w| ((w.spec.customer.as_str(), w.spec.name.as_str()), is_absent(w.spec.ensure))).collect();
+    let users: HashMap<(&str, String), bool> = set
+        .users
+        .iter()
+        .map(|u| {
+            (
+                (u.spec.customer.as_str(), u.spec.email.to_lowercase()),
+                is_absent(u.spec.ensure),
+            )
+        })
+        .collect();
+    let workspaces: HashMap<(&str, &str), bool> = set
+        .workspaces
+        .iter()
+        .map(|w| {
+            (
+                (w.spec.customer.as_str(), w.spec.name.as_str()),
+                is_absent(w.spec.ensure),
+            )
+        })
+        .collect();
 
     let mut refs: Vec<Reference> = Vec::new();
     for n in &set.number_sets {
@@ -168,22 +229,54 @@ pub(super) fn check_references(set: &ManifestSet, incomplete: &HashSet<Kind>, ou
     }
     let mut customer_ref = |from: (At, String), from_absent: bool, customer: &'_ str| {
         let known = customers.get(customer).copied();
-        resolve(Kind::Customer, from, from_absent, customer, known, &customers.keys().copied().collect::<Vec<_>>(), incomplete, out);
+        resolve(
+            Kind::Customer,
+            from,
+            from_absent,
+            customer,
+            known,
+            &customers.keys().copied().collect::<Vec<_>>(),
+            incomplete,
+            out,
+        );
         known.is_some()
     };
-    // (place, from absent, target kind, customer, target)
-    let mut scoped: Vec<((At, String), bool, Kind, &str, &str)> = Vec::new();
+    let mut scoped: Vec<ScopedReference> = Vec::new();
     for l in &set.locations {
-        customer_ref(at(Kind::Location, l, "/spec/customer"), is_absent(l.spec.ensure), &l.spec.customer);
+        customer_ref(
+            at(Kind::Location, l, "/spec/customer"),
+            is_absent(l.spec.ensure),
+            &l.spec.customer,
+        );
     }
     for u in &set.users {
-        if customer_ref(at(Kind::User, u, "/spec/customer"), is_absent(u.spec.ensure), &u.spec.customer) {
-            scoped.push((at(Kind::User, u, "/spec/location"), is_absent(u.spec.ensure), Kind::Location, &u.spec.customer, &u.spec.location));
+        if customer_ref(
+            at(Kind::User, u, "/spec/customer"),
+            is_absent(u.spec.ensure),
+            &u.spec.customer,
+        ) {
+            scoped.push(ScopedReference {
+                from: at(Kind::User, u, "/spec/location"),
+                from_absent: is_absent(u.spec.ensure),
+                target_kind: Kind::Location,
+                customer: &u.spec.customer,
+                target: &u.spec.location,
+            });
         }
     }
     for w in &set.workspaces {
-        if customer_ref(at(Kind::Workspace, w, "/spec/customer"), is_absent(w.spec.ensure), &w.spec.customer) {
-            scoped.push((at(Kind::Workspace, w, "/spec/location"), is_absent(w.spec.ensure), Kind::Location, &w.spec.customer, &w.spec.location));
+        if customer_ref(
+            at(Kind::Workspace, w, "/spec/customer"),
+            is_absent(w.spec.ensure),
+            &w.spec.customer,
+        ) {
+            scoped.push(ScopedReference {
+                from: at(Kind::Workspace, w, "/spec/location"),
+                from_absent: is_absent(w.spec.ensure),
+                target_kind: Kind::Location,
+                customer: &w.spec.customer,
+                target: &w.spec.location,
+            });
         }
     }
     for d in &set.devices {
@@ -192,13 +285,31 @@ pub(super) fn check_references(set: &ManifestSet, incomplete: &HashSet<Kind>, ou
             continue;
         }
         if let Some(user) = &d.spec.owner.user {
-            scoped.push((at(Kind::Device, d, "/spec/owner/user"), absent, Kind::User, &d.spec.customer, user));
+            scoped.push(ScopedReference {
+                from: at(Kind::Device, d, "/spec/owner/user"),
+                from_absent: absent,
+                target_kind: Kind::User,
+                customer: &d.spec.customer,
+                target: user,
+            });
         }
         if let Some(workspace) = &d.spec.owner.workspace {
-            scoped.push((at(Kind::Device, d, "/spec/owner/workspace"), absent, Kind::Workspace, &d.spec.customer, workspace));
+            scoped.push(ScopedReference {
+                from: at(Kind::Device, d, "/spec/owner/workspace"),
+                from_absent: absent,
+                target_kind: Kind::Workspace,
+                customer: &d.spec.customer,
+                target: workspace,
+            });
         }
         for (i, shared) in d.spec.shared_with.iter().enumerate() {
-            scoped.push((at(Kind::Device, d, format!("/spec/sharedWith/{i}/user")), absent, Kind::User, &d.spec.customer, &shared.user));
+            scoped.push(ScopedReference {
+                from: at(Kind::Device, d, format!("/spec/sharedWith/{i}/user")),
+                from_absent: absent,
+                target_kind: Kind::User,
+                customer: &d.spec.customer,
+                target: &shared.user,
+            });
         }
     }
 
@@ -208,25 +319,62 @@ pub(super) fn check_references(set: &ManifestSet, incomplete: &HashSet<Kind>, ou
             Kind::Template => (templates.get(r.target).copied(), templates.keys().copied().collect()),
             _ => unreachable!("only top-level references are collected here"),
         };
-        resolve(r.target_kind, r.from, r.from_absent, r.target, known, &candidates, incomplete, out);
+        resolve(
+            r.target_kind,
+            r.from,
+            r.from_absent,
+            r.target,
+            known,
+            &candidates,
+            incomplete,
+            out,
+        );
     }
-    for (from, from_absent, target_kind, customer, target) in scoped {
+    for ScopedReference {
+        from,
+        from_absent,
+        target_kind,
+        customer,
+        target,
+    } in scoped
+    {
         let (known, candidates): (Option<bool>, Vec<String>) = match target_kind {
             Kind::Location => (
                 locations.get(&(customer, target)).copied(),
-                locations.keys().filter(|(c, _)| *c == customer).map(|(_, n)| n.to_string()).collect(),
+                locations
+                    .keys()
+                    .filter(|(c, _)| *c == customer)
+                    .map(|(_, n)| n.to_string())
+                    .collect(),
             ),
             Kind::User => (
                 users.get(&(customer, target.to_lowercase())).copied(),
-                users.keys().filter(|(c, _)| *c == customer).map(|(_, e)| e.clone()).collect(),
+                users
+                    .keys()
+                    .filter(|(c, _)| *c == customer)
+                    .map(|(_, e)| e.clone())
+                    .collect(),
             ),
             _ => (
                 workspaces.get(&(customer, target)).copied(),
-                workspaces.keys().filter(|(c, _)| *c == customer).map(|(_, n)| n.to_string()).collect(),
+                workspaces
+                    .keys()
+                    .filter(|(c, _)| *c == customer)
+                    .map(|(_, n)| n.to_string())
+                    .collect(),
             ),
         };
         let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
-        resolve(target_kind, from, from_absent, target, known, &candidates, incomplete, out);
+        resolve(
+            target_kind,
+            from,
+            from_absent,
+            target,
+            known,
+            &candidates,
+            incomplete,
+            out,
+        );
     }
 }
 
@@ -249,7 +397,9 @@ fn resolve(
                 format!("refers to {target_kind} `{target}`, which is marked `ensure: absent`"),
             )
             .object(object)
-            .hint(format!("mark this object `ensure: absent` too, or keep the {target_kind}")),
+            .hint(format!(
+                "mark this object `ensure: absent` too, or keep the {target_kind}"
+            )),
         ),
         Some(_) => {}
         None if incomplete.contains(&target_kind) => {}
@@ -282,10 +432,22 @@ mod tests {
 
     #[test]
     fn mac_notations() {
-        for mac in ["00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5e", "001A2B3C4D5E", "001a.2b3c.4d5e"] {
+        for mac in [
+            "00:1A:2B:3C:4D:5E",
+            "00-1a-2b-3c-4d-5e",
+            "001A2B3C4D5E",
+            "001a.2b3c.4d5e",
+        ] {
             assert_eq!(normalize_mac(mac).as_deref(), Some("001A2B3C4D5E"), "{mac}");
         }
-        for mac in ["00:1A:2B:3C:4D", "00:1A:2B:3C:4D:5G", "001A2B3C4D5E6F", "00:1A-2B:3C:4D:5E", "0:01A:2B:3C:4D:5E", ""] {
+        for mac in [
+            "00:1A:2B:3C:4D",
+            "00:1A:2B:3C:4D:5G",
+            "001A2B3C4D5E6F",
+            "00:1A-2B:3C:4D:5E",
+            "0:01A:2B:3C:4D:5E",
+            "",
+        ] {
             assert_eq!(normalize_mac(mac), None, "{mac}");
         }
     }

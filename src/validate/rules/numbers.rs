@@ -22,13 +22,21 @@ enum Place {
 impl Place {
     fn at(self, set: &ManifestSet) -> (At, String) {
         match self {
-            Place::Range { set: s, item } => at(Kind::NumberSet, &set.number_sets[s as usize], format!("/spec/ranges/{item}")),
-            Place::Entry { set: s, item } => {
-                at(Kind::NumberSet, &set.number_sets[s as usize], format!("/spec/numbers/{item}/number"))
-            }
-            Place::Location { location, item } => {
-                at(Kind::Location, &set.locations[location as usize], format!("/spec/numbers/{item}"))
-            }
+            Place::Range { set: s, item } => at(
+                Kind::NumberSet,
+                &set.number_sets[s as usize],
+                format!("/spec/ranges/{item}"),
+            ),
+            Place::Entry { set: s, item } => at(
+                Kind::NumberSet,
+                &set.number_sets[s as usize],
+                format!("/spec/numbers/{item}/number"),
+            ),
+            Place::Location { location, item } => at(
+                Kind::Location,
+                &set.locations[location as usize],
+                format!("/spec/numbers/{item}"),
+            ),
         }
     }
 }
@@ -62,7 +70,9 @@ fn number_error(number: &str, error: E164Error, (place, object): &(At, String)) 
             "check for an extra digit".to_string(),
         ),
     };
-    Diagnostic::error(code, place.clone(), message).hint(hint).object(object.clone())
+    Diagnostic::error(code, place.clone(), message)
+        .hint(hint)
+        .object(object.clone())
 }
 
 pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
@@ -72,7 +82,11 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
     for (s, number_set) in set.number_sets.iter().enumerate() {
         for (r, range) in number_set.spec.ranges.iter().enumerate() {
             let base = format!("/spec/ranges/{r}");
-            let from = check_number(&range.from, &at(Kind::NumberSet, number_set, format!("{base}/from")), out);
+            let from = check_number(
+                &range.from,
+                &at(Kind::NumberSet, number_set, format!("{base}/from")),
+                out,
+            );
             let to = check_number(&range.to, &at(Kind::NumberSet, number_set, format!("{base}/to")), out);
             let (Some(from), Some(to)) = (from, to) else { continue };
             let (place, object) = at(Kind::NumberSet, number_set, base.clone());
@@ -90,27 +104,52 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
             }
             if from.value > to.value {
                 out.push(
-                    Diagnostic::error(codes::RANGE_ORDER, place, format!("range {}..{} goes backwards", range.from, range.to))
-                        .object(object)
-                        .hint("swap `from` and `to`"),
+                    Diagnostic::error(
+                        codes::RANGE_ORDER,
+                        place,
+                        format!("range {}..{} goes backwards", range.from, range.to),
+                    )
+                    .object(object)
+                    .hint("swap `from` and `to`"),
                 );
                 continue;
             }
             let size = to.value - from.value + 1;
             if size > MAX_RANGE {
                 out.push(
-                    Diagnostic::error(codes::RANGE_SIZE, place, format!("range {}..{} holds {size} numbers; at most {MAX_RANGE} are allowed", range.from, range.to))
-                        .object(object)
-                        .hint("check `to` for a typo, or split the range"),
+                    Diagnostic::error(
+                        codes::RANGE_SIZE,
+                        place,
+                        format!(
+                            "range {}..{} holds {size} numbers; at most {MAX_RANGE} are allowed",
+                            range.from, range.to
+                        ),
+                    )
+                    .object(object)
+                    .hint("check `to` for a typo, or split the range"),
                 );
                 continue;
             }
-            declared.push((from, to.value, Place::Range { set: s as u32, item: r as u32 }));
+            declared.push((
+                from,
+                to.value,
+                Place::Range {
+                    set: s as u32,
+                    item: r as u32,
+                },
+            ));
         }
         for (e, entry) in number_set.spec.numbers.iter().enumerate() {
             let place = at(Kind::NumberSet, number_set, format!("/spec/numbers/{e}/number"));
             if let Some(key) = check_number(&entry.number, &place, out) {
-                declared.push((key, key.value, Place::Entry { set: s as u32, item: e as u32 }));
+                declared.push((
+                    key,
+                    key.value,
+                    Place::Entry {
+                        set: s as u32,
+                        item: e as u32,
+                    },
+                ));
             }
         }
     }
@@ -118,7 +157,14 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
         for (n, number) in location.spec.numbers.iter().enumerate() {
             let place = at(Kind::Location, location, format!("/spec/numbers/{n}"));
             if let Some(key) = check_number(number, &place, out) {
-                declared.push((key, key.value, Place::Location { location: l as u32, item: n as u32 }));
+                declared.push((
+                    key,
+                    key.value,
+                    Place::Location {
+                        location: l as u32,
+                        item: n as u32,
+                    },
+                ));
             }
         }
     }
@@ -142,7 +188,11 @@ fn report_overlaps(set: &ManifestSet, mut declared: Vec<(NumberKey, u64, Place)>
             let what = if count == 1 {
                 format!("{first} is declared twice")
             } else {
-                let last = NumberKey { digits: key.digits, value: overlap_last }.to_e164();
+                let last = NumberKey {
+                    digits: key.digits,
+                    value: overlap_last,
+                }
+                .to_e164();
                 format!("{count} numbers ({first}..{last}) are declared twice")
             };
             let (here, object) = place.at(set);
@@ -165,22 +215,32 @@ fn report_overlaps(set: &ManifestSet, mut declared: Vec<(NumberKey, u64, Place)>
 /// A number is the phone number of at most one user or workspace.
 fn check_assignments(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
     let mut assigned: HashMap<NumberKey, (At, String)> = HashMap::new();
-    let users = set
-        .users
-        .iter()
-        .filter_map(|u| u.spec.phone_number.as_deref().map(|n| (n, at(Kind::User, u, "/spec/phoneNumber"))));
-    let workspaces = set
-        .workspaces
-        .iter()
-        .filter_map(|w| w.spec.phone_number.as_deref().map(|n| (n, at(Kind::Workspace, w, "/spec/phoneNumber"))));
+    let users = set.users.iter().filter_map(|u| {
+        u.spec
+            .phone_number
+            .as_deref()
+            .map(|n| (n, at(Kind::User, u, "/spec/phoneNumber")))
+    });
+    let workspaces = set.workspaces.iter().filter_map(|w| {
+        w.spec
+            .phone_number
+            .as_deref()
+            .map(|n| (n, at(Kind::Workspace, w, "/spec/phoneNumber")))
+    });
     for (number, place) in users.chain(workspaces) {
-        let Some(key) = check_number(number, &place, out) else { continue };
+        let Some(key) = check_number(number, &place, out) else {
+            continue;
+        };
         if let Some((first, first_object)) = assigned.get(&key) {
             out.push(
-                Diagnostic::error(codes::NUMBER_ASSIGNED_TWICE, place.0, format!("{number} is already the phone number of {first_object}"))
-                    .object(place.1)
-                    .related(first.clone(), format!("assigned to {first_object} here"))
-                    .hint("give each user and workspace its own number, or use an extension"),
+                Diagnostic::error(
+                    codes::NUMBER_ASSIGNED_TWICE,
+                    place.0,
+                    format!("{number} is already the phone number of {first_object}"),
+                )
+                .object(place.1)
+                .related(first.clone(), format!("assigned to {first_object} here"))
+                .hint("give each user and workspace its own number, or use an extension"),
             );
         } else {
             assigned.insert(key, place);

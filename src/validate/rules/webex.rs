@@ -17,19 +17,39 @@ pub const WORKSPACE_NAME_MAX: usize = 30;
 /// Characters Webex Calling refuses in user and workspace names.
 pub const FORBIDDEN_NAME_CHARS: &[char] = &['%', '#', '<', '>', '/', '\\', '"'];
 
-fn push<S>(out: &mut Vec<Diagnostic>, code: Code, kind: Kind, m: &Manifest<S>, pointer: impl Into<String>, message: String, hint: impl Into<String>) {
+fn push<S>(
+    out: &mut Vec<Diagnostic>,
+    code: Code,
+    kind: Kind,
+    m: &Manifest<S>,
+    pointer: impl Into<String>,
+    message: String,
+    hint: impl Into<String>,
+) {
     let (place, object) = at(kind, m, pointer);
     out.push(Diagnostic::error(code, place, message).object(object).hint(hint));
 }
 
 pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
-    let customers: HashMap<&str, &CustomerSpec> = set.customers.iter().map(|c| (c.spec.external_id.as_str(), &c.spec)).collect();
+    let customers: HashMap<&str, &CustomerSpec> = set
+        .customers
+        .iter()
+        .map(|c| (c.spec.external_id.as_str(), &c.spec))
+        .collect();
 
     for c in &set.customers {
         check_customer(c, out);
     }
     for l in &set.locations {
-        check_name_length(out, Kind::Location, l, "/spec/name", &l.spec.name, LOCATION_NAME_MAX, codes::LOCATION_NAME_LENGTH);
+        check_name_length(
+            out,
+            Kind::Location,
+            l,
+            "/spec/name",
+            &l.spec.name,
+            LOCATION_NAME_MAX,
+            codes::LOCATION_NAME_LENGTH,
+        );
         check_address(out, Kind::Location, l, "/spec/address", &l.spec.address);
     }
     // Extensions are dialled within a customer, so they are unique within it.
@@ -38,10 +58,14 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
         let key = (customer.to_string(), extension.to_string());
         match extensions.get(&key) {
             Some((first, first_object)) => out.push(
-                Diagnostic::error(codes::DUPLICATE_EXTENSION, place.0, format!("extension {extension} is already used by {first_object}"))
-                    .object(place.1)
-                    .related(first.clone(), format!("used by {first_object} here"))
-                    .hint("give each user and workspace of a customer its own extension"),
+                Diagnostic::error(
+                    codes::DUPLICATE_EXTENSION,
+                    place.0,
+                    format!("extension {extension} is already used by {first_object}"),
+                )
+                .object(place.1)
+                .related(first.clone(), format!("used by {first_object} here"))
+                .hint("give each user and workspace of a customer its own extension"),
             ),
             None => {
                 extensions.insert(key, place);
@@ -70,22 +94,41 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
                 u,
                 "/spec/package",
                 format!("customer {} has not ordered `{}`", spec.customer, spec.package.as_str()),
-                format!("add `{}` to the customer's packages, or pick one it has", spec.package.as_str()),
+                format!(
+                    "add `{}` to the customer's packages, or pick one it has",
+                    spec.package.as_str()
+                ),
             );
         }
-        if spec.package.is_calling() && spec.phone_number.is_none() && spec.extension.is_none() && !is_absent(spec.ensure) {
+        if spec.package.is_calling()
+            && spec.phone_number.is_none()
+            && spec.extension.is_none()
+            && !is_absent(spec.ensure)
+        {
             push(
                 out,
                 codes::CALLING_NEEDS_NUMBER,
                 Kind::User,
                 u,
                 "/spec/package",
-                format!("a `{}` user needs a phone number or an extension", spec.package.as_str()),
+                format!(
+                    "a `{}` user needs a phone number or an extension",
+                    spec.package.as_str()
+                ),
                 "add `phoneNumber:` (one of the location's numbers) or `extension:`",
             );
         }
         for (field, value) in [("firstName", &spec.first_name), ("lastName", &spec.last_name)] {
-            check_display_name(out, Kind::User, u, &format!("/spec/{field}"), field, value, PERSON_NAME_MAX, codes::PERSON_NAME);
+            check_display_name(
+                out,
+                Kind::User,
+                u,
+                &format!("/spec/{field}"),
+                field,
+                value,
+                PERSON_NAME_MAX,
+                codes::PERSON_NAME,
+            );
         }
         if let Some(extension) = &spec.extension {
             extension_in_use(&spec.customer, extension, at(Kind::User, u, "/spec/extension"), out);
@@ -97,12 +140,24 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
         if let Some(workspace) = &d.spec.owner.workspace
             && !is_absent(d.spec.ensure)
         {
-            devices_per_workspace.entry((d.spec.customer.as_str(), workspace.as_str())).or_default().push(d);
+            devices_per_workspace
+                .entry((d.spec.customer.as_str(), workspace.as_str()))
+                .or_default()
+                .push(d);
         }
     }
     for w in &set.workspaces {
         let spec = &w.spec;
-        check_display_name(out, Kind::Workspace, w, "/spec/name", "name", &spec.name, WORKSPACE_NAME_MAX, codes::WORKSPACE_NAME);
+        check_display_name(
+            out,
+            Kind::Workspace,
+            w,
+            "/spec/name",
+            "name",
+            &spec.name,
+            WORKSPACE_NAME_MAX,
+            codes::WORKSPACE_NAME,
+        );
         if spec.phone_number.is_none() && spec.extension.is_none() && !is_absent(spec.ensure) {
             push(
                 out,
@@ -129,7 +184,12 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
             );
         }
         if let Some(extension) = &spec.extension {
-            extension_in_use(&spec.customer, extension, at(Kind::Workspace, w, "/spec/extension"), out);
+            extension_in_use(
+                &spec.customer,
+                extension,
+                at(Kind::Workspace, w, "/spec/extension"),
+                out,
+            );
         }
         if let Some(devices) = devices_per_workspace.get(&(spec.customer.as_str(), spec.name.as_str()))
             && devices.len() > spec.license.max_devices()
@@ -144,7 +204,11 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
                 Diagnostic::error(
                     codes::WORKSPACE_DEVICE_LIMIT,
                     place,
-                    format!("workspace `{}` has {} devices; a {licence} workspace holds at most {max}", spec.name, devices.len()),
+                    format!(
+                        "workspace `{}` has {} devices; a {licence} workspace holds at most {max}",
+                        spec.name,
+                        devices.len()
+                    ),
                 )
                 .object(object)
                 .related(at(Kind::Workspace, w, "/spec/license").0, "the workspace's licence")
@@ -167,7 +231,11 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
             );
         }
         let password = &spec.sip_password;
-        let sources = [password.from_env.is_some(), password.from_file.is_some(), password.generate == Some(true)];
+        let sources = [
+            password.from_env.is_some(),
+            password.from_file.is_some(),
+            password.generate == Some(true),
+        ];
         if sources.iter().filter(|s| **s).count() != 1 {
             push(
                 out,
@@ -195,7 +263,10 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
         for (i, shared) in spec.shared_with.iter().enumerate() {
             let email = shared.user.to_lowercase();
             if seen.contains(&email) {
-                let is_owner = owner.user.as_ref().is_some_and(|o| o.eq_ignore_ascii_case(&shared.user));
+                let is_owner = owner
+                    .user
+                    .as_ref()
+                    .is_some_and(|o| o.eq_ignore_ascii_case(&shared.user));
                 push(
                     out,
                     codes::SHARED_WITH,
@@ -257,7 +328,15 @@ fn check_customer(c: &Manifest<CustomerSpec>, out: &mut Vec<Diagnostic>) {
     }
     match &spec.headquarters {
         Some(hq) => {
-            check_name_length(out, Kind::Customer, c, "/spec/headquarters/name", &hq.name, LOCATION_NAME_MAX, codes::LOCATION_NAME_LENGTH);
+            check_name_length(
+                out,
+                Kind::Customer,
+                c,
+                "/spec/headquarters/name",
+                &hq.name,
+                LOCATION_NAME_MAX,
+                codes::LOCATION_NAME_LENGTH,
+            );
             check_address(out, Kind::Customer, c, "/spec/headquarters/address", &hq.address);
         }
         None if spec.packages.iter().any(|p| p.is_calling()) && !is_absent(spec.ensure) => push(
@@ -284,26 +363,66 @@ fn check_address<S>(out: &mut Vec<Diagnostic>, kind: Kind, m: &Manifest<S>, base
                 kind,
                 m,
                 format!("{base}/{field}"),
-                format!("address {field} has {} characters; Webex takes at most {ADDRESS_LINE_MAX}", line.chars().count()),
+                format!(
+                    "address {field} has {} characters; Webex takes at most {ADDRESS_LINE_MAX}",
+                    line.chars().count()
+                ),
                 "move the rest to `line2`, or abbreviate",
             );
         }
     }
 }
 
-fn check_name_length<S>(out: &mut Vec<Diagnostic>, kind: Kind, m: &Manifest<S>, pointer: &str, name: &str, max: usize, code: Code) {
+fn check_name_length<S>(
+    out: &mut Vec<Diagnostic>,
+    kind: Kind,
+    m: &Manifest<S>,
+    pointer: &str,
+    name: &str,
+    max: usize,
+    code: Code,
+) {
     let len = name.chars().count();
     if len > max {
-        push(out, code, kind, m, pointer, format!("the name has {len} characters; at most {max} are allowed"), "shorten it");
+        push(
+            out,
+            code,
+            kind,
+            m,
+            pointer,
+            format!("the name has {len} characters; at most {max} are allowed"),
+            "shorten it",
+        );
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn check_display_name<S>(out: &mut Vec<Diagnostic>, kind: Kind, m: &Manifest<S>, pointer: &str, field: &str, value: &str, max: usize, code: Code) {
+fn check_display_name<S>(
+    out: &mut Vec<Diagnostic>,
+    kind: Kind,
+    m: &Manifest<S>,
+    pointer: &str,
+    field: &str,
+    value: &str,
+    max: usize,
+    code: Code,
+) {
     let len = value.chars().count();
-    let forbidden: Vec<String> = value.chars().filter(|c| FORBIDDEN_NAME_CHARS.contains(c)).map(|c| format!("`{c}`")).collect();
+    let forbidden: Vec<String> = value
+        .chars()
+        .filter(|c| FORBIDDEN_NAME_CHARS.contains(c))
+        .map(|c| format!("`{c}`"))
+        .collect();
     if len > max {
-        push(out, code, kind, m, pointer, format!("{field} has {len} characters; at most {max} are allowed"), "shorten it");
+        push(
+            out,
+            code,
+            kind,
+            m,
+            pointer,
+            format!("{field} has {len} characters; at most {max} are allowed"),
+            "shorten it",
+        );
     }
     if !forbidden.is_empty() {
         push(

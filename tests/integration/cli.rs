@@ -1,0 +1,178 @@
+//! The commands as a user runs them.
+
+use serde_json::Value;
+
+use crate::{root, stdout, telform};
+
+#[test]
+fn examples_validate() {
+    let output = telform(&root(), &["validate", "examples/"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).starts_with("ok: "), "{}", stdout(&output));
+}
+
+#[test]
+fn committed_schemas_match_the_code() {
+    let output = telform(&root(), &["schema", "--check", "schemas/"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn schema_check_fails_on_drift_and_write_repairs_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schemas = dir.path().join("schemas");
+    assert_eq!(
+        telform(dir.path(), &["schema", "--write", "schemas"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        telform(dir.path(), &["schema", "--check", "schemas"]).status.code(),
+        Some(0)
+    );
+    std::fs::write(schemas.join("account.json"), "{}\n").expect("written");
+    std::fs::write(schemas.join("old.json"), "{}\n").expect("written");
+    let drift = telform(dir.path(), &["schema", "--check", "schemas"]);
+    assert_eq!(drift.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&drift.stderr);
+    assert!(
+        err.contains("account.json differs") && err.contains("old.json") && err.contains("schema --write"),
+        "{err}"
+    );
+}
+
+/// Every example file carries a modeline pointing at a schema that exists, so editors
+/// validate as you type.
+#[test]
+fn examples_carry_a_schema_modeline() {
+    let mut stack = vec![root().join("examples")];
+    let mut seen = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                let text = std::fs::read_to_string(&path).expect("readable");
+                let first = text.lines().next().unwrap_or_default();
+                let target = first
+                    .strip_prefix("# yaml-language-server: $schema=")
+                    .unwrap_or_else(|| panic!("{} has no schema modeline", path.display()));
+                assert!(
+                    path.parent().expect("parent").join(target).is_file(),
+                    "{}: {target} does not exist",
+                    path.display()
+                );
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen > 5);
+}
+
+/// Each example document is also valid against the committed JSON Schema as an editor
+/// would apply it (`document.json`), so the two layers agree.
+#[test]
+fn examples_pass_the_committed_document_schema() {
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/document.json")).expect("schema"))
+            .expect("json");
+    let validator = jsonschema::draft202012::new(&schema).expect("compiles");
+    let validated = telform::validate::validate(&[root().join("examples")]);
+    assert!(validated.is_valid());
+    let loaded = telform::manifest::load::load(&[root().join("examples")]);
+    assert!(loaded.docs.len() > 10);
+    for doc in &loaded.docs {
+        let errors: Vec<String> = validator.iter_errors(&doc.value).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{:?}: {errors:?}", doc.origin);
+    }
+}
+
+#[test]
+fn json_output_is_an_array_of_located_diagnostics() {
+    let output = telform(
+        &root().join("tests/bad"),
+        &["validate", "--output", "json", "tf101-many-errors.yaml"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let found: Vec<Value> = serde_json::from_str(&stdout(&output)).expect("a JSON array");
+    assert!(found.len() >= 3, "all errors are reported, not the first: {found:?}");
+    for d in found {
+        for field in ["code", "severity", "message", "file", "line", "column", "hint"] {
+            assert!(d.get(field).is_some(), "{field} missing in {d}");
+        }
+    }
+}
+
+/// The format of GitHub's workflow commands: `::error file=F,line=L,col=C,...::message`, with
+/// `%`, CR and LF escaped in the message and `:` and `,` also escaped in properties.
+#[test]
+fn github_output_is_workflow_commands() {
+    let output = telform(
+        &root().join("tests/bad"),
+        &["validate", "--output", "github", "tf101-many-errors.yaml"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(!text.is_empty());
+    for line in text.lines() {
+        let rest = line
+            .strip_prefix("::error ")
+            .unwrap_or_else(|| panic!("not a workflow command: {line}"));
+        let (properties, message) = rest
+            .split_once("::")
+            .unwrap_or_else(|| panic!("no message separator: {line}"));
+        assert!(!message.is_empty() && !message.contains('\n'));
+        let keys: Vec<&str> = properties
+            .split(',')
+            .map(|p| p.split_once('=').expect("key=value").0)
+            .collect();
+        assert_eq!(&keys[..3], ["file", "line", "col"], "{line}");
+        for key in keys {
+            assert!(
+                ["file", "line", "col", "endLine", "endColumn", "title"].contains(&key),
+                "{key}"
+            );
+        }
+    }
+}
+
+#[test]
+fn text_output_honours_no_color() {
+    let output = telform(&root().join("tests/bad"), &["validate", "tf101-many-errors.yaml"]);
+    assert!(!stdout(&output).contains('\u{1b}'));
+}
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("telform"))
+        .current_dir(root())
+        .args(["validate", "--output", "json", "tests/bad"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawned");
+    let mut first = [0u8; 1];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
+    let status = child.wait().expect("exits");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(status.code().is_some(), "killed by a signal: {status:?}");
+}

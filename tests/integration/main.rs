@@ -1,0 +1,28 @@
+//! telform's integration tests: one binary (see Cargo.toml) so the suite links once.
+
+mod bad_input;
+mod cli;
+mod fuzz;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the real `telform` binary in `dir`.
+pub fn telform(dir: &Path, args: &[&str]) -> Output {
+    assert_cmd::Command::cargo_bin("telform")
+        .expect("the telform binary is built")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("telform runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
