@@ -53,10 +53,11 @@ pub struct RawDoc {
     pub value: Value,
 }
 
-#[derive(Debug, Default)]
-pub struct Loaded {
+#[derive(Debug)]
+pub struct Loaded<T = RawDoc> {
     pub sources: Sources,
-    pub docs: Vec<RawDoc>,
+    /// The documents, as `load_map`'s function made them, in file order.
+    pub docs: Vec<T>,
     /// The settings file, when one of the folders holds one.
     pub settings: Option<RawDoc>,
     pub diagnostics: Vec<Diagnostic>,
@@ -66,7 +67,19 @@ pub struct Loaded {
 /// `*.yml`, skipping hidden folders; files are taken as given). A `telform.yaml` at the top of
 /// a folder is the settings file.
 pub fn load(paths: &[PathBuf]) -> Loaded {
-    let mut loaded = Loaded::default();
+    load_map(paths, |doc| doc)
+}
+
+/// Like [`load`], but hands each document to `map` as soon as its file is parsed, on the
+/// worker thread that parsed it. A million-number repository is never held as YAML values all
+/// at once: each file's values are turned into `T` and dropped before the next file.
+pub fn load_map<T: Send>(paths: &[PathBuf], map: impl Fn(RawDoc) -> T + Sync) -> Loaded<T> {
+    let mut loaded = Loaded::<T> {
+        sources: Sources::default(),
+        docs: Vec::new(),
+        settings: None,
+        diagnostics: Vec::new(),
+    };
     let mut files = Vec::new();
     let mut settings_file = None;
     for path in paths {
@@ -116,8 +129,13 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     }
 
     let sources = &loaded.sources;
-    let results: Vec<(Vec<RawDoc>, Vec<Diagnostic>)> =
-        files.par_iter().map(|&id| read_file(id, sources.path(id))).collect();
+    let results: Vec<(Vec<T>, Vec<Diagnostic>)> = files
+        .par_iter()
+        .map(|&id| {
+            let (docs, diagnostics) = read_file(id, sources.path(id));
+            (docs.into_iter().map(&map).collect(), diagnostics)
+        })
+        .collect();
     for (docs, diagnostics) in results {
         loaded.docs.extend(docs);
         loaded.diagnostics.extend(diagnostics);

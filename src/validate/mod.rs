@@ -10,8 +10,6 @@ pub mod schema;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use rayon::prelude::*;
-
 use crate::manifest::load::{self, Sources};
 use crate::manifest::settings::Settings;
 use crate::manifest::{Kind, ManifestSet};
@@ -38,27 +36,23 @@ impl Validated {
 
 /// Loads and validates everything under `paths`, reporting all problems, not the first.
 pub fn validate(paths: &[PathBuf]) -> Validated {
-    let loaded = load::load(paths);
+    // Each document is checked against its schema on the thread that parsed its file.
+    let loaded = load::load_map(paths, |doc| {
+        let kind: Option<Kind> = doc
+            .value
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .and_then(|k| k.parse().ok());
+        (kind, schema::check_document(doc))
+    });
     let mut diagnostics = loaded.diagnostics;
     let documents = loaded.docs.len();
-
-    let kinds_of_docs: Vec<Option<Kind>> = loaded
-        .docs
-        .iter()
-        .map(|d| {
-            d.value
-                .get("kind")
-                .and_then(|k| k.as_str())
-                .and_then(|k| k.parse().ok())
-        })
-        .collect();
-    let checked: Vec<_> = loaded.docs.into_par_iter().map(schema::check_document).collect();
     let mut manifests = ManifestSet::default();
     // Kinds with a document that failed the schema layer: a reference to such a kind may
     // point at that document, so it is not reported as dangling.
     let mut incomplete: HashSet<Kind> = HashSet::new();
     let mut untyped = false;
-    for (result, kind) in checked.into_iter().zip(kinds_of_docs) {
+    for (kind, result) in loaded.docs {
         match result {
             Ok(manifest) => manifests.push(manifest),
             Err(mut found) => {

@@ -304,7 +304,9 @@ pub fn check_document(doc: RawDoc) -> Result<AnyManifest, Vec<Diagnostic>> {
         let schema = kind_schema(kind);
         for error in validator.iter_errors(&value) {
             // The apiVersion has been reported above with a better message.
-            if error.instance_path().as_str() == "/apiVersion" {
+            let about_api_version = error.instance_path().as_str() == "/apiVersion"
+                || matches!(error.kind(), ValidationErrorKind::Required { property } if property == "apiVersion");
+            if about_api_version {
                 continue;
             }
             diagnostics.extend(

@@ -176,3 +176,13 @@ fn a_closed_pipe_is_not_a_crash() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(status.code().is_some(), "killed by a signal: {status:?}");
 }
+
+/// The reference of diagnostic codes lists every code with its meaning.
+#[test]
+fn every_code_is_documented() {
+    let doc = std::fs::read_to_string(root().join("docs/diagnostics.md")).expect("docs/diagnostics.md");
+    for code in telform::validate::codes::ALL {
+        let row = format!("| `{}` | {} |", code.id, code.title);
+        assert!(doc.contains(&row), "docs/diagnostics.md lacks the row {row}");
+    }
+}

@@ -235,7 +235,7 @@ pub(super) fn check_references(set: &ManifestSet, incomplete: &HashSet<Kind>, ou
             from_absent,
             customer,
             known,
-            &customers.keys().copied().collect::<Vec<_>>(),
+            || customers.keys().map(|k| k.to_string()).collect(),
             incomplete,
             out,
         );
@@ -314,18 +314,19 @@ pub(super) fn check_references(set: &ManifestSet, incomplete: &HashSet<Kind>, ou
     }
 
     for r in refs {
-        let (known, candidates): (Option<bool>, Vec<&str>) = match r.target_kind {
-            Kind::Account => (accounts.get(r.target).copied(), accounts.keys().copied().collect()),
-            Kind::Template => (templates.get(r.target).copied(), templates.keys().copied().collect()),
-            _ => unreachable!("only top-level references are collected here"),
+        let names = match r.target_kind {
+            Kind::Account => &accounts,
+            _ => &templates,
         };
+        let known = names.get(r.target).copied();
+        let candidates = || names.keys().map(|k| k.to_string()).collect();
         resolve(
             r.target_kind,
             r.from,
             r.from_absent,
             r.target,
             known,
-            &candidates,
+            candidates,
             incomplete,
             out,
         );
@@ -338,40 +339,39 @@ pub(super) fn check_references(set: &ManifestSet, incomplete: &HashSet<Kind>, ou
         target,
     } in scoped
     {
-        let (known, candidates): (Option<bool>, Vec<String>) = match target_kind {
-            Kind::Location => (
-                locations.get(&(customer, target)).copied(),
-                locations
+        // Candidates for "did you mean" are gathered only for a reference that does not resolve:
+        // gathering them for every reference would be quadratic.
+        let known = match target_kind {
+            Kind::Location => locations.get(&(customer, target)).copied(),
+            Kind::User => users.get(&(customer, target.to_lowercase())).copied(),
+            _ => workspaces.get(&(customer, target)).copied(),
+        };
+        let candidates = || -> Vec<String> {
+            match target_kind {
+                Kind::Location => locations
                     .keys()
                     .filter(|(c, _)| *c == customer)
                     .map(|(_, n)| n.to_string())
                     .collect(),
-            ),
-            Kind::User => (
-                users.get(&(customer, target.to_lowercase())).copied(),
-                users
+                Kind::User => users
                     .keys()
                     .filter(|(c, _)| *c == customer)
                     .map(|(_, e)| e.clone())
                     .collect(),
-            ),
-            _ => (
-                workspaces.get(&(customer, target)).copied(),
-                workspaces
+                _ => workspaces
                     .keys()
                     .filter(|(c, _)| *c == customer)
                     .map(|(_, n)| n.to_string())
                     .collect(),
-            ),
+            }
         };
-        let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
         resolve(
             target_kind,
             from,
             from_absent,
             target,
             known,
-            &candidates,
+            candidates,
             incomplete,
             out,
         );
@@ -385,7 +385,7 @@ fn resolve(
     from_absent: bool,
     target: &str,
     known: Option<bool>,
-    candidates: &[&str],
+    candidates: impl FnOnce() -> Vec<String>,
     incomplete: &HashSet<Kind>,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -413,7 +413,9 @@ fn resolve(
                 Kind::Workspace => "this customer has no Workspace named",
                 _ => "nothing is named",
             };
-            let hint = match did_you_mean(target, candidates) {
+            let candidates = candidates();
+            let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
+            let hint = match did_you_mean(target, &candidates) {
                 Some(best) => format!("did you mean `{best}`?"),
                 None => format!("declare the {target_kind} in a manifest, or fix the reference"),
             };
