@@ -278,7 +278,7 @@ pub fn render_text(located: &[Located], styled: bool) -> String {
                 group = group.element(
                     SnippetOrigin::path(file.as_str())
                         .line(d.line.unwrap_or(1) as usize)
-                        .char_column(d.column.unwrap_or(1).saturating_sub(1) as usize),
+                        .char_column(d.column.unwrap_or(1) as usize),
                 );
             }
             _ => {}
