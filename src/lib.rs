@@ -4,5 +4,7 @@
 //! [`validate`] checks them (schema, then domain rules) and reports diagnostics.
 
 pub mod cli;
+pub mod emulator;
 pub mod manifest;
 pub mod validate;
+pub mod wire;

@@ -1,5 +1,6 @@
 //! The command line: clap definitions, and one file per command.
 
+mod emulator;
 mod schema;
 mod validate;
 
@@ -50,6 +51,13 @@ pub enum Command {
 Exit status: 0 when valid, 1 when any error was found."
     )]
     Validate(ValidateArgs),
+    /// Serve the ACG and Webex APIs from memory on loopback, for tests, demos and trials.
+    #[command(
+        after_help = "Examples:\n  telform emulator --env-file emulator.env\n  set -a; . ./emulator.env; set +a\n  \
+telform emulator --listen 127.0.0.1:8443 --seed examples/emulator/seed.json --faults seed=1,429=0.1,lost=0.05\n\n\
+Seed format and fault syntax: docs/emulator.md"
+    )]
+    Emulator(EmulatorArgs),
     /// Write or check the JSON Schemas generated from the manifest kinds.
     #[command(after_help = "Examples:\n  telform schema --write schemas/\n  telform schema --check schemas/")]
     Schema(SchemaArgs),
@@ -76,6 +84,25 @@ pub enum DiagnosticFormat {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Seed file (YAML or JSON). Default: the built-in demo seed (serves examples/).
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+    /// Persist the store in FILE across restarts (written atomically).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Faults to inject, e.g. `seed=42,429=0.05,500=0.02,lost=0.01,acg-limit=100/min`.
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+    /// Write the TELFORM_* environment for this emulator to FILE (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
 #[group(required = true, multiple = false)]
 pub struct SchemaArgs {
     /// Write the schemas into DIR.
@@ -91,6 +118,7 @@ pub fn run(cli: Cli) -> ExitStatus {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Emulator(args) => emulator::run(args),
     }
 }
 

@@ -2,6 +2,8 @@
 
 mod bad_input;
 mod cli;
+mod emulator_acg;
+mod emulator_webex;
 mod fuzz;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,340 @@
+//! `telform emulator`: Azure Communications Gateway's Provisioning API, its Entra ID token
+//! endpoint and the Webex APIs telform uses, served from memory on loopback.
+//!
+//! Layout on one port: ACG under `/acg`, the token endpoint under
+//! `/login/{tenant}/oauth2/v2.0/token`, Webex under `/webex/v1`. Nothing here is imported by
+//! planning or apply: the emulator and the clients share only the wire types (`crate::wire`).
+
+pub mod acg;
+pub mod faults;
+pub mod seed;
+pub mod webex;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use faults::{Fault, Faults, RateWindow, Rng};
+use seed::Seed;
+
+/// How the emulator runs.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub seed: Seed,
+    /// Persist the store here (written atomically), and start from it when it exists.
+    pub state_file: Option<PathBuf>,
+    pub faults: Faults,
+}
+
+/// The shared state of a running emulator.
+pub struct App {
+    /// `http://127.0.0.1:PORT`, for absolute links (`nextLink`, `Location`).
+    pub base_url: String,
+    pub acg: Mutex<acg::Store>,
+    pub webex: Mutex<webex::Store>,
+    pub timing: seed::Timing,
+    faults: Faults,
+    rng: Mutex<Rng>,
+    acg_window: Option<Mutex<RateWindow>>,
+    /// Requests received, by provider, for tests and benchmarks.
+    pub acg_requests: AtomicU64,
+    pub webex_requests: AtomicU64,
+    dirty: AtomicBool,
+    state_file: Option<PathBuf>,
+}
+
+/// Everything a store holds, as persisted in the state file.
+#[derive(Debug, Serialize, Deserialize)]
+struct State_ {
+    acg: acg::Store,
+    webex: webex::Store,
+}
+
+impl App {
+    /// Locks a store. A panic in another request while holding the lock must not wedge the
+    /// emulator, so a poisoned lock is taken over.
+    pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+        mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Marks the store as changed, for the state file.
+    pub fn changed(&self) {
+        self.dirty.store(true, Ordering::Relaxed);
+    }
+
+    fn save(&self) -> std::io::Result<()> {
+        let Some(path) = &self.state_file else { return Ok(()) };
+        if !self.dirty.swap(false, Ordering::Relaxed) {
+            return Ok(());
+        }
+        let json = {
+            let acg = App::lock(&self.acg);
+            let webex = App::lock(&self.webex);
+            serde_json::to_vec(&serde_json::json!({"acg": &*acg, "webex": &*webex})).map_err(std::io::Error::other)?
+        };
+        // Atomic: a crash leaves the previous state, never half a file.
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, json)?;
+        std::fs::rename(&tmp, path)
+    }
+}
+
+/// Milliseconds since the Unix epoch: store timestamps survive a restart.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// ISO 8601 UTC timestamp of `ms`.
+pub fn iso8601(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// A running emulator.
+pub struct Emulator {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Emulator {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The environment a telform run needs to talk to this emulator.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let url = self.url();
+        let mut env = Vec::new();
+        let acg = App::lock(&self.app.acg);
+        if let Some(client) = acg.clients.first() {
+            env.push(("TELFORM_ACG_URL".into(), format!("{url}/acg")));
+            env.push((
+                "TELFORM_ACG_TOKEN_URL".into(),
+                format!("{url}/login/{}/oauth2/v2.0/token", client.tenant),
+            ));
+            env.push(("TELFORM_ACG_TENANT".into(), client.tenant.clone()));
+            env.push(("TELFORM_ACG_CLIENT_ID".into(), client.client_id.clone()));
+            env.push(("TELFORM_ACG_CLIENT_SECRET".into(), client.client_secret.clone()));
+            env.push(("TELFORM_ACG_SCOPE".into(), acg.scope.clone()));
+        }
+        drop(acg);
+        let webex = App::lock(&self.app.webex);
+        if let Some(token) = webex.tokens.first() {
+            env.push(("TELFORM_WEBEX_URL".into(), format!("{url}/webex/v1")));
+            env.push(("TELFORM_WEBEX_TOKEN".into(), token.token.clone()));
+        }
+        env
+    }
+
+    /// Writes [`Emulator::env`] as a shell file (`set -a; . FILE`), readable by its owner only:
+    /// it holds the emulator's client secret and token.
+    pub fn write_env_file(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let mut text = String::from("# Written by `telform emulator`: the environment that points telform at it.\n");
+        for (key, value) in self.env() {
+            text.push_str(&format!("{key}='{}'\n", value.replace('\'', "'\\''")));
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        std::io::Write::write_all(&mut options.open(path)?, text.as_bytes())
+    }
+
+    /// Stops accepting, lets requests in flight finish, and saves the state.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.app.save()
+    }
+}
+
+/// Starts the emulator on `listener` (bind `127.0.0.1:0` for a free port). Returns once it
+/// accepts connections: no sleeps needed before the first request.
+pub async fn start(listener: TcpListener, config: Config) -> std::io::Result<Emulator> {
+    let addr = listener.local_addr()?;
+    let base_url = format!("http://{addr}");
+    let restored: Option<State_> =
+        match &config.state_file {
+            Some(path) if path.exists() => {
+                let bytes = std::fs::read(path)?;
+                Some(serde_json::from_slice(&bytes).map_err(|e| {
+                    std::io::Error::other(format!("{}: not an emulator state file: {e}", path.display()))
+                })?)
+            }
+            _ => None,
+        };
+    let (acg, webex) = match restored {
+        Some(state) => (state.acg, state.webex),
+        None => (
+            acg::Store::from_seed(&config.seed.acg).map_err(std::io::Error::other)?,
+            webex::Store::from_seed(&config.seed.webex).map_err(std::io::Error::other)?,
+        ),
+    };
+    let app = Arc::new(App {
+        base_url,
+        acg: Mutex::new(acg),
+        webex: Mutex::new(webex),
+        timing: config.seed.timing.clone(),
+        rng: Mutex::new(Rng::new(config.faults.seed)),
+        acg_window: config
+            .faults
+            .acg_limit_per_minute
+            .map(|n| Mutex::new(RateWindow::new(n))),
+        faults: config.faults,
+        acg_requests: AtomicU64::new(0),
+        webex_requests: AtomicU64::new(0),
+        dirty: AtomicBool::new(config.state_file.is_some()),
+        state_file: config.state_file,
+    });
+    let router = router(app.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let saver = app.clone();
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+            let _ = rx.await;
+        });
+        let autosave = async {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if let Err(error) = saver.save() {
+                    eprintln!("telform emulator: cannot save the state: {error}");
+                }
+            }
+        };
+        tokio::select! {
+            result = server => {
+                if let Err(error) = result {
+                    eprintln!("telform emulator: {error}");
+                }
+            }
+            () = autosave => {}
+        }
+    });
+    Ok(Emulator {
+        addr,
+        app,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .nest("/acg", acg::routes())
+        .route("/login/{tenant}/oauth2/v2.0/token", axum::routing::post(acg::token))
+        .nest("/webex/v1", webex::routes())
+        .layer(axum::middleware::from_fn_with_state(app.clone(), inject_faults))
+        .with_state(app)
+}
+
+/// Counts requests, enforces ACG's rate limit when asked, and injects the configured faults.
+async fn inject_faults(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let provider = if path.starts_with("/acg") {
+        app.acg_requests.fetch_add(1, Ordering::Relaxed);
+        "acg"
+    } else if path.starts_with("/webex") {
+        app.webex_requests.fetch_add(1, Ordering::Relaxed);
+        "webex"
+    } else {
+        // The identity platform is not part of either provider's faults or limits.
+        return next.run(request).await;
+    };
+    if provider == "acg"
+        && let Some(window) = &app.acg_window
+        && let Err(wait) = App::lock(window).admit(Instant::now())
+    {
+        let mut response = acg::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "more than the allowed requests per minute",
+        );
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        response
+            .headers_mut()
+            .insert("retry-after", HeaderValue::from(secs.max(1)));
+        return response;
+    }
+    let (fault, latency) = {
+        let mut rng = App::lock(&app.rng);
+        (app.faults.draw(&mut rng, provider), app.faults.latency(&mut rng))
+    };
+    if let Some(latency) = latency {
+        tokio::time::sleep(latency).await;
+    }
+    match fault {
+        Fault::None => next.run(request).await,
+        Fault::Status(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut response = if provider == "acg" {
+                acg::error(status, "InjectedFault", "fault injected by the emulator")
+            } else {
+                webex::error(status, "fault injected by the emulator")
+            };
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                response
+                    .headers_mut()
+                    .insert("retry-after", HeaderValue::from(app.faults.retry_after_secs));
+            }
+            response
+        }
+        Fault::Drop => broken_connection(),
+        Fault::Lost => {
+            let _ = next.run(request).await;
+            broken_connection()
+        }
+    }
+}
+
+/// A response whose body fails at once: the client sees the connection break.
+fn broken_connection() -> Response {
+    let stream = futures_util::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("dropped")) });
+    (StatusCode::OK, Body::from_stream(stream)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso8601_dates() {
+        assert_eq!(super::iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::iso8601(1_705_000_000_000), "2024-01-11T19:06:40Z");
+        assert_eq!(super::iso8601(951_782_400_000), "2000-02-29T00:00:00Z");
+    }
+}

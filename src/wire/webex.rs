@@ -1,0 +1,1 @@
+//! The Webex wire types (filled in with the Webex emulator).
