@@ -52,7 +52,7 @@ pub fn run(args: EmulatorArgs) -> ExitStatus {
             );
         }
         print_out(&format!("telform emulator listening on {}\n", emulator.url()));
-        let _ = tokio::signal::ctrl_c().await;
+        stopped().await;
         match emulator.shutdown().await {
             Ok(()) => ExitStatus::Success,
             Err(error) => fail(
@@ -66,4 +66,26 @@ pub fn run(args: EmulatorArgs) -> ExitStatus {
 fn fail(message: &str, hint: &str) -> ExitStatus {
     print_err(&format!("error: {message}\nhint: {hint}\n"));
     ExitStatus::Failure
+}
+
+/// Waits for SIGINT (Ctrl-C) or, on Unix, SIGTERM (a service manager stopping it).
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
