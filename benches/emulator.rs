@@ -10,14 +10,19 @@ use telform::emulator::{self, Config, seed};
 
 #[tokio::main]
 async fn main() {
-    let numbers: u64 = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+    let numbers: u64 = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
     let accounts = 100u64;
     let mut seed = seed::demo();
     for a in 0..accounts {
         let name = format!("acct-{a:03}");
         seed.acg.accounts.push(
-            serde_json::from_value(json!({"name": name, "serviceDetails": {"teamsTenantId": format!("00000000-0000-4000-8000-{a:012}"),
-                "teamsOperatorConnect": {"enabled": true, "syncEnabled": false}}}))
+            serde_json::from_value(
+                json!({"name": name, "serviceDetails": {"teamsTenantId": format!("00000000-0000-4000-8000-{a:012}"),
+                "teamsOperatorConnect": {"enabled": true, "syncEnabled": false}}}),
+            )
             .expect("account"),
         );
         seed.acg.number_blocks.push(
@@ -29,10 +34,21 @@ async fn main() {
     }
     let started = Instant::now();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let emulator = emulator::start(listener, Config { seed, ..Config::default() }).await.expect("starts");
+    let emulator = emulator::start(
+        listener,
+        Config {
+            seed,
+            ..Config::default()
+        },
+    )
+    .await
+    .expect("starts");
     let seeded = started.elapsed();
     let total = emulator::App::lock(&emulator.app.acg).numbers.len();
-    println!("seeded {total} numbers in {accounts} accounts in {:.2} s", seeded.as_secs_f64());
+    println!(
+        "seeded {total} numbers in {accounts} accounts in {:.2} s",
+        seeded.as_secs_f64()
+    );
 
     let env: std::collections::HashMap<String, String> = emulator.env().into_iter().collect();
     let http = reqwest::Client::new();
@@ -55,11 +71,22 @@ async fn main() {
     // Walk one account's numbers page by page (500 per page), then the global list.
     let mut latencies: Vec<Duration> = Vec::new();
     for path in ["/accounts/acct-042/numbers", "/numbers"] {
-        let mut url = format!("{}{path}?api-version=2024-02-29-preview&maxpagesize=500", env["TELFORM_ACG_URL"]);
+        let mut url = format!(
+            "{}{path}?api-version=2024-02-29-preview&maxpagesize=500",
+            env["TELFORM_ACG_URL"]
+        );
         let mut pages = 0;
         loop {
             let t = Instant::now();
-            let page: serde_json::Value = http.get(&url).bearer_auth(&token).send().await.expect("page").json().await.expect("json");
+            let page: serde_json::Value = http
+                .get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("page")
+                .json()
+                .await
+                .expect("json");
             latencies.push(t.elapsed());
             assert_eq!(page["value"].as_array().map(Vec::len), Some(500));
             pages += 1;

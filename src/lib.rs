@@ -6,5 +6,8 @@
 pub mod cli;
 pub mod emulator;
 pub mod manifest;
+pub mod plan;
+pub mod provider;
+pub mod rate;
 pub mod validate;
 pub mod wire;

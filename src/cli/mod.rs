@@ -1,6 +1,7 @@
 //! The command line: clap definitions, and one file per command.
 
 mod emulator;
+mod plan;
 mod schema;
 mod validate;
 
@@ -17,6 +18,8 @@ pub enum ExitStatus {
     Success,
     /// The input is invalid or the command failed.
     Failure,
+    /// `plan --detailed-exitcode`: the plan has changes.
+    Changes,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -24,6 +27,7 @@ impl From<ExitStatus> for ExitCode {
         match status {
             ExitStatus::Success => ExitCode::SUCCESS,
             ExitStatus::Failure => ExitCode::from(1),
+            ExitStatus::Changes => ExitCode::from(2),
         }
     }
 }
@@ -51,6 +55,12 @@ pub enum Command {
 Exit status: 0 when valid, 1 when any error was found."
     )]
     Validate(ValidateArgs),
+    /// Compare the manifests with the providers' live state and show what would change.
+    #[command(
+        after_help = "Examples:\n  telform plan examples/\n  telform plan --output markdown --detailed-exitcode -o plan.json manifests/\n\n\
+Exit status: 0 when there is nothing to change, 1 on error; with --detailed-exitcode, 2 when there are changes."
+    )]
+    Plan(PlanArgs),
     /// Serve the ACG and Webex APIs from memory on loopback, for tests, demos and trials.
     #[command(
         after_help = "Examples:\n  telform emulator --env-file emulator.env\n  set -a; . ./emulator.env; set +a\n  \
@@ -81,6 +91,45 @@ pub enum DiagnosticFormat {
     Json,
     /// GitHub Actions annotations (`::error file=…,line=…::…`).
     Github,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The manifest folder. Default: the current folder.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Save the plan (with fingerprints of what it read) for `telform apply FILE`.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub output: PlanFormat,
+    /// Exit 2 when the plan has changes, 0 when it has none, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Delete undeclared children (numbers of an account; locations, users, workspaces and
+    /// devices of a customer) even where the parent does not say `prune: true`.
+    #[arg(long)]
+    pub prune: bool,
+    /// Fail when the plan would delete more objects than this.
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<usize>,
+    /// Only manifests with this label (`key=value`); repeat for several.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub selector: Vec<String>,
+    /// Print the number of API calls made, per provider.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// For terminals.
+    Text,
+    /// For a pull-request comment.
+    Markdown,
+    /// Versioned JSON (docs/plan-format.md).
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,6 +168,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Validate(args) => validate::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Emulator(args) => emulator::run(args),
+        Command::Plan(args) => plan::run(args),
     }
 }
 

@@ -15,8 +15,7 @@
 //! | `acg-limit` | `N/min` | ACG's limit: more than N requests in a sliding minute get 429 (a batch counts as one) |
 //! | `only` | `acg` or `webex` | inject the random faults into one provider only |
 
-use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Faults {
@@ -161,36 +160,6 @@ impl Rng {
     }
 }
 
-/// ACG's request budget: at most `limit` requests in any sliding minute.
-#[derive(Debug)]
-pub struct RateWindow {
-    limit: u32,
-    recent: VecDeque<Instant>,
-}
-
-impl RateWindow {
-    pub fn new(limit: u32) -> RateWindow {
-        RateWindow {
-            limit,
-            recent: VecDeque::new(),
-        }
-    }
-
-    /// Counts a request; when over the limit, returns how long until one is allowed.
-    pub fn admit(&mut self, now: Instant) -> Result<(), Duration> {
-        let minute = Duration::from_secs(60);
-        while self.recent.front().is_some_and(|t| now.duration_since(*t) >= minute) {
-            self.recent.pop_front();
-        }
-        if self.recent.len() as u32 >= self.limit {
-            let oldest = *self.recent.front().expect("non-empty when at the limit");
-            return Err(minute - now.duration_since(oldest));
-        }
-        self.recent.push_back(now);
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,17 +188,5 @@ mod tests {
         assert_ne!(draws(7), draws(8));
         let none = draws(7).iter().filter(|d| **d == Fault::None).count();
         assert!((20..60).contains(&none), "about 40% pass: {none}");
-    }
-
-    #[test]
-    fn the_window_admits_the_limit_per_minute() {
-        let mut w = RateWindow::new(3);
-        let t0 = Instant::now();
-        for _ in 0..3 {
-            assert!(w.admit(t0).is_ok());
-        }
-        let wait = w.admit(t0 + Duration::from_secs(10)).expect_err("over the limit");
-        assert_eq!(wait, Duration::from_secs(50));
-        assert!(w.admit(t0 + Duration::from_secs(60)).is_ok());
     }
 }

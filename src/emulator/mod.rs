@@ -27,7 +27,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use faults::{Fault, Faults, RateWindow, Rng};
+use crate::rate::RateWindow;
+use faults::{Fault, Faults, Rng};
 use seed::Seed;
 
 /// How the emulator runs.
@@ -149,6 +150,9 @@ impl Emulator {
             env.push(("TELFORM_ACG_CLIENT_ID".into(), client.client_id.clone()));
             env.push(("TELFORM_ACG_CLIENT_SECRET".into(), client.client_secret.clone()));
             env.push(("TELFORM_ACG_SCOPE".into(), acg.scope.clone()));
+            // The client paces itself to the emulator's limit; 0: the emulator has none.
+            let limit = self.app.faults.acg_limit_per_minute.unwrap_or(0);
+            env.push(("TELFORM_ACG_REQUESTS_PER_MINUTE".into(), limit.to_string()));
         }
         drop(acg);
         let webex = App::lock(&self.app.webex);

@@ -1,5 +1,6 @@
 //! Finding manifest files and reading them into YAML documents.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -61,11 +62,38 @@ pub struct Loaded<T = RawDoc> {
     /// The settings file, when one of the folders holds one.
     pub settings: Option<RawDoc>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Manifest files (or folders) that could not be read completely: a syntax error, a limit,
+    /// bad encoding, an unreadable entry. Documents may be missing from `docs`, so a reference
+    /// that does not resolve may point at one of them. (The settings file is not counted: it
+    /// declares nothing that a manifest refers to.)
+    pub partial: Vec<FileId>,
+}
+
+/// What reading one file gave.
+#[derive(Debug, Default)]
+pub struct FileRead {
+    pub docs: Vec<RawDoc>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// False when documents of the file may be missing from `docs`: the file could not be read,
+    /// decoded or parsed to its end, or a document was dropped (a duplicate key). An empty file
+    /// is complete: it holds nothing.
+    pub complete: bool,
+}
+
+impl FileRead {
+    fn failed(diagnostic: Diagnostic) -> FileRead {
+        FileRead {
+            docs: Vec::new(),
+            diagnostics: vec![diagnostic],
+            complete: false,
+        }
+    }
 }
 
 /// Loads every manifest under `paths` (folders are searched recursively for `*.yaml` and
-/// `*.yml`, skipping hidden folders; files are taken as given). A `telform.yaml` at the top of
-/// a folder is the settings file.
+/// `*.yml`, skipping hidden folders and files; files are taken as given). A `telform.yaml` at the
+/// top of a folder is the settings file. A file reached twice (`validate examples examples/acg`)
+/// is read once.
 pub fn load(paths: &[PathBuf]) -> Loaded {
     load_map(paths, |doc| doc)
 }
@@ -79,30 +107,46 @@ pub fn load_map<T: Send>(paths: &[PathBuf], map: impl Fn(RawDoc) -> T + Sync) ->
         docs: Vec::new(),
         settings: None,
         diagnostics: Vec::new(),
+        partial: Vec::new(),
     };
     let mut files = Vec::new();
     let mut settings_file = None;
+    // Canonical paths of the files taken so far: overlapping arguments must not read a file
+    // twice (its identities would be reported as declared twice, by themselves).
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut first_visit = |path: &Path| seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
     for path in paths {
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => {
                 let mut found = Vec::new();
-                if let Err(error) = walk(path, &mut found) {
-                    let id = loaded.sources.add(path.clone());
-                    loaded.diagnostics.push(io_error(id, &error));
-                    continue;
-                }
-                found.sort();
-                for file in found {
-                    let is_settings = file.parent() == Some(path.as_path()) && is_settings_name(&file);
-                    let id = loaded.sources.add(file);
-                    if is_settings && settings_file.is_none() {
-                        settings_file = Some(id);
-                    } else {
-                        files.push(id);
+                walk(path, &mut found);
+                found.sort_by(|a, b| a.path().cmp(b.path()));
+                for entry in found {
+                    match entry {
+                        Found::File(file) => {
+                            if !first_visit(&file) {
+                                continue;
+                            }
+                            let is_settings = file.parent() == Some(path.as_path()) && is_settings_name(&file);
+                            let id = loaded.sources.add(file);
+                            if is_settings && settings_file.is_none() {
+                                settings_file = Some(id);
+                            } else {
+                                files.push(id);
+                            }
+                        }
+                        Found::Unreadable(file, error) => {
+                            let id = loaded.sources.add(file);
+                            loaded.diagnostics.push(io_error(id, &error));
+                            loaded.partial.push(id);
+                        }
                     }
                 }
             }
             Ok(_) => {
+                if !first_visit(path) {
+                    continue;
+                }
                 let id = loaded.sources.add(path.clone());
                 if is_settings_name(path) && settings_file.is_none() {
                     settings_file = Some(id);
@@ -113,6 +157,7 @@ pub fn load_map<T: Send>(paths: &[PathBuf], map: impl Fn(RawDoc) -> T + Sync) ->
             Err(error) => {
                 let id = loaded.sources.add(path.clone());
                 loaded.diagnostics.push(io_error(id, &error));
+                loaded.partial.push(id);
             }
         }
     }
@@ -124,24 +169,34 @@ pub fn load_map<T: Send>(paths: &[PathBuf], map: impl Fn(RawDoc) -> T + Sync) ->
                 At::Nowhere,
                 format!("no manifest file (*.yaml, *.yml) found in {}", shown.join(", ")),
             )
-            .hint("point telform at the folder of your manifests, or create one with `telform init`"),
+            .hint("point telform at the folder that holds your manifests, e.g. `telform validate examples/`"),
         );
     }
 
     let sources = &loaded.sources;
-    let results: Vec<(Vec<T>, Vec<Diagnostic>)> = files
+    let results: Vec<(FileId, Vec<T>, Vec<Diagnostic>, bool)> = files
         .par_iter()
         .map(|&id| {
-            let (docs, diagnostics) = read_file(id, sources.path(id));
-            (docs.into_iter().map(&map).collect(), diagnostics)
+            let read = read_file(id, sources.path(id));
+            (
+                id,
+                read.docs.into_iter().map(&map).collect(),
+                read.diagnostics,
+                read.complete,
+            )
         })
         .collect();
-    for (docs, diagnostics) in results {
+    for (id, docs, diagnostics, complete) in results {
         loaded.docs.extend(docs);
         loaded.diagnostics.extend(diagnostics);
+        if !complete {
+            loaded.partial.push(id);
+        }
     }
     if let Some(id) = settings_file {
-        let (mut docs, diagnostics) = read_file(id, loaded.sources.path(id));
+        let FileRead {
+            mut docs, diagnostics, ..
+        } = read_file(id, loaded.sources.path(id));
         loaded.diagnostics.extend(diagnostics);
         if docs.len() > 1 {
             loaded.diagnostics.push(
@@ -174,23 +229,66 @@ fn is_settings_name(path: &Path) -> bool {
         .is_some_and(|n| SETTINGS_FILE_NAMES.contains(&n))
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
+/// What a folder walk found: a manifest file, or an entry that could not be examined.
+enum Found {
+    File(PathBuf),
+    Unreadable(PathBuf, std::io::Error),
+}
+
+impl Found {
+    fn path(&self) -> &Path {
+        match self {
+            Found::File(path) | Found::Unreadable(path, _) => path,
+        }
+    }
+}
+
+/// Collects the manifest files under `dir`. An entry that cannot be examined (a dangling
+/// symlink, a folder without permission) is reported on its own and the walk goes on: one bad
+/// entry must not hide every other file.
+fn walk(dir: &Path, out: &mut Vec<Found>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) => {
+            out.push(Found::Unreadable(dir.to_path_buf(), error));
+            return;
+        }
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                out.push(Found::Unreadable(dir.to_path_buf(), error));
+                continue;
+            }
+        };
         let path = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();
+        // Hidden folders (.git) and files (editor lock files such as `.#users.yaml`) are not
+        // manifests.
+        if name.starts_with('.') {
+            continue;
+        }
         // A symlinked folder could loop; manifests are plain files in plain folders.
-        let file_type = entry.file_type()?;
-        if file_type.is_dir() {
-            if !name.starts_with('.') {
-                walk(&path, out)?;
+        let file_type = match entry.file_type() {
+            Ok(file_type) => file_type,
+            Err(error) => {
+                out.push(Found::Unreadable(path, error));
+                continue;
             }
-        } else if (name.ends_with(".yaml") || name.ends_with(".yml")) && std::fs::metadata(&path)?.is_file() {
-            out.push(path);
+        };
+        if file_type.is_dir() {
+            walk(&path, out);
+        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+            // Follows a symlink: a dangling one is reported, a link to a folder is skipped.
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_file() => out.push(Found::File(path)),
+                Ok(_) => {}
+                Err(error) => out.push(Found::Unreadable(path, error)),
+            }
         }
     }
-    Ok(())
 }
 
 fn io_error(id: FileId, error: &std::io::Error) -> Diagnostic {
@@ -199,45 +297,46 @@ fn io_error(id: FileId, error: &std::io::Error) -> Diagnostic {
 }
 
 /// Reads one file into documents. Never fails: problems come back as diagnostics.
-pub fn read_file(id: FileId, path: &Path) -> (Vec<RawDoc>, Vec<Diagnostic>) {
+pub fn read_file(id: FileId, path: &Path) -> FileRead {
     match std::fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_FILE_BYTES => {
-            return (
-                Vec::new(),
-                vec![
-                    Diagnostic::error(
-                        codes::TOO_LARGE,
-                        At::File(id),
-                        format!(
-                            "the file is {:.1} MB; the limit is {} MB per file",
-                            meta.len() as f64 / 1_000_000.0,
-                            MAX_FILE_BYTES / (1024 * 1024)
-                        ),
-                    )
-                    .hint("split it into several files (10,000 numbers per file is a good size)"),
-                ],
+            const MIB: f64 = 1024.0 * 1024.0;
+            return FileRead::failed(
+                Diagnostic::error(
+                    codes::TOO_LARGE,
+                    At::File(id),
+                    format!(
+                        "the file is {:.1} MiB; the limit is {} MiB per file",
+                        meta.len() as f64 / MIB,
+                        MAX_FILE_BYTES / (1024 * 1024)
+                    ),
+                )
+                .hint("split it into several files (10,000 numbers per file is a good size)"),
             );
         }
         Ok(_) => {}
-        Err(error) => return (Vec::new(), vec![io_error(id, &error)]),
+        Err(error) => return FileRead::failed(io_error(id, &error)),
     }
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
-        Err(error) => return (Vec::new(), vec![io_error(id, &error)]),
+        Err(error) => return FileRead::failed(io_error(id, &error)),
     };
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return FileRead::failed(
+            Diagnostic::error(codes::NOT_UTF8, At::File(id), "the file is UTF-16; save it as UTF-8")
+                .hint("telform reads UTF-8 only: in your editor, save the file with the UTF-8 encoding"),
+        );
+    }
     let text = match decode(&bytes) {
         Ok(text) => text,
         Err(pos) => {
-            return (
-                Vec::new(),
-                vec![
-                    Diagnostic::error(
-                        codes::NOT_UTF8,
-                        At::Span(id, Span::point(pos)),
-                        "the file is not valid UTF-8",
-                    )
-                    .hint("save the file as UTF-8 (YAML files must be UTF-8)"),
-                ],
+            return FileRead::failed(
+                Diagnostic::error(
+                    codes::NOT_UTF8,
+                    At::Span(id, Span::point(pos)),
+                    "the file is not valid UTF-8",
+                )
+                .hint("save the file as UTF-8 (YAML files must be UTF-8)"),
             );
         }
     };
@@ -245,7 +344,7 @@ pub fn read_file(id: FileId, path: &Path) -> (Vec<RawDoc>, Vec<Diagnostic>) {
 }
 
 /// Parses text already in memory (also used by the fuzz and property tests).
-pub fn parse_text(id: FileId, text: &str) -> (Vec<RawDoc>, Vec<Diagnostic>) {
+pub fn parse_text(id: FileId, text: &str) -> FileRead {
     let parsed = yaml::parse(text, Limits::default(), false);
     let diagnostics: Vec<Diagnostic> = parsed.errors.iter().map(|e| yaml_diagnostic(id, e)).collect();
     let docs: Vec<RawDoc> = parsed
@@ -263,15 +362,23 @@ pub fn parse_text(id: FileId, text: &str) -> (Vec<RawDoc>, Vec<Diagnostic>) {
         })
         .collect();
     if docs.is_empty() && diagnostics.is_empty() {
-        return (
+        return FileRead {
             docs,
-            vec![
+            diagnostics: vec![
                 Diagnostic::error(codes::EMPTY_FILE, At::File(id), "the file holds no document")
                     .hint("add a manifest (apiVersion, kind, metadata, spec) or delete the file"),
             ],
-        );
+            complete: true,
+        };
     }
-    (docs, diagnostics)
+    // Every YAML error either ends the file (syntax, limits, unsupported features) or drops its
+    // document (a duplicate key).
+    let complete = parsed.errors.is_empty();
+    FileRead {
+        docs,
+        diagnostics,
+        complete,
+    }
 }
 
 /// UTF-8 with an optional byte-order mark; on failure, the position of the first bad byte.

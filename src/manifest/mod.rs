@@ -65,13 +65,6 @@ impl Kind {
         }
         name + ".json"
     }
-
-    pub fn provider(self) -> Provider {
-        match self {
-            Kind::Account | Kind::NumberSet | Kind::Consent => Provider::Acg,
-            _ => Provider::Webex,
-        }
-    }
 }
 
 impl FromStr for Kind {
@@ -86,12 +79,6 @@ impl std::fmt::Display for Kind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Provider {
-    Acg,
-    Webex,
 }
 
 /// Index of a source file in [`load::Sources`].

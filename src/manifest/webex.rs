@@ -113,6 +113,18 @@ impl Package {
         )
     }
 
+    /// The level of a subscriber package, for "an administrator gets the organisation's
+    /// package level": higher levels include more. `None`: not ranked (add-ons, agents).
+    pub fn level(self) -> Option<u8> {
+        match self {
+            Package::WebexSuite => Some(4),
+            Package::WebexCalling | Package::CxEssentials => Some(3),
+            Package::WebexCallingStandard | Package::WebexVoice => Some(2),
+            Package::WebexMeetings => Some(1),
+            _ => None,
+        }
+    }
+
     /// Webex's package dependencies: the customer must also have one of these.
     pub fn requires_one_of(self) -> &'static [Package] {
         match self {
@@ -159,7 +171,8 @@ pub struct CustomerSpec {
     /// Attach to an existing Webex organisation instead of creating one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_id: Option<String>,
-    /// The first calling location; required with a calling package.
+    /// The headquarters: its address is the customer's billing address, and it is the first
+    /// calling location. Required (unless `ensure: absent`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headquarters: Option<Headquarters>,
     /// Delete locations, users, workspaces and devices of this customer that no manifest declares.

@@ -60,7 +60,10 @@ pub enum SpanChildren {
 
 /// Where a JSON pointer lands in the source.
 #[derive(Debug, Clone, Copy)]
-pub struct Resolved {
+pub struct Resolved<'a> {
+    /// The deepest node the pointer reached: the node itself, or, when the pointer goes deeper
+    /// than the source (a missing field), the deepest node that exists.
+    pub node: &'a SpanNode,
     /// The value's span.
     pub value: Span,
     /// The span of the mapping key that holds the value, when it is held by a key.
@@ -70,13 +73,27 @@ pub struct Resolved {
     pub partial: bool,
 }
 
+/// The segments of a JSON pointer (`/spec/a~1b` → `spec`, `a/b`), unescaped as RFC 6901 says.
+pub fn pointer_segments(pointer: &str) -> impl Iterator<Item = String> + '_ {
+    pointer.split('/').skip(1).map(unescape_segment)
+}
+
+/// One JSON pointer segment, unescaped (`~1` → `/`, then `~0` → `~`).
+pub fn unescape_segment(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
+/// One JSON pointer segment, escaped (`~` → `~0`, `/` → `~1`).
+pub fn escape_segment(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
 impl SpanNode {
     /// Follows a JSON pointer (`/spec/numbers/3/number`) as far as the source goes.
-    pub fn resolve(&self, pointer: &str) -> Resolved {
+    pub fn resolve(&self, pointer: &str) -> Resolved<'_> {
         let mut node = self;
         let mut key = None;
-        for segment in pointer.split('/').skip(1) {
-            let segment = segment.replace("~1", "/").replace("~0", "~");
+        for segment in pointer_segments(pointer) {
             let next = match &node.children {
                 SpanChildren::Map(entries) => entries
                     .iter()
@@ -96,6 +113,7 @@ impl SpanNode {
                 }
                 None => {
                     return Resolved {
+                        node,
                         value: node.span,
                         key,
                         partial: true,
@@ -104,6 +122,7 @@ impl SpanNode {
             }
         }
         Resolved {
+            node,
             value: node.span,
             key,
             partial: false,
@@ -508,7 +527,7 @@ fn plain_number(text: &str) -> Option<Value> {
         {
             return Some(Value::Number(u.into()));
         }
-        return text.parse::<f64>().ok().and_then(Number::from_f64).map(Value::Number);
+        return text.parse::<f64>().ok().and_then(float_value);
     }
     if let Some(hex) = text.strip_prefix("0x") {
         return i64::from_str_radix(hex, 16).ok().map(|i| Value::Number(i.into()));
@@ -550,7 +569,18 @@ fn plain_number(text: &str) -> Option<Value> {
     if chars.next().is_some() {
         return None;
     }
-    text.parse::<f64>().ok().and_then(Number::from_f64).map(Value::Number)
+    text.parse::<f64>().ok().and_then(float_value)
+}
+
+/// A float as a JSON number. A whole number that a `f64` holds exactly (`8.0`, `1e0`) is an
+/// integer: YAML writers mean the same thing by `8` and `8.0`, and an integer field given `8.0`
+/// would otherwise pass the schema (JSON Schema counts 8.0 as an integer) and fail later.
+fn float_value(x: f64) -> Option<Value> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if x.fract() == 0.0 && x.abs() < EXACT {
+        return Some(Value::Number((x as i64).into()));
+    }
+    Number::from_f64(x).map(Value::Number)
 }
 
 #[cfg(test)]
@@ -570,6 +600,22 @@ mod tests {
             v[0],
             serde_json::json!({"a": 1, "b": "1", "c": true, "d": null, "e": 14255550100i64, "f": 1.5, "g": "abc", "h": 31, "i": "001a2b"})
         );
+    }
+
+    #[test]
+    fn whole_floats_are_integers() {
+        let v = values("a: 8.0\nb: 1e0\nc: -2.0\nd: 1.5\ne: 1e300\nf: !!float 3\n");
+        assert_eq!(v[0]["a"], serde_json::json!(8));
+        assert!(v[0]["a"].is_i64());
+        assert!(v[0]["b"].is_i64() && v[0]["c"].is_i64() && v[0]["f"].is_i64());
+        assert!(v[0]["d"].is_f64() && v[0]["e"].is_f64());
+    }
+
+    #[test]
+    fn pointer_segments_unescape() {
+        let segments: Vec<String> = pointer_segments("/a~1b/c~0d/~01").collect();
+        assert_eq!(segments, ["a/b", "c~d", "~1"]);
+        assert_eq!(escape_segment("a/b~"), "a~1b~0");
     }
 
     #[test]

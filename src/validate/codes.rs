@@ -51,7 +51,7 @@ codes! {
     // Identities and references.
     DUPLICATE_IDENTITY = "TF110", "two manifests declare the same object";
     DUPLICATE_MAC = "TF111", "two devices have the same MAC address";
-    DUPLICATE_EXTENSION = "TF112", "extension used twice in a customer";
+    DUPLICATE_EXTENSION = "TF112", "extension used twice in a location";
     DANGLING_REFERENCE = "TF120", "reference to an object that no manifest declares";
     TENANT_MISMATCH = "TF121", "consent tenant differs from its account's tenant";
     REFERENCE_TO_ABSENT = "TF122", "reference to an object marked `ensure: absent`";
@@ -66,13 +66,14 @@ codes! {
     DIRECT_ROUTING_CONFIG = "TF136", "Direct Routing subdomain settings incomplete";
     CONSENT_REASON = "TF140", "reason required for this relationship";
     TICKET_ID_LENGTH = "TF141", "ticketId longer than 64 characters";
+    CONSENT_ACCOUNT = "TF142", "signed agreement without an account";
 
     // Webex customers and locations.
     COMPANY_NAME = "TF150", "company name contains `%`";
     LOCATION_NOT_VERIFIED = "TF151", "supportedLocationVerified must be true";
     PACKAGE_DEPENDENCY = "TF152", "package needs another package";
     ADDRESS_LINE_LENGTH = "TF153", "address line longer than 50 characters";
-    HEADQUARTERS_REQUIRED = "TF154", "calling package without headquarters";
+    HEADQUARTERS_REQUIRED = "TF154", "customer without headquarters";
     LOCATION_NAME_LENGTH = "TF155", "location name longer than 80 characters";
 
     // Webex users and workspaces.
@@ -80,6 +81,8 @@ codes! {
     CALLING_NEEDS_NUMBER = "TF161", "calling needs a phone number or an extension";
     PERSON_NAME = "TF162", "first or last name too long or with a forbidden character";
     PACKAGE_NOT_ORDERED = "TF163", "package not ordered by the customer";
+    ADMIN_PACKAGE_LEVEL = "TF164", "administrator below the customer's package level";
+    NUMBER_NOT_FROM_LOCATION = "TF165", "phone number not from the user's or workspace's location";
     WORKSPACE_NAME = "TF170", "workspace name too long or with a forbidden character";
     WORKSPACE_DEVICE_LIMIT = "TF171", "too many devices in a workspace";
     COMMON_AREA_PACKAGE = "TF172", "common-area workspace without common_area_calling";

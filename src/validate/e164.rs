@@ -29,6 +29,8 @@ pub enum E164Error {
     Format,
     /// No assigned country calling code at the start.
     Country,
+    /// A country calling code and nothing after it (`+1`).
+    CountryCodeOnly,
     /// More than 16 characters.
     Length,
 }
@@ -60,7 +62,16 @@ pub fn parse(number: &str) -> Result<NumberKey, E164Error> {
         return Err(E164Error::Length);
     }
     if country_code(digits).is_none() {
-        return Err(E164Error::Country);
+        let is_code = !digits.starts_with('0')
+            && digits.len() <= 3
+            && digits
+                .parse::<u16>()
+                .is_ok_and(|c| COUNTRY_CODES.binary_search(&c).is_ok());
+        return Err(if is_code {
+            E164Error::CountryCodeOnly
+        } else {
+            E164Error::Country
+        });
     }
     // Up to 15 digits: fits in a u64.
     let value = digits.parse::<u64>().map_err(|_| E164Error::Format)?;
@@ -104,6 +115,9 @@ mod tests {
         assert_eq!(parse("14255550100"), Err(E164Error::Format));
         assert_eq!(parse("+1 425 555"), Err(E164Error::Format));
         assert_eq!(parse("+"), Err(E164Error::Format));
+        assert_eq!(parse("+1"), Err(E164Error::CountryCodeOnly));
+        assert_eq!(parse("+44"), Err(E164Error::CountryCodeOnly));
+        assert_eq!(parse("+999"), Err(E164Error::Country));
         assert_eq!(parse("+99912345678"), Err(E164Error::Country));
         assert_eq!(parse("+0123456"), Err(E164Error::Country));
         assert_eq!(parse("+1425555010012345"), Err(E164Error::Length));

@@ -3,17 +3,20 @@
 pub mod codes;
 pub mod diagnostic;
 pub mod e164;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod schema;
 
-use std::collections::HashSet;
 use std::path::PathBuf;
+
+use serde_json::Value;
 
 use crate::manifest::load::{self, Sources};
 use crate::manifest::settings::Settings;
 use crate::manifest::{Kind, ManifestSet};
 use diagnostic::Diagnostic;
+pub use rules::Unresolved;
 
 /// What `validate` found: the manifests that passed the schema layer, and every problem.
 #[derive(Debug)]
@@ -36,41 +39,33 @@ impl Validated {
 
 /// Loads and validates everything under `paths`, reporting all problems, not the first.
 pub fn validate(paths: &[PathBuf]) -> Validated {
-    // Each document is checked against its schema on the thread that parsed its file.
+    // Each document is checked against its schema on the thread that parsed its file. The
+    // identity a failed document declares is read from its raw value first, so that a
+    // reference to it is not reported as dangling on top of the document's own errors.
     let loaded = load::load_map(paths, |doc| {
-        let kind: Option<Kind> = doc
-            .value
-            .get("kind")
-            .and_then(|k| k.as_str())
-            .and_then(|k| k.parse().ok());
-        (kind, schema::check_document(doc))
+        let identity = Identity::of(&doc.value);
+        schema::check_document(doc).map_err(|found| (identity, found))
     });
     let mut diagnostics = loaded.diagnostics;
     let documents = loaded.docs.len();
     let mut manifests = ManifestSet::default();
-    // Kinds with a document that failed the schema layer: a reference to such a kind may
-    // point at that document, so it is not reported as dangling.
-    let mut incomplete: HashSet<Kind> = HashSet::new();
-    let mut untyped = false;
-    for (kind, result) in loaded.docs {
+    let mut unresolved = Unresolved {
+        // A file read only in part may hold any identity.
+        all: !loaded.partial.is_empty(),
+        ..Unresolved::default()
+    };
+    for result in loaded.docs {
         match result {
             Ok(manifest) => manifests.push(manifest),
-            Err(mut found) => {
+            Err((identity, mut found)) => {
                 diagnostics.append(&mut found);
-                match kind {
-                    Some(kind) => {
-                        incomplete.insert(kind);
-                    }
-                    None => untyped = true,
+                if let Some(identity) = identity {
+                    identity.add_to(&mut unresolved);
                 }
             }
         }
     }
-    // A file that failed to parse may hold any kind.
-    if untyped || diagnostics.iter().any(|d| d.code.id < "TF020") {
-        incomplete.extend(Kind::ALL);
-    }
-    diagnostics.extend(rules::check(&manifests, &incomplete));
+    diagnostics.extend(rules::check(&manifests, &unresolved));
 
     let settings = loaded.settings.and_then(|doc| match schema::check_settings(doc) {
         Ok(settings) => Some(settings),
@@ -85,5 +80,63 @@ pub fn validate(paths: &[PathBuf]) -> Validated {
         settings,
         diagnostics,
         documents,
+    }
+}
+
+/// The identity a document declares, read from its raw value: what can be read of it even when
+/// the document fails the schema layer.
+enum Identity {
+    /// Account, Template (by `metadata.name`), Customer (by `spec.externalId`).
+    Named(Kind, String),
+    /// Location, User (email in lower case), Workspace: (customer, name).
+    Scoped(Kind, String, String),
+    /// A customer's headquarters is also one of its locations.
+    CustomerWithHeadquarters(String, String),
+}
+
+impl Identity {
+    fn of(value: &Value) -> Option<Identity> {
+        let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).map(str::to_string);
+        let kind = value.get("kind").and_then(Value::as_str)?;
+        // A misspelt kind (`Acount`) most likely declares what it was meant to.
+        let kind: Kind = kind.parse().ok().or_else(|| {
+            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+            schema::did_you_mean(kind, &names).and_then(|k| k.parse().ok())
+        })?;
+        let scoped = |field: &str| Some((text("/spec/customer")?, text(&format!("/spec/{field}"))?));
+        Some(match kind {
+            Kind::Account | Kind::Template => Identity::Named(kind, text("/metadata/name")?),
+            Kind::Customer => {
+                let external_id = text("/spec/externalId")?;
+                match text("/spec/headquarters/name") {
+                    Some(hq) => Identity::CustomerWithHeadquarters(external_id, hq),
+                    None => Identity::Named(kind, external_id),
+                }
+            }
+            Kind::Location | Kind::Workspace => {
+                let (customer, name) = scoped("name")?;
+                Identity::Scoped(kind, customer, name)
+            }
+            Kind::User => {
+                let (customer, email) = scoped("email")?;
+                Identity::Scoped(kind, customer, email.to_lowercase())
+            }
+            Kind::NumberSet | Kind::Consent | Kind::Device => return None,
+        })
+    }
+
+    fn add_to(self, unresolved: &mut Unresolved) {
+        match self {
+            Identity::Named(kind, name) => {
+                unresolved.named.insert((kind, name));
+            }
+            Identity::Scoped(kind, customer, name) => {
+                unresolved.scoped.insert((kind, customer, name));
+            }
+            Identity::CustomerWithHeadquarters(customer, hq) => {
+                unresolved.named.insert((Kind::Customer, customer.clone()));
+                unresolved.scoped.insert((Kind::Location, customer, hq));
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ use crate::manifest::FileId;
 use crate::manifest::load::Sources;
 use crate::manifest::yaml::{self, Limits, SpanChildren, SpanNode};
 use crate::validate::diagnostic::{At, Diagnostic, Part, Severity};
+use crate::validate::redact;
 
 /// A diagnostic with its position resolved, ready to show. This is also the documented JSON
 /// format of `telform validate --output json` (an array of these).
@@ -41,7 +42,17 @@ pub struct Located {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Related>,
     #[serde(skip)]
-    snippet: Option<SourceLine>,
+    snippet: Snip,
+}
+
+/// The source line a diagnostic shows in text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Snip {
+    Line(SourceLine),
+    /// Not shown: it holds, or may hold, a secret.
+    Hidden,
+    /// No line to show (no file, or the file cannot be read now).
+    None,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,10 +74,12 @@ struct SourceLine {
     bytes: std::ops::Range<usize>,
 }
 
-/// A file's text and, when needed, its documents' position trees.
+/// A file's text and, when needed, its documents' position trees and its masked lines.
 struct FileView {
     text: Option<String>,
     trees: Option<Vec<Option<SpanNode>>>,
+    /// Lines that must not be shown as they are (see [`redact`]), by 0-based index.
+    redactions: Option<HashMap<usize, String>>,
 }
 
 /// Resolves positions, re-reading (and re-parsing with positions) only the files concerned.
@@ -114,9 +127,9 @@ fn place(
     sensitive: bool,
     sources: &Sources,
     files: &mut HashMap<FileId, FileView>,
-) -> (Option<String>, Option<yaml::Span>, Option<SourceLine>) {
+) -> (Option<String>, Option<yaml::Span>, Snip) {
     let (file, span) = match at {
-        At::Nowhere => return (None, None, None),
+        At::Nowhere => return (None, None, Snip::None),
         At::File(file) => (*file, None),
         At::Span(file, span) => (*file, Some(*span)),
         At::Node { origin, pointer, part } => {
@@ -128,10 +141,7 @@ fn place(
                 .and_then(Option::as_ref);
             let span = tree.map(|tree| {
                 let r = tree.resolve(pointer);
-                let is_collection = !matches!(
-                    node_at(tree, pointer).map(|n| &n.children),
-                    Some(SpanChildren::Leaf) | None
-                );
+                let is_collection = !r.partial && !matches!(r.node.children, SpanChildren::Leaf);
                 match (part, r.key) {
                     // A missing field: point at the key of the mapping that should hold it.
                     (_, Some(key)) if r.partial => key,
@@ -153,25 +163,14 @@ fn place(
     // A whole-file problem is reported at its first line so that every diagnostic is located.
     let span = span.unwrap_or(yaml::Span::point(yaml::Pos { line: 1, col: 1 }));
     let snippet = if sensitive {
-        None
+        Snip::Hidden
     } else {
-        let view = view(file, false, sources, files);
-        view.text.as_deref().and_then(|text| source_line(text, span))
+        let FileView { text, redactions, .. } = view(file, false, sources, files);
+        let text = text.as_deref();
+        let redactions = redactions.get_or_insert_with(|| text.map(redact::redactions).unwrap_or_default());
+        text.map_or(Snip::None, |text| source_line(text, span, redactions))
     };
     (Some(sources.display(file)), Some(span), snippet)
-}
-
-fn node_at<'a>(tree: &'a SpanNode, pointer: &str) -> Option<&'a SpanNode> {
-    let mut node = tree;
-    for segment in pointer.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
-        node = match &node.children {
-            SpanChildren::Map(entries) => entries.iter().find(|(k, _, _)| *k == segment).map(|(_, _, n)| n)?,
-            SpanChildren::Seq(items) => items.get(segment.parse::<usize>().ok()?)?,
-            SpanChildren::Leaf => return None,
-        };
-    }
-    Some(node)
 }
 
 fn view<'a>(
@@ -179,7 +178,7 @@ fn view<'a>(
     with_trees: bool,
     sources: &Sources,
     files: &'a mut HashMap<FileId, FileView>,
-) -> &'a FileView {
+) -> &'a mut FileView {
     let view = files.entry(file).or_insert_with(|| FileView {
         text: std::fs::read(sources.path(file))
             .ok()
@@ -187,6 +186,7 @@ fn view<'a>(
             .and_then(|b| String::from_utf8(b).ok())
             .map(|t| t.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(t)),
         trees: None,
+        redactions: None,
     });
     if with_trees && view.trees.is_none() {
         view.trees = Some(match &view.text {
@@ -201,9 +201,37 @@ fn view<'a>(
     view
 }
 
-fn source_line(text: &str, span: yaml::Span) -> Option<SourceLine> {
-    let line = text.lines().nth(span.start.line.checked_sub(1)? as usize)?;
-    let line = redact(line);
+/// The line of `span`, with secrets masked, and the byte range to underline. A masked line is
+/// shown only when the span lies in the part left as written: the renderer takes the column it
+/// prints from the underline, which would be wrong on the shortened line.
+fn source_line(text: &str, span: yaml::Span, redactions: &HashMap<usize, String>) -> Snip {
+    let Some(index) = span.start.line.checked_sub(1) else {
+        return Snip::None;
+    };
+    let index = index as usize;
+    let Some(original) = text.lines().nth(index) else {
+        return Snip::None;
+    };
+    let line = match redactions.get(&index) {
+        Some(masked) => {
+            let kept = masked.find(redact::MASK).unwrap_or(masked.len());
+            let kept = original
+                .chars()
+                .zip(masked[..kept].chars())
+                .take_while(|(a, b)| a == b)
+                .count() as u32;
+            let end = if span.end.line == span.start.line {
+                span.end.col.max(span.start.col + 1)
+            } else {
+                u32::MAX
+            };
+            if end - 1 > kept {
+                return Snip::Hidden;
+            }
+            masked.clone()
+        }
+        None => original.to_string(),
+    };
     let byte_at = |col: u32| {
         line.char_indices()
             .nth(col.saturating_sub(1) as usize)
@@ -218,39 +246,10 @@ fn source_line(text: &str, span: yaml::Span) -> Option<SourceLine> {
     if end <= start {
         end = line[start..].chars().next().map_or(start, |c| start + c.len_utf8());
     }
-    Some(SourceLine {
+    Snip::Line(SourceLine {
         text: line,
         bytes: start..end,
     })
-}
-
-/// Masks the value of any key that names a secret, whatever the diagnostic: a snippet must
-/// never show a password, even when it is shown for another reason.
-fn redact(line: &str) -> String {
-    const SECRET_WORDS: [&str; 4] = ["password", "secret", "token", "passwd"];
-    let lower = line.to_ascii_lowercase();
-    for word in SECRET_WORDS {
-        if let Some(at) = lower.find(word)
-            && let Some(colon) = line[at..].find(':').map(|c| at + c)
-        {
-            let rest = line[colon + 1..].trim();
-            // `{fromEnv: X}` and `{generate: true}` name no secret; anything else is masked.
-            let reference = [
-                "{fromEnv",
-                "{ fromEnv",
-                "{fromFile",
-                "{ fromFile",
-                "{generate",
-                "{ generate",
-            ]
-            .iter()
-            .any(|r| rest.starts_with(r));
-            if !rest.is_empty() && !reference {
-                return format!("{} (sensitive)", &line[..=colon]);
-            }
-        }
-    }
-    line.to_string()
 }
 
 /// Renders diagnostics for a terminal. `styled` adds colours (the caller's stream strips them
@@ -266,7 +265,7 @@ pub fn render_text(located: &[Located], styled: bool) -> String {
         };
         let mut group = Group::with_title(level.primary_title(d.message.as_str()).id(d.code));
         match (&d.file, &d.snippet) {
-            (Some(file), Some(snippet)) => {
+            (Some(file), Snip::Line(snippet)) => {
                 group = group.element(
                     Snippet::source(snippet.text.as_str())
                         .line_start(d.line.unwrap_or(1) as usize)
@@ -274,7 +273,7 @@ pub fn render_text(located: &[Located], styled: bool) -> String {
                         .annotation(AnnotationKind::Primary.span(snippet.bytes.clone())),
                 );
             }
-            (Some(file), None) => {
+            (Some(file), _) => {
                 group = group.element(
                     SnippetOrigin::path(file.as_str())
                         .line(d.line.unwrap_or(1) as usize)
@@ -282,6 +281,9 @@ pub fn render_text(located: &[Located], styled: bool) -> String {
                 );
             }
             _ => {}
+        }
+        if d.snippet == Snip::Hidden {
+            group = group.element(Level::NOTE.message("the source line is not shown: it may hold a secret"));
         }
         for related in &d.related {
             let place = match (&related.file, related.line, related.column) {
@@ -352,15 +354,6 @@ fn escape_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redacts_secret_values_but_not_references() {
-        assert_eq!(redact("  sipPassword: hunter2hunter2"), "  sipPassword: (sensitive)");
-        assert_eq!(redact("  sipPassword: {value: x}"), "  sipPassword: (sensitive)");
-        assert_eq!(redact("  sipPassword: {fromEnv: X}"), "  sipPassword: {fromEnv: X}");
-        assert_eq!(redact("  clientSecret: abc"), "  clientSecret: (sensitive)");
-        assert_eq!(redact("  name: phone"), "  name: phone");
-    }
 
     #[test]
     fn github_escaping() {

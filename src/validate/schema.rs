@@ -4,7 +4,7 @@
 //! (picked from `kind`, so that errors speak of that kind instead of a `oneOf` over all of them),
 //! and every error is mapped back to the YAML node it concerns.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
@@ -19,6 +19,7 @@ use crate::manifest::common::{API_VERSION, AccountMetadata, Metadata};
 use crate::manifest::load::RawDoc;
 use crate::manifest::settings::Settings;
 use crate::manifest::webex::{CustomerSpec, DeviceSpec, LocationSpec, TemplateSpec, UserSpec, WorkspaceSpec};
+use crate::manifest::yaml::{escape_segment, pointer_segments};
 use crate::manifest::{AnyManifest, Kind, Manifest, Origin};
 use crate::validate::codes;
 use crate::validate::diagnostic::{At, Diagnostic};
@@ -296,8 +297,13 @@ pub fn check_document(doc: RawDoc) -> Result<AnyManifest, Vec<Diagnostic>> {
         .unwrap_or("?");
     let object_id = format!("{kind}/{name}");
 
+    let mut reported_secrets = Vec::new();
     if kind == Kind::Device {
-        diagnostics.extend(take_literal_sip_password(origin, &mut value, &object_id));
+        let found = take_literal_secret(origin, &mut value, &SIP_PASSWORD);
+        if !found.is_empty() {
+            reported_secrets.push(SIP_PASSWORD.pointer);
+        }
+        diagnostics.extend(found.into_iter().map(|d| d.object(object_id.clone())));
     }
     let validator = &validators()[&kind];
     if !validator.is_valid(&value) {
@@ -306,7 +312,7 @@ pub fn check_document(doc: RawDoc) -> Result<AnyManifest, Vec<Diagnostic>> {
             // The apiVersion has been reported above with a better message.
             let about_api_version = error.instance_path().as_str() == "/apiVersion"
                 || matches!(error.kind(), ValidationErrorKind::Required { property } if property == "apiVersion");
-            if about_api_version {
+            if about_api_version || is_under(error.instance_path().as_str(), &reported_secrets) {
                 continue;
             }
             diagnostics.extend(
@@ -370,22 +376,17 @@ pub fn check_settings(doc: RawDoc) -> Result<Settings, Vec<Diagnostic>> {
     let RawDoc { origin, mut value } = doc;
     let mut diagnostics = Vec::new();
     // A secret written out in the settings file is refused, and never echoed.
-    for (section, field) in [("acg", "clientSecret"), ("webex", "token")] {
-        let pointer = format!("/{section}/{field}");
-        if let Some(secret) = value.pointer_mut(&pointer)
-            && !secret.is_object()
-        {
-            *secret = Value::Object(Map::new());
-            diagnostics.push(
-                Diagnostic::error(codes::LITERAL_SECRET, At::value(origin, &pointer), format!("`{section}.{field}` is written out in the settings file"))
-                    .hint(format!("never commit a secret: write `{field}: {{fromEnv: VARIABLE}}` and set the variable where telform runs"))
-                    .sensitive(),
-            );
+    let mut reported_secrets = Vec::new();
+    for field in &SETTINGS_SECRETS {
+        let found = take_literal_secret(origin, &mut value, field);
+        if !found.is_empty() {
+            reported_secrets.push(field.pointer);
         }
+        diagnostics.extend(found);
     }
     let validator = settings_validator();
     for error in validator.iter_errors(&value) {
-        if diagnostics.iter().any(|d| matches!(&d.at, At::Node { pointer, .. } if error.instance_path().as_str().starts_with(pointer.as_str()))) {
+        if is_under(error.instance_path().as_str(), &reported_secrets) {
             continue;
         }
         diagnostics.extend(map_error(settings_schema(), origin, &error));
@@ -393,49 +394,157 @@ pub fn check_settings(doc: RawDoc) -> Result<Settings, Vec<Diagnostic>> {
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
-    serde_json::from_value(value).map_err(|error| {
-        vec![Diagnostic::error(
-            codes::WRONG_TYPE,
-            At::value(origin, ""),
-            format!("cannot read the settings: {error}"),
-        )]
+    // The schema is generated from `Settings`, so a file that passed it deserializes. The error
+    // is not quoted: serde's messages may quote a value, and this file names secrets.
+    serde_json::from_value(value).map_err(|_| {
+        vec![
+            Diagnostic::error(
+                codes::WRONG_TYPE,
+                At::value(origin, ""),
+                "cannot read the settings, although they match their schema",
+            )
+            .hint("this is a telform bug: please report it with this file (remove the values you cannot share)"),
+        ]
     })
 }
 
-/// A literal SIP password (a string, or a mapping with a value in it) is reported without its
-/// value and removed before the schema layer, whose messages would quote it.
-fn take_literal_sip_password(origin: Origin, value: &mut Value, object_id: &str) -> Vec<Diagnostic> {
-    const SOURCES: [&str; 4] = ["fromEnv", "fromFile", "generate", "rotation"];
-    let Some(password) = value.pointer_mut("/spec/sipPassword") else {
+/// A field that holds a secret by reference only.
+struct SecretField {
+    /// Where it is, as a JSON pointer.
+    pointer: &'static str,
+    /// The keys of a reference: any other key may hold the secret itself.
+    keys: &'static [&'static str],
+    /// The message when the secret is written out.
+    message: &'static str,
+    hint: &'static str,
+}
+
+const SIP_PASSWORD: SecretField = SecretField {
+    pointer: "/spec/sipPassword",
+    keys: &["fromEnv", "fromFile", "generate", "rotation"],
+    message: "a SIP password is written in the manifest",
+    hint: "never commit a password: use `sipPassword: {fromEnv: VARIABLE}`, `{fromFile: PATH}` or `{generate: true}`, and change this password now: it is in your Git history",
+};
+
+const SETTINGS_SECRETS: [SecretField; 2] = [
+    SecretField {
+        pointer: "/acg/clientSecret",
+        keys: &["fromEnv"],
+        message: "`acg.clientSecret` is written out in the settings file",
+        hint: "never commit a secret: write `clientSecret: {fromEnv: VARIABLE}`, set the variable where telform runs, and rotate this secret now: it is in your Git history",
+    },
+    SecretField {
+        pointer: "/webex/token",
+        keys: &["fromEnv"],
+        message: "`webex.token` is written out in the settings file",
+        hint: "never commit a secret: write `token: {fromEnv: VARIABLE}`, set the variable where telform runs, and revoke this token now: it is in your Git history",
+    },
+];
+
+/// Paths under which the schema layer never quotes the value it finds, and shows no source
+/// line: the value is, or may be, a secret (a password typed where its reference belongs).
+const SECRET_POINTERS: [&str; 3] = [
+    SIP_PASSWORD.pointer,
+    SETTINGS_SECRETS[0].pointer,
+    SETTINGS_SECRETS[1].pointer,
+];
+
+/// True when `pointer` is a secret field or lies under one.
+pub fn is_secret_pointer(pointer: &str) -> bool {
+    is_under(pointer, &SECRET_POINTERS)
+}
+
+/// True when `pointer` is one of `parents` or lies under one.
+fn is_under(pointer: &str, parents: &[&str]) -> bool {
+    parents.iter().any(|parent| {
+        pointer
+            .strip_prefix(parent)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+/// A secret field that holds anything but a reference (a string, a number, a mapping with a key
+/// other than the reference's) is reported without its value, and the value is removed before
+/// the schema layer, whose messages would quote it. An unknown key that is a typo of a
+/// reference key (`fromENV`) is reported as such, not as a leaked secret; its value is not
+/// shown either.
+fn take_literal_secret(origin: Origin, value: &mut Value, field: &SecretField) -> Vec<Diagnostic> {
+    let Some(secret) = value.pointer_mut(field.pointer) else {
         return Vec::new();
     };
-    let literal = match password {
+    let mut out = Vec::new();
+    let literal = match secret {
+        // Nothing written: the schema layer says what is expected.
+        Value::Null => false,
         Value::Object(map) => {
-            let extra: Vec<String> = map.keys().filter(|k| !SOURCES.contains(&k.as_str())).cloned().collect();
-            for key in &extra {
-                map.remove(key);
+            let extra: Vec<String> = map
+                .keys()
+                .filter(|k| !field.keys.contains(&k.as_str()))
+                .cloned()
+                .collect();
+            let mut literal = false;
+            for key in extra {
+                map.remove(&key);
+                match did_you_mean(&key, field.keys) {
+                    Some(best) => out.push(
+                        Diagnostic::error(
+                            codes::UNKNOWN_FIELD,
+                            At::key(origin, format!("{}/{}", field.pointer, escape_segment(&key))),
+                            format!("unknown field `{key}` in {}", field_name(field.pointer)),
+                        )
+                        .hint(format!("did you mean `{best}`?"))
+                        .sensitive(),
+                    ),
+                    None => literal = true,
+                }
             }
-            !extra.is_empty()
+            literal
         }
         _ => {
-            *password = Value::Object(Map::new());
+            *secret = Value::Object(Map::new());
             true
         }
     };
-    if !literal {
-        return Vec::new();
+    if literal {
+        out.push(
+            Diagnostic::error(codes::LITERAL_SECRET, At::value(origin, field.pointer), field.message)
+                .hint(field.hint)
+                .sensitive(),
+        );
     }
-    vec![
-        Diagnostic::error(codes::LITERAL_SECRET, At::value(origin, "/spec/sipPassword"), "a SIP password is written in the manifest")
-            .object(object_id)
-            .hint("never commit a password: use `sipPassword: {fromEnv: VARIABLE}`, `{fromFile: PATH}` or `{generate: true}`, and change this password now: it is in your Git history")
-            .sensitive(),
-    ]
+    out
 }
 
 /// Turns one schema error into diagnostics at the right YAML node.
 fn map_error(schema: &Value, origin: Origin, error: &jsonschema::ValidationError<'_>) -> Vec<Diagnostic> {
+    let pointer = error.instance_path().as_str();
+    if is_secret_pointer(pointer) {
+        // The value may be a password typed where its reference belongs: the message describes
+        // its type only, and no source line is shown.
+        return map_error_at(schema, origin, error, true)
+            .into_iter()
+            .map(Diagnostic::sensitive)
+            .collect();
+    }
+    map_error_at(schema, origin, error, false)
+}
+
+/// [`map_error`], quoting the value found unless `secret`.
+fn map_error_at(
+    schema: &Value,
+    origin: Origin,
+    error: &jsonschema::ValidationError<'_>,
+    secret: bool,
+) -> Vec<Diagnostic> {
     let pointer = error.instance_path().as_str().to_string();
+    // What the message says of the value found.
+    let found_text = |value: &Value| {
+        if secret {
+            type_of(value).to_string()
+        } else {
+            describe(value)
+        }
+    };
     let field = field_name(&pointer);
     let here = schema_at(schema, &pointer);
     let doc_of = |s: Option<&Value>| {
@@ -461,7 +570,7 @@ fn map_error(schema: &Value, origin: Origin, error: &jsonschema::ValidationError
                     };
                     Diagnostic::error(
                         codes::UNKNOWN_FIELD,
-                        At::key(origin, format!("{pointer}/{}", escape(name))),
+                        At::key(origin, format!("{pointer}/{}", escape_segment(name))),
                         format!("unknown field `{name}` in {field}"),
                     )
                     .hint(hint)
@@ -496,13 +605,14 @@ fn map_error(schema: &Value, origin: Origin, error: &jsonschema::ValidationError
             let mut diagnostic = Diagnostic::error(
                 codes::WRONG_TYPE,
                 At::value(origin, pointer.clone()),
-                format!("{field} must be {expected}, found {}", describe(found)),
+                format!("{field} must be {expected}, found {}", found_text(found)),
             );
             diagnostic = if expected == "a string" && (found.is_number() || found.is_boolean()) {
-                diagnostic.hint(format!(
-                    "quote the value, e.g. \"{}\": YAML reads unquoted digits as a number (and drops a leading `+` or `0`) and yes/true as a boolean",
-                    plain(found)
-                ))
+                // The number as parsed may already differ from what was written (`+33…` lost its
+                // `+`, `0011…` its zeros), so no example is made up from it.
+                diagnostic.hint(
+                    "quote the value exactly as you mean it: YAML reads unquoted digits as a number, which drops a leading `+` or `0`, and true/false as a boolean",
+                )
             } else if let Some(doc) = doc_of(here) {
                 diagnostic.hint(doc)
             } else {
@@ -516,18 +626,19 @@ fn map_error(schema: &Value, origin: Origin, error: &jsonschema::ValidationError
             let options = allowed_values(here);
             let refs: Vec<&str> = options.iter().map(String::as_str).collect();
             let found = plain(error.instance());
-            let hint = match did_you_mean(&found, &refs) {
+            let hint = match did_you_mean(&found, &refs).filter(|_| !secret) {
                 Some(best) => format!("did you mean `{best}`? (one of: {})", options.join(", ")),
                 None => format!("one of: {}", options.join(", ")),
             };
-            vec![
-                Diagnostic::error(
-                    codes::INVALID_VALUE,
-                    At::value(origin, pointer.clone()),
-                    format!("{field} does not allow {}", short(error.instance())),
+            let message = if secret {
+                format!(
+                    "{field} does not allow the value written ({})",
+                    type_of(error.instance())
                 )
-                .hint(hint),
-            ]
+            } else {
+                format!("{field} does not allow {}", short(error.instance()))
+            };
+            vec![Diagnostic::error(codes::INVALID_VALUE, At::value(origin, pointer.clone()), message).hint(hint)]
         }
         ValidationErrorKind::Constant { expected_value } => vec![
             Diagnostic::error(
@@ -540,7 +651,11 @@ fn map_error(schema: &Value, origin: Origin, error: &jsonschema::ValidationError
         other => {
             let (message, hint) = match other {
                 ValidationErrorKind::Pattern { pattern } => (
-                    format!("{field} {} does not have the expected form", short(error.instance())),
+                    if secret {
+                        format!("{field} does not have the expected form")
+                    } else {
+                        format!("{field} {} does not have the expected form", short(error.instance()))
+                    },
                     format!("it must match the pattern {pattern}"),
                 ),
                 ValidationErrorKind::MinLength { limit } => (
@@ -566,6 +681,11 @@ fn map_error(schema: &Value, origin: Origin, error: &jsonschema::ValidationError
                 ValidationErrorKind::UniqueItems => (
                     format!("{field} lists the same item twice"),
                     "remove the duplicate".into(),
+                ),
+                // jsonschema's own message quotes the value.
+                _ if secret => (
+                    format!("{field} is not valid here"),
+                    doc_of(here).unwrap_or_else(|| "see the schema in schemas/".into()),
                 ),
                 _ => (
                     format!("{field}: {error}"),
@@ -608,8 +728,7 @@ fn allowed_values(schema: Option<&Value>) -> Vec<String> {
 /// `items` and `additionalProperties`.
 fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
     let mut node = resolve_ref(root, root);
-    for segment in pointer.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
+    for segment in pointer_segments(pointer) {
         node = resolve_ref(root, node);
         let next = node
             .get("properties")
@@ -646,7 +765,9 @@ pub fn did_you_mean<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> 
         .iter()
         .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), *c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
+        // Ties go to the first name in alphabetical order, so that the hint does not depend on
+        // the order the candidates came in (a hash map's, for references).
+        .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
 }
 
@@ -656,8 +777,7 @@ fn field_name(pointer: &str) -> String {
         return "the document".to_string();
     }
     let mut out = String::new();
-    for segment in pointer.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
+    for segment in pointer_segments(pointer) {
         if segment.parse::<usize>().is_ok() {
             out.push_str(&format!("[{segment}]"));
         } else {
@@ -670,10 +790,6 @@ fn field_name(pointer: &str) -> String {
     format!("`{out}`")
 }
 
-fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
-
 fn type_name(t: JsonType) -> &'static str {
     match t {
         JsonType::Array => "a list",
@@ -683,6 +799,18 @@ fn type_name(t: JsonType) -> &'static str {
         JsonType::Number => "a number",
         JsonType::Object => "a mapping",
         JsonType::String => "a string",
+    }
+}
+
+/// What a value is, without what it says.
+fn type_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
     }
 }
 
@@ -710,20 +838,6 @@ fn short(value: &Value) -> String {
 fn plain(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        Value::Number(n) if n.is_i64() || n.is_u64() => {
-            // An unquoted `+33…` became a number; show it as it was probably meant.
-            let digits = n.to_string();
-            if digits.len() > 7 { format!("+{digits}") } else { digits }
-        }
         other => other.to_string(),
     }
-}
-
-/// Names of the properties a kind's spec accepts (for documentation and tests).
-pub fn spec_properties(kind: Kind) -> BTreeSet<String> {
-    schema_at(kind_schema(kind), "/spec")
-        .and_then(|s| s.get("properties"))
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default()
 }

@@ -141,10 +141,26 @@ fn github_output_is_workflow_commands() {
     }
 }
 
+/// The text output with colour forced on (`CLICOLOR_FORCE`, as the output is a pipe here) and
+/// `NO_COLOR` as given; the shared helper always sets `NO_COLOR`.
+fn text_output(no_color: Option<&str>) -> String {
+    let mut command = assert_cmd::Command::cargo_bin("telform").expect("the telform binary is built");
+    command
+        .current_dir(root().join("tests/bad"))
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["validate", "tf101-many-errors.yaml"]);
+    if let Some(value) = no_color {
+        command.env("NO_COLOR", value);
+    }
+    stdout(&command.output().expect("telform runs"))
+}
+
 #[test]
 fn text_output_honours_no_color() {
-    let output = telform(&root().join("tests/bad"), &["validate", "tf101-many-errors.yaml"]);
-    assert!(!stdout(&output).contains('\u{1b}'));
+    // Without this half, the test would pass with colours never shown at all.
+    assert!(text_output(None).contains('\u{1b}'), "no colour when forced");
+    assert!(!text_output(Some("1")).contains('\u{1b}'), "colour despite NO_COLOR");
 }
 
 #[test]

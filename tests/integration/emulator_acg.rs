@@ -54,7 +54,12 @@ async fn token_for(emulator: &Emulator, http: &Client, client: usize) -> String 
     let (tenant, id, secret, scope) = {
         let acg = emulator::App::lock(&emulator.app.acg);
         let c = &acg.clients[client];
-        (c.tenant.clone(), c.client_id.clone(), c.client_secret.clone(), acg.scope.clone())
+        (
+            c.tenant.clone(),
+            c.client_id.clone(),
+            c.client_secret.clone(),
+            acg.scope.clone(),
+        )
     };
     let response = http
         .post(format!("{}/login/{tenant}/oauth2/v2.0/token", emulator.url()))
@@ -75,7 +80,12 @@ async fn token_for(emulator: &Emulator, http: &Client, client: usize) -> String 
 }
 
 impl Acg {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
         let sep = if path.contains('?') { '&' } else { '?' };
         let mut request = self
             .http
@@ -88,13 +98,21 @@ impl Acg {
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.expect("body");
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON body") };
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).expect("JSON body")
+        };
         (status, headers, value)
     }
 
     async fn put_account(&self, name: &str, services: Value) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        self.call(Method::PUT, &format!("/accounts/{name}"), Some(json!({"name": name, "serviceDetails": services})))
-            .await
+        self.call(
+            Method::PUT,
+            &format!("/accounts/{name}"),
+            Some(json!({"name": name, "serviceDetails": services})),
+        )
+        .await
     }
 }
 
@@ -114,8 +132,14 @@ fn oc_number(account: &str, tn: &str) -> Value {
 }
 
 fn error_code(headers: &reqwest::header::HeaderMap, body: &Value) -> String {
-    let code = body["error"]["code"].as_str().expect("Azure.Core error body").to_string();
-    assert_eq!(headers.get("x-ms-error-code").and_then(|v| v.to_str().ok()), Some(code.as_str()));
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("Azure.Core error body")
+        .to_string();
+    assert_eq!(
+        headers.get("x-ms-error-code").and_then(|v| v.to_str().ok()),
+        Some(code.as_str())
+    );
     assert!(body["error"]["message"].is_string());
     code
 }
@@ -123,7 +147,8 @@ fn error_code(headers: &reqwest::header::HeaderMap, body: &Value) -> String {
 // ---- contract: responses against the swagger -------------------------------------------------
 
 fn swagger() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(root().join("specs/acg/swagger.json")).expect("swagger")).expect("json")
+    serde_json::from_str(&std::fs::read_to_string(root().join("specs/acg/swagger.json")).expect("swagger"))
+        .expect("json")
 }
 
 /// Validates `body` against `#/definitions/{definition}` of the swagger (draft 4 semantics).
@@ -131,7 +156,10 @@ fn assert_contract(definition: &str, body: &Value) {
     let spec = swagger();
     let schema = json!({"$ref": format!("#/definitions/{definition}"), "definitions": spec["definitions"]});
     let validator = jsonschema::draft4::new(&schema).expect("swagger definitions compile");
-    let errors: Vec<String> = validator.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{definition}: {errors:?}\n{body:#}");
 }
 
@@ -143,13 +171,22 @@ async fn token_endpoint_checks_the_client_credentials() {
     let url = acg.emulator.url();
     let (tenant, id, scope) = {
         let store = emulator::App::lock(&acg.emulator.app.acg);
-        (store.clients[0].tenant.clone(), store.clients[0].client_id.clone(), store.scope.clone())
+        (
+            store.clients[0].tenant.clone(),
+            store.clients[0].client_id.clone(),
+            store.scope.clone(),
+        )
     };
     let post = |tenant: String, form: Vec<(&'static str, String)>| {
         let http = acg.http.clone();
         let url = url.clone();
         async move {
-            let r = http.post(format!("{url}/login/{tenant}/oauth2/v2.0/token")).form(&form).send().await.expect("sent");
+            let r = http
+                .post(format!("{url}/login/{tenant}/oauth2/v2.0/token"))
+                .form(&form)
+                .send()
+                .await
+                .expect("sent");
             let status = r.status();
             (status, r.json::<Value>().await.expect("json"))
         }
@@ -163,12 +200,27 @@ async fn token_endpoint_checks_the_client_credentials() {
         ]
     };
     let (status, body) = post(tenant.clone(), form("wrong", &scope, "client_credentials")).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
-    let secret = emulator::App::lock(&acg.emulator.app.acg).clients[0].client_secret.clone();
-    let (status, body) = post(tenant.clone(), form(&secret, "https://other/.default", "client_credentials")).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_scope")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_client"))
+    );
+    let secret = emulator::App::lock(&acg.emulator.app.acg).clients[0]
+        .client_secret
+        .clone();
+    let (status, body) = post(
+        tenant.clone(),
+        form(&secret, "https://other/.default", "client_credentials"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_scope"))
+    );
     let (status, body) = post(tenant.clone(), form(&secret, &scope, "password")).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("unsupported_grant_type")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unsupported_grant_type"))
+    );
     let (status, _) = post("another-tenant".into(), form(&secret, &scope, "client_credentials")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
@@ -177,7 +229,10 @@ async fn token_endpoint_checks_the_client_credentials() {
 async fn tokens_and_roles_guard_every_operation() {
     let mut seed = demo_seed();
     let admin = seed.acg.clients[0].clone();
-    for (id, roles) in [("reader", vec!["ProvisioningAPI.Read"]), ("writer", vec!["ProvisioningAPI.Write"])] {
+    for (id, roles) in [
+        ("reader", vec!["ProvisioningAPI.Read"]),
+        ("writer", vec!["ProvisioningAPI.Write"]),
+    ] {
         let mut client = admin.clone();
         client.client_id = id.into();
         client.roles = roles.into_iter().map(String::from).collect();
@@ -185,10 +240,21 @@ async fn tokens_and_roles_guard_every_operation() {
     }
     let acg = start_with(seed, "").await;
 
-    let response = acg.http.get(format!("{}/accounts?{V}", acg.base)).send().await.expect("sent");
+    let response = acg
+        .http
+        .get(format!("{}/accounts?{V}", acg.base))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
-    let response = acg.http.get(format!("{}/accounts?{V}", acg.base)).bearer_auth("forged").send().await.expect("sent");
+    let response = acg
+        .http
+        .get(format!("{}/accounts?{V}", acg.base))
+        .bearer_auth("forged")
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 
     let reader = token_for(&acg.emulator, &acg.http, 1).await;
@@ -203,26 +269,50 @@ async fn tokens_and_roles_guard_every_operation() {
     let response = put(reader.clone()).await.expect("sent");
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let body: Value = response.json().await.expect("json");
-    assert!(body["error"]["message"].as_str().expect("message").contains("ProvisioningAPI.Write"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("ProvisioningAPI.Write")
+    );
     assert_eq!(put(writer.clone()).await.expect("sent").status(), StatusCode::CREATED);
-    let get = |token: String| acg.http.get(format!("{}/accounts/roles?{V}", acg.base)).bearer_auth(token).send();
+    let get = |token: String| {
+        acg.http
+            .get(format!("{}/accounts/roles?{V}", acg.base))
+            .bearer_auth(token)
+            .send()
+    };
     assert_eq!(get(reader.clone()).await.expect("sent").status(), StatusCode::OK);
     assert_eq!(get(writer.clone()).await.expect("sent").status(), StatusCode::FORBIDDEN);
-    let delete = |token: String| acg.http.delete(format!("{}/accounts/roles?{V}", acg.base)).bearer_auth(token).send();
+    let delete = |token: String| {
+        acg.http
+            .delete(format!("{}/accounts/roles?{V}", acg.base))
+            .bearer_auth(token)
+            .send()
+    };
     assert_eq!(delete(writer).await.expect("sent").status(), StatusCode::FORBIDDEN);
-    assert_eq!(delete(acg.token.clone()).await.expect("sent").status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        delete(acg.token.clone()).await.expect("sent").status(),
+        StatusCode::NO_CONTENT
+    );
 }
 
 #[tokio::test]
 async fn api_version_is_required() {
     let acg = start().await;
-    for url in [format!("{}/accounts", acg.base), format!("{}/accounts?api-version=2023-10-01", acg.base)] {
+    for url in [
+        format!("{}/accounts", acg.base),
+        format!("{}/accounts?api-version=2023-10-01", acg.base),
+    ] {
         let response = acg.http.get(url).bearer_auth(&acg.token).send().await.expect("sent");
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         let headers = response.headers().clone();
         let body: Value = response.json().await.expect("json");
         let code = error_code(&headers, &body);
-        assert!(code == "MissingApiVersionParameter" || code == "UnsupportedApiVersion", "{code}");
+        assert!(
+            code == "MissingApiVersionParameter" || code == "UnsupportedApiVersion",
+            "{code}"
+        );
         assert_contract("Azure.Core.Foundations.ErrorResponse", &body);
     }
 }
@@ -240,7 +330,10 @@ async fn accounts_are_created_replaced_read_and_conditionally_written() {
         .await
         .expect("sent");
     assert_eq!(response.status(), StatusCode::CREATED);
-    assert_eq!(response.headers()["x-ms-client-request-id"], "0f8fad5b-d9cb-469f-a165-70867728950e");
+    assert_eq!(
+        response.headers()["x-ms-client-request-id"],
+        "0f8fad5b-d9cb-469f-a165-70867728950e"
+    );
     let etag = response.headers()["etag"].to_str().expect("etag").to_string();
     let body: Value = response.json().await.expect("json");
     assert_contract("AccountResource", &body);
@@ -288,13 +381,22 @@ async fn accounts_are_created_replaced_read_and_conditionally_written() {
     assert_ne!(replace.headers()["etag"], etag.as_str());
 
     let (status, headers, body) = acg.put_account("has space", json!({})).await;
-    assert_eq!((status, error_code(&headers, &body).as_str()), (StatusCode::BAD_REQUEST, "InvalidAccountName"));
+    assert_eq!(
+        (status, error_code(&headers, &body).as_str()),
+        (StatusCode::BAD_REQUEST, "InvalidAccountName")
+    );
     let (status, headers, body) = acg
         .call(Method::PUT, "/accounts/one", Some(json!({"name": "two"})))
         .await;
-    assert_eq!((status, error_code(&headers, &body).as_str()), (StatusCode::BAD_REQUEST, "InvalidRequestBody"));
+    assert_eq!(
+        (status, error_code(&headers, &body).as_str()),
+        (StatusCode::BAD_REQUEST, "InvalidRequestBody")
+    );
     let (status, headers, body) = acg.call(Method::GET, "/accounts/nobody", None).await;
-    assert_eq!((status, error_code(&headers, &body).as_str()), (StatusCode::NOT_FOUND, "NotFound"));
+    assert_eq!(
+        (status, error_code(&headers, &body).as_str()),
+        (StatusCode::NOT_FOUND, "NotFound")
+    );
 }
 
 #[tokio::test]
@@ -328,10 +430,16 @@ async fn sync_goes_from_pending_to_synced_or_failed() {
     assert_eq!(statuses, ("synced".into(), "failed".into()));
     // Without sync, nothing is pending.
     let (_, _, body) = acg
-        .put_account("nosync", json!({"teamsDirectRouting": {"enabled": true, "syncEnabled": false}}))
+        .put_account(
+            "nosync",
+            json!({"teamsDirectRouting": {"enabled": true, "syncEnabled": false}}),
+        )
         .await;
     assert_eq!(body["serviceProvisioningStatus"], "synced");
-    assert_eq!(body["serviceDetails"]["teamsDirectRouting"]["subdomainStatus"], "notProvisioned");
+    assert_eq!(
+        body["serviceDetails"]["teamsDirectRouting"]["subdomainStatus"],
+        "notProvisioned"
+    );
 }
 
 #[tokio::test]
@@ -339,23 +447,43 @@ async fn numbers_follow_the_contract_and_the_account() {
     let acg = start().await;
     acg.put_account("contoso", oc_account()).await;
     let tn = "+14255550100";
-    let (status, headers, body) =
-        acg.call(Method::PUT, &format!("/accounts/contoso/numbers/%2B14255550100"), Some(oc_number("contoso", tn))).await;
+    let (status, headers, body) = acg
+        .call(
+            Method::PUT,
+            "/accounts/contoso/numbers/%2B14255550100",
+            Some(oc_number("contoso", tn)),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert!(headers.contains_key("etag"));
     assert_contract("NumberResource", &body);
-    let (status, _, body) = acg.call(Method::GET, "/accounts/contoso/numbers/%2B14255550100", None).await;
+    let (status, _, body) = acg
+        .call(Method::GET, "/accounts/contoso/numbers/%2B14255550100", None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["configuration"]["customSipHeader"], "contoso-hq");
-    let (status, _, _) =
-        acg.call(Method::PUT, "/accounts/contoso/numbers/%2B14255550100", Some(oc_number("contoso", tn))).await;
+    let (status, _, _) = acg
+        .call(
+            Method::PUT,
+            "/accounts/contoso/numbers/%2B14255550100",
+            Some(oc_number("contoso", tn)),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let account = acg.call(Method::GET, "/accounts/contoso", None).await.2;
     assert_eq!(account["serviceDetails"]["teamsOperatorConnect"]["numberCount"], 1);
 
     let cases: Vec<(Value, &str, &str)> = vec![
-        (oc_number("contoso", "14255550101"), "/accounts/contoso/numbers/14255550101", "InvalidTelephoneNumber"),
-        (oc_number("contoso", "+142555501019999999"), "/accounts/contoso/numbers/%2B142555501019999999", "InvalidTelephoneNumber"),
+        (
+            oc_number("contoso", "14255550101"),
+            "/accounts/contoso/numbers/14255550101",
+            "InvalidTelephoneNumber",
+        ),
+        (
+            oc_number("contoso", "+142555501019999999"),
+            "/accounts/contoso/numbers/%2B142555501019999999",
+            "InvalidTelephoneNumber",
+        ),
         (
             {
                 let mut n = oc_number("contoso", "+14255550102");
@@ -379,7 +507,11 @@ async fn numbers_follow_the_contract_and_the_account() {
     ];
     for (body, path, expected) in cases {
         let (status, headers, body) = acg.call(Method::PUT, path, Some(body)).await;
-        assert_eq!((status, error_code(&headers, &body)), (StatusCode::BAD_REQUEST, expected.to_string()), "{path}");
+        assert_eq!(
+            (status, error_code(&headers, &body)),
+            (StatusCode::BAD_REQUEST, expected.to_string()),
+            "{path}"
+        );
     }
     // A Teams Phone Mobile account: no custom SIP header on its numbers.
     acg.put_account(
@@ -391,24 +523,43 @@ async fn numbers_follow_the_contract_and_the_account() {
         "serviceDetails": {"teamsPhoneMobile": {"enabled": true, "configuration": {"usage": "CallingUserAssignment",
             "choosableCapabilities": ["Mobile"], "allowTenantAddressUpdate": true}}},
         "configuration": {"customSipHeader": "nope"}});
-    let (status, headers, body) = acg.call(Method::PUT, "/accounts/mobile/numbers/%2B33612345678", Some(mobile)).await;
-    assert_eq!((status, error_code(&headers, &body).as_str()), (StatusCode::BAD_REQUEST, "CustomSipHeaderNotSupported"));
+    let (status, headers, body) = acg
+        .call(Method::PUT, "/accounts/mobile/numbers/%2B33612345678", Some(mobile))
+        .await;
+    assert_eq!(
+        (status, error_code(&headers, &body).as_str()),
+        (StatusCode::BAD_REQUEST, "CustomSipHeaderNotSupported")
+    );
     // A number belongs to one account.
     acg.put_account("other", oc_account()).await;
-    let (status, headers, body) =
-        acg.call(Method::PUT, "/accounts/other/numbers/%2B14255550100", Some(oc_number("other", tn))).await;
-    assert_eq!((status, error_code(&headers, &body).as_str()), (StatusCode::CONFLICT, "NumberInAnotherAccount"));
+    let (status, headers, body) = acg
+        .call(
+            Method::PUT,
+            "/accounts/other/numbers/%2B14255550100",
+            Some(oc_number("other", tn)),
+        )
+        .await;
+    assert_eq!(
+        (status, error_code(&headers, &body).as_str()),
+        (StatusCode::CONFLICT, "NumberInAnotherAccount")
+    );
 
-    let (status, _, _) = acg.call(Method::DELETE, "/accounts/contoso/numbers/%2B14255550100", None).await;
+    let (status, _, _) = acg
+        .call(Method::DELETE, "/accounts/contoso/numbers/%2B14255550100", None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _, _) = acg.call(Method::DELETE, "/accounts/contoso/numbers/%2B14255550100", None).await;
+    let (status, _, _) = acg
+        .call(Method::DELETE, "/accounts/contoso/numbers/%2B14255550100", None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let account = acg.call(Method::GET, "/accounts/contoso", None).await.2;
     assert_eq!(account["serviceDetails"]["teamsOperatorConnect"]["numberCount"], 0);
 }
 
 fn batch(account: &str, from: u64, count: u64) -> Value {
-    let numbers: Vec<Value> = (0..count).map(|i| oc_number(account, &format!("+1{}", from + i))).collect();
+    let numbers: Vec<Value> = (0..count)
+        .map(|i| oc_number(account, &format!("+1{}", from + i)))
+        .collect();
     json!({"numbers": numbers})
 }
 
@@ -416,32 +567,62 @@ fn batch(account: &str, from: u64, count: u64) -> Value {
 async fn batches_are_bounded_atomic_and_counted() {
     let acg = start().await;
     acg.put_account("contoso", oc_account()).await;
-    let (status, _, body) = acg.call(Method::POST, "/accounts/contoso:createOrUpdateNumbers", Some(batch("contoso", 4255550000, 100))).await;
+    let (status, _, body) = acg
+        .call(
+            Method::POST,
+            "/accounts/contoso:createOrUpdateNumbers",
+            Some(batch("contoso", 4255550000, 100)),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_contract("BatchNumbers", &body);
     assert_eq!(body["numbers"].as_array().expect("numbers").len(), 100);
-    let (status, headers, body) =
-        acg.call(Method::POST, "/accounts/contoso:createOrUpdateNumbers", Some(batch("contoso", 4255551000, 101))).await;
-    assert_eq!((status, error_code(&headers, &body).as_str()), (StatusCode::BAD_REQUEST, "InvalidBatchSize"));
+    let (status, headers, body) = acg
+        .call(
+            Method::POST,
+            "/accounts/contoso:createOrUpdateNumbers",
+            Some(batch("contoso", 4255551000, 101)),
+        )
+        .await;
+    assert_eq!(
+        (status, error_code(&headers, &body).as_str()),
+        (StatusCode::BAD_REQUEST, "InvalidBatchSize")
+    );
     // One bad number: nothing of the batch is applied.
     let mut bad = batch("contoso", 4255552000, 10);
     bad["numbers"][9]["telephoneNumber"] = json!("+0000");
-    let (status, _, _) = acg.call(Method::POST, "/accounts/contoso:createOrUpdateNumbers", Some(bad)).await;
+    let (status, _, _) = acg
+        .call(Method::POST, "/accounts/contoso:createOrUpdateNumbers", Some(bad))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let account = acg.call(Method::GET, "/accounts/contoso", None).await.2;
     assert_eq!(account["serviceDetails"]["teamsOperatorConnect"]["numberCount"], 100);
 
-    let ids: Vec<Value> = (0..50).map(|i| json!({"telephoneNumber": format!("+1{}", 4255550000u64 + i)})).collect();
-    let (status, _, _) = acg.call(Method::POST, "/accounts/contoso:deleteNumbers", Some(json!({"numbers": ids}))).await;
+    let ids: Vec<Value> = (0..50)
+        .map(|i| json!({"telephoneNumber": format!("+1{}", 4255550000u64 + i)}))
+        .collect();
+    let (status, _, _) = acg
+        .call(
+            Method::POST,
+            "/accounts/contoso:deleteNumbers",
+            Some(json!({"numbers": ids})),
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let account = acg.call(Method::GET, "/accounts/contoso", None).await.2;
     assert_eq!(account["serviceDetails"]["teamsOperatorConnect"]["numberCount"], 50);
 
-    let (status, _, body) = acg.call(Method::POST, "/accounts/contoso:getTeamsCapabilityPlans", None).await;
+    let (status, _, body) = acg
+        .call(Method::POST, "/accounts/contoso:getTeamsCapabilityPlans", None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_contract("TeamsCapabilityPlans", &body);
     let (status, _, body) = acg
-        .call(Method::POST, "/accounts/contoso:getTeamsAvailableCapabilities", Some(json!({"numbers": [{"telephoneNumber": "+14255550099"}]})))
+        .call(
+            Method::POST,
+            "/accounts/contoso:getTeamsAvailableCapabilities",
+            Some(json!({"numbers": [{"telephoneNumber": "+14255550099"}]})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_contract("TeamsAvailableCapabilities", &body);
@@ -453,12 +634,18 @@ async fn lists_page_with_absolute_next_links() {
     acg.put_account("contoso", oc_account()).await;
     for block in 0..6 {
         let (status, _, _) = acg
-            .call(Method::POST, "/accounts/contoso:createOrUpdateNumbers", Some(batch("contoso", 4255550000 + block * 100, 100)))
+            .call(
+                Method::POST,
+                "/accounts/contoso:createOrUpdateNumbers",
+                Some(batch("contoso", 4255550000 + block * 100, 100)),
+            )
             .await;
         assert_eq!(status, StatusCode::OK);
     }
     // Default page 200, then follow nextLink verbatim.
-    let (status, headers, first) = acg.call(Method::GET, "/accounts/contoso/numbers?countRecords=true", None).await;
+    let (status, headers, first) = acg
+        .call(Method::GET, "/accounts/contoso/numbers?countRecords=true", None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["x-ms-record-count"], "600");
     assert_contract("PagedNumberResource", &first);
@@ -466,22 +653,50 @@ async fn lists_page_with_absolute_next_links() {
     let mut seen: Vec<String> = Vec::new();
     let mut page = first;
     loop {
-        seen.extend(page["value"].as_array().expect("value").iter().map(|n| n["telephoneNumber"].as_str().expect("tn").to_string()));
+        seen.extend(
+            page["value"]
+                .as_array()
+                .expect("value")
+                .iter()
+                .map(|n| n["telephoneNumber"].as_str().expect("tn").to_string()),
+        );
         let Some(next) = page["nextLink"].as_str() else { break };
         assert!(next.starts_with("http://127.0.0.1:"), "absolute: {next}");
-        page = acg.http.get(next).bearer_auth(&acg.token).send().await.expect("sent").json().await.expect("json");
+        page = acg
+            .http
+            .get(next)
+            .bearer_auth(&acg.token)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
     }
     assert_eq!(seen.len(), 600);
     let mut sorted = seen.clone();
     sorted.dedup();
     assert_eq!(sorted.len(), 600, "no number twice");
     // maxpagesize is capped at 500; top and skip apply.
-    let (_, _, capped) = acg.call(Method::GET, "/accounts/contoso/numbers?maxpagesize=900", None).await;
+    let (_, _, capped) = acg
+        .call(Method::GET, "/accounts/contoso/numbers?maxpagesize=900", None)
+        .await;
     assert_eq!(capped["value"].as_array().expect("value").len(), 500);
-    let (_, _, topped) = acg.call(Method::GET, "/accounts/contoso/numbers?top=30&maxpagesize=20", None).await;
+    let (_, _, topped) = acg
+        .call(Method::GET, "/accounts/contoso/numbers?top=30&maxpagesize=20", None)
+        .await;
     assert_eq!(topped["value"].as_array().expect("value").len(), 20);
     let next = topped["nextLink"].as_str().expect("next page within top");
-    let rest: Value = acg.http.get(next).bearer_auth(&acg.token).send().await.expect("sent").json().await.expect("json");
+    let rest: Value = acg
+        .http
+        .get(next)
+        .bearer_auth(&acg.token)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(rest["value"].as_array().expect("value").len(), 10);
     assert!(rest.get("nextLink").is_none());
     let (_, _, skipped) = acg.call(Method::GET, "/accounts/contoso/numbers?skip=590", None).await;
@@ -501,13 +716,26 @@ async fn lists_page_with_absolute_next_links() {
 async fn deletes_and_tenant_changes_are_refused_while_numbers_exist() {
     let acg = start().await;
     acg.put_account("contoso", oc_account()).await;
-    acg.call(Method::POST, "/accounts/contoso:createOrUpdateNumbers", Some(batch("contoso", 4255550000, 3))).await;
+    acg.call(
+        Method::POST,
+        "/accounts/contoso:createOrUpdateNumbers",
+        Some(batch("contoso", 4255550000, 3)),
+    )
+    .await;
     let other_tenant = json!({"teamsTenantId": "3f9a1c2d-7b4e-4f60-8a1b-2c3d4e5f6a7b", "teamsOperatorConnect": {"enabled": true, "syncEnabled": true}});
     let (status, headers, body) = acg.put_account("contoso", other_tenant.clone()).await;
-    assert_eq!((status, error_code(&headers, &body).as_str()), (StatusCode::CONFLICT, "TeamsTenantIdChangeNotAllowed"));
+    assert_eq!(
+        (status, error_code(&headers, &body).as_str()),
+        (StatusCode::CONFLICT, "TeamsTenantIdChangeNotAllowed")
+    );
     let (status, headers, body) = acg.call(Method::DELETE, "/accounts/contoso", None).await;
-    assert_eq!((status, error_code(&headers, &body).as_str()), (StatusCode::CONFLICT, "AccountHasNumbers"));
-    let (status, _, _) = acg.call(Method::DELETE, "/accounts/contoso?deleteNumbers=true", None).await;
+    assert_eq!(
+        (status, error_code(&headers, &body).as_str()),
+        (StatusCode::CONFLICT, "AccountHasNumbers")
+    );
+    let (status, _, _) = acg
+        .call(Method::DELETE, "/accounts/contoso?deleteNumbers=true", None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (_, _, all) = acg.call(Method::GET, "/numbers", None).await;
     assert_eq!(all["value"].as_array().expect("value").len(), 0);
@@ -535,7 +763,8 @@ async fn a_repeated_request_is_answered_from_the_first() {
     assert_eq!(first.headers()["repeatability-result"], "accepted");
     let first_body: Value = first.json().await.expect("json");
     // Someone deletes a number in between; the replay must not recreate it.
-    acg.call(Method::DELETE, "/accounts/contoso/numbers/%2B14255550000", None).await;
+    acg.call(Method::DELETE, "/accounts/contoso/numbers/%2B14255550000", None)
+        .await;
     let again = send().await.expect("sent");
     assert_eq!(again.status(), StatusCode::OK);
     assert_eq!(again.headers()["repeatability-result"], "accepted");
@@ -565,41 +794,89 @@ async fn consents_civic_addresses_are_read_and_only_the_relationship_changes() {
             .body(body.to_string())
             .send()
     };
-    let response = patch(json!({"customerRelationship": {"status": "agreementSigned", "comment": "CHG-1"}}), "application/merge-patch+json")
-        .await
-        .expect("sent");
+    let response = patch(
+        json!({"customerRelationship": {"status": "agreementSigned", "comment": "CHG-1"}}),
+        "application/merge-patch+json",
+    )
+    .await
+    .expect("sent");
     assert_eq!(response.status(), StatusCode::OK);
     let updated: Value = response.json().await.expect("json");
     assert_contract("RequestForInformationResource", &updated);
     assert_eq!(updated["customerRelationship"]["status"], "agreementSigned");
     assert!(updated["customerRelationship"]["lastModifiedOn"].is_string());
     // Merge semantics: a later patch of the comment keeps the status.
-    let response = patch(json!({"customerRelationship": {"comment": "CHG-2"}}), "application/merge-patch+json").await.expect("sent");
+    let response = patch(
+        json!({"customerRelationship": {"comment": "CHG-2"}}),
+        "application/merge-patch+json",
+    )
+    .await
+    .expect("sent");
     let merged: Value = response.json().await.expect("json");
-    assert_eq!((merged["customerRelationship"]["status"].as_str(), merged["customerRelationship"]["comment"].as_str()), (Some("agreementSigned"), Some("CHG-2")));
-    assert_eq!(patch(json!({"customerRelationship": {}}), "application/json").await.expect("sent").status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(patch(json!({"status": "removed"}), "application/merge-patch+json").await.expect("sent").status(), StatusCode::BAD_REQUEST);
-    let (status, _, _) = acg.call(Method::GET, "/teamsRequestsForInformation/00000000-0000-4000-8000-000000000000", None).await;
+    assert_eq!(
+        (
+            merged["customerRelationship"]["status"].as_str(),
+            merged["customerRelationship"]["comment"].as_str()
+        ),
+        (Some("agreementSigned"), Some("CHG-2"))
+    );
+    assert_eq!(
+        patch(json!({"customerRelationship": {}}), "application/json")
+            .await
+            .expect("sent")
+            .status(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    assert_eq!(
+        patch(json!({"status": "removed"}), "application/merge-patch+json")
+            .await
+            .expect("sent")
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    let (status, _, _) = acg
+        .call(
+            Method::GET,
+            "/teamsRequestsForInformation/00000000-0000-4000-8000-000000000000",
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     acg.put_account("contoso", oc_account()).await;
-    let (status, _, addresses) = acg.call(Method::GET, "/accounts/contoso/teamsCivicAddresses", None).await;
+    let (status, _, addresses) = acg
+        .call(Method::GET, "/accounts/contoso/teamsCivicAddresses", None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_contract("PagedTeamsCivicAddressResource", &addresses);
     assert_eq!(addresses["value"].as_array().expect("value").len(), 2);
-    let (status, headers, address) = acg.call(Method::GET, &format!("/accounts/contoso/teamsCivicAddresses/{CONTOSO_ADDRESS}"), None).await;
+    let (status, headers, address) = acg
+        .call(
+            Method::GET,
+            &format!("/accounts/contoso/teamsCivicAddresses/{CONTOSO_ADDRESS}"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers.contains_key("etag"));
     assert_contract("TeamsCivicAddressResource", &address);
     assert_eq!(address["locations"][0]["elin"], "REDB4F2");
-    let (status, _, _) = acg.call(Method::GET, "/accounts/contoso/teamsCivicAddresses/unknown", None).await;
+    let (status, _, _) = acg
+        .call(Method::GET, "/accounts/contoso/teamsCivicAddresses/unknown", None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn injected_faults_are_reproducible_and_the_rate_limit_holds() {
     let acg = start_with(demo_seed(), "seed=3,429=1.0,retry-after=7").await;
-    let response = acg.http.get(format!("{}/accounts?{V}", acg.base)).bearer_auth(&acg.token).send().await.expect("sent");
+    let response = acg
+        .http
+        .get(format!("{}/accounts?{V}", acg.base))
+        .bearer_auth(&acg.token)
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(response.headers()["retry-after"], "7");
 
@@ -609,7 +886,14 @@ async fn injected_faults_are_reproducible_and_the_rate_limit_holds() {
     }
     let (status, headers, body) = acg.call(Method::GET, "/accounts", None).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(headers["retry-after"].to_str().expect("seconds").parse::<u64>().expect("number") <= 60);
+    assert!(
+        headers["retry-after"]
+            .to_str()
+            .expect("seconds")
+            .parse::<u64>()
+            .expect("number")
+            <= 60
+    );
     assert_eq!(error_code(&headers, &body), "TooManyRequests");
 
     // "Applied but response lost": the client sees a broken response, the write happened.
@@ -656,8 +940,17 @@ async fn the_state_file_survives_a_restart() {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let second = emulator::start(listener, config()).await.expect("restarts");
-    let response = http.get(format!("{}/acg/accounts/kept?{V}", second.url())).bearer_auth(&token).send().await.expect("sent");
-    assert_eq!(response.status(), StatusCode::OK, "the account and the token both survive");
+    let response = http
+        .get(format!("{}/acg/accounts/kept?{V}", second.url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "the account and the token both survive"
+    );
 }
 
 #[tokio::test]
@@ -682,6 +975,9 @@ async fn the_env_file_points_telform_at_the_emulator() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
     }
 }

@@ -5,6 +5,7 @@ mod cli;
 mod emulator_acg;
 mod emulator_webex;
 mod fuzz;
+mod plan;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -33,6 +33,7 @@ use crate::wire::acg::{
     API_VERSION, AccountResource, AvailableCapabilities, BatchNumbers, CapabilityPlan, CapabilityPlans, ErrorResponse,
     NumberIdentifiers, NumberResource, Paged, RequestForInformation, TokenResponse,
 };
+use crate::wire::encode;
 use store::{Record, services_of};
 
 type Params = HashMap<String, String>;
@@ -408,19 +409,6 @@ fn after<'a, V>(map: &'a std::collections::BTreeMap<String, V>, page: &Page) -> 
         None => Bound::Unbounded,
     };
     map.range((start, Bound::Unbounded)).map(|(k, _)| k)
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-pub fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 fn paged_reply<T: Serialize>(value: Vec<T>, next_link: Option<String>, total: Option<usize>) -> Reply {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::{at, is_absent};
-use crate::manifest::acg::{AccountSpec, NumberAttributes, NumberService, NumberUsage};
+use crate::manifest::acg::{AccountSpec, NumberAttributes, NumberService, NumberUsage, Relationship};
 use crate::manifest::{Kind, Manifest, ManifestSet};
 use crate::validate::codes::{self, Code};
 use crate::validate::diagnostic::Diagnostic;
@@ -50,6 +50,20 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
                 )
                 .object(object)
                 .hint("add `reason:` with why, as you would in the portal"),
+            );
+        }
+        // Serving an enterprise for the first time means creating its account: a signed
+        // agreement names the account that serves the tenant.
+        if spec.relationship == Relationship::AgreementSigned && spec.account.is_none() {
+            let (place, object) = at(Kind::Consent, consent, "/spec/relationship");
+            out.push(
+                Diagnostic::error(
+                    codes::CONSENT_ACCOUNT,
+                    place,
+                    "a signed agreement needs the `account` that serves the tenant",
+                )
+                .object(object)
+                .hint("add `account:` with the name of the Account (declare it if it is new: serving an enterprise starts with its account)"),
             );
         }
         if let Some(ticket) = &spec.ticket_id
@@ -259,7 +273,7 @@ fn check_number_attributes(number_set: &Manifest<crate::manifest::NumberSetSpec>
             ),
             c if c == codes::USER_NUMBER_ADDRESS => (
                 of("is for a calling user but has no emergency address"),
-                "give `civicAddressId` and `locationId` (see `telform show civic-addresses ACCOUNT`), or `allowTenantAddressUpdate: true` to let the enterprise set it".to_string(),
+                "give `civicAddressId` and `locationId` (the enterprise configures its civic addresses and locations in the Teams admin center: ask it for their ids), or `allowTenantAddressUpdate: true` to let the enterprise set them".to_string(),
             ),
             _ => (
                 format!("`{}` only applies to Operator Connect and Teams Phone Mobile numbers", finding.pointer.rsplit('/').next().unwrap_or("")),
@@ -271,5 +285,53 @@ fn check_number_attributes(number_set: &Manifest<crate::manifest::NumberSetSpec>
                 .object(object)
                 .hint(hint),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::validate::rules::test_support::codes;
+
+    const ACCOUNT: &str = "apiVersion: telform/v1\nkind: Account\nmetadata: {name: contoso}\nspec:\n  teamsTenantId: 8c2f5b1e-0d7a-4c1e-9a57-3f1d2b6c7e90\n  services: {operatorConnect: {enabled: true, sync: true}}\n";
+
+    fn consent(spec: &str) -> String {
+        format!(
+            "{ACCOUNT}---\napiVersion: telform/v1\nkind: Consent\nmetadata: {{name: contoso}}\nspec: {{tenantId: 8c2f5b1e-0d7a-4c1e-9a57-3f1d2b6c7e90, {spec}}}\n"
+        )
+    }
+
+    #[test]
+    fn a_signed_agreement_with_its_account_passes() {
+        assert_eq!(
+            codes(&consent("relationship: agreementSigned, account: contoso")),
+            [""; 0]
+        );
+    }
+
+    #[test]
+    fn a_signed_agreement_without_account_fails() {
+        assert_eq!(codes(&consent("relationship: agreementSigned")), ["TF142"]);
+    }
+
+    #[test]
+    fn a_declined_consent_needs_a_reason() {
+        assert_eq!(codes(&consent("relationship: consentDeclined")), ["TF140"]);
+        assert_eq!(codes(&consent("relationship: consentDeclined, reason: no")), [""; 0]);
+    }
+
+    #[test]
+    fn teams_numbers_need_their_attributes() {
+        let set = |defaults: &str| {
+            format!(
+                "{ACCOUNT}---\napiVersion: telform/v1\nkind: NumberSet\nmetadata: {{name: s}}\nspec: {{account: contoso, service: operatorConnect, defaults: {{{defaults}}}, numbers: [{{number: \"+14255550100\"}}]}}\n"
+            )
+        };
+        assert_eq!(codes(&set("usage: conference, capabilities: [inbound]")), [""; 0]);
+        assert_eq!(codes(&set("usage: user, capabilities: [inbound]")), ["TF131"]);
+        assert_eq!(
+            codes(&set("usage: conference, customSipHeader: x, capabilities: [inbound]")),
+            [""; 0]
+        );
+        assert_eq!(codes(&set("capabilities: [inbound]")), ["TF133"]);
     }
 }

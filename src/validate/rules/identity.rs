@@ -1,8 +1,9 @@
 //! Identities are unique; references resolve.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use super::{at, is_absent};
+use super::{FirstHolder, Unresolved, at, is_absent};
+use crate::manifest::webex::CustomerSpec;
 use crate::manifest::{Kind, Manifest, ManifestSet};
 use crate::validate::codes::{self, Code};
 use crate::validate::diagnostic::{At, Diagnostic};
@@ -25,11 +26,11 @@ pub fn normalize_mac(mac: &str) -> Option<String> {
     (well_formed && hex.len() == 12 && hex.chars().all(|c| c.is_ascii_hexdigit())).then(|| hex.to_ascii_uppercase())
 }
 
-/// Remembers the first holder of each key and reports the next ones.
+/// Reports every declaration of an identity after the first.
 struct Unique {
     code: Code,
     what: String,
-    seen: HashMap<String, (At, String)>,
+    holders: FirstHolder<String>,
 }
 
 impl Unique {
@@ -37,21 +38,19 @@ impl Unique {
         Unique {
             code,
             what: what.into(),
-            seen: HashMap::new(),
+            holders: FirstHolder::new(),
         }
     }
 
     fn add(&mut self, key: String, shown: &str, place: (At, String), out: &mut Vec<Diagnostic>) {
-        match self.seen.get(&key) {
-            Some((first, first_object)) => out.push(
-                Diagnostic::error(self.code, place.0, format!("{} `{shown}` is declared twice", self.what))
-                    .object(place.1)
+        let (here, object) = (place.0.clone(), place.1.clone());
+        if let Some((first, first_object)) = self.holders.claim(key, place) {
+            out.push(
+                Diagnostic::error(self.code, here, format!("{} `{shown}` is declared twice", self.what))
+                    .object(object)
                     .related(first.clone(), format!("first declared here, in {first_object}"))
                     .hint("each object is declared once: merge the two manifests or remove one"),
-            ),
-            None => {
-                self.seen.insert(key, place);
-            }
+            );
         }
     }
 }
@@ -109,6 +108,41 @@ pub(super) fn check_unique(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
         let key = format!("{}\u{0}{}", l.spec.customer, l.spec.name);
         locations.add(key, &l.spec.name, at(Kind::Location, l, "/spec/name"), out);
     }
+    // A Location may describe a customer's headquarters (to add numbers to it): it then has
+    // the headquarters' name and address. The same name with another address is another place
+    // under a name already taken.
+    let headquarters: HashMap<(&str, &str), &Manifest<CustomerSpec>> = set
+        .customers
+        .iter()
+        .filter_map(|c| {
+            let hq = c.spec.headquarters.as_ref()?;
+            Some(((c.spec.external_id.as_str(), hq.name.as_str()), c))
+        })
+        .collect();
+    for l in &set.locations {
+        if let Some(customer) = headquarters.get(&(l.spec.customer.as_str(), l.spec.name.as_str()))
+            && let Some(hq) = &customer.spec.headquarters
+            && hq.address != l.spec.address
+        {
+            let (place, object) = at(Kind::Location, l, "/spec/name");
+            out.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_IDENTITY,
+                    place,
+                    format!(
+                        "location `{}` has the name of customer {}'s headquarters but another address",
+                        l.spec.name, l.spec.customer
+                    ),
+                )
+                .object(object)
+                .related(
+                    at(Kind::Customer, customer, "/spec/headquarters/name").0,
+                    format!("the headquarters, in {}", super::object_id(Kind::Customer, customer)),
+                )
+                .hint("rename the location; or, if it describes the headquarters (e.g. to add numbers), give it the headquarters' address"),
+            );
+        }
+    }
     let mut users = Unique::new(codes::DUPLICATE_IDENTITY, "user");
     for u in &set.users {
         let key = format!("{}\u{0}{}", u.spec.customer, u.spec.email.to_lowercase());
@@ -145,7 +179,7 @@ struct ScopedReference<'a> {
     target: &'a str,
 }
 
-pub(super) fn check_references(set: &ManifestSet, incomplete: &HashSet<Kind>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check_references(set: &ManifestSet, unresolved: &Unresolved, out: &mut Vec<Diagnostic>) {
     // Identity → (is absent).
     let accounts: HashMap<&str, bool> = set
         .accounts
@@ -230,16 +264,21 @@ pub(super) fn check_references(set: &ManifestSet, incomplete: &HashSet<Kind>, ou
     let mut customer_ref = |from: (At, String), from_absent: bool, customer: &'_ str| {
         let known = customers.get(customer).copied();
         resolve(
-            Kind::Customer,
+            Target {
+                kind: Kind::Customer,
+                customer: None,
+                name: customer,
+            },
             from,
             from_absent,
-            customer,
             known,
             || customers.keys().map(|k| k.to_string()).collect(),
-            incomplete,
+            unresolved,
             out,
         );
-        known.is_some()
+        // References into the customer (its locations, users, workspaces) are checked when it
+        // is declared, even by a document that failed: its other objects are still known.
+        known.is_some() || unresolved.covers(Kind::Customer, None, customer)
     };
     let mut scoped: Vec<ScopedReference> = Vec::new();
     for l in &set.locations {
@@ -321,13 +360,16 @@ pub(super) fn check_references(set: &ManifestSet, incomplete: &HashSet<Kind>, ou
         let known = names.get(r.target).copied();
         let candidates = || names.keys().map(|k| k.to_string()).collect();
         resolve(
-            r.target_kind,
+            Target {
+                kind: r.target_kind,
+                customer: None,
+                name: r.target,
+            },
             r.from,
             r.from_absent,
-            r.target,
             known,
             candidates,
-            incomplete,
+            unresolved,
             out,
         );
     }
@@ -366,29 +408,43 @@ pub(super) fn check_references(set: &ManifestSet, incomplete: &HashSet<Kind>, ou
             }
         };
         resolve(
-            target_kind,
+            Target {
+                kind: target_kind,
+                customer: Some(customer),
+                name: target,
+            },
             from,
             from_absent,
-            target,
             known,
             candidates,
-            incomplete,
+            unresolved,
             out,
         );
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a reference names.
+struct Target<'a> {
+    kind: Kind,
+    /// The customer, for customer-scoped kinds.
+    customer: Option<&'a str>,
+    name: &'a str,
+}
+
 fn resolve(
-    target_kind: Kind,
+    target: Target<'_>,
     (place, object): (At, String),
     from_absent: bool,
-    target: &str,
     known: Option<bool>,
     candidates: impl FnOnce() -> Vec<String>,
-    incomplete: &HashSet<Kind>,
+    unresolved: &Unresolved,
     out: &mut Vec<Diagnostic>,
 ) {
+    let Target {
+        kind: target_kind,
+        customer,
+        name: target,
+    } = target;
     match known {
         Some(true) if !from_absent => out.push(
             Diagnostic::error(
@@ -402,7 +458,7 @@ fn resolve(
             )),
         ),
         Some(_) => {}
-        None if incomplete.contains(&target_kind) => {}
+        None if unresolved.covers(target_kind, customer, target) => {}
         None => {
             let what = match target_kind {
                 Kind::Account => "no Account is named",
@@ -431,6 +487,7 @@ fn resolve(
 #[cfg(test)]
 mod tests {
     use super::normalize_mac;
+    use crate::validate::rules::test_support::{TEMPLATE, codes, customer, location, user};
 
     #[test]
     fn mac_notations() {
@@ -452,5 +509,51 @@ mod tests {
         ] {
             assert_eq!(normalize_mac(mac), None, "{mac}");
         }
+    }
+
+    #[test]
+    fn references_that_resolve_pass() {
+        let yaml = format!(
+            "{}{}{}{}",
+            customer("webex_calling"),
+            location("Lyon", ""),
+            user("a", "webex_calling", "Lyon", "  extension: \"100\"\n"),
+            user("b", "webex_calling", "HQ", "  extension: \"101\"\n")
+        );
+        assert_eq!(codes(&yaml), [""; 0]);
+    }
+
+    #[test]
+    fn a_dangling_reference_fails() {
+        let yaml = format!(
+            "{}{}",
+            customer("webex_calling"),
+            user("a", "webex_calling", "Lyon", "  extension: \"100\"\n")
+        );
+        assert_eq!(codes(&yaml), ["TF120"]);
+    }
+
+    #[test]
+    fn a_duplicate_identity_fails() {
+        let yaml = format!("{TEMPLATE}---\n{TEMPLATE}");
+        assert_eq!(codes(&yaml), ["TF110"]);
+    }
+
+    #[test]
+    fn a_location_may_describe_the_headquarters_at_its_address() {
+        let hq = location("HQ", "\"+33140000100\"");
+        let same_address = hq.replace(
+            "{line1: 2 rue B, city: Lyon, country: FR}",
+            "{line1: 1 rue A, city: Paris, country: FR}",
+        );
+        assert_eq!(codes(&format!("{}{same_address}", customer("webex_calling"))), [""; 0]);
+        assert_eq!(codes(&format!("{}{hq}", customer("webex_calling"))), ["TF110"]);
+    }
+
+    #[test]
+    fn did_you_mean_does_not_depend_on_order() {
+        use crate::validate::schema::did_you_mean;
+        assert_eq!(did_you_mean("lyon", &["Lyom", "Lyoz"]), Some("Lyom"));
+        assert_eq!(did_you_mean("lyon", &["Lyoz", "Lyom"]), Some("Lyom"));
     }
 }

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 
 use super::identity::normalize_mac;
-use super::{at, is_absent};
+use super::{FirstHolder, at, is_absent};
 use crate::manifest::common::Address;
-use crate::manifest::webex::{CustomerSpec, Package, WorkspaceLicense};
+use crate::manifest::webex::{CustomerSpec, Package, UserSpec, WorkspaceLicense};
 use crate::manifest::{Kind, Manifest, ManifestSet};
 use crate::validate::codes::{self, Code};
 use crate::validate::diagnostic::{At, Diagnostic};
@@ -52,26 +52,9 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
         );
         check_address(out, Kind::Location, l, "/spec/address", &l.spec.address);
     }
-    // Extensions are dialled within a customer, so they are unique within it.
-    let mut extensions: HashMap<(String, String), (At, String)> = HashMap::new();
-    let mut extension_in_use = |customer: &str, extension: &str, place: (At, String), out: &mut Vec<Diagnostic>| {
-        let key = (customer.to_string(), extension.to_string());
-        match extensions.get(&key) {
-            Some((first, first_object)) => out.push(
-                Diagnostic::error(
-                    codes::DUPLICATE_EXTENSION,
-                    place.0,
-                    format!("extension {extension} is already used by {first_object}"),
-                )
-                .object(place.1)
-                .related(first.clone(), format!("used by {first_object} here"))
-                .hint("give each user and workspace of a customer its own extension"),
-            ),
-            None => {
-                extensions.insert(key, place);
-            }
-        }
-    };
+    // Webex Calling scopes extensions by location: two locations of a customer may both have
+    // 1100 (callers between them dial the location's routing prefix first).
+    let mut extensions: FirstHolder<(&str, &str, &str)> = FirstHolder::new();
     for u in &set.users {
         let spec = &u.spec;
         if !spec.package.is_subscriber() {
@@ -130,8 +113,21 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
                 codes::PERSON_NAME,
             );
         }
-        if let Some(extension) = &spec.extension {
-            extension_in_use(&spec.customer, extension, at(Kind::User, u, "/spec/extension"), out);
+        if let Some(extension) = &spec.extension
+            && !is_absent(spec.ensure)
+        {
+            extension_in_use(
+                &mut extensions,
+                (&spec.customer, &spec.location, extension),
+                at(Kind::User, u, "/spec/extension"),
+                out,
+            );
+        }
+        if spec.admin == Some(true)
+            && !is_absent(spec.ensure)
+            && let Some(customer) = customers.get(spec.customer.as_str())
+        {
+            check_admin_package(u, customer, out);
         }
     }
 
@@ -183,10 +179,12 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
                 "add `common_area_calling` to the customer's packages, or use a professional licence",
             );
         }
-        if let Some(extension) = &spec.extension {
+        if let Some(extension) = &spec.extension
+            && !is_absent(spec.ensure)
+        {
             extension_in_use(
-                &spec.customer,
-                extension,
+                &mut extensions,
+                (&spec.customer, &spec.location, extension),
                 at(Kind::Workspace, w, "/spec/extension"),
                 out,
             );
@@ -321,8 +319,8 @@ fn check_customer(c: &Manifest<CustomerSpec>, out: &mut Vec<Diagnostic>) {
                 Kind::Customer,
                 c,
                 format!("/spec/packages/{i}"),
-                format!("`{}` needs a calling package", package.as_str()),
-                format!("add one of: {}", names.join(", ")),
+                format!("`{}` needs one of: {}", package.as_str(), names.join(", ")),
+                "add one of them to `packages`, or remove this package",
             );
         }
     }
@@ -339,16 +337,79 @@ fn check_customer(c: &Manifest<CustomerSpec>, out: &mut Vec<Diagnostic>) {
             );
             check_address(out, Kind::Customer, c, "/spec/headquarters/address", &hq.address);
         }
-        None if spec.packages.iter().any(|p| p.is_calling()) && !is_absent(spec.ensure) => push(
+        // Webex requires a billing address for every customer, and telform takes it from the
+        // headquarters (also the first calling location when the customer has calling).
+        None if !is_absent(spec.ensure) => push(
             out,
             codes::HEADQUARTERS_REQUIRED,
             Kind::Customer,
             c,
-            "/spec/packages",
-            "a customer with a calling package needs `headquarters`, its first calling location".to_string(),
+            "/spec",
+            "the customer has no `headquarters`: Webex needs its address as the billing address".to_string(),
             "add `headquarters: {name, address, timezone, language}`",
         ),
         None => {}
+    }
+}
+
+/// An extension is held by one user or workspace of a (customer, location).
+fn extension_in_use<'a>(
+    extensions: &mut FirstHolder<(&'a str, &'a str, &'a str)>,
+    key: (&'a str, &'a str, &'a str),
+    place: (At, String),
+    out: &mut Vec<Diagnostic>,
+) {
+    let (here, object) = place.clone();
+    if let Some((first, first_object)) = extensions.claim(key, place) {
+        let (_, location, extension) = key;
+        out.push(
+            Diagnostic::error(
+                codes::DUPLICATE_EXTENSION,
+                here,
+                format!("extension {extension} is already used at location `{location}` by {first_object}"),
+            )
+            .object(object)
+            .related(first.clone(), format!("used by {first_object} here"))
+            .hint("give each user and workspace of a location its own extension"),
+        );
+    }
+}
+
+/// An administrator gets the organisation's package level: Webex does not support a customer
+/// administrator on a lower package than the one the organisation was created with.
+fn check_admin_package(user: &Manifest<UserSpec>, customer: &CustomerSpec, out: &mut Vec<Diagnostic>) {
+    let Some(level) = user.spec.package.level() else {
+        return;
+    };
+    let highest = customer
+        .packages
+        .iter()
+        .filter_map(|p| Some((p.level()?, *p)))
+        // The first listed of the highest level.
+        .fold(None, |best: Option<(u8, Package)>, (l, p)| match best {
+            Some((b, _)) if b >= l => best,
+            _ => Some((l, p)),
+        });
+    if let Some((top, package)) = highest
+        && level < top
+    {
+        push(
+            out,
+            codes::ADMIN_PACKAGE_LEVEL,
+            Kind::User,
+            user,
+            "/spec/package",
+            format!(
+                "administrator {} has `{}`, below the customer's `{}`",
+                user.spec.email,
+                user.spec.package.as_str(),
+                package.as_str()
+            ),
+            format!(
+                "give administrators the organisation's package level (Webex does not support a lower one): `package: {}`",
+                package.as_str()
+            ),
+        );
     }
 }
 
@@ -434,5 +495,89 @@ fn check_display_name<S>(
             format!("{field} contains {}, which Webex Calling refuses", forbidden.join(" ")),
             "remove the characters % # < > / \\ \"",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::validate::rules::test_support::{codes, customer, location, user};
+
+    #[test]
+    fn an_administrator_at_the_customers_level_passes() {
+        let yaml = format!(
+            "{}{}",
+            customer("webex_suite, webex_meetings"),
+            user("a", "webex_suite", "HQ", "  extension: \"100\"\n  admin: true\n")
+        );
+        assert_eq!(codes(&yaml), [""; 0]);
+        // cx_essentials is at webex_calling's level.
+        let yaml = format!(
+            "{}{}",
+            customer("webex_calling, cx_essentials"),
+            user("a", "cx_essentials", "HQ", "  extension: \"100\"\n  admin: true\n")
+        );
+        assert_eq!(codes(&yaml), [""; 0]);
+    }
+
+    #[test]
+    fn an_administrator_below_the_customers_level_fails() {
+        let yaml = format!(
+            "{}{}",
+            customer("webex_suite, webex_meetings"),
+            user("a", "webex_meetings", "HQ", "  admin: true\n")
+        );
+        assert_eq!(codes(&yaml), ["TF164"]);
+        // Not an administrator: any package the customer has.
+        assert_eq!(codes(&yaml.replace("  admin: true\n", "")), [""; 0]);
+    }
+
+    #[test]
+    fn extensions_are_unique_per_location() {
+        let yaml = format!(
+            "{}{}{}{}",
+            customer("webex_calling"),
+            location("Lyon", ""),
+            user("a", "webex_calling", "Lyon", "  extension: \"100\"\n"),
+            user("b", "webex_calling", "HQ", "  extension: \"100\"\n")
+        );
+        assert_eq!(codes(&yaml), [""; 0]);
+        assert_eq!(codes(&yaml.replace("location: HQ", "location: Lyon")), ["TF112"]);
+        // A user being deleted holds no extension.
+        let leaving = yaml.replace(
+            "location: HQ\n  extension: \"100\"\n",
+            "location: Lyon\n  extension: \"100\"\n  ensure: absent\n",
+        );
+        assert_eq!(codes(&leaving), [""; 0]);
+    }
+
+    #[test]
+    fn package_dependencies_name_the_packages() {
+        let set = crate::validate::rules::test_support::set(&customer("webex_voice, attendant_console"));
+        let found = super::super::check(&set, &Default::default());
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].message,
+            "`attendant_console` needs one of: webex_calling, webex_suite, cx_essentials"
+        );
+    }
+
+    #[test]
+    fn every_customer_needs_headquarters() {
+        let without = customer("webex_meetings")
+            .split("  headquarters:")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(codes(&without), ["TF154"]);
+        assert_eq!(codes(&format!("{without}  ensure: absent\n")), [""; 0]);
+    }
+
+    #[test]
+    fn whole_floats_are_whole_numbers() {
+        let yaml = format!(
+            "{}---\napiVersion: telform/v1\nkind: Workspace\nmetadata: {{name: w}}\nspec: {{customer: C1, name: Room, roomType: focus, capacity: 8.0, license: professional, location: HQ, extension: \"200\"}}\n",
+            customer("webex_calling")
+        );
+        assert_eq!(codes(&yaml), [""; 0]);
     }
 }

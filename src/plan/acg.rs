@@ -1,0 +1,657 @@
+//! The ACG half of the diff: accounts, numbers, consent relationships.
+//!
+//! Desired and live objects are both turned into the manifests' own terms (a "view": JSON with
+//! the manifest's field names and defaults applied) and compared field by field, so that a
+//! change reads as the reviewer wrote it (`services.operatorConnect.sync: false → true`).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::{Map, Value, json};
+
+use super::model::{Action, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, Unmanaged};
+use super::{Context, diff_json, fingerprint_of};
+use crate::manifest::acg::{
+    AccountSpec, ConsentSpec, NumberAttributes, NumberCapability, NumberService, NumberSetSpec, NumberUsage,
+    Relationship,
+};
+use crate::manifest::{Ensure, Manifest, ManifestSet};
+use crate::provider::acg::{AcgLive, AcgNeeds};
+use crate::validate::e164;
+use crate::wire::acg::{
+    AccountResource, AccountServiceDetails, CustomerRelationship, DirectRoutingAccountService, DirectRoutingConfig,
+    EnabledOnly, FAILED, NumberConfiguration, NumberResource, NumberServiceDetails, PENDING, PlainAccountService,
+    SubdomainTokens, SyncedAccountService, TeamsNumberConfig, TeamsNumberDetails,
+};
+
+const P: ProviderName = ProviderName::Acg;
+
+/// What the manifests need read from ACG.
+pub fn needs(set: &ManifestSet) -> AcgNeeds {
+    let mut needs = AcgNeeds {
+        accounts: set.accounts.iter().map(|a| a.metadata.name.clone()).collect(),
+        consents: !set.consents.is_empty(),
+        ..AcgNeeds::default()
+    };
+    for s in &set.number_sets {
+        needs.accounts.insert(s.spec.account.clone());
+        let uses_address = s.spec.defaults.as_ref().is_some_and(|d| d.civic_address_id.is_some())
+            || s.spec.numbers.iter().any(|n| n.civic_address_id.is_some());
+        if uses_address {
+            needs.civic_addresses_of.insert(s.spec.account.clone());
+        }
+    }
+    needs
+}
+
+// ---- manifest → wire ---------------------------------------------------------------------------
+
+pub fn account_to_wire(name: &str, spec: &AccountSpec) -> AccountResource {
+    let s = &spec.services;
+    let synced = |x: &crate::manifest::acg::SyncedService| SyncedAccountService {
+        sync_enabled: x.sync.unwrap_or(false),
+        enabled: x.enabled,
+        number_count: None,
+    };
+    AccountResource {
+        name: name.to_string(),
+        correlation_id: spec.correlation_id.clone(),
+        service_details: Some(AccountServiceDetails {
+            teams_tenant_id: spec.teams_tenant_id.clone(),
+            teams_operator_connect: s.operator_connect.as_ref().map(synced),
+            teams_phone_mobile: s.teams_phone_mobile.as_ref().map(synced),
+            zoom_phone_cloud_peering: s.zoom.as_ref().map(synced),
+            azure_operator_call_protection: s.call_protection.as_ref().map(|c| PlainAccountService {
+                enabled: c.enabled,
+                number_count: None,
+            }),
+            teams_direct_routing: s.direct_routing.as_ref().map(|dr| DirectRoutingAccountService {
+                sync_enabled: dr.sync.unwrap_or(false),
+                enabled: dr.enabled,
+                number_count: None,
+                configuration: match (&dr.subdomain, &dr.subdomain_tokens) {
+                    (Some(subdomain), Some(tokens)) => Some(DirectRoutingConfig {
+                        call_screening: dr.call_screening.unwrap_or(true),
+                        subdomain: subdomain.clone(),
+                        subdomain_tokens: SubdomainTokens {
+                            region1_token: tokens.region1.clone(),
+                            region2_token: tokens.region2.clone(),
+                        },
+                    }),
+                    _ => None,
+                },
+                subdomain_status: None,
+            }),
+        }),
+        service_provisioning_status: None,
+        service_provisioning_errors: None,
+    }
+}
+
+fn usage_wire(usage: NumberUsage) -> &'static str {
+    match usage {
+        NumberUsage::User => "CallingUserAssignment",
+        NumberUsage::Application => "FirstPartyAppAssignment",
+        NumberUsage::Conference => "ConferenceAssignment",
+    }
+}
+
+fn capability_wire(c: NumberCapability) -> &'static str {
+    match c {
+        NumberCapability::Inbound => "InboundCalling",
+        NumberCapability::Outbound => "OutboundCalling",
+        NumberCapability::Mobile => "Mobile",
+    }
+}
+
+pub fn number_to_wire(account: &str, service: NumberService, number: &str, a: &NumberAttributes) -> NumberResource {
+    let teams = || TeamsNumberDetails {
+        enabled: true,
+        assignment_status: None,
+        configuration: Some(TeamsNumberConfig {
+            usage: a.usage.map_or("", usage_wire).to_string(),
+            choosable_capabilities: {
+                let mut caps: Vec<NumberCapability> = a.capabilities.clone().unwrap_or_default();
+                caps.sort();
+                caps.into_iter().map(|c| capability_wire(c).to_string()).collect()
+            },
+            acquired_capabilities: None,
+            available_capabilities: None,
+            additional_usages: None,
+            civic_address_id: a.civic_address_id.clone(),
+            location_id: a.location_id.clone(),
+            allow_tenant_address_update: a.allow_tenant_address_update.filter(|x| *x),
+            displayed_country_code: a.country_code.clone(),
+        }),
+    };
+    let mut details = NumberServiceDetails::default();
+    match service {
+        NumberService::OperatorConnect => details.teams_operator_connect = Some(teams()),
+        NumberService::TeamsPhoneMobile => details.teams_phone_mobile = Some(teams()),
+        NumberService::DirectRouting => details.teams_direct_routing = Some(EnabledOnly { enabled: true }),
+        NumberService::Zoom => details.zoom_phone_cloud_peering = Some(EnabledOnly { enabled: true }),
+        NumberService::CallProtection => details.azure_operator_call_protection = Some(EnabledOnly { enabled: true }),
+    }
+    NumberResource {
+        telephone_number: number.to_string(),
+        account_name: account.to_string(),
+        service_details: details,
+        configuration: a.custom_sip_header.as_ref().map(|h| NumberConfiguration {
+            custom_sip_header: Some(h.clone()),
+        }),
+        service_provisioning_status: None,
+        service_provisioning_errors: None,
+    }
+}
+
+/// The comment of a consent relationship: the reason, and the ticket id (ACG has no field for it).
+pub fn consent_comment(spec: &ConsentSpec) -> Option<String> {
+    match (&spec.reason, &spec.ticket_id) {
+        (Some(reason), Some(ticket)) => Some(format!("{reason} [ticket {ticket}]")),
+        (Some(reason), None) => Some(reason.clone()),
+        (None, Some(ticket)) => Some(format!("[ticket {ticket}]")),
+        (None, None) => None,
+    }
+}
+
+/// The relationship status as sent to ACG: the spelling of its one public example
+/// (`ConsentAcknowledged`), PascalCase.
+pub fn relationship_wire(r: Relationship) -> &'static str {
+    match r {
+        Relationship::AgreementSigned => "AgreementSigned",
+        Relationship::ConsentDeclined => "ConsentDeclined",
+        Relationship::ContractTerminated => "ContractTerminated",
+        Relationship::ConsentAcknowledged => "ConsentAcknowledged",
+    }
+}
+
+// ---- views: both sides in the manifest's terms ------------------------------------------------
+
+fn account_view(a: &AccountResource) -> Value {
+    let mut services = Map::new();
+    if let Some(d) = &a.service_details {
+        let mut synced = |key: &str, s: Option<&SyncedAccountService>| {
+            if let Some(s) = s.filter(|s| s.enabled || s.sync_enabled) {
+                services.insert(key.into(), json!({"enabled": s.enabled, "sync": s.sync_enabled}));
+            }
+        };
+        synced("operatorConnect", d.teams_operator_connect.as_ref());
+        synced("teamsPhoneMobile", d.teams_phone_mobile.as_ref());
+        synced("zoom", d.zoom_phone_cloud_peering.as_ref());
+        if let Some(c) = d.azure_operator_call_protection.as_ref().filter(|c| c.enabled) {
+            services.insert("callProtection".into(), json!({"enabled": c.enabled}));
+        }
+        if let Some(dr) = d
+            .teams_direct_routing
+            .as_ref()
+            .filter(|s| s.enabled || s.sync_enabled || s.configuration.is_some())
+        {
+            let mut v = json!({"enabled": dr.enabled, "sync": dr.sync_enabled});
+            if let Some(c) = &dr.configuration {
+                v["callScreening"] = json!(c.call_screening);
+                v["subdomain"] = json!(c.subdomain);
+                v["subdomainTokens"] =
+                    json!({"region1": c.subdomain_tokens.region1_token, "region2": c.subdomain_tokens.region2_token});
+            }
+            services.insert("directRouting".into(), v);
+        }
+    }
+    let mut view = json!({"services": services});
+    if let Some(c) = &a.correlation_id {
+        view["correlationId"] = json!(c);
+    }
+    if let Some(t) = a.service_details.as_ref().and_then(|d| d.teams_tenant_id.as_ref()) {
+        view["teamsTenantId"] = json!(t.to_ascii_lowercase());
+    }
+    view
+}
+
+/// A number in manifest terms; `None` when it is enabled for no service.
+fn number_view(n: &NumberResource) -> Value {
+    let d = &n.service_details;
+    let mut view = Map::new();
+    let service = if d.teams_operator_connect.as_ref().is_some_and(|s| s.enabled) {
+        "operatorConnect"
+    } else if d.teams_phone_mobile.as_ref().is_some_and(|s| s.enabled) {
+        "teamsPhoneMobile"
+    } else if d.teams_direct_routing.as_ref().is_some_and(|s| s.enabled) {
+        "directRouting"
+    } else if d.zoom_phone_cloud_peering.as_ref().is_some_and(|s| s.enabled) {
+        "zoom"
+    } else if d.azure_operator_call_protection.as_ref().is_some_and(|s| s.enabled) {
+        "callProtection"
+    } else {
+        "none"
+    };
+    view.insert("service".into(), json!(service));
+    let teams = d
+        .teams_operator_connect
+        .as_ref()
+        .filter(|s| s.enabled)
+        .or(d.teams_phone_mobile.as_ref().filter(|s| s.enabled));
+    if let Some(config) = teams.and_then(|t| t.configuration.as_ref()) {
+        let usage = match config.usage.as_str() {
+            "CallingUserAssignment" => "user",
+            "FirstPartyAppAssignment" => "application",
+            "ConferenceAssignment" => "conference",
+            other => other,
+        };
+        view.insert("usage".into(), json!(usage));
+        let mut caps: Vec<&str> = config
+            .choosable_capabilities
+            .iter()
+            .map(|c| match c.as_str() {
+                "InboundCalling" => "inbound",
+                "OutboundCalling" => "outbound",
+                "Mobile" => "mobile",
+                other => other,
+            })
+            .collect();
+        caps.sort();
+        view.insert("capabilities".into(), json!(caps));
+        for (key, value) in [
+            ("civicAddressId", &config.civic_address_id),
+            ("locationId", &config.location_id),
+            ("countryCode", &config.displayed_country_code),
+        ] {
+            if let Some(v) = value {
+                view.insert(key.into(), json!(v));
+            }
+        }
+        if config.allow_tenant_address_update == Some(true) {
+            view.insert("allowTenantAddressUpdate".into(), json!(true));
+        }
+    }
+    if let Some(h) = n.configuration.as_ref().and_then(|c| c.custom_sip_header.as_ref()) {
+        view.insert("customSipHeader".into(), json!(h));
+    }
+    Value::Object(view)
+}
+
+fn consent_view(relationship: Option<&CustomerRelationship>) -> Value {
+    let status = relationship.and_then(|r| r.status.as_deref()).map(|s| {
+        let mut chars = s.chars();
+        chars
+            .next()
+            .map_or(String::new(), |c| c.to_ascii_lowercase().to_string() + chars.as_str())
+    });
+    json!({"relationship": status, "comment": relationship.and_then(|r| r.comment.clone())})
+}
+
+// ---- the diff --------------------------------------------------------------------------------
+
+/// A desired number: where it comes from and what it should be.
+struct DesiredNumber<'a> {
+    set: &'a Manifest<NumberSetSpec>,
+    wire: NumberResource,
+    absent: bool,
+}
+
+pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
+    let mut creates_updates: Vec<Action> = Vec::new();
+    let mut number_writes: Vec<Action> = Vec::new();
+    let mut consent_writes: Vec<Action> = Vec::new();
+    let mut number_deletes: Vec<Action> = Vec::new();
+    let mut account_deletes: Vec<Action> = Vec::new();
+    let mut touched: Vec<(ObjectRef, Option<Value>)> = Vec::new();
+
+    let manifests: HashMap<&str, &Manifest<AccountSpec>> =
+        set.accounts.iter().map(|a| (a.metadata.name.as_str(), a)).collect();
+
+    // Numbers as declared, by telephone number.
+    let mut desired: BTreeMap<String, DesiredNumber> = BTreeMap::new();
+    for s in &set.number_sets {
+        let absent = s.spec.ensure == Some(Ensure::Absent);
+        let defaults = s.spec.defaults.clone().unwrap_or_default();
+        for range in &s.spec.ranges {
+            let (Ok(from), Ok(to)) = (e164::parse(&range.from), e164::parse(&range.to)) else {
+                continue;
+            };
+            for value in from.value..=to.value {
+                let tn = e164::NumberKey {
+                    digits: from.digits,
+                    value,
+                }
+                .to_e164();
+                let wire = number_to_wire(&s.spec.account, s.spec.service, &tn, &defaults);
+                desired.insert(tn, DesiredNumber { set: s, wire, absent });
+            }
+        }
+        for entry in &s.spec.numbers {
+            let attrs = entry.effective(s.spec.defaults.as_ref());
+            let wire = number_to_wire(&s.spec.account, s.spec.service, &entry.number, &attrs);
+            desired.insert(entry.number.clone(), DesiredNumber { set: s, wire, absent });
+        }
+    }
+
+    // Accounts.
+    for account in &set.accounts {
+        let name = account.metadata.name.as_str();
+        let object = ObjectRef::new(P, "Account", name, name);
+        let source = Some(cx.source(account.origin, &format!("Account/{name}")));
+        let current = live.accounts.get(name);
+        let want = account_to_wire(name, &account.spec);
+        match (account.spec.ensure == Some(Ensure::Absent), current) {
+            (false, None) => {
+                let changes = diff_json("", &Value::Null, &account_view(&want));
+                creates_updates.push(Action {
+                    op: Op::Create,
+                    object: object.clone(),
+                    source,
+                    changes,
+                    reason: None,
+                    desired: Some(json!(want)),
+                });
+                touched.push((object, None));
+            }
+            (false, Some(current)) => {
+                let changes = diff_json("", &account_view(current), &account_view(&want));
+                let tenant = |a: &AccountResource| {
+                    a.service_details
+                        .as_ref()
+                        .and_then(|d| d.teams_tenant_id.as_ref())
+                        .map(|t| t.to_ascii_lowercase())
+                };
+                if tenant(current) != tenant(&want) && teams_numbers(current) > 0 {
+                    plan.errors.push(PlanError {
+                        object: Some(object.clone()),
+                        source: source.clone(),
+                        message: format!("teamsTenantId of account {name} cannot change while it has Operator Connect or Teams Phone Mobile numbers ({})", teams_numbers(current)),
+                        hint: "move or delete those numbers first, or keep the tenant".into(),
+                    });
+                }
+                if !changes.is_empty() {
+                    creates_updates.push(Action {
+                        op: Op::Update,
+                        object: object.clone(),
+                        source,
+                        changes,
+                        reason: None,
+                        desired: Some(json!(want)),
+                    });
+                    touched.push((object.clone(), Some(json!(current))));
+                }
+                pending_status(
+                    plan,
+                    &object,
+                    current.service_provisioning_status.as_deref(),
+                    current.service_provisioning_errors.as_ref(),
+                );
+            }
+            (true, None) => {}
+            (true, Some(current)) => {
+                if account.spec.protect == Some(true) {
+                    plan.errors.push(PlanError {
+                        object: Some(object.clone()),
+                        source,
+                        message: format!("account {name} is marked `ensure: absent` but also `protect: true`"),
+                        hint: "remove `protect: true` first if the account really must go".into(),
+                    });
+                    continue;
+                }
+                // Its numbers go first, explicitly, so the plan shows (and counts) them.
+                for number in live.numbers.values().filter(|n| n.account_name == name) {
+                    let object = ObjectRef::new(P, "Number", &number.telephone_number, name);
+                    number_deletes.push(Action {
+                        op: Op::Delete,
+                        object: object.clone(),
+                        source: source.clone(),
+                        changes: Vec::new(),
+                        reason: Some(Reason::EnsureAbsent),
+                        desired: None,
+                    });
+                    touched.push((object, Some(json!(number))));
+                }
+                account_deletes.push(Action {
+                    op: Op::Delete,
+                    object: object.clone(),
+                    source,
+                    changes: Vec::new(),
+                    reason: Some(Reason::EnsureAbsent),
+                    desired: None,
+                });
+                touched.push((object, Some(json!(current))));
+            }
+        }
+    }
+    for (name, account) in &live.accounts {
+        if !manifests.contains_key(name.as_str()) {
+            plan.unmanaged.push(Unmanaged {
+                object: ObjectRef::new(P, "Account", name, name),
+            });
+            let _ = account;
+        }
+    }
+
+    // Numbers of the accounts the manifests manage.
+    let absent_accounts: BTreeSet<&str> = set
+        .accounts
+        .iter()
+        .filter(|a| a.spec.ensure == Some(Ensure::Absent))
+        .map(|a| a.metadata.name.as_str())
+        .collect();
+    for (tn, want) in &desired {
+        let account = want.wire.account_name.as_str();
+        if absent_accounts.contains(account) {
+            continue;
+        }
+        let object = ObjectRef::new(P, "Number", tn, account);
+        let source = Some(cx.source(want.set.origin, &format!("NumberSet/{}", want.set.metadata.name)));
+        let current = live.numbers.get(tn);
+        match (want.absent, current) {
+            (false, None) => {
+                let changes = diff_json("", &Value::Null, &number_view(&want.wire));
+                number_writes.push(Action {
+                    op: Op::Create,
+                    object: object.clone(),
+                    source,
+                    changes,
+                    reason: None,
+                    desired: Some(json!(want.wire)),
+                });
+                touched.push((object.clone(), None));
+            }
+            (false, Some(current)) => {
+                let changes = diff_json("", &number_view(current), &number_view(&want.wire));
+                if !changes.is_empty() {
+                    number_writes.push(Action {
+                        op: Op::Update,
+                        object: object.clone(),
+                        source,
+                        changes,
+                        reason: None,
+                        desired: Some(json!(want.wire)),
+                    });
+                    touched.push((object.clone(), Some(json!(current))));
+                }
+                pending_status(
+                    plan,
+                    &object,
+                    current.service_provisioning_status.as_deref(),
+                    current.service_provisioning_errors.as_ref(),
+                );
+            }
+            (true, Some(current)) => {
+                number_deletes.push(Action {
+                    op: Op::Delete,
+                    object: object.clone(),
+                    source,
+                    changes: Vec::new(),
+                    reason: Some(Reason::EnsureAbsent),
+                    desired: None,
+                });
+                touched.push((object.clone(), Some(json!(current))));
+            }
+            (true, None) => {}
+        }
+        check_civic_address(live, want, &object, cx, plan);
+    }
+    for (tn, current) in &live.numbers {
+        if desired.contains_key(tn) || absent_accounts.contains(current.account_name.as_str()) {
+            continue;
+        }
+        let account = current.account_name.as_str();
+        let object = ObjectRef::new(P, "Number", tn, account);
+        let prune = !cx.partial && (cx.prune || manifests.get(account).is_some_and(|a| a.spec.prune == Some(true)));
+        if prune {
+            let source = manifests
+                .get(account)
+                .map(|a| cx.source(a.origin, &format!("Account/{account}")));
+            number_deletes.push(Action {
+                op: Op::Delete,
+                object: object.clone(),
+                source,
+                changes: Vec::new(),
+                reason: Some(Reason::Pruned),
+                desired: None,
+            });
+            touched.push((object, Some(json!(current))));
+        } else {
+            plan.unmanaged.push(Unmanaged { object });
+        }
+    }
+
+    // Consent relationships.
+    let declared: BTreeSet<String> = set
+        .consents
+        .iter()
+        .map(|c| c.spec.tenant_id.to_ascii_lowercase())
+        .collect();
+    for consent in &set.consents {
+        let tenant = consent.spec.tenant_id.to_ascii_lowercase();
+        let object = ObjectRef::new(P, "Consent", &tenant, consent.spec.account.clone().unwrap_or_default());
+        let source = Some(cx.source(consent.origin, &format!("Consent/{}", consent.metadata.name)));
+        let Some(current) = live.consents.get(&tenant) else {
+            plan.errors.push(PlanError {
+                object: Some(object),
+                source,
+                message: format!("no Operator Connect consent from tenant {tenant}"),
+                hint: "a consent is created by the enterprise when it picks you as its operator in Teams admin center; check the tenant id or wait for the consent".into(),
+            });
+            continue;
+        };
+        let want = CustomerRelationship {
+            status: Some(relationship_wire(consent.spec.relationship).to_string()),
+            comment: consent_comment(&consent.spec),
+            last_modified_on: None,
+        };
+        let changes = diff_json(
+            "",
+            &consent_view(current.customer_relationship.as_ref()),
+            &consent_view(Some(&want)),
+        );
+        if !changes.is_empty() {
+            consent_writes.push(Action {
+                op: Op::Update,
+                object: object.clone(),
+                source,
+                changes,
+                reason: None,
+                desired: Some(json!({"customerRelationship": want})),
+            });
+            touched.push((object, Some(json!(current))));
+        }
+    }
+    for tenant in live.consents.keys() {
+        if !declared.contains(tenant) {
+            plan.unmanaged.push(Unmanaged {
+                object: ObjectRef::new(P, "Consent", tenant, ""),
+            });
+        }
+    }
+
+    // Dependency order: accounts, their numbers (by account, in number order so that runs of
+    // numbers are contiguous), consents; then deletions, numbers before their account.
+    number_writes.sort_by(|a, b| (&a.object.group, &a.object.key).cmp(&(&b.object.group, &b.object.key)));
+    number_deletes.sort_by(|a, b| (&a.object.group, &a.object.key).cmp(&(&b.object.group, &b.object.key)));
+    plan.actions.extend(creates_updates);
+    plan.actions.extend(number_writes);
+    plan.actions.extend(consent_writes);
+    plan.actions.extend(number_deletes);
+    plan.actions.extend(account_deletes);
+    for (object, current) in touched {
+        plan.fingerprints.push(Fingerprint {
+            object,
+            value: current.map_or_else(|| "absent".to_string(), |v| fingerprint_of(&v)),
+        });
+    }
+}
+
+fn teams_numbers(account: &AccountResource) -> i64 {
+    let d = account.service_details.as_ref();
+    [
+        d.and_then(|d| d.teams_operator_connect.as_ref()),
+        d.and_then(|d| d.teams_phone_mobile.as_ref()),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|s| s.number_count)
+    .sum()
+}
+
+fn pending_status(
+    plan: &mut Plan,
+    object: &ObjectRef,
+    status: Option<&str>,
+    errors: Option<&Vec<crate::wire::acg::Error>>,
+) {
+    match status {
+        Some(PENDING) => plan.pending.push(Pending {
+            object: object.clone(),
+            status: "pending sync".into(),
+        }),
+        Some(FAILED) => {
+            let why = errors
+                .and_then(|e| e.first())
+                .map(|e| format!(": {} {}", e.code, e.message))
+                .unwrap_or_default();
+            plan.pending.push(Pending {
+                object: object.clone(),
+                status: format!("sync failed{why}"),
+            });
+        }
+        _ => {}
+    }
+}
+
+/// Civic addresses and locations are configured by the enterprise; they must exist.
+fn check_civic_address(live: &AcgLive, want: &DesiredNumber, object: &ObjectRef, cx: &Context, plan: &mut Plan) {
+    let account = want.wire.account_name.as_str();
+    let Some(addresses) = live.civic_addresses.get(account) else {
+        return;
+    };
+    let d = &want.wire.service_details;
+    let Some(config) = d
+        .teams_operator_connect
+        .as_ref()
+        .or(d.teams_phone_mobile.as_ref())
+        .and_then(|t| t.configuration.as_ref())
+    else {
+        return;
+    };
+    let Some(address_id) = &config.civic_address_id else {
+        return;
+    };
+    let problem = match addresses.iter().find(|a| &a.id == address_id) {
+        None => Some(format!(
+            "civic address {address_id} does not exist for account {account}'s tenant"
+        )),
+        Some(address) => config
+            .location_id
+            .as_ref()
+            .filter(|l| !address.locations.iter().flatten().any(|x| &x.id == *l))
+            .map(|l| format!("location {l} is not in civic address {address_id}")),
+    };
+    if let Some(message) = problem {
+        // One error per set and problem: ten thousand numbers share one address.
+        if plan.errors.iter().any(|e| e.message == message) {
+            return;
+        }
+        plan.errors.push(PlanError {
+            object: Some(object.clone()),
+            source: Some(cx.source(want.set.origin, &format!("NumberSet/{}", want.set.metadata.name))),
+            message,
+            hint: "the enterprise configures its emergency addresses in Teams admin center; use one of the ids it has"
+                .into(),
+        });
+    }
+}

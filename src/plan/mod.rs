@@ -1,0 +1,152 @@
+//! Planning: desired state (manifests) and live state (providers) in, an ordered plan out.
+//! Pure: no I/O here, so every rule is unit-testable without a network.
+
+pub mod acg;
+pub mod model;
+pub mod render;
+
+use serde_json::Value;
+
+use crate::manifest::load::Sources;
+use crate::manifest::{ManifestSet, Origin};
+use crate::provider::acg::AcgLive;
+use model::{FieldChange, Op, Plan, PlanError, SourceRef};
+
+/// Default of `--max-deletes`.
+pub const DEFAULT_MAX_DELETES: usize = 50;
+
+/// What the planner knows besides the two states.
+pub struct Context<'a> {
+    pub sources: &'a Sources,
+    /// `--prune`: delete undeclared children of every declared parent.
+    pub prune: bool,
+    pub max_deletes: usize,
+    /// Only some manifests were selected (`--selector`): what the others declare is unknown,
+    /// so nothing is pruned (an undeclared child may be declared by an unselected manifest).
+    pub partial: bool,
+}
+
+impl Context<'_> {
+    pub fn source(&self, origin: Origin, manifest: &str) -> SourceRef {
+        SourceRef {
+            file: self.sources.display(origin.file),
+            line: origin.line,
+            manifest: manifest.to_string(),
+        }
+    }
+}
+
+/// Live state of every provider the manifests use.
+#[derive(Debug, Default)]
+pub struct Live {
+    pub acg: Option<AcgLive>,
+}
+
+pub fn plan(set: &ManifestSet, live: &Live, cx: &Context) -> Plan {
+    let mut plan = Plan {
+        format_version: model::FORMAT_VERSION,
+        ..Plan::default()
+    };
+    if let Some(acg_live) = &live.acg {
+        acg::diff(set, acg_live, cx, &mut plan);
+    }
+    let deletes = plan
+        .actions
+        .iter()
+        .filter(|a| matches!(a.op, Op::Delete | Op::Replace))
+        .count();
+    if deletes > cx.max_deletes {
+        plan.errors.push(PlanError {
+            object: None,
+            source: None,
+            message: format!("the plan deletes {deletes} objects, more than the limit of {}", cx.max_deletes),
+            hint: "check the deletions; if they are intended, raise the limit with --max-deletes N (or apply.maxDeletes in telform.yaml)".into(),
+        });
+    }
+    plan
+}
+
+/// Field-by-field differences between two JSON views, with dotted paths. Nulls are "absent".
+pub fn diff_json(prefix: &str, old: &Value, new: &Value) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    diff_into(prefix, old, new, &mut out);
+    out
+}
+
+fn diff_into(path: &str, old: &Value, new: &Value, out: &mut Vec<FieldChange>) {
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                diff_into(
+                    &child,
+                    a.get(key).unwrap_or(&Value::Null),
+                    b.get(key).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (Value::Null, Value::Object(b)) => {
+            for (key, value) in b {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                diff_into(&child, &Value::Null, value, out);
+            }
+        }
+        (Value::Object(a), Value::Null) => {
+            for (key, value) in a {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                diff_into(&child, value, &Value::Null, out);
+            }
+        }
+        _ if old == new => {}
+        _ => out.push(FieldChange {
+            path: path.to_string(),
+            old: (!old.is_null()).then(|| old.clone()),
+            new: (!new.is_null()).then(|| new.clone()),
+            sensitive: false,
+        }),
+    }
+}
+
+/// A content hash of a live object, for objects without an ETag (FNV-1a over its JSON: the
+/// maps are sorted, so the same object always gives the same hash).
+pub fn fingerprint_of(value: &Value) -> String {
+    let text = value.to_string();
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    format!("fnv:{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn diff_json_reports_paths_of_changed_leaves() {
+        let changes = super::diff_json(
+            "",
+            &json!({"a": {"b": 1, "c": 2}, "d": "x"}),
+            &json!({"a": {"b": 1, "c": 3}, "e": true}),
+        );
+        let paths: Vec<_> = changes.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, ["a.c", "d", "e"]);
+        assert_eq!(changes[1].new, None);
+        assert_eq!(changes[2].old, None);
+    }
+}

@@ -1,0 +1,232 @@
+//! The plan: what telform would change, as values. Built by [`super::diff`], shown by
+//! [`super::render`], executed by apply. Serialised as the versioned `plan.json`
+//! (docs/plan-format.md).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Bumped on any incompatible change of the JSON plan.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderName {
+    Acg,
+    Webex,
+}
+
+impl ProviderName {
+    pub fn title(self) -> &'static str {
+        match self {
+            ProviderName::Acg => "Azure Communications Gateway",
+            ProviderName::Webex => "Webex",
+        }
+    }
+}
+
+/// What an action does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Op {
+    Create,
+    Update,
+    Delete,
+    /// Delete then create: a field that cannot change in place changed.
+    Replace,
+}
+
+impl Op {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Create => "+",
+            Op::Update => "~",
+            Op::Delete => "-",
+            Op::Replace => "±",
+        }
+    }
+}
+
+/// The identity of a live or desired object: its kind and natural key, and the group it is
+/// shown under (the account or customer).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ObjectRef {
+    pub provider: ProviderName,
+    /// Manifest kind (`Account`, `Number`, `Consent`, `Customer`, `Location`, `User`, …).
+    pub kind: String,
+    /// Natural key: account name, E.164 number, tenant id, external id, email, MAC, name.
+    pub key: String,
+    /// The account or customer the object belongs to, for grouping: for an account or a
+    /// customer, its own key; empty for an object of no group (a consent without account).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub group: String,
+}
+
+impl ObjectRef {
+    pub fn new(provider: ProviderName, kind: &str, key: impl Into<String>, group: impl Into<String>) -> ObjectRef {
+        ObjectRef {
+            provider,
+            kind: kind.to_string(),
+            key: key.into(),
+            group: group.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.kind, self.key)
+    }
+}
+
+/// Where the desired state of an object is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRef {
+    pub file: String,
+    pub line: u32,
+    /// `Kind/name` of the manifest.
+    pub manifest: String,
+}
+
+/// One field that changes. Values are JSON; a sensitive value is never stored, only the fact
+/// that it changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// Field path in manifest terms, e.g. `services.operatorConnect.sync`.
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new: Option<Value>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+}
+
+/// Why an action is in the plan, when it is not plainly "the manifest says so".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Reason {
+    /// `ensure: absent` in a manifest.
+    EnsureAbsent,
+    /// Not declared under a parent with `prune: true` (or `--prune`).
+    Pruned,
+    /// A field that cannot change in place changed.
+    Immutable { field: String },
+    /// The SIP password `rotation` changed, or a new device needs one.
+    PasswordReset,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    pub op: Op,
+    pub object: ObjectRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// The full desired object in the provider's wire format, for apply (absent for deletes).
+    /// Never holds a secret: passwords are resolved at apply time from their references.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<Value>,
+}
+
+/// A live object telform found but no manifest mentions: shown, never touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unmanaged {
+    pub object: ObjectRef,
+}
+
+/// Something in progress at the provider (a customer still provisioning, a number still
+/// syncing): shown, never acted on twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    pub object: ObjectRef,
+    pub status: String,
+}
+
+/// What a live object looked like when the plan read it: its ETag when the provider gives one,
+/// else a hash of its normalised JSON. `apply plan.json` compares these before writing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub object: ObjectRef,
+    /// `<algorithm>:<hex>` (`fnv:…`, a hash of the normalised object) or `etag:"…"`; `absent`
+    /// when the object did not exist. Compared for equality only.
+    pub value: String,
+}
+
+/// A problem found against live state (a civic address that does not exist, an unsupported
+/// device model…): the plan cannot be applied while there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanError {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<ObjectRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
+    pub message: String,
+    pub hint: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    /// In dependency order: apply runs them in this order (per provider and group).
+    pub actions: Vec<Action>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmanaged: Vec<Unmanaged>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<Pending>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<PlanError>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fingerprints: Vec<Fingerprint>,
+}
+
+/// `Plan: A to add, C to change, D to delete.`
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub delete: usize,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for a in &self.actions {
+            s.record(a.op);
+        }
+        s
+    }
+
+    pub fn has_changes(&self) -> bool {
+        !self.actions.is_empty()
+    }
+}
+
+impl Summary {
+    /// Counts one action (the renderers count per group with it).
+    pub fn record(&mut self, op: Op) {
+        match op {
+            Op::Create => self.add += 1,
+            Op::Update => self.change += 1,
+            Op::Delete => self.delete += 1,
+            // Terraform counts a replacement as one add and one delete.
+            Op::Replace => {
+                self.add += 1;
+                self.delete += 1;
+            }
+        }
+    }
+
+    pub fn line(&self) -> String {
+        if self.add + self.change + self.delete == 0 {
+            "No changes. Live state matches the manifests.".to_string()
+        } else {
+            format!(
+                "Plan: {} to add, {} to change, {} to delete.",
+                self.add, self.change, self.delete
+            )
+        }
+    }
+}

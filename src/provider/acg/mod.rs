@@ -1,0 +1,338 @@
+//! The Azure Communications Gateway Provisioning API client.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use tokio::sync::Mutex;
+
+use super::config::AcgConfig;
+use super::http::{ProviderError, read_json};
+use super::{CallStats, Provider};
+use crate::plan::model::ProviderName;
+use crate::rate::RateWindow;
+use crate::wire::acg::{AccountResource, CivicAddress, NumberResource, Paged, RequestForInformation, TokenResponse};
+use crate::wire::encode;
+
+/// The largest page ACG serves.
+pub const PAGE_SIZE: usize = 500;
+
+struct CachedToken {
+    value: SecretString,
+    refresh_at: Instant,
+}
+
+pub struct AcgClient {
+    http: reqwest::Client,
+    pub config: AcgConfig,
+    /// One lock: under concurrency the token is fetched once and shared.
+    token: Mutex<Option<CachedToken>>,
+    window: Option<std::sync::Mutex<RateWindow>>,
+    pub stats: CallStats,
+}
+
+impl Provider for AcgClient {
+    fn name(&self) -> ProviderName {
+        ProviderName::Acg
+    }
+
+    fn stats(&self) -> &CallStats {
+        &self.stats
+    }
+}
+
+/// What a plan reads from ACG.
+#[derive(Debug, Default, Clone)]
+pub struct AcgLive {
+    pub accounts: BTreeMap<String, AccountResource>,
+    /// Numbers by telephone number, of the accounts that were read (see `numbers_of`).
+    pub numbers: BTreeMap<String, NumberResource>,
+    /// Accounts whose numbers were read completely.
+    pub numbers_of: BTreeSet<String>,
+    /// Consents by lower-case tenant id.
+    pub consents: BTreeMap<String, RequestForInformation>,
+    /// Civic addresses by account.
+    pub civic_addresses: BTreeMap<String, Vec<CivicAddress>>,
+}
+
+/// What to read: the accounts the manifests manage, and those whose civic addresses are needed.
+#[derive(Debug, Default, Clone)]
+pub struct AcgNeeds {
+    pub accounts: BTreeSet<String>,
+    pub civic_addresses_of: BTreeSet<String>,
+    pub consents: bool,
+}
+
+fn request_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    let mut words = [0u64; 2];
+    for (i, w) in words.iter_mut().enumerate() {
+        let mut h = state.build_hasher();
+        h.write_usize(i);
+        h.write_u128(std::time::SystemTime::now().elapsed().map_or(0, |d| d.as_nanos()));
+        *w = h.finish();
+    }
+    let hex = format!("{:016x}{:016x}", words[0], words[1]);
+    // A version-4 UUID layout.
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
+}
+
+impl AcgClient {
+    pub fn new(config: AcgConfig) -> Result<AcgClient, ProviderError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("telform/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ProviderError::transport(ProviderName::Acg, "build the HTTP client", &e))?;
+        let window = (config.requests_per_minute > 0)
+            .then(|| std::sync::Mutex::new(RateWindow::new(config.requests_per_minute)));
+        Ok(AcgClient {
+            http,
+            config,
+            token: Mutex::new(None),
+            window,
+            stats: CallStats::default(),
+        })
+    }
+
+    /// A bearer token, fetched with the client credentials grant and kept until a minute
+    /// before it expires.
+    pub async fn token(&self) -> Result<SecretString, ProviderError> {
+        let mut cached = self.token.lock().await;
+        if let Some(token) = cached.as_ref()
+            && Instant::now() < token.refresh_at
+        {
+            return Ok(token.value.clone());
+        }
+        let operation = "get an access token from the identity platform";
+        let response = self
+            .http
+            .post(&self.config.token_url)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", self.config.client_id.as_str()),
+                ("client_secret", self.config.client_secret.expose_secret()),
+                ("scope", self.config.scope.as_str()),
+            ])
+            .send()
+            .await
+            .map_err(|e| ProviderError::transport(ProviderName::Acg, operation, &e))?;
+        if !response.status().is_success() {
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            return Err(ProviderError {
+                provider: ProviderName::Acg,
+                operation: operation.into(),
+                status: Some(status),
+                code: body["error"].as_str().map(str::to_string),
+                message: body["error_description"].as_str().unwrap_or_default().to_string(),
+                tracking_id: body["trace_id"].as_str().map(str::to_string),
+                hint: "check TELFORM_ACG_TENANT (or TELFORM_ACG_TOKEN_URL), TELFORM_ACG_CLIENT_ID, TELFORM_ACG_CLIENT_SECRET and TELFORM_ACG_SCOPE".into(),
+            });
+        }
+        let token: TokenResponse = response
+            .json()
+            .await
+            .map_err(|e| ProviderError::transport(ProviderName::Acg, operation, &e))?;
+        let lifetime = Duration::from_secs(token.expires_in.saturating_sub(60).max(30));
+        let value = SecretString::from(token.access_token);
+        *cached = Some(CachedToken {
+            value: value.clone(),
+            refresh_at: Instant::now() + lifetime,
+        });
+        Ok(value)
+    }
+
+    /// Waits for room in ACG's request budget.
+    pub async fn pace(&self) {
+        let Some(window) = &self.window else { return };
+        loop {
+            let wait = match window.lock().unwrap_or_else(|p| p.into_inner()).admit(Instant::now()) {
+                Ok(()) => return,
+                Err(wait) => wait,
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// `{url}{path}?api-version=…&{query}`; `path` segments must already be encoded.
+    pub fn url(&self, path: &str, query: &[(&str, String)]) -> String {
+        let mut url = format!(
+            "{}{path}?api-version={}",
+            self.config.url,
+            encode(&self.config.api_version)
+        );
+        for (key, value) in query {
+            url.push_str(&format!("&{key}={}", encode(value)));
+        }
+        url
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// A request with the bearer token and a fresh `x-ms-client-request-id`.
+    pub async fn request(&self, method: reqwest::Method, url: &str) -> Result<reqwest::RequestBuilder, ProviderError> {
+        let token = self.token().await?;
+        Ok(self
+            .http
+            .request(method, url)
+            .bearer_auth(token.expose_secret())
+            .header("x-ms-client-request-id", request_id()))
+    }
+
+    async fn read<T: DeserializeOwned>(&self, operation: &str, url: &str) -> Result<T, ProviderError> {
+        let token = self.token().await?;
+        self.pace().await;
+        let read = read_json(ProviderName::Acg, &self.stats, operation, || {
+            self.http
+                .get(url)
+                .bearer_auth(token.expose_secret())
+                .header("x-ms-client-request-id", request_id())
+        })
+        .await?;
+        serde_json::from_value(read.body).map_err(|e| ProviderError {
+            provider: ProviderName::Acg,
+            operation: operation.to_string(),
+            status: None,
+            code: None,
+            message: format!("unexpected answer: {e}"),
+            tracking_id: None,
+            hint: format!(
+                "check that TELFORM_ACG_API_VERSION ({}) is what the gateway serves",
+                self.config.api_version
+            ),
+        })
+    }
+
+    /// Reads every page of a list, following `nextLink` verbatim.
+    pub async fn list<T: DeserializeOwned>(&self, operation: &str, path: &str) -> Result<Vec<T>, ProviderError> {
+        let mut url = self.url(path, &[("maxpagesize", PAGE_SIZE.to_string())]);
+        let mut all = Vec::new();
+        loop {
+            let page: Paged<T> = self.read(operation, &url).await?;
+            all.extend(page.value);
+            match page.next_link {
+                Some(next) if !next.is_empty() => url = next,
+                _ => return Ok(all),
+            }
+        }
+    }
+
+    pub async fn list_accounts(&self) -> Result<Vec<AccountResource>, ProviderError> {
+        self.list("list the accounts", "/accounts").await
+    }
+
+    pub async fn list_account_numbers(&self, account: &str) -> Result<Vec<NumberResource>, ProviderError> {
+        self.list(
+            &format!("list the numbers of account {account}"),
+            &format!("/accounts/{}/numbers", encode(account)),
+        )
+        .await
+    }
+
+    pub async fn list_all_numbers(&self) -> Result<Vec<NumberResource>, ProviderError> {
+        self.list("list the numbers", "/numbers").await
+    }
+
+    pub async fn list_consents(&self) -> Result<Vec<RequestForInformation>, ProviderError> {
+        self.list("list the Operator Connect consents", "/teamsRequestsForInformation")
+            .await
+    }
+
+    pub async fn list_civic_addresses(&self, account: &str) -> Result<Vec<CivicAddress>, ProviderError> {
+        self.list(
+            &format!("list the civic addresses of account {account}"),
+            &format!("/accounts/{}/teamsCivicAddresses", encode(account)),
+        )
+        .await
+    }
+
+    /// Reads what a plan needs with list calls only: one page per 500 objects. Numbers come
+    /// per managed account, or from the cross-account list when that takes fewer calls.
+    pub async fn read_live(&self, needs: &AcgNeeds) -> Result<AcgLive, ProviderError> {
+        let mut live = AcgLive::default();
+        for account in self.list_accounts().await? {
+            live.accounts.insert(account.name.clone(), account);
+        }
+        let managed: Vec<&String> = needs
+            .accounts
+            .iter()
+            .filter(|a| live.accounts.contains_key(*a))
+            .collect();
+        // Each account costs at least one call; the global list costs one call per 500 numbers
+        // of the whole gateway. The account's numberCount tells which is cheaper.
+        let per_account_calls: u64 = managed
+            .iter()
+            .map(|a| number_count(&live.accounts[*a]).div_ceil(PAGE_SIZE as u64).max(1))
+            .sum();
+        let global_calls: u64 = live
+            .accounts
+            .values()
+            .map(number_count)
+            .sum::<u64>()
+            .div_ceil(PAGE_SIZE as u64)
+            .max(1);
+        if !managed.is_empty() {
+            if per_account_calls <= global_calls {
+                for account in &managed {
+                    for number in self.list_account_numbers(account).await? {
+                        live.numbers.insert(number.telephone_number.clone(), number);
+                    }
+                }
+            } else {
+                let wanted: BTreeSet<&String> = managed.iter().copied().collect();
+                for number in self.list_all_numbers().await? {
+                    if wanted.contains(&number.account_name) {
+                        live.numbers.insert(number.telephone_number.clone(), number);
+                    }
+                }
+            }
+            live.numbers_of = managed.iter().map(|a| a.to_string()).collect();
+        }
+        if needs.consents {
+            for consent in self.list_consents().await? {
+                live.consents.insert(consent.tenant_id.to_ascii_lowercase(), consent);
+            }
+        }
+        for account in &needs.civic_addresses_of {
+            if live.accounts.contains_key(account) {
+                let addresses = self.list_civic_addresses(account).await?;
+                live.civic_addresses.insert(account.clone(), addresses);
+            }
+        }
+        Ok(live)
+    }
+
+    pub fn calls(&self) -> u64 {
+        self.stats.reads.load(Ordering::Relaxed) + self.stats.writes.load(Ordering::Relaxed)
+    }
+}
+
+/// Numbers of an account across its services, from its read-only counters.
+fn number_count(account: &AccountResource) -> u64 {
+    let Some(d) = &account.service_details else { return 0 };
+    [
+        d.teams_operator_connect.as_ref().and_then(|s| s.number_count),
+        d.teams_phone_mobile.as_ref().and_then(|s| s.number_count),
+        d.teams_direct_routing.as_ref().and_then(|s| s.number_count),
+        d.zoom_phone_cloud_peering.as_ref().and_then(|s| s.number_count),
+        d.azure_operator_call_protection.as_ref().and_then(|s| s.number_count),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|n| n.max(0) as u64)
+    .sum()
+}

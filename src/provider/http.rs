@@ -1,0 +1,234 @@
+//! What both clients share: errors that say what failed and what to do, and retries of reads.
+
+use std::time::Duration;
+
+use reqwest::{RequestBuilder, Response, StatusCode};
+use serde_json::Value;
+
+use super::CallStats;
+use crate::plan::model::ProviderName;
+
+/// A failed provider call, with everything a user needs to act on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderError {
+    pub provider: ProviderName,
+    /// What telform was doing, e.g. "list the numbers of account contoso".
+    pub operation: String,
+    pub status: Option<u16>,
+    /// The provider's error code (`x-ms-error-code`, Webex `errorCode`).
+    pub code: Option<String>,
+    pub message: String,
+    pub tracking_id: Option<String>,
+    pub hint: String,
+}
+
+impl std::fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let provider = match self.provider {
+            ProviderName::Acg => "ACG",
+            ProviderName::Webex => "Webex",
+        };
+        write!(f, "{provider}: cannot {}", self.operation)?;
+        if let Some(status) = self.status {
+            write!(f, ": HTTP {status}")?;
+        }
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(id) = &self.tracking_id {
+            write!(f, " (tracking id {id})")?;
+        }
+        write!(f, "\nhint: {}", self.hint)
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+impl ProviderError {
+    pub fn transport(provider: ProviderName, operation: &str, error: &reqwest::Error) -> ProviderError {
+        // reqwest's message never holds a header (so no token); the URL it may hold carries no secret.
+        ProviderError {
+            provider,
+            operation: operation.to_string(),
+            status: None,
+            code: None,
+            message: error.to_string(),
+            tracking_id: None,
+            hint: "check that the URL is right and the provider reachable (TELFORM_ACG_URL / TELFORM_WEBEX_URL)".into(),
+        }
+    }
+
+    /// Builds the error of a non-success response from its body and headers.
+    pub async fn from_response(provider: ProviderName, operation: &str, response: Response) -> ProviderError {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let (code, message, tracking_id) = match provider {
+            ProviderName::Acg => (
+                header("x-ms-error-code").or_else(|| body["error"]["code"].as_str().map(str::to_string)),
+                body["error"]["message"].as_str().unwrap_or_default().to_string(),
+                header("x-ms-request-id").or_else(|| header("apim-request-id")),
+            ),
+            ProviderName::Webex => (
+                body["errors"][0]["errorCode"].as_str().map(str::to_string),
+                body["message"].as_str().unwrap_or_default().to_string(),
+                body["trackingId"]
+                    .as_str()
+                    .map(str::to_string)
+                    .or_else(|| header("trackingid")),
+            ),
+        };
+        let hint = hint_for(provider, status, &message);
+        ProviderError {
+            provider,
+            operation: operation.to_string(),
+            status: Some(status.as_u16()),
+            code,
+            message,
+            tracking_id,
+            hint,
+        }
+    }
+}
+
+fn hint_for(provider: ProviderName, status: StatusCode, message: &str) -> String {
+    match (provider, status) {
+        (ProviderName::Acg, StatusCode::UNAUTHORIZED) => {
+            "check TELFORM_ACG_CLIENT_ID, TELFORM_ACG_CLIENT_SECRET, TELFORM_ACG_TENANT and TELFORM_ACG_SCOPE".into()
+        }
+        (ProviderName::Webex, StatusCode::UNAUTHORIZED) => "check TELFORM_WEBEX_TOKEN (it may have expired)".into(),
+        (ProviderName::Acg, StatusCode::FORBIDDEN) => format!(
+            "the app registration lacks an app role ({}): ask your Entra admin to grant it",
+            if message.contains("ProvisioningAPI") {
+                message
+            } else {
+                "ProvisioningAPI.Read, .Write, .Delete or .Admin"
+            }
+        ),
+        (ProviderName::Webex, StatusCode::FORBIDDEN) => {
+            format!("the Webex token lacks a scope or admin role needed here: {message}")
+        }
+        (_, StatusCode::TOO_MANY_REQUESTS) => {
+            "the provider is rate limiting: retry later, or lower the request rate".into()
+        }
+        (_, s) if s.is_server_error() => {
+            "the provider failed: retry later; if it persists, contact its support with the tracking id".into()
+        }
+        (_, StatusCode::NOT_FOUND) => {
+            "the object does not exist (any more) at the provider: run `telform plan` again".into()
+        }
+        (_, StatusCode::PRECONDITION_FAILED) => {
+            "someone changed the object since telform read it: run `telform plan` again".into()
+        }
+        _ => "fix the manifest or the request as the message says, then run telform again".into(),
+    }
+}
+
+/// Retries of safe calls: at most this many attempts.
+const MAX_ATTEMPTS: u32 = 6;
+/// Longest wait telform honours from a `Retry-After`.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+/// Whether a status is worth retrying for a safe (read) call.
+pub fn retryable(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || matches!(status.as_u16(), 500 | 502 | 503 | 504)
+}
+
+/// The wait before attempt `attempt` (1-based retry count): `Retry-After` when given, else
+/// exponential backoff with full jitter.
+pub fn backoff(attempt: u32, retry_after: Option<&str>) -> Duration {
+    if let Some(secs) = retry_after.and_then(|v| v.trim().parse::<u64>().ok()) {
+        return Duration::from_secs(secs).min(MAX_RETRY_AFTER);
+    }
+    let cap = Duration::from_millis(200 * 2u64.pow(attempt.min(7)));
+    cap.mul_f64(jitter())
+}
+
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(
+        std::time::SystemTime::now()
+            .elapsed()
+            .map_or(0, |d| d.as_nanos() as u64),
+    );
+    0.5 + (hasher.finish() % 1000) as f64 / 2000.0
+}
+
+/// A successful read: the JSON body and the response headers.
+pub struct Read {
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+/// Sends a safe request and reads its JSON body, retrying rate limits, server errors and
+/// broken connections (also when the body breaks off). `request` builds a fresh request for
+/// each attempt.
+pub async fn read_json(
+    provider: ProviderName,
+    stats: &CallStats,
+    operation: &str,
+    request: impl Fn() -> RequestBuilder,
+) -> Result<Read, ProviderError> {
+    use std::sync::atomic::Ordering;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        stats.reads.fetch_add(1, Ordering::Relaxed);
+        let retry_after = match request().send().await {
+            Ok(response) if response.status().is_success() => {
+                let headers = response.headers().clone();
+                match response.bytes().await {
+                    Ok(bytes) => {
+                        let body = if bytes.is_empty() {
+                            Value::Null
+                        } else {
+                            serde_json::from_slice(&bytes).map_err(|e| ProviderError {
+                                provider,
+                                operation: operation.to_string(),
+                                status: None,
+                                code: None,
+                                message: format!("the answer is not JSON: {e}"),
+                                tracking_id: None,
+                                hint: "check that the URL points at the provider's API".into(),
+                            })?
+                        };
+                        return Ok(Read { body, headers });
+                    }
+                    Err(error) if attempt < MAX_ATTEMPTS => {
+                        let _ = error;
+                        None
+                    }
+                    Err(error) => return Err(ProviderError::transport(provider, operation, &error)),
+                }
+            }
+            Ok(response) if retryable(response.status()) && attempt < MAX_ATTEMPTS => response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            Ok(response) => return Err(ProviderError::from_response(provider, operation, response).await),
+            Err(error) if attempt < MAX_ATTEMPTS && !error.is_builder() => None,
+            Err(error) => return Err(ProviderError::transport(provider, operation, &error)),
+        };
+        stats.retries.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(backoff(attempt, retry_after.as_deref())).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_honours_retry_after_and_grows() {
+        assert_eq!(backoff(1, Some("7")), Duration::from_secs(7));
+        assert_eq!(backoff(1, Some("100000")), MAX_RETRY_AFTER);
+        assert!(backoff(1, None) <= Duration::from_millis(400));
+        assert!(backoff(5, None) >= Duration::from_millis(3200));
+    }
+}

@@ -1,0 +1,38 @@
+//! The providers: configuration, HTTP clients and reading live state. The clients speak the
+//! real wire contracts (`crate::wire`); they never decide what to change.
+
+// A provider error carries everything a user needs to act on it (operation, status, code,
+// message, tracking id, hint); errors are rare, so their size on the stack does not matter.
+#![allow(clippy::result_large_err)]
+
+pub mod acg;
+pub mod config;
+pub mod http;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::plan::model::ProviderName;
+
+/// Counts of the calls a provider client made, for `--stats` and the benchmarks.
+#[derive(Debug, Default)]
+pub struct CallStats {
+    pub reads: AtomicU64,
+    pub writes: AtomicU64,
+    pub retries: AtomicU64,
+}
+
+impl CallStats {
+    pub fn snapshot(&self) -> (u64, u64, u64) {
+        (
+            self.reads.load(Ordering::Relaxed),
+            self.writes.load(Ordering::Relaxed),
+            self.retries.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// What every provider client offers to the commands.
+pub trait Provider {
+    fn name(&self) -> ProviderName;
+    fn stats(&self) -> &CallStats;
+}
