@@ -16,7 +16,6 @@ use crate::manifest::load::{self, Sources};
 use crate::manifest::settings::Settings;
 use crate::manifest::{Kind, ManifestSet};
 use diagnostic::Diagnostic;
-pub use rules::Unresolved;
 
 /// What `validate` found: the manifests that passed the schema layer, and every problem.
 #[derive(Debug)]
@@ -49,10 +48,10 @@ pub fn validate(paths: &[PathBuf]) -> Validated {
     let mut diagnostics = loaded.diagnostics;
     let documents = loaded.docs.len();
     let mut manifests = ManifestSet::default();
-    let mut unresolved = Unresolved {
+    let mut unresolved = rules::Unresolved {
         // A file read only in part may hold any identity.
         all: !loaded.partial.is_empty(),
-        ..Unresolved::default()
+        ..rules::Unresolved::default()
     };
     for result in loaded.docs {
         match result {
@@ -125,7 +124,7 @@ impl Identity {
         })
     }
 
-    fn add_to(self, unresolved: &mut Unresolved) {
+    fn add_to(self, unresolved: &mut rules::Unresolved) {
         match self {
             Identity::Named(kind, name) => {
                 unresolved.named.insert((kind, name));

@@ -76,11 +76,20 @@ impl Answer {
     }
 }
 
+/// A seed with this `webex` part and provisioning delay.
+fn seed_with(webex: Value, delay: Duration) -> seed::Seed {
+    seed::Seed {
+        webex: serde_json::from_value(webex).expect("a valid webex seed"),
+        timing: seed::Timing {
+            webex_provisioning_delay: delay,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
 async fn start(webex: Value, delay: Duration) -> Wx {
-    let mut seed = seed::Seed::default();
-    seed.webex = serde_json::from_value(webex).expect("a valid webex seed");
-    seed.timing.webex_provisioning_delay = delay;
-    start_seed(seed, None).await
+    start_seed(seed_with(webex, delay), None).await
 }
 
 async fn start_seed(seed: seed::Seed, state_file: Option<std::path::PathBuf>) -> Wx {
@@ -521,6 +530,8 @@ async fn tokens_and_scopes() {
     // Unknown paths answer in Webex's shape.
     let a = wx.get("/nothing/here").await;
     assert_error(&a, StatusCode::NOT_FOUND);
+    let a = wx.call(Method::PATCH, "/wholesale/customers", None).await;
+    assert_error(&a, StatusCode::METHOD_NOT_ALLOWED);
     wx.emulator.shutdown().await.expect("shutdown");
 }
 
@@ -2207,10 +2218,7 @@ async fn device_members_are_replaced_as_a_whole() {
 async fn the_sip_password_is_write_only() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("state.json");
-    let mut seed = seed::Seed::default();
-    seed.webex = serde_json::from_value(test_seed()).expect("seed");
-    seed.timing.webex_provisioning_delay = SHORT;
-    let wx = start_seed(seed, Some(state.clone())).await;
+    let wx = start_seed(seed_with(test_seed(), SHORT), Some(state.clone())).await;
     let (customer, org, _) = wx.provisioned("PWD-1", &["webex_calling"]).await;
     let person = wx
         .subscriber(&customer, "a@acme.example", json!({"extension": "1000"}))
@@ -2340,9 +2348,7 @@ async fn brownfield_seed_and_state_file() {
     ]);
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("state.json");
-    let mut seed = seed::Seed::default();
-    seed.webex = serde_json::from_value(webex.clone()).expect("seed");
-    seed.timing.webex_provisioning_delay = Duration::from_secs(3600);
+    let seed = seed_with(webex.clone(), Duration::from_secs(3600));
     let wx = start_seed(seed.clone(), Some(state.clone())).await;
 
     // Provisioned from the start, even with a long provisioning delay.
@@ -2499,6 +2505,17 @@ async fn the_demo_seed_serves_the_examples() {
         .await;
     assert_eq!(phone.body["items"][0]["personId"], luc.body["items"][0]["personId"]);
     wx.emulator.shutdown().await.expect("shutdown");
+}
+
+#[test]
+fn the_documented_seed_is_valid() {
+    let doc = std::fs::read_to_string(root().join("docs/emulator-webex.md")).expect("docs/emulator-webex.md");
+    let start = doc.find("```json\n").expect("a JSON example") + "```json\n".len();
+    let end = start + doc[start..].find("```").expect("its end");
+    let example: Value = serde_json::from_str(&doc[start..end]).expect("the example is JSON");
+    let parsed: emulator::webex::Seed = serde_json::from_value(example["webex"].clone()).expect("a webex seed");
+    let store = emulator::webex::Store::from_seed(&parsed).expect("the example seeds");
+    assert_eq!(store.tokens[0].token, "emulator-demo-webex-token");
 }
 
 /// 100,000 devices: seeding takes seconds and a MAC lookup reads the index, not the store.

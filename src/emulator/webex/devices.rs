@@ -9,11 +9,10 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 
-use super::http::{Call, Fail, Need, json, list_with_link, next_link, no_content, page, reply};
+use super::http::{Call, Fail, Need, begin, json, list_with_link, next_link, no_content, page, reply};
 use super::rules;
 use super::scopes::*;
 use super::store::{Device, Line, Owner, Store};
-use super::wholesale::begin;
 use crate::emulator::{App, iso8601};
 use crate::wire::webex as wire;
 

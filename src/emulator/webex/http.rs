@@ -1,6 +1,7 @@
 //! What every Webex handler needs: the request (headers, query, body), bearer-token scopes,
 //! errors in Webex's shape, JSON answers and `Link` paging.
 
+use std::sync::MutexGuard;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Json;
@@ -91,6 +92,14 @@ pub(super) async fn unknown_path() -> Response {
     )
 }
 
+pub(super) async fn method_not_allowed() -> Response {
+    error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        None,
+        "The request was made to a resource using an HTTP request method that is not supported.",
+    )
+}
+
 pub(super) fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
     (status, Json(body)).into_response()
 }
@@ -145,6 +154,21 @@ impl Call {
     pub fn org_id(&self) -> Option<&str> {
         self.query.get("orgId")
     }
+}
+
+/// Locks the store, checks the token and finishes the removals whose time has come.
+pub(super) fn begin<'a>(app: &'a App, call: &Call, need: Need) -> Result<(MutexGuard<'a, Store>, u64), Fail> {
+    let mut store = App::lock(&app.webex);
+    authorize(&store, &call.headers, need)?;
+    let now = now_ms();
+    if store.settle(now, delay_ms(app)) {
+        app.changed();
+    }
+    Ok((store, now))
+}
+
+pub(super) fn delay_ms(app: &App) -> u64 {
+    app.timing.webex_provisioning_delay.as_millis() as u64
 }
 
 /// Who may call: any one of the listed scopes, or all of them.

@@ -7,11 +7,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::http::{Call, Fail, Need, json, list_with_link, next_link, no_content, page, reply};
+use super::http::{Call, Fail, Need, begin, json, list_with_link, next_link, no_content, page, reply};
 use super::rules;
 use super::scopes::*;
 use super::store::{Location, Number, Owner, Store};
-use super::wholesale::begin;
 use crate::emulator::App;
 use crate::wire::webex as wire;
 

@@ -120,6 +120,7 @@ pub fn routes() -> Router<Arc<App>> {
             get(devices::calling_details).put(devices::set_sip_password),
         )
         .fallback(http::unknown_path)
+        .method_not_allowed_fallback(http::method_not_allowed)
 }
 
 /// Webex's error body: `{message, errors: [{description}], trackingId}`.

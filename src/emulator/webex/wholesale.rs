@@ -1,33 +1,18 @@
 //! Wholesale customers and subscribers, and their prechecks (`specs/webex/webex-wholesale.json`).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, MutexGuard};
+use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::http::{Call, Fail, Need, authorize, json, no_content, page, reply, with_header};
+use super::http::{Call, Fail, Need, begin, delay_ms, json, no_content, page, reply, with_header};
 use super::rules;
 use super::scopes::*;
 use super::store::{Customer, Location, Org, Owner, Phase, Reach, Store, Subscriber};
-use crate::emulator::{App, iso8601, now_ms};
+use crate::emulator::{App, iso8601};
 use crate::wire::webex as wire;
-
-/// Locks the store, checks the token and finishes the removals whose time has come.
-pub(super) fn begin<'a>(app: &'a App, call: &Call, need: Need) -> Result<(MutexGuard<'a, Store>, u64), Fail> {
-    let mut store = App::lock(&app.webex);
-    authorize(&store, &call.headers, need)?;
-    let now = now_ms();
-    if store.settle(now, delay_ms(app)) {
-        app.changed();
-    }
-    Ok((store, now))
-}
-
-pub(super) fn delay_ms(app: &App) -> u64 {
-    app.timing.webex_provisioning_delay.as_millis() as u64
-}
 
 /// What a seed may fix that an API call cannot: ids, and a customer already provisioned.
 #[derive(Debug, Clone, Default)]

@@ -6,11 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::http::{Call, Fail, Need, json, no_content, page, reply};
+use super::http::{Call, Fail, Need, begin, json, no_content, page, reply};
 use super::rules;
 use super::scopes::*;
 use super::store::{Store, Workspace};
-use super::wholesale::begin;
 use crate::emulator::{App, iso8601};
 use crate::wire::webex as wire;
 
