@@ -1068,6 +1068,8 @@ pub struct PutMembers {
     pub members: Option<Vec<PutMember>>,
 }
 
+/// `PutMemberObject`. `port`, `id`, `primaryOwner` and `lineType` have no default: a member
+/// without them is refused.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PutMember {

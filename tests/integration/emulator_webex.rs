@@ -637,6 +637,7 @@ async fn customer_provisioning_lifecycle() {
     );
     let bad = wx.get("/wholesale/customers?max=ten").await;
     assert_error(&bad, StatusCode::BAD_REQUEST);
+    assert_error(&wx.get("/wholesale/customers?max=0").await, StatusCode::BAD_REQUEST);
 
     // PUT with the complete list: 202, `updating`, then provisioned with the new packages.
     let put = wx
@@ -1157,10 +1158,11 @@ async fn subscribers() {
     )
     .await;
     assert_error(&elsewhere, StatusCode::BAD_REQUEST);
+    // Extensions are per location: Jeanne's 1100 is free in Lyon.
     let moved = post(
         "marc@acme.example",
         json!(["webex_calling"]),
-        json!({"primaryPhoneNumber": "+33478000100", "locationId": lyon}),
+        json!({"primaryPhoneNumber": "+33478000100", "extension": "1100", "locationId": lyon}),
     )
     .await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);

@@ -472,7 +472,7 @@ pub(super) async fn list(State(app): State<Arc<App>>, call: Call) -> Response {
         let (store, _) = begin(&app, &call, Need::Any(&[DEVICES_READ]))?;
         let q = &call.query;
         let start = q.count("start", 0, usize::MAX)?;
-        let max = q.count("max", 100, 1000)?;
+        let max = q.page_size(100, 1000)?;
         let Some(org) = call.org_id() else {
             return Ok(list_with_link(&wire::DeviceList::default(), None));
         };

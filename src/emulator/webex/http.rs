@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use super::Store;
 use super::scopes;
-use crate::emulator::App;
+use crate::emulator::{App, now_ms};
 use crate::wire::webex as wire;
 
 /// A refused request: status, optional Webex error code, message.
@@ -64,11 +64,7 @@ pub(super) fn reply(result: Reply) -> Response {
 /// `TrackingID` header (some clients read it from there).
 pub(super) fn error_response(status: StatusCode, code: Option<i64>, message: &str) -> Response {
     static NEXT: AtomicU64 = AtomicU64::new(1);
-    let tracking_id = format!(
-        "EMULATOR_{:08x}_{}",
-        NEXT.fetch_add(1, Ordering::Relaxed),
-        crate::emulator::now_ms()
-    );
+    let tracking_id = format!("EMULATOR_{:08x}_{}", NEXT.fetch_add(1, Ordering::Relaxed), now_ms());
     let body = wire::ErrorBody {
         message: message.to_string(),
         errors: vec![wire::ErrorItem {
@@ -259,6 +255,14 @@ impl Query {
                 .parse::<usize>()
                 .map(|n| n.min(cap))
                 .map_err(|_| Fail::bad(format!("`{key}` must be a non-negative integer, not `{text}`"))),
+        }
+    }
+
+    /// `max`: at least 1 (a page of nothing would never end); above `cap` gives `cap`.
+    pub fn page_size(&self, default: usize, cap: usize) -> Result<usize, Fail> {
+        match self.count("max", default, cap)? {
+            0 => Err(Fail::bad("`max` must be at least 1")),
+            n => Ok(n),
         }
     }
 

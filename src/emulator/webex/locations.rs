@@ -336,7 +336,7 @@ pub(super) async fn list(State(app): State<Arc<App>>, call: Call) -> Response {
         let (store, _) = begin(&app, &call, LOCATIONS_READERS)?;
         let q = &call.query;
         let start = q.count("start", 0, usize::MAX)?;
-        let max = q.count("max", 500, 1000)?;
+        let max = q.page_size(500, 1000)?;
         let name = q.get("name").map(str::to_lowercase);
         let id = q.get("id");
         let Some(org) = call.org_id() else {
@@ -433,7 +433,7 @@ pub(super) async fn list_numbers(State(app): State<Arc<App>>, call: Call) -> Res
         let (store, _) = begin(&app, &call, Need::Any(&[TELEPHONY_READ]))?;
         let q = &call.query;
         let start = q.count("start", 0, usize::MAX)?;
-        let max = q.count("max", 2000, 2000)?;
+        let max = q.page_size(2000, 2000)?;
         let Some(org) = call.org_id() else {
             return Ok(list_with_link(&wire::NumberList::default(), None));
         };

@@ -313,6 +313,7 @@ pub(super) struct Index {
     pub location_by_name: HashMap<(String, String), String>,
     pub numbers_by_org: HashMap<String, BTreeSet<String>>,
     pub number_owner: HashMap<String, Owner>,
+    /// (location, extension): Webex Calling scopes extensions by location.
     pub extension_owner: HashMap<(String, String), Owner>,
     pub workspaces_by_org: HashMap<String, Ordered>,
     pub workspace_by_name: HashMap<(String, String), String>,
@@ -508,8 +509,12 @@ impl Store {
         unlink(&mut self.idx.subscribers_by_customer, &s.customer_id, s.seq);
         self.idx.subscriber_by_person.remove(&s.person_id);
         self.idx.subscriber_by_email.remove(&key(&s.customer_id, &s.email));
-        self.idx
-            .release(&s.org_id, &s.owner(), s.phone_number.as_deref(), s.extension.as_deref());
+        self.idx.release(
+            s.location_id.as_deref(),
+            &s.owner(),
+            s.phone_number.as_deref(),
+            s.extension.as_deref(),
+        );
         Some(s)
     }
 
@@ -579,8 +584,12 @@ impl Store {
         let w = self.db.workspaces.remove(id)?;
         unlink(&mut self.idx.workspaces_by_org, &w.org_id, w.seq);
         self.idx.workspace_by_name.remove(&key(&w.org_id, &w.display_name));
-        self.idx
-            .release(&w.org_id, &w.owner(), w.phone_number.as_deref(), w.extension.as_deref());
+        self.idx.release(
+            w.location_id.as_deref(),
+            &w.owner(),
+            w.phone_number.as_deref(),
+            w.extension.as_deref(),
+        );
         Some(w)
     }
 
@@ -661,15 +670,15 @@ impl Store {
             .and_then(|id| self.db.customers.get(id))
     }
 
-    /// Who holds an E.164 number or an extension of an organisation.
+    /// Who holds an E.164 number, or an extension of a location.
     pub(super) fn number_owner(&self, phone: &str) -> Option<&Owner> {
         self.idx.number_owner.get(phone)
     }
 
-    pub(super) fn extension_owner(&self, org_id: &str, extension: &str) -> Option<&Owner> {
+    pub(super) fn extension_owner(&self, location_id: &str, extension: &str) -> Option<&Owner> {
         self.idx
             .extension_owner
-            .get(&(org_id.to_string(), extension.to_string()))
+            .get(&(location_id.to_string(), extension.to_string()))
     }
 
     /// First and last name of a person or workspace, as the telephony APIs show owners.
@@ -729,7 +738,12 @@ impl Index {
         self.subscriber_by_person.insert(s.person_id.clone(), s.id.clone());
         self.subscriber_by_email
             .insert(key(&s.customer_id, &s.email), s.id.clone());
-        self.claim(&s.org_id, &s.owner(), s.phone_number.as_deref(), s.extension.as_deref());
+        self.claim(
+            s.location_id.as_deref(),
+            &s.owner(),
+            s.phone_number.as_deref(),
+            s.extension.as_deref(),
+        );
     }
 
     fn add_location(&mut self, l: &Location) {
@@ -754,7 +768,12 @@ impl Index {
             .insert(w.seq, w.id.clone());
         self.workspace_by_name
             .insert(key(&w.org_id, &w.display_name), w.id.clone());
-        self.claim(&w.org_id, &w.owner(), w.phone_number.as_deref(), w.extension.as_deref());
+        self.claim(
+            w.location_id.as_deref(),
+            &w.owner(),
+            w.phone_number.as_deref(),
+            w.extension.as_deref(),
+        );
     }
 
     fn add_device(&mut self, d: &Device) {
@@ -772,24 +791,24 @@ impl Index {
         }
     }
 
-    fn claim(&mut self, org_id: &str, owner: &Owner, phone: Option<&str>, extension: Option<&str>) {
+    fn claim(&mut self, location_id: Option<&str>, owner: &Owner, phone: Option<&str>, extension: Option<&str>) {
         if let Some(phone) = phone {
             self.number_owner.insert(phone.to_string(), owner.clone());
         }
-        if let Some(ext) = extension {
+        if let (Some(location), Some(ext)) = (location_id, extension) {
             self.extension_owner
-                .insert((org_id.to_string(), ext.to_string()), owner.clone());
+                .insert((location.to_string(), ext.to_string()), owner.clone());
         }
     }
 
-    fn release(&mut self, org_id: &str, owner: &Owner, phone: Option<&str>, extension: Option<&str>) {
+    fn release(&mut self, location_id: Option<&str>, owner: &Owner, phone: Option<&str>, extension: Option<&str>) {
         if let Some(phone) = phone
             && self.number_owner.get(phone) == Some(owner)
         {
             self.number_owner.remove(phone);
         }
-        if let Some(ext) = extension {
-            let k = (org_id.to_string(), ext.to_string());
+        if let (Some(location), Some(ext)) = (location_id, extension) {
+            let k = (location.to_string(), ext.to_string());
             if self.extension_owner.get(&k) == Some(owner) {
                 self.extension_owner.remove(&k);
             }

@@ -372,12 +372,13 @@ impl Store {
 
     // ------------------------------------------------------------------ subscribers
 
-    /// Checks that a person or workspace may take `phone` and `extension` in `org_id`: the number
-    /// is one of the organisation's (at `location_id` when given) and nobody else holds either.
+    /// Checks that a person or workspace at `location_id` may take `phone` and `extension`: the
+    /// number is one of that location's, the extension is free in it (Webex Calling scopes
+    /// extensions by location), and nobody else holds either.
     pub(super) fn check_assignment(
         &self,
         org_id: &str,
-        location_id: Option<&str>,
+        location_id: &str,
         phone: Option<&str>,
         extension: Option<&str>,
         me: &Owner,
@@ -388,9 +389,7 @@ impl Store {
             rules::e164(phone, &f)?;
             match self.db.numbers.get(phone) {
                 Some(n) if n.org_id == org_id => {
-                    if let Some(location) = location_id
-                        && n.location_id != location
-                    {
+                    if n.location_id != location_id {
                         return Err(Fail::bad(format!(
                             "{f}: {phone} belongs to another location of the organization ({})",
                             n.location_id
@@ -414,11 +413,11 @@ impl Store {
         }
         if let Some(ext) = extension {
             rules::extension(ext, &format!("{field}.extension"))?;
-            if let Some(owner) = self.extension_owner(org_id, ext)
+            if let Some(owner) = self.extension_owner(location_id, ext)
                 && owner != me
             {
                 return Err(Fail::conflict(format!(
-                    "extension {ext} is already used in the organization (by {})",
+                    "extension {ext} is already used in the location (by {})",
                     owner.id()
                 )));
             }
@@ -474,7 +473,7 @@ impl Store {
         };
         self.check_assignment(
             &customer.org_id,
-            Some(&location),
+            &location,
             params.primary_phone_number.as_deref(),
             params.extension.as_deref(),
             me,
@@ -688,7 +687,7 @@ pub(super) async fn list_customers(State(app): State<Arc<App>>, call: Call) -> R
         let delay = delay_ms(&app);
         let q = &call.query;
         let offset = q.count("offset", 0, usize::MAX)?;
-        let max = q.count("max", 100, 1000)?;
+        let max = q.page_size(100, 1000)?;
         let statuses = q.all("status");
         let external_id = q.get("externalId");
         let org_id = q.get("orgId");
@@ -781,7 +780,7 @@ pub(super) async fn list_subscribers(State(app): State<Arc<App>>, call: Call) ->
         let (store, _) = begin(&app, &call, Need::Any(&[SUBSCRIBERS_READ]))?;
         let q = &call.query;
         let offset = q.count("offset", 0, usize::MAX)?;
-        let max = q.count("max", 50, 100)?;
+        let max = q.page_size(50, 100)?;
         let customer_id = q.get("customerId");
         let email = q.get("email").map(str::to_lowercase);
         let person_id = q.get("personId");

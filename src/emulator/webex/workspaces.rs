@@ -143,7 +143,7 @@ impl Store {
         }
         self.check_assignment(
             org_id,
-            Some(location),
+            location,
             wc.phone_number.as_deref(),
             wc.extension.as_deref(),
             me,
@@ -359,7 +359,7 @@ pub(super) async fn list(State(app): State<Arc<App>>, call: Call) -> Response {
         let (store, _) = begin(&app, &call, Need::Any(&[WORKSPACES_READ]))?;
         let q = &call.query;
         let start = q.count("start", 0, usize::MAX)?;
-        let max = q.count("max", 100, 1000)?;
+        let max = q.page_size(100, 1000)?;
         let Some(org) = call.org_id() else {
             return Ok(json(StatusCode::OK, &wire::WorkspaceList::default()));
         };
