@@ -5,6 +5,7 @@
 //! change reads as the reviewer wrote it (`services.operatorConnect.sync: false → true`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
@@ -205,66 +206,200 @@ fn account_view(a: &AccountResource) -> Value {
     view
 }
 
-/// A number in manifest terms; `None` when it is enabled for no service.
-fn number_view(n: &NumberResource) -> Value {
-    let d = &n.service_details;
-    let mut view = Map::new();
-    let service = if d.teams_operator_connect.as_ref().is_some_and(|s| s.enabled) {
-        "operatorConnect"
-    } else if d.teams_phone_mobile.as_ref().is_some_and(|s| s.enabled) {
-        "teamsPhoneMobile"
-    } else if d.teams_direct_routing.as_ref().is_some_and(|s| s.enabled) {
-        "directRouting"
-    } else if d.zoom_phone_cloud_peering.as_ref().is_some_and(|s| s.enabled) {
-        "zoom"
-    } else if d.azure_operator_call_protection.as_ref().is_some_and(|s| s.enabled) {
-        "callProtection"
-    } else {
-        "none"
-    };
-    view.insert("service".into(), json!(service));
-    let teams = d
-        .teams_operator_connect
-        .as_ref()
-        .filter(|s| s.enabled)
-        .or(d.teams_phone_mobile.as_ref().filter(|s| s.enabled));
-    if let Some(config) = teams.and_then(|t| t.configuration.as_ref()) {
-        let usage = match config.usage.as_str() {
-            "CallingUserAssignment" => "user",
-            "FirstPartyAppAssignment" => "application",
-            "ConferenceAssignment" => "conference",
-            other => other,
+/// Shares the few distinct strings (civic address ids, headers) of a million numbers.
+#[derive(Debug, Default)]
+pub struct Interner(HashMap<String, Arc<str>>);
+
+impl Interner {
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(s) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(s);
+        self.0.insert(s.to_string(), shared.clone());
+        shared
+    }
+}
+
+/// A number in the manifest's terms, compact and directly comparable: a plan compares a
+/// million of them, and only the ones that differ are turned into field changes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NumberState {
+    /// `None`: enabled for no service.
+    pub service: Option<NumberService>,
+    pub usage: Option<NumberUsage>,
+    /// Bit set of [`NumberCapability`] (inbound 1, outbound 2, mobile 4).
+    pub capabilities: u8,
+    pub civic_address_id: Option<Arc<str>>,
+    pub location_id: Option<Arc<str>>,
+    pub allow_tenant_address_update: bool,
+    pub country_code: Option<Arc<str>>,
+    pub custom_sip_header: Option<Arc<str>>,
+}
+
+const CAPABILITIES: [(NumberCapability, u8, &str); 3] = [
+    (NumberCapability::Inbound, 1, "inbound"),
+    (NumberCapability::Outbound, 2, "outbound"),
+    (NumberCapability::Mobile, 4, "mobile"),
+];
+
+impl NumberState {
+    pub fn from_manifest(service: NumberService, attrs: &NumberAttributes, interner: &mut Interner) -> NumberState {
+        let teams = service.is_teams();
+        let mut own = |v: &Option<String>| v.as_deref().map(|s| interner.get(s));
+        NumberState {
+            service: Some(service),
+            usage: attrs.usage.filter(|_| teams),
+            capabilities: if teams {
+                attrs.capabilities.iter().flatten().fold(0, |bits, c| {
+                    bits | CAPABILITIES.iter().find(|(k, _, _)| k == c).map_or(0, |(_, b, _)| *b)
+                })
+            } else {
+                0
+            },
+            civic_address_id: own(&attrs.civic_address_id).filter(|_| teams),
+            location_id: own(&attrs.location_id).filter(|_| teams),
+            allow_tenant_address_update: teams && attrs.allow_tenant_address_update == Some(true),
+            country_code: own(&attrs.country_code).filter(|_| teams),
+            custom_sip_header: own(&attrs.custom_sip_header),
+        }
+    }
+
+    pub fn from_wire(n: &NumberResource, interner: &mut Interner) -> NumberState {
+        let d = &n.service_details;
+        fn on(x: Option<&TeamsNumberDetails>) -> Option<&TeamsNumberDetails> {
+            x.filter(|s| s.enabled)
+        }
+        let service = if on(d.teams_operator_connect.as_ref()).is_some() {
+            Some(NumberService::OperatorConnect)
+        } else if on(d.teams_phone_mobile.as_ref()).is_some() {
+            Some(NumberService::TeamsPhoneMobile)
+        } else if d.teams_direct_routing.as_ref().is_some_and(|s| s.enabled) {
+            Some(NumberService::DirectRouting)
+        } else if d.zoom_phone_cloud_peering.as_ref().is_some_and(|s| s.enabled) {
+            Some(NumberService::Zoom)
+        } else if d.azure_operator_call_protection.as_ref().is_some_and(|s| s.enabled) {
+            Some(NumberService::CallProtection)
+        } else {
+            None
         };
-        view.insert("usage".into(), json!(usage));
-        let mut caps: Vec<&str> = config
-            .choosable_capabilities
-            .iter()
-            .map(|c| match c.as_str() {
-                "InboundCalling" => "inbound",
-                "OutboundCalling" => "outbound",
-                "Mobile" => "mobile",
-                other => other,
-            })
-            .collect();
-        caps.sort();
-        view.insert("capabilities".into(), json!(caps));
+        let config = on(d.teams_operator_connect.as_ref())
+            .or(on(d.teams_phone_mobile.as_ref()))
+            .and_then(|t| t.configuration.as_ref());
+        let mut own = |v: Option<&String>| v.map(|s| interner.get(s));
+        NumberState {
+            service,
+            usage: config.and_then(|c| match c.usage.as_str() {
+                "CallingUserAssignment" => Some(NumberUsage::User),
+                "FirstPartyAppAssignment" => Some(NumberUsage::Application),
+                "ConferenceAssignment" => Some(NumberUsage::Conference),
+                _ => None,
+            }),
+            capabilities: config.map_or(0, |c| {
+                c.choosable_capabilities.iter().fold(0, |bits, cap| {
+                    bits | CAPABILITIES
+                        .iter()
+                        .find(|(k, _, _)| capability_wire(*k) == cap)
+                        .map_or(0, |(_, b, _)| *b)
+                })
+            }),
+            civic_address_id: own(config.and_then(|c| c.civic_address_id.as_ref())),
+            location_id: own(config.and_then(|c| c.location_id.as_ref())),
+            allow_tenant_address_update: config.and_then(|c| c.allow_tenant_address_update) == Some(true),
+            country_code: own(config.and_then(|c| c.displayed_country_code.as_ref())),
+            custom_sip_header: own(n.configuration.as_ref().and_then(|c| c.custom_sip_header.as_ref())),
+        }
+    }
+
+    fn attributes(&self) -> NumberAttributes {
+        NumberAttributes {
+            usage: self.usage,
+            capabilities: (self.capabilities != 0).then(|| {
+                CAPABILITIES
+                    .iter()
+                    .filter(|(_, b, _)| self.capabilities & b != 0)
+                    .map(|(k, _, _)| *k)
+                    .collect()
+            }),
+            civic_address_id: self.civic_address_id.as_deref().map(str::to_string),
+            location_id: self.location_id.as_deref().map(str::to_string),
+            allow_tenant_address_update: self.allow_tenant_address_update.then_some(true),
+            country_code: self.country_code.as_deref().map(str::to_string),
+            custom_sip_header: self.custom_sip_header.as_deref().map(str::to_string),
+        }
+    }
+
+    pub fn to_wire(&self, account: &str, number: &str) -> NumberResource {
+        number_to_wire(
+            account,
+            self.service.unwrap_or(NumberService::DirectRouting),
+            number,
+            &self.attributes(),
+        )
+    }
+
+    /// The manifest's view, for field changes.
+    pub fn view(&self) -> Value {
+        let mut view = Map::new();
+        view.insert(
+            "service".into(),
+            json!(self.service.map_or("none", NumberService::as_str)),
+        );
+        if let Some(usage) = self.usage {
+            view.insert("usage".into(), json!(usage));
+        }
+        if self.capabilities != 0 {
+            let caps: Vec<&str> = CAPABILITIES
+                .iter()
+                .filter(|(_, b, _)| self.capabilities & b != 0)
+                .map(|(_, _, n)| *n)
+                .collect();
+            view.insert("capabilities".into(), json!(caps));
+        }
         for (key, value) in [
-            ("civicAddressId", &config.civic_address_id),
-            ("locationId", &config.location_id),
-            ("countryCode", &config.displayed_country_code),
+            ("civicAddressId", &self.civic_address_id),
+            ("locationId", &self.location_id),
+            ("countryCode", &self.country_code),
+            ("customSipHeader", &self.custom_sip_header),
         ] {
             if let Some(v) = value {
-                view.insert(key.into(), json!(v));
+                view.insert(key.into(), json!(&**v));
             }
         }
-        if config.allow_tenant_address_update == Some(true) {
+        if self.allow_tenant_address_update {
             view.insert("allowTenantAddressUpdate".into(), json!(true));
         }
+        Value::Object(view)
     }
-    if let Some(h) = n.configuration.as_ref().and_then(|c| c.custom_sip_header.as_ref()) {
-        view.insert("customSipHeader".into(), json!(h));
+}
+
+/// A live number, normalised as it is read (its wire form is not kept: there may be a million).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveNumber {
+    pub account: Arc<str>,
+    pub state: NumberState,
+    /// `serviceProvisioningStatus` when it is not `synced`, with the first error's text.
+    pub unsynced: Option<Box<(String, Option<String>)>>,
+}
+
+impl LiveNumber {
+    pub fn from_wire(n: &NumberResource, interner: &mut Interner) -> LiveNumber {
+        let unsynced = match n.service_provisioning_status.as_deref() {
+            Some(status @ (PENDING | FAILED)) => Some(Box::new((
+                status.to_string(),
+                n.service_provisioning_errors
+                    .as_ref()
+                    .and_then(|e| e.first())
+                    .map(|e| format!("{} {}", e.code, e.message)),
+            ))),
+            _ => None,
+        };
+        LiveNumber {
+            account: interner.get(&n.account_name),
+            state: NumberState::from_wire(n, interner),
+            unsynced,
+        }
     }
-    Value::Object(view)
 }
 
 fn consent_view(relationship: Option<&CustomerRelationship>) -> Value {
@@ -282,7 +417,7 @@ fn consent_view(relationship: Option<&CustomerRelationship>) -> Value {
 /// A desired number: where it comes from and what it should be.
 struct DesiredNumber<'a> {
     set: &'a Manifest<NumberSetSpec>,
-    wire: NumberResource,
+    state: NumberState,
     absent: bool,
 }
 
@@ -299,9 +434,14 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
 
     // Numbers as declared, by telephone number.
     let mut desired: BTreeMap<String, DesiredNumber> = BTreeMap::new();
+    let mut interner = Interner::default();
     for s in &set.number_sets {
         let absent = s.spec.ensure == Some(Ensure::Absent);
-        let defaults = s.spec.defaults.clone().unwrap_or_default();
+        let defaults = NumberState::from_manifest(
+            s.spec.service,
+            &s.spec.defaults.clone().unwrap_or_default(),
+            &mut interner,
+        );
         for range in &s.spec.ranges {
             let (Ok(from), Ok(to)) = (e164::parse(&range.from), e164::parse(&range.to)) else {
                 continue;
@@ -312,14 +452,20 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                     value,
                 }
                 .to_e164();
-                let wire = number_to_wire(&s.spec.account, s.spec.service, &tn, &defaults);
-                desired.insert(tn, DesiredNumber { set: s, wire, absent });
+                desired.insert(
+                    tn,
+                    DesiredNumber {
+                        set: s,
+                        state: defaults.clone(),
+                        absent,
+                    },
+                );
             }
         }
         for entry in &s.spec.numbers {
             let attrs = entry.effective(s.spec.defaults.as_ref());
-            let wire = number_to_wire(&s.spec.account, s.spec.service, &entry.number, &attrs);
-            desired.insert(entry.number.clone(), DesiredNumber { set: s, wire, absent });
+            let state = NumberState::from_manifest(s.spec.service, &attrs, &mut interner);
+            desired.insert(entry.number.clone(), DesiredNumber { set: s, state, absent });
         }
     }
 
@@ -389,8 +535,8 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                     continue;
                 }
                 // Its numbers go first, explicitly, so the plan shows (and counts) them.
-                for number in live.numbers.values().filter(|n| n.account_name == name) {
-                    let object = ObjectRef::new(P, "Number", &number.telephone_number, name);
+                for (tn, number) in live.numbers.iter().filter(|(_, n)| &*n.account == name) {
+                    let object = ObjectRef::new(P, "Number", tn, name);
                     number_deletes.push(Action {
                         op: Op::Delete,
                         object: object.clone(),
@@ -399,7 +545,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                         reason: Some(Reason::EnsureAbsent),
                         desired: None,
                     });
-                    touched.push((object, Some(json!(number))));
+                    touched.push((object, Some(number.state.view())));
                 }
                 account_deletes.push(Action {
                     op: Op::Delete,
@@ -430,45 +576,59 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
         .map(|a| a.metadata.name.as_str())
         .collect();
     for (tn, want) in &desired {
-        let account = want.wire.account_name.as_str();
+        let account = want.set.spec.account.as_str();
         if absent_accounts.contains(account) {
+            continue;
+        }
+        let current = live.numbers.get(tn);
+        // The common case at scale: nothing to do, nothing allocated.
+        if let Some(current) = current
+            && !want.absent
+            && current.state == want.state
+            && &*current.account == account
+        {
+            if let Some(unsynced) = &current.unsynced {
+                pending_number(plan, tn, account, unsynced);
+            }
+            check_civic_address(live, want, tn, cx, plan);
             continue;
         }
         let object = ObjectRef::new(P, "Number", tn, account);
         let source = Some(cx.source(want.set.origin, &format!("NumberSet/{}", want.set.metadata.name)));
-        let current = live.numbers.get(tn);
         match (want.absent, current) {
             (false, None) => {
-                let changes = diff_json("", &Value::Null, &number_view(&want.wire));
+                let changes = diff_json("", &Value::Null, &want.state.view());
                 number_writes.push(Action {
                     op: Op::Create,
                     object: object.clone(),
                     source,
                     changes,
                     reason: None,
-                    desired: Some(json!(want.wire)),
+                    desired: Some(json!(want.state.to_wire(account, tn))),
                 });
-                touched.push((object.clone(), None));
+                touched.push((object, None));
+            }
+            (false, Some(current)) if &*current.account != account => {
+                plan.errors.push(PlanError {
+                    object: Some(object),
+                    source,
+                    message: format!("{tn} is in account {}, not {account}", current.account),
+                    hint:
+                        "a number belongs to one account: delete it from the other account first (or declare it there)"
+                            .into(),
+                });
             }
             (false, Some(current)) => {
-                let changes = diff_json("", &number_view(current), &number_view(&want.wire));
-                if !changes.is_empty() {
-                    number_writes.push(Action {
-                        op: Op::Update,
-                        object: object.clone(),
-                        source,
-                        changes,
-                        reason: None,
-                        desired: Some(json!(want.wire)),
-                    });
-                    touched.push((object.clone(), Some(json!(current))));
-                }
-                pending_status(
-                    plan,
-                    &object,
-                    current.service_provisioning_status.as_deref(),
-                    current.service_provisioning_errors.as_ref(),
-                );
+                let changes = diff_json("", &current.state.view(), &want.state.view());
+                number_writes.push(Action {
+                    op: Op::Update,
+                    object: object.clone(),
+                    source,
+                    changes,
+                    reason: None,
+                    desired: Some(json!(want.state.to_wire(account, tn))),
+                });
+                touched.push((object, Some(current.state.view())));
             }
             (true, Some(current)) => {
                 number_deletes.push(Action {
@@ -479,17 +639,19 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                     reason: Some(Reason::EnsureAbsent),
                     desired: None,
                 });
-                touched.push((object.clone(), Some(json!(current))));
+                touched.push((object, Some(current.state.view())));
             }
             (true, None) => {}
         }
-        check_civic_address(live, want, &object, cx, plan);
+        if !want.absent {
+            check_civic_address(live, want, tn, cx, plan);
+        }
     }
     for (tn, current) in &live.numbers {
-        if desired.contains_key(tn) || absent_accounts.contains(current.account_name.as_str()) {
+        let account = &*current.account;
+        if desired.contains_key(tn) || absent_accounts.contains(account) {
             continue;
         }
-        let account = current.account_name.as_str();
         let object = ObjectRef::new(P, "Number", tn, account);
         let prune = !cx.partial && (cx.prune || manifests.get(account).is_some_and(|a| a.spec.prune == Some(true)));
         if prune {
@@ -504,7 +666,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                 reason: Some(Reason::Pruned),
                 desired: None,
             });
-            touched.push((object, Some(json!(current))));
+            touched.push((object, Some(current.state.view())));
         } else {
             plan.unmanaged.push(Unmanaged { object });
         }
@@ -614,44 +776,48 @@ fn pending_status(
 }
 
 /// Civic addresses and locations are configured by the enterprise; they must exist.
-fn check_civic_address(live: &AcgLive, want: &DesiredNumber, object: &ObjectRef, cx: &Context, plan: &mut Plan) {
-    let account = want.wire.account_name.as_str();
+fn check_civic_address(live: &AcgLive, want: &DesiredNumber, tn: &str, cx: &Context, plan: &mut Plan) {
+    let account = want.set.spec.account.as_str();
     let Some(addresses) = live.civic_addresses.get(account) else {
         return;
     };
-    let d = &want.wire.service_details;
-    let Some(config) = d
-        .teams_operator_connect
-        .as_ref()
-        .or(d.teams_phone_mobile.as_ref())
-        .and_then(|t| t.configuration.as_ref())
-    else {
+    let Some(address_id) = want.state.civic_address_id.as_deref() else {
         return;
     };
-    let Some(address_id) = &config.civic_address_id else {
-        return;
-    };
-    let problem = match addresses.iter().find(|a| &a.id == address_id) {
+    let problem = match addresses.iter().find(|a| a.id == address_id) {
         None => Some(format!(
             "civic address {address_id} does not exist for account {account}'s tenant"
         )),
-        Some(address) => config
+        Some(address) => want
+            .state
             .location_id
-            .as_ref()
-            .filter(|l| !address.locations.iter().flatten().any(|x| &x.id == *l))
+            .as_deref()
+            .filter(|l| !address.locations.iter().flatten().any(|x| x.id == *l))
             .map(|l| format!("location {l} is not in civic address {address_id}")),
     };
     if let Some(message) = problem {
-        // One error per set and problem: ten thousand numbers share one address.
+        // One error per problem: ten thousand numbers share one address.
         if plan.errors.iter().any(|e| e.message == message) {
             return;
         }
         plan.errors.push(PlanError {
-            object: Some(object.clone()),
+            object: Some(ObjectRef::new(P, "Number", tn, account)),
             source: Some(cx.source(want.set.origin, &format!("NumberSet/{}", want.set.metadata.name))),
             message,
             hint: "the enterprise configures its emergency addresses in Teams admin center; use one of the ids it has"
                 .into(),
         });
     }
+}
+
+fn pending_number(plan: &mut Plan, tn: &str, account: &str, unsynced: &(String, Option<String>)) {
+    let status = match unsynced {
+        (status, _) if status == PENDING => "pending sync".to_string(),
+        (_, Some(error)) => format!("sync failed: {error}"),
+        _ => "sync failed".to_string(),
+    };
+    plan.pending.push(Pending {
+        object: ObjectRef::new(P, "Number", tn, account),
+        status,
+    });
 }

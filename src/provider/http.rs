@@ -74,7 +74,12 @@ impl ProviderError {
                 header("x-ms-request-id").or_else(|| header("apim-request-id")),
             ),
             ProviderName::Webex => (
-                body["errors"][0]["errorCode"].as_str().map(str::to_string),
+                // Webex's `errorCode` is a number (a string is tolerated).
+                match &body["errors"][0]["errorCode"] {
+                    Value::Number(n) => Some(n.to_string()),
+                    Value::String(s) => Some(s.clone()),
+                    _ => None,
+                },
                 body["message"].as_str().unwrap_or_default().to_string(),
                 body["trackingId"]
                     .as_str()

@@ -8,6 +8,7 @@
 pub mod acg;
 pub mod config;
 pub mod http;
+pub mod webex;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

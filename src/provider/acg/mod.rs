@@ -11,6 +11,7 @@ use tokio::sync::Mutex;
 use super::config::AcgConfig;
 use super::http::{ProviderError, read_json};
 use super::{CallStats, Provider};
+use crate::plan::acg::{Interner, LiveNumber};
 use crate::plan::model::ProviderName;
 use crate::rate::RateWindow;
 use crate::wire::acg::{AccountResource, CivicAddress, NumberResource, Paged, RequestForInformation, TokenResponse};
@@ -18,6 +19,8 @@ use crate::wire::encode;
 
 /// The largest page ACG serves.
 pub const PAGE_SIZE: usize = 500;
+/// Accounts whose numbers are read at the same time.
+const READ_CONCURRENCY: usize = 8;
 
 struct CachedToken {
     value: SecretString,
@@ -47,8 +50,9 @@ impl Provider for AcgClient {
 #[derive(Debug, Default, Clone)]
 pub struct AcgLive {
     pub accounts: BTreeMap<String, AccountResource>,
-    /// Numbers by telephone number, of the accounts that were read (see `numbers_of`).
-    pub numbers: BTreeMap<String, NumberResource>,
+    /// Numbers by telephone number, of the accounts that were read (see `numbers_of`),
+    /// normalised as they are read.
+    pub numbers: BTreeMap<String, LiveNumber>,
     /// Accounts whose numbers were read completely.
     pub numbers_of: BTreeSet<String>,
     /// Consents by lower-case tenant id.
@@ -231,6 +235,43 @@ impl AcgClient {
         }
     }
 
+    /// Like [`AcgClient::list`], handing each page to `each` instead of keeping them all.
+    pub async fn list_each<T: DeserializeOwned>(
+        &self,
+        operation: &str,
+        path: &str,
+        mut each: impl FnMut(Vec<T>),
+    ) -> Result<(), ProviderError> {
+        let mut url = self.url(path, &[("maxpagesize", PAGE_SIZE.to_string())]);
+        loop {
+            let page: Paged<T> = self.read(operation, &url).await?;
+            each(page.value);
+            match page.next_link {
+                Some(next) if !next.is_empty() => url = next,
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// An account's numbers, normalised page by page.
+    async fn account_numbers(&self, account: &str) -> Result<Vec<(String, LiveNumber)>, ProviderError> {
+        let mut interner = Interner::default();
+        let mut out = Vec::new();
+        let operation = format!("list the numbers of account {account}");
+        self.list_each(
+            &operation,
+            &format!("/accounts/{}/numbers", encode(account)),
+            |page: Vec<NumberResource>| {
+                out.extend(
+                    page.iter()
+                        .map(|n| (n.telephone_number.clone(), LiveNumber::from_wire(n, &mut interner))),
+                );
+            },
+        )
+        .await?;
+        Ok(out)
+    }
+
     pub async fn list_accounts(&self) -> Result<Vec<AccountResource>, ProviderError> {
         self.list("list the accounts", "/accounts").await
     }
@@ -287,18 +328,27 @@ impl AcgClient {
             .max(1);
         if !managed.is_empty() {
             if per_account_calls <= global_calls {
-                for account in &managed {
-                    for number in self.list_account_numbers(account).await? {
-                        live.numbers.insert(number.telephone_number.clone(), number);
-                    }
+                // Accounts are independent: read several at once (the request budget, when
+                // there is one, still paces every call).
+                use futures_util::stream::{self, StreamExt, TryStreamExt};
+                let pages: Vec<Vec<(String, LiveNumber)>> = stream::iter(managed.iter())
+                    .map(|account| self.account_numbers(account))
+                    .buffer_unordered(READ_CONCURRENCY)
+                    .try_collect()
+                    .await?;
+                for page in pages {
+                    live.numbers.extend(page);
                 }
             } else {
                 let wanted: BTreeSet<&String> = managed.iter().copied().collect();
-                for number in self.list_all_numbers().await? {
-                    if wanted.contains(&number.account_name) {
-                        live.numbers.insert(number.telephone_number.clone(), number);
+                let mut interner = Interner::default();
+                let numbers = &mut live.numbers;
+                self.list_each("list the numbers", "/numbers", |page: Vec<NumberResource>| {
+                    for n in page.iter().filter(|n| wanted.contains(&n.account_name)) {
+                        numbers.insert(n.telephone_number.clone(), LiveNumber::from_wire(n, &mut interner));
                     }
-                }
+                })
+                .await?;
             }
             live.numbers_of = managed.iter().map(|a| a.to_string()).collect();
         }
