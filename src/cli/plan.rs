@@ -7,6 +7,7 @@ use crate::manifest::ManifestSet;
 use crate::plan::{self, Context, DEFAULT_MAX_DELETES, Live, render};
 use crate::provider::acg::AcgClient;
 use crate::provider::config::{self, process_env};
+use crate::provider::webex::WebexClient;
 use crate::provider::{CallStats, Provider};
 use crate::validate::{self, report};
 
@@ -59,10 +60,28 @@ pub fn run(args: PlanArgs) -> ExitStatus {
     } else {
         None
     };
+    let uses_webex = !manifests.templates.is_empty()
+        || !manifests.customers.is_empty()
+        || !manifests.locations.is_empty()
+        || !manifests.users.is_empty()
+        || !manifests.workspaces.is_empty()
+        || !manifests.devices.is_empty();
+    let webex = if uses_webex {
+        match config::webex(settings, &process_env).map(WebexClient::new) {
+            Ok(Ok(client)) => Some(client),
+            Ok(Err(error)) => return provider_failed(&error.to_string()),
+            Err(missing) => return provider_failed(&missing.to_string()),
+        }
+    } else {
+        None
+    };
     let live = runtime.block_on(async {
         let mut live = Live::default();
         if let Some(client) = &acg {
             live.acg = Some(client.read_live(&plan::acg::needs(&manifests)).await?);
+        }
+        if let Some(client) = &webex {
+            live.webex = Some(client.read_live(&plan::webex::needs(&manifests)).await?);
         }
         Ok::<Live, crate::provider::http::ProviderError>(live)
     });
@@ -94,6 +113,9 @@ pub fn run(args: PlanArgs) -> ExitStatus {
         let mut line = String::from("API calls:");
         if let Some(client) = &acg {
             line.push_str(&stats("ACG", client.stats()));
+        }
+        if let Some(client) = &webex {
+            line.push_str(&stats("Webex", client.stats()));
         }
         print_err(&format!("{line}\n"));
     }
@@ -140,11 +162,13 @@ fn select(set: ManifestSet, selectors: &[String]) -> Result<ManifestSet, String>
             out.$field = set.$field.into_iter().filter(|m| keep(&m.metadata.labels)).collect();
         )*};
     }
+    // Templates are reference data (never an action): a selected customer still needs its
+    // template's provisioning id, whatever the template's labels.
+    out.templates = set.templates;
     filter!(
         accounts,
         number_sets,
         consents,
-        templates,
         customers,
         locations,
         users,

@@ -4,12 +4,14 @@
 pub mod acg;
 pub mod model;
 pub mod render;
+pub mod webex;
 
 use serde_json::Value;
 
 use crate::manifest::load::Sources;
 use crate::manifest::{ManifestSet, Origin};
 use crate::provider::acg::AcgLive;
+use crate::provider::webex::WebexLive;
 use model::{FieldChange, Op, Plan, PlanError, SourceRef};
 
 /// Default of `--max-deletes`.
@@ -40,6 +42,7 @@ impl Context<'_> {
 #[derive(Debug, Default)]
 pub struct Live {
     pub acg: Option<AcgLive>,
+    pub webex: Option<WebexLive>,
 }
 
 pub fn plan(set: &ManifestSet, live: &Live, cx: &Context) -> Plan {
@@ -49,6 +52,9 @@ pub fn plan(set: &ManifestSet, live: &Live, cx: &Context) -> Plan {
     };
     if let Some(acg_live) = &live.acg {
         acg::diff(set, acg_live, cx, &mut plan);
+    }
+    if let Some(webex_live) = &live.webex {
+        webex::diff(set, webex_live, cx, &mut plan);
     }
     let deletes = plan
         .actions

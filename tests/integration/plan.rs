@@ -1,6 +1,7 @@
 //! `telform plan` against an emulator seeded with a brownfield state, over real HTTP, with the
 //! real binary.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
 
@@ -256,4 +257,220 @@ fn missing_configuration_is_named() {
     assert_eq!(output.status.code(), Some(1));
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(err.contains("TELFORM_ACG_URL") && err.contains("acg.url"), "{err}");
+}
+
+/// The demo seed without its brownfield objects (Acme's half-onboarding, the account to
+/// decommission): the partner's reference data only, as a new operator starts.
+fn greenfield() -> seed::Seed {
+    let mut seed = seed::demo();
+    seed.acg.accounts.clear();
+    seed.acg.numbers.clear();
+    seed.webex.customers.clear();
+    seed.webex.locations.clear();
+    seed.webex.subscribers.clear();
+    seed.webex.workspaces.clear();
+    seed.webex.devices.clear();
+    seed
+}
+
+/// SIP passwords the examples read from the environment, set so that a leak would show.
+const SIP_PASSWORDS: [(&str, &str); 2] = [
+    ("ACME_JUPITER_TABLE_SIP_PASSWORD", "sip-secret-jupiter-7f3a"),
+    ("ACME_CBERNARD_SIP_PASSWORD", "sip-secret-cbernard-9d1e"),
+];
+
+fn plan_examples(env: &[(String, String)], out: &Path) -> Output {
+    let mut env = env.to_vec();
+    env.extend(SIP_PASSWORDS.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let out = out.display().to_string();
+    plan(
+        &root(),
+        &env,
+        &["examples/", "--detailed-exitcode", "--stats", "-o", &out],
+    )
+}
+
+/// Every object the examples declare (and do not mark `ensure: absent`), as `Kind key`.
+fn declared_objects() -> BTreeSet<String> {
+    let validated = telform::validate::validate(&[root().join("examples")]);
+    assert!(validated.is_valid(), "the examples validate");
+    let m = &validated.manifests;
+    let present = |e: Option<telform::manifest::Ensure>| e != Some(telform::manifest::Ensure::Absent);
+    let mut objects = BTreeSet::new();
+    for a in m.accounts.iter().filter(|a| present(a.spec.ensure)) {
+        objects.insert(format!("Account {}", a.metadata.name));
+    }
+    for s in m.number_sets.iter().filter(|s| present(s.spec.ensure)) {
+        for range in &s.spec.ranges {
+            let from: u64 = range.from[1..].parse().expect("number");
+            let to: u64 = range.to[1..].parse().expect("number");
+            objects.extend((from..=to).map(|n| format!("Number +{n}")));
+        }
+        objects.extend(s.spec.numbers.iter().map(|n| format!("Number {}", n.number)));
+    }
+    for c in m.customers.iter().filter(|c| present(c.spec.ensure)) {
+        objects.insert(format!("Customer {}", c.spec.external_id));
+    }
+    for l in m.locations.iter().filter(|l| present(l.spec.ensure)) {
+        objects.insert(format!("Location {}", l.spec.name));
+        objects.extend(l.spec.numbers.iter().map(|n| format!("Number {n}")));
+    }
+    for u in m.users.iter().filter(|u| present(u.spec.ensure)) {
+        objects.insert(format!("User {}", u.spec.email));
+    }
+    for w in m.workspaces.iter().filter(|w| present(w.spec.ensure)) {
+        objects.insert(format!("Workspace {}", w.spec.name));
+    }
+    for d in m.devices.iter().filter(|d| present(d.spec.ensure)) {
+        let mac: String = d.spec.mac.chars().filter(char::is_ascii_hexdigit).collect();
+        objects.insert(format!("Device {}", mac.to_ascii_uppercase()));
+    }
+    objects
+}
+
+/// What `--stats` and the saved plan say, and that no secret is in any of it.
+fn check_no_secret(env: &[(String, String)], output: &Output, saved: &str) {
+    let all = format!("{}{}{saved}", stdout(output), String::from_utf8_lossy(&output.stderr));
+    let secrets = env
+        .iter()
+        .filter(|(k, _)| k.ends_with("SECRET") || k.ends_with("TOKEN"))
+        .map(|(_, v)| v.as_str())
+        .chain(SIP_PASSWORDS.iter().map(|(_, v)| *v));
+    for secret in secrets {
+        assert!(!all.contains(secret), "a secret is shown");
+    }
+}
+
+#[test]
+fn examples_plan_is_a_full_creation() {
+    let (_runtime, _emulator, env) = start(greenfield());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let saved_path = dir.path().join("plan.json");
+    let output = plan_examples(&env, &saved_path);
+    let text = stdout(&output);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{text}\n{err}");
+    let saved = std::fs::read_to_string(&saved_path).expect("plan.json");
+    check_no_secret(&env, &output, &saved);
+
+    // Every declared object is created; besides, only consent relationships are set.
+    let plan: Value = serde_json::from_str(&saved).expect("json");
+    assert!(plan.get("errors").is_none(), "{}", plan["errors"]);
+    let mut created = BTreeSet::new();
+    for action in plan["actions"].as_array().expect("actions") {
+        let object = format!(
+            "{} {}",
+            action["object"]["kind"].as_str().unwrap(),
+            action["object"]["key"].as_str().unwrap()
+        );
+        match action["op"].as_str().unwrap() {
+            "create" => assert!(created.insert(object.clone()), "{object} twice"),
+            "update" => assert_eq!(action["object"]["kind"], "Consent", "{object}"),
+            op => panic!("{op} {object} in a creation"),
+        }
+    }
+    let declared = declared_objects();
+    assert_eq!(created, declared);
+    for kind in [
+        "Customer",
+        "Location",
+        "User",
+        "Workspace",
+        "Device",
+        "Account",
+        "Number",
+    ] {
+        assert!(
+            created.iter().any(|o| o.starts_with(&format!("{kind} "))),
+            "no {kind} created"
+        );
+    }
+    // A new device gets its password; no value anywhere.
+    assert!(text.contains("sipPassword: (sensitive)"), "{text}");
+    assert!(err.contains("Webex") && err.contains("ACG"), "--stats: {err}");
+    insta::with_settings!({snapshot_path => root().join("tests/integration/snapshots/plan"), prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("examples_creation_text", text);
+    });
+}
+
+#[test]
+fn examples_against_the_demo_seed_plan_without_errors() {
+    let (_runtime, emulator, env) = start(seed::demo());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let saved_path = dir.path().join("plan.json");
+    let before = emulator.app.webex_requests.load(std::sync::atomic::Ordering::Relaxed);
+    let output = plan_examples(&env, &saved_path);
+    let calls = emulator.app.webex_requests.load(std::sync::atomic::Ordering::Relaxed) - before;
+    let text = stdout(&output);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{text}\n{err}");
+    let saved = std::fs::read_to_string(&saved_path).expect("plan.json");
+    check_no_secret(&env, &output, &saved);
+    // Acme is half onboarded: a package added, the rest created, Luc's phone moved to Paul
+    // (replaced: a device's owner is set when it is added), Luc removed; Initech left alone.
+    assert!(text.contains("~ Customer ACME-0001"), "{text}");
+    assert!(text.contains("\"attendant_console\""), "{text}");
+    assert!(
+        text.contains("± Device 0004F29B1301 — replace: owner.user cannot change in place"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- User luc.moreau@acme.example — ensure: absent"),
+        "{text}"
+    );
+    assert!(!text.contains("User camille.bernard"), "Camille is as declared: {text}");
+    assert!(text.contains("Customer INITECH-0007"), "{text}");
+    assert!(text.contains("+ Customer GLOBEX-0042"), "{text}");
+    // List calls only: 2 pages of customers (a short first page might be a silent cap, so the
+    // next one confirms the end), Acme's locations, numbers, subscribers, workspaces and
+    // devices (1 page each), the supported devices.
+    assert_eq!(calls, 8, "Webex read calls");
+    assert!(err.contains("Webex 8 reads"), "{err}");
+    insta::with_settings!({snapshot_path => root().join("tests/integration/snapshots/plan"), prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("examples_demo_text", text);
+    });
+}
+
+/// The Webex client follows both pagings: `offset`/`max` for wholesale lists (1,001 customers
+/// in 2 pages of 1,000; 150 subscribers in 2 pages of 100), `Link` for the others.
+#[test]
+fn webex_lists_are_read_page_by_page() {
+    use telform::provider::webex::{WebexClient, WebexNeeds};
+    let mut seed = greenfield();
+    let address = json!({"addressLine1": "1 rue A", "city": "Paris", "country": "FR"});
+    let customers: Vec<Value> = (0..1001)
+        .map(|i| {
+            json!({"externalId": format!("P{i:04}"), "name": "P", "primaryEmail": "admin@p.example",
+            "packages": ["webex_calling"], "address": address,
+            "headquarters": {"name": "HQ", "address": address, "timezone": "Europe/Paris", "language": "fr_fr"}})
+        })
+        .collect();
+    seed.webex.customers = serde_json::from_value(Value::Array(customers)).expect("customers");
+    let subscribers: Vec<Value> = (0..150)
+        .map(|i| {
+            json!({"customer": "P0007", "email": format!("u{i}@p.example"), "package": "webex_calling",
+            "extension": format!("{}", 2000 + i)})
+        })
+        .collect();
+    seed.webex.subscribers = serde_json::from_value(Value::Array(subscribers)).expect("subscribers");
+    let (runtime, emulator, env) = start(seed);
+    let vars: std::collections::HashMap<String, String> = env.into_iter().collect();
+    let config = telform::provider::config::webex(None, &|k: &str| vars.get(k).cloned()).expect("configured");
+    let client = WebexClient::new(config).expect("client");
+    let needs = WebexNeeds {
+        customers: ["P0007".to_string()].into(),
+        ..WebexNeeds::default()
+    };
+    let before = emulator.app.webex_requests.load(std::sync::atomic::Ordering::Relaxed);
+    let live = runtime.block_on(client.read_live(&needs)).expect("read");
+    let calls = emulator.app.webex_requests.load(std::sync::atomic::Ordering::Relaxed) - before;
+    assert_eq!(live.customers.len(), 1001);
+    assert_eq!(live.orgs.len(), 1, "only the managed customer's organisation is read");
+    let org = &live.orgs["P0007"];
+    assert_eq!(org.subscribers.len(), 150);
+    assert_eq!(org.numbers.len(), 150, "their extensions");
+    assert_eq!(org.locations.len(), 1);
+    // Customers 2, subscribers 2, locations, numbers, workspaces, devices 1 each.
+    assert_eq!(calls, 8);
+    assert_eq!(client.stats.snapshot(), (8, 0, 0));
 }

@@ -196,11 +196,27 @@ impl WebexClient {
         let mut all: Vec<T> = Vec::new();
         let mut offset = 0usize;
         let mut longest = 0usize;
+        let mut previous_first: Option<Value> = None;
         loop {
             let mut read = self.read_value(operation, &url).await?;
-            let page: Vec<T> = match read.body.get_mut(items).map(Value::take) {
-                None | Some(Value::Null) => Vec::new(),
-                Some(value) => parse(operation, value)?,
+            let value = read.body.get_mut(items).map(Value::take).unwrap_or(Value::Null);
+            // A server that ignores the offset would serve the same page for ever.
+            let first = value.get(0).cloned();
+            if first.is_some() && first == previous_first {
+                return Err(ProviderError {
+                    provider: P,
+                    operation: operation.to_string(),
+                    status: None,
+                    code: None,
+                    message: "the same page came back twice: paging does not advance".into(),
+                    tracking_id: None,
+                    hint: "check that TELFORM_WEBEX_URL points at the Webex API (https://webexapis.com/v1)".into(),
+                });
+            }
+            previous_first = first;
+            let page: Vec<T> = match value {
+                Value::Null => Vec::new(),
+                value => parse(operation, value)?,
             };
             let n = page.len();
             all.extend(page);
