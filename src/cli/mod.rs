@@ -1,5 +1,6 @@
 //! The command line: clap definitions, and one file per command.
 
+mod demo;
 mod emulator;
 mod plan;
 mod schema;
@@ -49,6 +50,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The tour: validate examples/, start the emulator in-process, plan against it.
+    #[command(
+        after_help = "Example:\n  telform demo\n\nNothing leaves this machine: the providers are the built-in emulator."
+    )]
+    Demo(DemoArgs),
     /// Check manifests: YAML syntax, JSON Schema, then the platforms' rules.
     #[command(
         after_help = "Examples:\n  telform validate examples/\n  telform validate --output github manifests/\n\n\
@@ -91,6 +97,13 @@ pub enum DiagnosticFormat {
     Json,
     /// GitHub Actions annotations (`::error file=…,line=…::…`).
     Github,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// The manifest folder to demonstrate with.
+    #[arg(value_name = "DIR", default_value = "examples")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -169,6 +182,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Schema(args) => schema::run(args),
         Command::Emulator(args) => emulator::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }
 

@@ -6,12 +6,18 @@ use super::{ExitStatus, PlanArgs, PlanFormat, print_err, print_out};
 use crate::manifest::ManifestSet;
 use crate::plan::{self, Context, DEFAULT_MAX_DELETES, Live, render};
 use crate::provider::acg::AcgClient;
-use crate::provider::config::{self, process_env};
+use crate::provider::config::{self, Env, process_env};
 use crate::provider::webex::WebexClient;
 use crate::provider::{CallStats, Provider};
 use crate::validate::{self, report};
 
 pub fn run(args: PlanArgs) -> ExitStatus {
+    run_with_env(args, &process_env)
+}
+
+/// Plans with the provider configuration read from `env` (the process environment, or the
+/// emulator's for `telform demo`).
+pub fn run_with_env(args: PlanArgs, env: Env) -> ExitStatus {
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let validated = validate::validate(std::slice::from_ref(&dir));
     if !validated.is_valid() {
@@ -52,7 +58,7 @@ pub fn run(args: PlanArgs) -> ExitStatus {
     let uses_acg =
         !manifests.accounts.is_empty() || !manifests.number_sets.is_empty() || !manifests.consents.is_empty();
     let acg = if uses_acg {
-        match config::acg(settings, &process_env).map(AcgClient::new) {
+        match config::acg(settings, env).map(AcgClient::new) {
             Ok(Ok(client)) => Some(client),
             Ok(Err(error)) => return provider_failed(&error.to_string()),
             Err(missing) => return provider_failed(&missing.to_string()),
@@ -67,7 +73,7 @@ pub fn run(args: PlanArgs) -> ExitStatus {
         || !manifests.workspaces.is_empty()
         || !manifests.devices.is_empty();
     let webex = if uses_webex {
-        match config::webex(settings, &process_env).map(WebexClient::new) {
+        match config::webex(settings, env).map(WebexClient::new) {
             Ok(Ok(client)) => Some(client),
             Ok(Err(error)) => return provider_failed(&error.to_string()),
             Err(missing) => return provider_failed(&missing.to_string()),

@@ -202,3 +202,34 @@ fn every_code_is_documented() {
         assert!(doc.contains(&row), "docs/diagnostics.md lacks the row {row}");
     }
 }
+
+/// README's first command: it validates, starts the emulator and plans, on this machine only.
+#[test]
+fn the_demo_validates_and_plans_against_the_embedded_emulator() {
+    let output = assert_cmd::Command::cargo_bin("telform")
+        .expect("binary")
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        // A real endpoint in the shell must not be used by the demo.
+        .env("TELFORM_ACG_URL", "https://provapi.invalid")
+        .env("TELFORM_WEBEX_URL", "https://webex.invalid/v1")
+        .arg("demo")
+        .output()
+        .expect("runs");
+    let text = stdout(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        text.contains("ok: ") && text.contains("listening on http://127.0.0.1:"),
+        "{text}"
+    );
+    assert!(text.contains("Plan: ") && text.contains(" to add"), "{text}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("API calls: ACG"),
+        "--stats goes to stderr"
+    );
+}
