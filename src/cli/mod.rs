@@ -4,6 +4,7 @@ mod demo;
 mod emulator;
 mod plan;
 mod schema;
+mod show;
 mod validate;
 
 use std::io::Write;
@@ -67,6 +68,11 @@ Exit status: 0 when valid, 1 when any error was found."
 Exit status: 0 when there is nothing to change, 1 on error; with --detailed-exitcode, 2 when there are changes."
     )]
     Plan(PlanArgs),
+    /// Read-only views of what the providers hold (the vendor portals' lists).
+    #[command(
+        after_help = "Examples:\n  telform show consents\n  telform show civic-addresses contoso\n  telform show devices ACME-0001 --output json"
+    )]
+    Show(ShowArgs),
     /// Serve the ACG and Webex APIs from memory on loopback, for tests, demos and trials.
     #[command(
         after_help = "Examples:\n  telform emulator --env-file emulator.env\n  set -a; . ./emulator.env; set +a\n  \
@@ -97,6 +103,40 @@ pub enum DiagnosticFormat {
     Json,
     /// GitHub Actions annotations (`::error file=…,line=…::…`).
     Github,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    #[command(subcommand)]
+    pub what: ShowWhat,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ShowFormat::Text, global = true)]
+    pub output: ShowFormat,
+    /// The manifest folder whose telform.yaml configures the providers (optional).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShowWhat {
+    /// Operator Connect consents (ACG requests for information): status, contacts, relationship.
+    Consents,
+    /// The civic addresses of an ACG account's tenant: address, company, validation, locations and ELINs.
+    CivicAddresses {
+        /// The ACG account name.
+        account: String,
+    },
+    /// The devices of a Webex customer (by external id).
+    Devices {
+        /// The customer's external id.
+        customer: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -183,6 +223,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Emulator(args) => emulator::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Show(args) => show::run(args),
     }
 }
 

@@ -474,3 +474,58 @@ fn webex_lists_are_read_page_by_page() {
     assert_eq!(calls, 8);
     assert_eq!(client.stats.snapshot(), (8, 0, 0));
 }
+
+fn show(env: &[(String, String)], args: &[&str]) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("telform").expect("binary");
+    cmd.env("NO_COLOR", "1").arg("show");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args).output().expect("runs")
+}
+
+#[test]
+fn show_lists_consents_civic_addresses_and_devices() {
+    let (_runtime, _emulator, env) = start(brownfield());
+    let consents = show(&env, &["consents"]);
+    assert_eq!(consents.status.code(), Some(0));
+    let text = stdout(&consents);
+    assert!(
+        text.contains(CONTOSO) && text.contains("Dana Whitfield <dana.whitfield@contoso.example>"),
+        "{text}"
+    );
+    assert!(text.contains("relationship: ConsentAcknowledged"), "{text}");
+    let json: Value = serde_json::from_str(&stdout(&show(&env, &["consents", "--output", "json"]))).expect("json");
+    assert!(json.as_array().expect("array").iter().any(|c| c["tenantId"] == CONTOSO));
+
+    let addresses = show(&env, &["civic-addresses", "contoso"]);
+    assert_eq!(addresses.status.code(), Some(0));
+    let text = stdout(&addresses);
+    assert!(
+        text.contains("5b4e0c8a-1f2d-4b7a-9c3e-6d8f0a1b2c3d  validated") && text.contains("ELIN REDB4F2"),
+        "{text}"
+    );
+    let missing = show(&env, &["civic-addresses", "nobody"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("account `nobody` does not exist"));
+
+    let devices = show(&env, &["devices", "ACME-0001", "--output", "json"]);
+    assert_eq!(
+        devices.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&devices.stderr)
+    );
+    let list: Value = serde_json::from_str(&stdout(&devices)).expect("json");
+    assert!(
+        !list.as_array().expect("array").is_empty(),
+        "the demo seed's half-onboarded Acme has devices"
+    );
+    for secret in env
+        .iter()
+        .filter(|(k, _)| k.ends_with("SECRET") || k.ends_with("TOKEN"))
+        .map(|(_, v)| v)
+    {
+        assert!(!stdout(&devices).contains(secret.as_str()));
+    }
+}
