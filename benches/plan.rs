@@ -98,7 +98,10 @@ fn main() {
         .join("telform");
     let emulator_cpu = cpu_seconds();
     let output = Command::new("/usr/bin/time")
-        .args(["-f", "telform plan: %e s wall, %M KB peak RSS, %U s user + %S s system CPU"])
+        .args([
+            "-f",
+            "telform plan: %e s wall, %M KB peak RSS, %U s user + %S s system CPU",
+        ])
         .arg(&telform)
         .args(["plan", "--stats", "--output", "json", "--max-deletes", "100000"])
         .arg(&dir)

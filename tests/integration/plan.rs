@@ -76,6 +76,8 @@ fn brownfield() -> seed::Seed {
         .into_iter()
         .map(|n| serde_json::from_value(n).expect("number"))
         .collect();
+    // A number whose flow-through sync to Operator Connect failed: shown as pending.
+    seed.acg.fail_sync.push("+14255550101".into());
     seed.acg.requests_for_information[0].customer_relationship =
         Some(serde_json::from_value(json!({"status": "ConsentAcknowledged"})).expect("relationship"));
     seed
@@ -165,6 +167,11 @@ fn a_brownfield_plan_shows_every_kind_of_change() {
     insta::with_settings!({snapshot_path => root().join("tests/integration/snapshots/plan"), prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("brownfield_text", snapshot);
     });
+    let json = stdout(&plan(dir.path(), &env, &["--output", "json"]));
+    insta::with_settings!({snapshot_path => root().join("tests/integration/snapshots/plan"), prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("brownfield_json", json);
+    });
+    assert!(text.contains("sync failed"), "the failed number is pending: {text}");
     let markdown = stdout(&plan(dir.path(), &env, &["--output", "markdown"]));
     assert!(markdown.starts_with("<!-- telform-plan -->"), "{markdown}");
     insta::with_settings!({snapshot_path => root().join("tests/integration/snapshots/plan"), prepend_module_to_snapshot => false}, {

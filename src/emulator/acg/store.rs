@@ -172,13 +172,15 @@ impl Store {
         }
         for account in &seed.accounts {
             let etag = store.next_etag();
+            // A seeded object named in `failSync` has already failed its sync.
+            let fails = store.fail_sync.contains(&account.name);
             store.accounts.insert(
                 account.name.clone(),
                 Record {
                     resource: account.clone(),
                     etag,
-                    sync_at_ms: None,
-                    sync_fails: false,
+                    sync_at_ms: fails.then_some(0),
+                    sync_fails: fails,
                 },
             );
         }
@@ -189,7 +191,8 @@ impl Store {
                     number.telephone_number, number.account_name
                 ));
             }
-            store.put_number(number.clone(), None);
+            let fails = store.fail_sync.contains(&number.telephone_number);
+            store.put_number(number.clone(), fails.then_some(0));
         }
         for block in &seed.number_blocks {
             if !store.accounts.contains_key(&block.account) {
