@@ -139,11 +139,14 @@ fn main() {
             for ((provider, kind, op), n) in by_kind {
                 println!("  {provider} {kind}: {n} {op}");
             }
-            for u in &plan.unmanaged {
+            for u in plan.unmanaged.iter().take(10) {
                 println!(
                     "  unmanaged: {:?} {} {}",
                     u.object.provider, u.object.kind, u.object.key
                 );
+            }
+            if plan.unmanaged.len() > 10 {
+                println!("  … and {} more unmanaged", plan.unmanaged.len() - 10);
             }
             if let Some(e) = plan.errors.first() {
                 println!("  first error: {}", e.message);
@@ -302,7 +305,7 @@ fn seed_webex(set: &ManifestSet, every: usize, seed: &mut emulator::webex::Seed)
         .collect();
     for (i, c) in set.customers.iter().filter(|c| present(c.spec.ensure)).enumerate() {
         let spec = &c.spec;
-        // Validation requires a headquarters (TF rules: "headquarters always required").
+        // Every customer has a headquarters: validation requires one (TF154).
         let hq = spec.headquarters.as_ref().expect("a customer has a headquarters");
         let mut address = wholesale_address(&hq.address);
         if i.is_multiple_of(every) {
