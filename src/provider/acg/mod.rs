@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
 use super::config::AcgConfig;
-use super::http::{ProviderError, read_json};
+use super::http::{ProviderError, not_json, read_bytes};
 use super::{CallStats, Provider};
 use crate::plan::acg::{Interner, LiveNumber};
 use crate::plan::model::ProviderName;
@@ -200,24 +200,20 @@ impl AcgClient {
     async fn read<T: DeserializeOwned>(&self, operation: &str, url: &str) -> Result<T, ProviderError> {
         let token = self.token().await?;
         self.pace().await;
-        let read = read_json(ProviderName::Acg, &self.stats, operation, || {
+        let (bytes, _) = read_bytes(ProviderName::Acg, &self.stats, operation, || {
             self.http
                 .get(url)
                 .bearer_auth(token.expose_secret())
                 .header("x-ms-client-request-id", request_id())
         })
         .await?;
-        serde_json::from_value(read.body).map_err(|e| ProviderError {
-            provider: ProviderName::Acg,
-            operation: operation.to_string(),
-            status: None,
-            code: None,
-            message: format!("unexpected answer: {e}"),
-            tracking_id: None,
-            hint: format!(
+        serde_json::from_slice(&bytes).map_err(|e| {
+            let mut error = not_json(ProviderName::Acg, operation, &e);
+            error.hint = format!(
                 "check that TELFORM_ACG_API_VERSION ({}) is what the gateway serves",
                 self.config.api_version
-            ),
+            );
+            error
         })
     }
 
@@ -308,10 +304,13 @@ impl AcgClient {
         for account in self.list_accounts().await? {
             live.accounts.insert(account.name.clone(), account);
         }
+        // An account whose counters say it has no number needs no call: ACG maintains
+        // `numberCount`. Were it to lag, the plan would show an existing number as a create,
+        // which apply writes with an upsert: harmless; and nothing unread is ever pruned.
         let managed: Vec<&String> = needs
             .accounts
             .iter()
-            .filter(|a| live.accounts.contains_key(*a))
+            .filter(|a| live.accounts.get(*a).is_some_and(|account| number_count(account) > 0))
             .collect();
         // Each account costs at least one call; the global list costs one call per 500 numbers
         // of the whole gateway. The account's numberCount tells which is cheaper.
