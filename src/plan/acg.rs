@@ -4,7 +4,7 @@
 //! the manifest's field names and defaults applied) and compared field by field, so that a
 //! change reads as the reviewer wrote it (`services.operatorConnect.sync: false → true`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -421,6 +421,39 @@ struct DesiredNumber<'a> {
     absent: bool,
 }
 
+/// The numbers one set declares, with their desired state.
+fn declared_numbers<'a>(s: &'a Manifest<NumberSetSpec>, interner: &mut Interner) -> Vec<(String, DesiredNumber<'a>)> {
+    let absent = s.spec.ensure == Some(Ensure::Absent);
+    let defaults = NumberState::from_manifest(s.spec.service, &s.spec.defaults.clone().unwrap_or_default(), interner);
+    let mut out = Vec::new();
+    for range in &s.spec.ranges {
+        let (Ok(from), Ok(to)) = (e164::parse(&range.from), e164::parse(&range.to)) else {
+            continue;
+        };
+        for value in from.value..=to.value {
+            let tn = e164::NumberKey {
+                digits: from.digits,
+                value,
+            }
+            .to_e164();
+            out.push((
+                tn,
+                DesiredNumber {
+                    set: s,
+                    state: defaults.clone(),
+                    absent,
+                },
+            ));
+        }
+    }
+    for entry in &s.spec.numbers {
+        let attrs = entry.effective(s.spec.defaults.as_ref());
+        let state = NumberState::from_manifest(s.spec.service, &attrs, interner);
+        out.push((entry.number.clone(), DesiredNumber { set: s, state, absent }));
+    }
+    out
+}
+
 pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
     let mut creates_updates: Vec<Action> = Vec::new();
     let mut number_writes: Vec<Action> = Vec::new();
@@ -432,42 +465,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
     let manifests: HashMap<&str, &Manifest<AccountSpec>> =
         set.accounts.iter().map(|a| (a.metadata.name.as_str(), a)).collect();
 
-    // Numbers as declared, by telephone number.
-    let mut desired: BTreeMap<String, DesiredNumber> = BTreeMap::new();
     let mut interner = Interner::default();
-    for s in &set.number_sets {
-        let absent = s.spec.ensure == Some(Ensure::Absent);
-        let defaults = NumberState::from_manifest(
-            s.spec.service,
-            &s.spec.defaults.clone().unwrap_or_default(),
-            &mut interner,
-        );
-        for range in &s.spec.ranges {
-            let (Ok(from), Ok(to)) = (e164::parse(&range.from), e164::parse(&range.to)) else {
-                continue;
-            };
-            for value in from.value..=to.value {
-                let tn = e164::NumberKey {
-                    digits: from.digits,
-                    value,
-                }
-                .to_e164();
-                desired.insert(
-                    tn,
-                    DesiredNumber {
-                        set: s,
-                        state: defaults.clone(),
-                        absent,
-                    },
-                );
-            }
-        }
-        for entry in &s.spec.numbers {
-            let attrs = entry.effective(s.spec.defaults.as_ref());
-            let state = NumberState::from_manifest(s.spec.service, &attrs, &mut interner);
-            desired.insert(entry.number.clone(), DesiredNumber { set: s, state, absent });
-        }
-    }
 
     // Accounts.
     for account in &set.accounts {
@@ -575,41 +573,48 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
         .filter(|a| a.spec.ensure == Some(Ensure::Absent))
         .map(|a| a.metadata.name.as_str())
         .collect();
-    for (tn, want) in &desired {
-        let account = want.set.spec.account.as_str();
-        if absent_accounts.contains(account) {
-            continue;
-        }
-        let current = live.numbers.get(tn);
-        // The common case at scale: nothing to do, nothing allocated.
-        if let Some(current) = current
-            && !want.absent
-            && current.state == want.state
-            && &*current.account == account
-        {
-            if let Some(unsynced) = &current.unsynced {
-                pending_number(plan, tn, account, unsynced);
+    // Numbers are expanded and compared one set at a time, never all at once: a repository may
+    // declare a million. Only their keys are kept, for the pass over undeclared live numbers.
+    let mut declared: HashSet<e164::NumberKey> = HashSet::new();
+    for number_set in &set.number_sets {
+        for (tn, want) in &declared_numbers(number_set, &mut interner) {
+            if let Ok(key) = e164::parse(tn) {
+                declared.insert(key);
             }
-            check_civic_address(live, want, tn, cx, plan);
-            continue;
-        }
-        let object = ObjectRef::new(P, "Number", tn, account);
-        let source = Some(cx.source(want.set.origin, &format!("NumberSet/{}", want.set.metadata.name)));
-        match (want.absent, current) {
-            (false, None) => {
-                let changes = diff_json("", &Value::Null, &want.state.view());
-                number_writes.push(Action {
-                    op: Op::Create,
-                    object: object.clone(),
-                    source,
-                    changes,
-                    reason: None,
-                    desired: Some(json!(want.state.to_wire(account, tn))),
-                });
-                touched.push((object, None));
+            let account = want.set.spec.account.as_str();
+            if absent_accounts.contains(account) {
+                continue;
             }
-            (false, Some(current)) if &*current.account != account => {
-                plan.errors.push(PlanError {
+            let current = live.numbers.get(tn);
+            // The common case at scale: nothing to do, nothing allocated.
+            if let Some(current) = current
+                && !want.absent
+                && current.state == want.state
+                && &*current.account == account
+            {
+                if let Some(unsynced) = &current.unsynced {
+                    pending_number(plan, tn, account, unsynced);
+                }
+                check_civic_address(live, want, tn, cx, plan);
+                continue;
+            }
+            let object = ObjectRef::new(P, "Number", tn, account);
+            let source = Some(cx.source(want.set.origin, &format!("NumberSet/{}", want.set.metadata.name)));
+            match (want.absent, current) {
+                (false, None) => {
+                    let changes = diff_json("", &Value::Null, &want.state.view());
+                    number_writes.push(Action {
+                        op: Op::Create,
+                        object: object.clone(),
+                        source,
+                        changes,
+                        reason: None,
+                        desired: Some(json!(want.state.to_wire(account, tn))),
+                    });
+                    touched.push((object, None));
+                }
+                (false, Some(current)) if &*current.account != account => {
+                    plan.errors.push(PlanError {
                     object: Some(object),
                     source,
                     message: format!("{tn} is in account {}, not {account}", current.account),
@@ -617,39 +622,40 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                         "a number belongs to one account: delete it from the other account first (or declare it there)"
                             .into(),
                 });
+                }
+                (false, Some(current)) => {
+                    let changes = diff_json("", &current.state.view(), &want.state.view());
+                    number_writes.push(Action {
+                        op: Op::Update,
+                        object: object.clone(),
+                        source,
+                        changes,
+                        reason: None,
+                        desired: Some(json!(want.state.to_wire(account, tn))),
+                    });
+                    touched.push((object, Some(current.state.view())));
+                }
+                (true, Some(current)) => {
+                    number_deletes.push(Action {
+                        op: Op::Delete,
+                        object: object.clone(),
+                        source,
+                        changes: Vec::new(),
+                        reason: Some(Reason::EnsureAbsent),
+                        desired: None,
+                    });
+                    touched.push((object, Some(current.state.view())));
+                }
+                (true, None) => {}
             }
-            (false, Some(current)) => {
-                let changes = diff_json("", &current.state.view(), &want.state.view());
-                number_writes.push(Action {
-                    op: Op::Update,
-                    object: object.clone(),
-                    source,
-                    changes,
-                    reason: None,
-                    desired: Some(json!(want.state.to_wire(account, tn))),
-                });
-                touched.push((object, Some(current.state.view())));
+            if !want.absent {
+                check_civic_address(live, want, tn, cx, plan);
             }
-            (true, Some(current)) => {
-                number_deletes.push(Action {
-                    op: Op::Delete,
-                    object: object.clone(),
-                    source,
-                    changes: Vec::new(),
-                    reason: Some(Reason::EnsureAbsent),
-                    desired: None,
-                });
-                touched.push((object, Some(current.state.view())));
-            }
-            (true, None) => {}
-        }
-        if !want.absent {
-            check_civic_address(live, want, tn, cx, plan);
         }
     }
     for (tn, current) in &live.numbers {
         let account = &*current.account;
-        if desired.contains_key(tn) || absent_accounts.contains(account) {
+        if e164::parse(tn).is_ok_and(|key| declared.contains(&key)) || absent_accounts.contains(account) {
             continue;
         }
         let object = ObjectRef::new(P, "Number", tn, account);
