@@ -762,22 +762,24 @@ fn pending_status(
     status: Option<&str>,
     errors: Option<&Vec<crate::wire::acg::Error>>,
 ) {
-    match status {
-        Some(PENDING) => plan.pending.push(Pending {
+    let error = errors
+        .and_then(|e| e.first())
+        .map(|e| format!("{} {}", e.code, e.message));
+    if let Some(status) = sync_state(status, error) {
+        plan.pending.push(Pending {
             object: object.clone(),
-            status: "pending sync".into(),
-        }),
-        Some(FAILED) => {
-            let why = errors
-                .and_then(|e| e.first())
-                .map(|e| format!(": {} {}", e.code, e.message))
-                .unwrap_or_default();
-            plan.pending.push(Pending {
-                object: object.clone(),
-                status: format!("sync failed{why}"),
-            });
-        }
-        _ => {}
+            status,
+        });
+    }
+}
+
+/// How an unfinished backend sync reads in a plan; `None` when there is nothing pending.
+fn sync_state(status: Option<&str>, first_error: Option<String>) -> Option<String> {
+    match (status, first_error) {
+        (Some(PENDING), _) => Some("pending sync".into()),
+        (Some(FAILED), Some(error)) => Some(format!("sync failed: {error}")),
+        (Some(FAILED), None) => Some("sync failed".into()),
+        _ => None,
     }
 }
 
@@ -817,13 +819,10 @@ fn check_civic_address(live: &AcgLive, want: &DesiredNumber, tn: &str, cx: &Cont
 }
 
 fn pending_number(plan: &mut Plan, tn: &str, account: &str, unsynced: &(String, Option<String>)) {
-    let status = match unsynced {
-        (status, _) if status == PENDING => "pending sync".to_string(),
-        (_, Some(error)) => format!("sync failed: {error}"),
-        _ => "sync failed".to_string(),
-    };
-    plan.pending.push(Pending {
-        object: ObjectRef::new(P, "Number", tn, account),
-        status,
-    });
+    if let Some(status) = sync_state(Some(&unsynced.0), unsynced.1.clone()) {
+        plan.pending.push(Pending {
+            object: ObjectRef::new(P, "Number", tn, account),
+            status,
+        });
+    }
 }

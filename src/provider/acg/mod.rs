@@ -50,11 +50,9 @@ impl Provider for AcgClient {
 #[derive(Debug, Default, Clone)]
 pub struct AcgLive {
     pub accounts: BTreeMap<String, AccountResource>,
-    /// Numbers by telephone number, of the accounts that were read (see `numbers_of`),
-    /// normalised as they are read.
+    /// Numbers by telephone number, of the managed accounts that have numbers, normalised as
+    /// they are read.
     pub numbers: BTreeMap<String, LiveNumber>,
-    /// Accounts whose numbers were read completely.
-    pub numbers_of: BTreeSet<String>,
     /// Consents by lower-case tenant id.
     pub consents: BTreeMap<String, RequestForInformation>,
     /// Civic addresses by account.
@@ -349,7 +347,6 @@ impl AcgClient {
                 })
                 .await?;
             }
-            live.numbers_of = managed.iter().map(|a| a.to_string()).collect();
         }
         if needs.consents {
             for consent in self.list_consents().await? {
