@@ -3,6 +3,7 @@
 //! The modules follow the data flow: [`manifest`] loads files into typed manifests,
 //! [`validate`] checks them (schema, then domain rules) and reports diagnostics.
 
+pub mod apply;
 pub mod cli;
 pub mod emulator;
 pub mod manifest;

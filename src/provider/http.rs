@@ -237,6 +237,91 @@ pub async fn read_bytes(
     }
 }
 
+/// How one attempt of a write ended.
+#[derive(Debug)]
+pub enum Attempt {
+    /// The provider answered with success.
+    Done {
+        status: StatusCode,
+        body: bytes::Bytes,
+        headers: reqwest::header::HeaderMap,
+    },
+    /// Certainly not applied (429, or the connection never opened): safe to send again after
+    /// the wait.
+    NotApplied { retry_after: Option<String>, error: ProviderError },
+    /// Sent, but the outcome is unknown (timeout, dropped connection, 5xx): the object must be
+    /// checked by its natural key before anything is sent again, unless the request carries a
+    /// repeatability id the provider honours.
+    Unknown { error: ProviderError },
+    /// The provider refused it (4xx): sending it again would fail the same way.
+    Rejected { error: ProviderError },
+}
+
+/// Sends one write and classifies its outcome. Counts the call.
+pub async fn write_once(
+    provider: ProviderName,
+    stats: &CallStats,
+    operation: &str,
+    request: RequestBuilder,
+) -> Attempt {
+    use std::sync::atomic::Ordering;
+    stats.writes.fetch_add(1, Ordering::Relaxed);
+    match request.send().await {
+        Ok(response) if response.status().is_success() => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            match response.bytes().await {
+                Ok(body) => Attempt::Done { status, body, headers },
+                Err(error) => Attempt::Unknown {
+                    error: ProviderError::transport(provider, operation, &error),
+                },
+            }
+        }
+        Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let error = ProviderError::from_response(provider, operation, response).await;
+            Attempt::NotApplied { retry_after, error }
+        }
+        Ok(response) if response.status().is_server_error() => Attempt::Unknown {
+            error: ProviderError::from_response(provider, operation, response).await,
+        },
+        Ok(response) => Attempt::Rejected {
+            error: ProviderError::from_response(provider, operation, response).await,
+        },
+        // The connection never opened: nothing reached the provider.
+        Err(error) if error.is_connect() => Attempt::NotApplied {
+            retry_after: None,
+            error: ProviderError::transport(provider, operation, &error),
+        },
+        Err(error) if error.is_builder() => Attempt::Rejected {
+            error: ProviderError::transport(provider, operation, &error),
+        },
+        Err(error) => Attempt::Unknown {
+            error: ProviderError::transport(provider, operation, &error),
+        },
+    }
+}
+
+/// Bounds on the retries of one write: attempts and total time.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryBudget {
+    pub attempts: u32,
+    pub within: Duration,
+}
+
+impl Default for RetryBudget {
+    fn default() -> RetryBudget {
+        RetryBudget {
+            attempts: MAX_ATTEMPTS,
+            within: Duration::from_secs(300),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

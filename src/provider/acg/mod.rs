@@ -17,6 +17,8 @@ use crate::rate::RateWindow;
 use crate::wire::acg::{AccountResource, CivicAddress, NumberResource, Paged, RequestForInformation, TokenResponse};
 use crate::wire::encode;
 
+pub mod write;
+
 /// The largest page ACG serves.
 pub const PAGE_SIZE: usize = 500;
 /// Accounts whose numbers are read at the same time.

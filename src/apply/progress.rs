@@ -1,0 +1,129 @@
+//! Progress of an apply: a bar per provider on a terminal, plain lines in CI logs.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::plan::model::ProviderName;
+
+/// Plain lines are printed at most this often (plus every note).
+const LINE_EVERY: Duration = Duration::from_secs(5);
+
+enum Mode {
+    Hidden,
+    Lines,
+    Bars(#[allow(dead_code)] MultiProgress),
+}
+
+struct Counter {
+    done: u64,
+    total: u64,
+    started: Instant,
+    last_line: Instant,
+    bar: Option<ProgressBar>,
+}
+
+pub struct Progress {
+    mode: Mode,
+    counters: Mutex<BTreeMap<ProviderName, Counter>>,
+}
+
+fn name(provider: ProviderName) -> &'static str {
+    match provider {
+        ProviderName::Acg => "ACG",
+        ProviderName::Webex => "Webex",
+    }
+}
+
+impl Progress {
+    /// Nothing shown (JSON output, tests).
+    pub fn hidden() -> Progress {
+        Progress {
+            mode: Mode::Hidden,
+            counters: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Bars on a terminal (`tty`), else lines on stderr. `totals`: actions per provider.
+    pub fn new(tty: bool, totals: &[(ProviderName, usize)]) -> Progress {
+        let now = Instant::now();
+        let multi = tty.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        let mut counters = BTreeMap::new();
+        for (provider, total) in totals.iter().filter(|(_, t)| *t > 0) {
+            let bar = multi.as_ref().map(|m| {
+                let bar = m.add(ProgressBar::new(*total as u64));
+                bar.set_style(
+                    ProgressStyle::with_template("{prefix:>6} [{bar:30}] {pos}/{len} {per_sec} {wide_msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+                bar.set_prefix(name(*provider));
+                bar
+            });
+            counters.insert(
+                *provider,
+                Counter {
+                    done: 0,
+                    total: *total as u64,
+                    started: now,
+                    last_line: now,
+                    bar,
+                },
+            );
+        }
+        Progress {
+            mode: match multi {
+                Some(m) => Mode::Bars(m),
+                None => Mode::Lines,
+            },
+            counters: Mutex::new(counters),
+        }
+    }
+
+    /// `n` more actions of `provider` finished (whatever their outcome).
+    pub fn advance(&self, provider: ProviderName, n: u64) {
+        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(c) = counters.get_mut(&provider) else { return };
+        c.done += n;
+        match (&self.mode, &c.bar) {
+            (Mode::Bars(_), Some(bar)) => bar.set_position(c.done),
+            (Mode::Lines, _) => {
+                let now = Instant::now();
+                if c.done == c.total || now.duration_since(c.last_line) >= LINE_EVERY {
+                    c.last_line = now;
+                    let secs = now.duration_since(c.started).as_secs_f64().max(0.001);
+                    eprintln!(
+                        "{}: {}/{} actions ({:.1}/s)",
+                        name(provider),
+                        c.done,
+                        c.total,
+                        c.done as f64 / secs
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Something the user waits for: a rate limit, a customer provisioning, a sync.
+    pub fn note(&self, provider: ProviderName, message: &str) {
+        let counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        match (&self.mode, counters.get(&provider).and_then(|c| c.bar.as_ref())) {
+            (Mode::Bars(_), Some(bar)) => bar.set_message(message.to_string()),
+            (Mode::Lines, _) | (Mode::Bars(_), None) => eprintln!("{}: {message}", name(provider)),
+            (Mode::Hidden, _) => {}
+        }
+    }
+
+    /// Clears the bars before the result table is printed.
+    pub fn finish(&self) {
+        let counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        for c in counters.values() {
+            if let Some(bar) = &c.bar {
+                bar.finish_and_clear();
+            }
+        }
+    }
+}

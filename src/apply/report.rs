@@ -1,0 +1,198 @@
+//! The result table at the end of an apply: what was done, what failed and why, what was
+//! skipped because of which failure.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Outcome, Status};
+use crate::plan::model::Summary;
+
+/// Rows of one kind of result in one group past this are collapsed into a count and the
+/// first and last object (a 100,000-number apply must stay readable); failures never are.
+const COLLAPSE_OVER: usize = 12;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub done: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+pub fn totals(outcomes: &[Outcome]) -> Totals {
+    let mut t = Totals::default();
+    for o in outcomes {
+        match o.status {
+            Status::Done => t.done += 1,
+            Status::Unchanged => t.unchanged += 1,
+            Status::Failed { .. } => t.failed += 1,
+            Status::Skipped { .. } => t.skipped += 1,
+        }
+    }
+    t
+}
+
+fn label(status: &Status) -> &'static str {
+    match status {
+        Status::Done => "done",
+        Status::Unchanged => "unchanged",
+        Status::Failed { .. } => "FAILED",
+        Status::Skipped { .. } => "skipped",
+    }
+}
+
+/// The table for people.
+pub fn text(outcomes: &[Outcome]) -> String {
+    let mut out = String::new();
+    if outcomes.is_empty() {
+        out.push_str("Nothing to apply. Live state matches the manifests.\n");
+        return out;
+    }
+    // Group, then rows in the order they ran.
+    let mut groups: BTreeMap<(String, &str), Vec<&Outcome>> = BTreeMap::new();
+    for o in outcomes {
+        let title = if o.object.group.is_empty() {
+            o.object.provider.title()
+        } else {
+            o.object.group.as_str()
+        };
+        groups
+            .entry((format!("{:?}", o.object.provider), title))
+            .or_default()
+            .push(o);
+    }
+    out.push_str("\nApply results:\n");
+    for ((_, title), rows) in &groups {
+        out.push_str(&format!("\n  {title}\n"));
+        // Runs of the same kind, op and status are collapsed past a size.
+        let mut i = 0;
+        while i < rows.len() {
+            let first = rows[i];
+            let same = |o: &&Outcome| {
+                o.object.kind == first.object.kind
+                    && o.op == first.op
+                    && label(&o.status) == label(&first.status)
+                    && o.detail.is_none()
+                    && matches!(o.status, Status::Done | Status::Unchanged)
+            };
+            let run = rows[i..].iter().take_while(|o| same(o)).count();
+            if run > COLLAPSE_OVER {
+                let last = rows[i + run - 1];
+                out.push_str(&format!(
+                    "    {:<9} {} {} {}s {}..{}\n",
+                    label(&first.status),
+                    first.op.symbol(),
+                    run,
+                    first.object.kind,
+                    first.object.key,
+                    last.object.key
+                ));
+                i += run;
+                continue;
+            }
+            let o = first;
+            out.push_str(&format!("    {:<9} {} {}", label(&o.status), o.op.symbol(), o.object));
+            match &o.status {
+                Status::Failed { reason } => {
+                    out.push_str(":\n");
+                    for line in reason.lines() {
+                        out.push_str(&format!("                {line}\n"));
+                    }
+                }
+                Status::Skipped { because } => out.push_str(&format!(" ({because})\n")),
+                _ => out.push('\n'),
+            }
+            if let Some(detail) = &o.detail {
+                out.push_str(&format!("                {detail}\n"));
+            }
+            i += 1;
+        }
+    }
+    out.push('\n');
+    out.push_str(&closing_line(outcomes));
+    out.push('\n');
+    out
+}
+
+/// `Apply complete! …` or `Apply failed: …`.
+pub fn closing_line(outcomes: &[Outcome]) -> String {
+    let t = totals(outcomes);
+    let mut done = Summary::default();
+    for o in outcomes.iter().filter(|o| matches!(o.status, Status::Done | Status::Unchanged)) {
+        done.record(o.op);
+    }
+    let applied = format!(
+        "{} added, {} changed, {} deleted",
+        done.add, done.change, done.delete
+    );
+    if t.failed + t.skipped == 0 {
+        format!("Apply complete! Resources: {applied}.")
+    } else {
+        format!(
+            "Apply failed: {} failed, {} skipped; {applied}. Fix the failures, then run `telform apply` again: it resumes from what is live.",
+            t.failed, t.skipped
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    format_version: u32,
+    totals: Totals,
+    outcomes: &'a [Outcome],
+}
+
+pub fn json(outcomes: &[Outcome]) -> String {
+    let report = JsonReport {
+        format_version: 1,
+        totals: totals(outcomes),
+        outcomes,
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::model::{ObjectRef, ProviderName};
+
+    fn outcome(key: &str, status: Status) -> Outcome {
+        Outcome {
+            op: Op::Create,
+            object: ObjectRef::new(ProviderName::Acg, "Number", key, "contoso"),
+            status,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn long_runs_collapse_and_failures_stay_listed() {
+        let mut outcomes: Vec<Outcome> = (0..100)
+            .map(|i| outcome(&format!("+1425555{i:04}"), Status::Done))
+            .collect();
+        outcomes.push(outcome(
+            "+14255559999",
+            Status::Failed {
+                reason: "ACG: cannot write\nhint: retry".into(),
+            },
+        ));
+        outcomes.push(outcome(
+            "+14255559998",
+            Status::Skipped {
+                because: "Account contoso failed".into(),
+            },
+        ));
+        let text = text(&outcomes);
+        assert!(text.contains("done      + 100 Numbers +14255550000..+14255550099"), "{text}");
+        assert!(text.contains("FAILED    + Number +14255559999:\n                ACG: cannot write\n                hint: retry"), "{text}");
+        assert!(text.contains("skipped   + Number +14255559998 (Account contoso failed)"), "{text}");
+        assert!(text.contains("Apply failed: 1 failed, 1 skipped; 100 added, 0 changed, 0 deleted."), "{text}");
+    }
+
+    #[test]
+    fn a_clean_run_says_complete() {
+        let outcomes = vec![outcome("+1", Status::Done), outcome("+2", Status::Unchanged)];
+        assert_eq!(closing_line(&outcomes), "Apply complete! Resources: 2 added, 0 changed, 0 deleted.");
+    }
+}

@@ -1,0 +1,319 @@
+//! SIP passwords at apply time.
+//!
+//! A plan never holds a password, only where it comes from (`fromEnv`, `fromFile`,
+//! `generate`). Before the first write, apply resolves every password the plan will set, so a
+//! missing variable or file stops the run while nothing has changed yet. Generated passwords
+//! are written once, to the `--secrets-out` file (mode 0600, never overwritten), after the
+//! provider accepted them; they never reach stdout or a log.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+use crate::plan::model::{Action, Op, ProviderName, Reason};
+
+/// Where a password comes from, as the plan records it (`refs.sipPassword`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordSource {
+    Env(String),
+    File(String),
+    Generate,
+}
+
+impl PasswordSource {
+    pub fn from_refs(refs: &Value) -> Option<PasswordSource> {
+        let p = refs.get("sipPassword")?;
+        if let Some(name) = p["fromEnv"].as_str() {
+            Some(PasswordSource::Env(name.to_string()))
+        } else if let Some(path) = p["fromFile"].as_str() {
+            Some(PasswordSource::File(path.to_string()))
+        } else if p["generate"].as_bool() == Some(true) {
+            Some(PasswordSource::Generate)
+        } else {
+            None
+        }
+    }
+}
+
+/// Whether an action sets a SIP password: a new device, a replaced one, or a rotation.
+pub fn sets_password(action: &Action) -> bool {
+    action.object.provider == ProviderName::Webex
+        && action.object.kind == "Device"
+        && (matches!(action.op, Op::Create | Op::Replace) || action.reason == Some(Reason::PasswordReset))
+}
+
+/// How environment variables are read (the process environment; the demo's own).
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Passwords resolved before apply starts, by device (MAC).
+pub struct Secrets {
+    passwords: HashMap<String, SecretString>,
+    generated: std::collections::HashSet<String>,
+    out: Option<Mutex<(PathBuf, std::fs::File)>>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secrets")
+            .field("passwords", &self.passwords.len())
+            .finish()
+    }
+}
+
+/// A password that could not be resolved: which device, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretError {
+    pub device: String,
+    pub message: String,
+    pub hint: String,
+}
+
+impl Secrets {
+    /// No password needed (plans without device writes, and tests).
+    pub fn none() -> Secrets {
+        Secrets {
+            passwords: HashMap::new(),
+            generated: Default::default(),
+            out: None,
+        }
+    }
+
+    /// Resolves every password the actions set. `base` is the manifest folder (`fromFile`
+    /// paths are relative to it). `secrets_out` is where generated passwords go; it is created
+    /// now (refusing an existing file), so that a run that cannot keep them never starts.
+    pub fn resolve(
+        actions: &[Action],
+        base: &Path,
+        env: EnvLookup,
+        secrets_out: Option<&Path>,
+    ) -> Result<Secrets, Vec<SecretError>> {
+        let mut passwords = HashMap::new();
+        let mut generated = std::collections::HashSet::new();
+        let mut errors = Vec::new();
+        for action in actions.iter().filter(|a| sets_password(a)) {
+            let device = action.object.key.clone();
+            let refs = action.desired.as_ref().map(|d| &d["refs"]).unwrap_or(&Value::Null);
+            let password = match PasswordSource::from_refs(refs) {
+                Some(PasswordSource::Env(name)) => match env(&name) {
+                    Some(value) if !value.is_empty() => Ok(SecretString::from(value)),
+                    _ => Err(SecretError {
+                        device: device.clone(),
+                        message: format!("the SIP password of device {device} comes from ${name}, which is not set"),
+                        hint: format!("export {name}=… before `telform apply` (from your vault)"),
+                    }),
+                },
+                Some(PasswordSource::File(path)) => {
+                    let full = base.join(&path);
+                    match std::fs::read_to_string(&full) {
+                        Ok(text) => {
+                            let value = text.trim_end_matches(['\n', '\r']);
+                            if value.is_empty() {
+                                Err(SecretError {
+                                    device: device.clone(),
+                                    message: format!("the SIP password file {} of device {device} is empty", full.display()),
+                                    hint: "write the password on the file's first line".into(),
+                                })
+                            } else {
+                                Ok(SecretString::from(value.to_string()))
+                            }
+                        }
+                        Err(error) => Err(SecretError {
+                            device: device.clone(),
+                            message: format!("cannot read the SIP password file {} of device {device}: {error}", full.display()),
+                            hint: "write the file from your vault before `telform apply` (paths are relative to the manifest folder)".into(),
+                        }),
+                    }
+                }
+                Some(PasswordSource::Generate) => {
+                    if secrets_out.is_none() {
+                        Err(SecretError {
+                            device: device.clone(),
+                            message: format!("device {device} gets a generated SIP password, and there is nowhere to keep it"),
+                            hint: "pass --secrets-out FILE (created with mode 0600) and store its content in your vault".into(),
+                        })
+                    } else {
+                        generated.insert(device.clone());
+                        generate_password().map_err(|message| SecretError {
+                            device: device.clone(),
+                            message,
+                            hint: "the system's random source failed: retry".into(),
+                        })
+                    }
+                }
+                None => Err(SecretError {
+                    device: device.clone(),
+                    message: format!("the plan does not say where the SIP password of device {device} comes from"),
+                    hint: "make the plan again with this version of telform".into(),
+                }),
+            };
+            match password {
+                Ok(p) => {
+                    passwords.insert(device, p);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let out = match (secrets_out, generated.is_empty()) {
+            (Some(path), false) => Some(Mutex::new((path.to_path_buf(), create_secrets_file(path).map_err(|e| vec![e])?))),
+            _ => None,
+        };
+        Ok(Secrets {
+            passwords,
+            generated,
+            out,
+        })
+    }
+
+    /// The password to set on a device.
+    pub fn password(&self, mac: &str) -> Option<&SecretString> {
+        self.passwords.get(mac)
+    }
+
+    /// Called once the provider accepted a device's password: a generated one is written to
+    /// the secrets file. Returns a note for the result table (never the password).
+    pub fn accepted(&self, customer: &str, mac: &str) -> Result<Option<String>, String> {
+        if !self.generated.contains(mac) {
+            return Ok(None);
+        }
+        let (Some(out), Some(password)) = (&self.out, self.passwords.get(mac)) else {
+            return Ok(None);
+        };
+        let mut guard = out.lock().unwrap_or_else(|p| p.into_inner());
+        let (path, file) = &mut *guard;
+        writeln!(file, "{customer}\t{mac}\t{}", password.expose_secret())
+            .and_then(|()| file.sync_data())
+            .map_err(|e| format!("the password was set but cannot be written to {}: {e}", path.display()))?;
+        Ok(Some(format!("generated password written to {}", path.display())))
+    }
+}
+
+fn create_secrets_file(path: &Path) -> Result<std::fs::File, SecretError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|error| SecretError {
+        device: String::new(),
+        message: format!("cannot create the secrets file {}: {error}", path.display()),
+        hint: if error.kind() == std::io::ErrorKind::AlreadyExists {
+            "telform never overwrites a secrets file: move it into your vault, delete it, or name another".into()
+        } else {
+            "check the folder exists and is writable".into()
+        },
+    })?;
+    let _ = writeln!(
+        file,
+        "# SIP passwords generated by telform apply: customer, MAC, password (tab-separated).\n# Store them in your vault, then delete this file."
+    );
+    Ok(file)
+}
+
+/// 24 characters from upper- and lower-case letters, digits and a few symbols Webex accepts,
+/// with at least one of each class (about 140 bits).
+fn generate_password() -> Result<SecretString, String> {
+    const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
+    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGIT: &[u8] = b"23456789";
+    const SYMBOL: &[u8] = b"-_.+!";
+    let all: Vec<u8> = [LOWER, UPPER, DIGIT, SYMBOL].concat();
+    loop {
+        let mut bytes = [0u8; 24];
+        getrandom::fill(&mut bytes).map_err(|e| format!("cannot generate a password: {e}"))?;
+        // Rejection sampling keeps every character equally likely.
+        let limit = 256 - 256 % all.len();
+        if bytes.iter().any(|b| usize::from(*b) >= limit) {
+            continue;
+        }
+        let text: String = bytes
+            .iter()
+            .map(|b| char::from(all[usize::from(*b) % all.len()]))
+            .collect();
+        let has = |class: &[u8]| text.bytes().any(|c| class.contains(&c));
+        if has(LOWER) && has(UPPER) && has(DIGIT) && has(SYMBOL) {
+            return Ok(SecretString::from(text));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::model::ObjectRef;
+    use serde_json::json;
+
+    fn device(mac: &str, password: Value) -> Action {
+        Action {
+            op: Op::Create,
+            object: ObjectRef::new(ProviderName::Webex, "Device", mac, "C1"),
+            source: None,
+            changes: Vec::new(),
+            reason: Some(Reason::PasswordReset),
+            desired: Some(json!({"body": {}, "refs": {"sipPassword": password}})),
+        }
+    }
+
+    #[test]
+    fn generated_passwords_are_strong_and_differ() {
+        let a = generate_password().unwrap();
+        let b = generate_password().unwrap();
+        assert_eq!(a.expose_secret().len(), 24);
+        assert_ne!(a.expose_secret(), b.expose_secret());
+        assert!(!a.expose_secret().contains(' '));
+    }
+
+    #[test]
+    fn missing_sources_are_all_reported_before_any_write() {
+        let dir = std::env::temp_dir().join(format!("telform-secrets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let actions = vec![
+            device("AA", json!({"fromEnv": "NOT_SET_ANYWHERE"})),
+            device("BB", json!({"fromFile": "missing.sip"})),
+            device("CC", json!({"generate": true})),
+        ];
+        let errors = Secrets::resolve(&actions, &dir, &|_| None, None).unwrap_err();
+        let devices: Vec<&str> = errors.iter().map(|e| e.device.as_str()).collect();
+        assert_eq!(devices, ["AA", "BB", "CC"]);
+        assert!(errors[0].message.contains("$NOT_SET_ANYWHERE"));
+        assert!(errors[2].hint.contains("--secrets-out"));
+    }
+
+    #[test]
+    fn secrets_file_is_private_refuses_overwrite_and_holds_only_generated_passwords() {
+        let dir = std::env::temp_dir().join(format!("telform-secrets-out-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("p.sip"), "from-file-Pw1\n").unwrap();
+        let out = dir.join("secrets.tsv");
+        let actions = vec![
+            device("AA", json!({"generate": true})),
+            device("BB", json!({"fromFile": "p.sip"})),
+            device("DD", json!({"fromEnv": "X"})),
+        ];
+        let env = |name: &str| (name == "X").then(|| "env-Pw2".to_string());
+        let secrets = Secrets::resolve(&actions, &dir, &env, Some(&out)).unwrap();
+        assert_eq!(secrets.password("BB").unwrap().expose_secret(), "from-file-Pw1");
+        assert_eq!(secrets.password("DD").unwrap().expose_secret(), "env-Pw2");
+        assert!(secrets.accepted("C1", "BB").unwrap().is_none());
+        assert!(secrets.accepted("C1", "AA").unwrap().is_some());
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.contains(&format!("C1\tAA\t{}", secrets.password("AA").unwrap().expose_secret())));
+        assert!(!text.contains("from-file-Pw1"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let again = Secrets::resolve(&actions, &dir, &env, Some(&out)).unwrap_err();
+        assert!(again[0].hint.contains("never overwrites"));
+    }
+}

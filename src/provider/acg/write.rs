@@ -1,0 +1,181 @@
+//! ACG writes: every one carries a `Repeatability-Request-ID`, kept across its retries, so
+//! that a write whose answer was lost can be sent again without being applied twice (the
+//! gateway answers a repeated id with the first answer).
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+
+use super::{AcgClient, request_id};
+use crate::plan::model::ProviderName;
+use crate::provider::http::{Attempt, ProviderError, RetryBudget, backoff, write_once};
+
+/// A write's answer.
+#[derive(Debug)]
+pub struct Written {
+    pub status: StatusCode,
+    pub body: bytes::Bytes,
+    pub etag: Option<String>,
+}
+
+/// Conditions and content of one write.
+#[derive(Debug, Default, Clone)]
+pub struct WriteRequest<'a> {
+    pub if_match: Option<&'a str>,
+    pub if_none_match: Option<&'a str>,
+    /// `application/json` unless said (RFI patches are `application/merge-patch+json`).
+    pub content_type: Option<&'static str>,
+}
+
+impl AcgClient {
+    /// Sends a write, retrying what is safe to retry within `budget`; `on_wait` hears about
+    /// each wait (rate limits, retries) for the progress display.
+    pub async fn write<B: Serialize>(
+        &self,
+        operation: &str,
+        method: Method,
+        url: &str,
+        body: Option<&B>,
+        conditions: WriteRequest<'_>,
+        budget: RetryBudget,
+        on_wait: &(dyn Fn(String) + Sync),
+    ) -> Result<Written, ProviderError> {
+        let body = match body {
+            Some(b) => Some(serde_json::to_vec(b).map_err(|e| ProviderError {
+                provider: ProviderName::Acg,
+                operation: operation.to_string(),
+                status: None,
+                code: None,
+                message: format!("cannot encode the request: {e}"),
+                tracking_id: None,
+                hint: "this is a bug in telform: please report it".into(),
+            })?),
+            None => None,
+        };
+        let repeatability = request_id();
+        let first_sent = httpdate(std::time::SystemTime::now());
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let before = Instant::now();
+            self.pace().await;
+            let waited = before.elapsed();
+            if waited > Duration::from_secs(1) {
+                on_wait(format!("waited {} s for ACG's request budget", waited.as_secs()));
+            }
+            let token = self.token().await?;
+            let mut request = self
+                .http
+                .request(method.clone(), url)
+                .bearer_auth(token.expose_secret())
+                .header("x-ms-client-request-id", request_id())
+                .header("repeatability-request-id", &repeatability)
+                .header("repeatability-first-sent", &first_sent);
+            if let Some(etag) = conditions.if_match {
+                request = request.header("if-match", etag);
+            }
+            if let Some(etag) = conditions.if_none_match {
+                request = request.header("if-none-match", etag);
+            }
+            if let Some(body) = &body {
+                request = request
+                    .header("content-type", conditions.content_type.unwrap_or("application/json"))
+                    .body(body.clone());
+            }
+            let (error, retry_after) = match write_once(ProviderName::Acg, &self.stats, operation, request).await {
+                Attempt::Done { status, body, headers } => {
+                    let etag = headers
+                        .get("etag")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    return Ok(Written { status, body, etag });
+                }
+                Attempt::Rejected { error } => return Err(error),
+                // The same repeatability id makes a resend of an unknown outcome safe.
+                Attempt::NotApplied { retry_after, error } => (error, retry_after),
+                Attempt::Unknown { error } => (error, None),
+            };
+            let wait = backoff(attempt, retry_after.as_deref());
+            if attempt >= budget.attempts || started.elapsed() + wait > budget.within {
+                return Err(error);
+            }
+            self.stats
+                .retries
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if wait > Duration::from_secs(1) {
+                on_wait(format!("retrying {operation} in {} s", wait.as_secs()));
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Reads one resource with its ETag (`None` when it does not exist).
+    pub async fn get_with_etag(
+        &self,
+        operation: &str,
+        url: &str,
+    ) -> Result<Option<(serde_json::Value, Option<String>)>, ProviderError> {
+        let token = self.token().await?;
+        self.pace().await;
+        let result = crate::provider::http::read_json(ProviderName::Acg, &self.stats, operation, || {
+            self.http
+                .get(url)
+                .bearer_auth(token.expose_secret())
+                .header("x-ms-client-request-id", request_id())
+        })
+        .await;
+        match result {
+            Ok(read) => {
+                let etag = read
+                    .headers
+                    .get("etag")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                Ok(Some((read.body, etag)))
+            }
+            Err(error) if error.status == Some(404) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// An RFC 9110 IMF-fixdate, as `Repeatability-First-Sent` wants.
+fn httpdate(time: std::time::SystemTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = secs / 86_400;
+    let (h, m, s) = ((secs % 86_400) / 3600, (secs % 3600) / 60, secs % 60);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{}, {day:02} {} {year} {h:02}:{m:02}:{s:02} GMT",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn httpdate_is_imf_fixdate() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_763_712_000);
+        assert_eq!(super::httpdate(t), "Fri, 21 Nov 2025 08:00:00 GMT");
+        assert_eq!(super::httpdate(std::time::UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
+}
