@@ -10,5 +10,6 @@ pub mod manifest;
 pub mod plan;
 pub mod provider;
 pub mod rate;
+pub mod reconcile;
 pub mod validate;
 pub mod wire;

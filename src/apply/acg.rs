@@ -21,7 +21,10 @@ const P: ProviderName = ProviderName::Acg;
 
 pub async fn apply(client: &AcgClient, actions: Vec<Action>, run: &Run) -> Vec<Outcome> {
     let branches = super::branches(actions);
-    super::run_branches(branches, run.options.concurrency, |branch| apply_branch(client, branch, run)).await
+    super::run_branches(branches, run.options.concurrency, |branch| {
+        apply_branch(client, branch, run)
+    })
+    .await
 }
 
 /// Why the rest of a branch cannot go on.
@@ -78,9 +81,7 @@ async fn apply_branch(client: &AcgClient, actions: Vec<Action>, run: &Run) -> Ve
                     });
                 }
                 if !delete {
-                    syncing.extend(
-                        (first..outcomes.len()).filter(|j| outcomes[*j].detail.as_deref() == Some(PENDING)),
-                    );
+                    syncing.extend((first..outcomes.len()).filter(|j| outcomes[*j].detail.as_deref() == Some(PENDING)));
                 }
                 run.progress.advance(P, run_len as u64);
                 i += run_len;
@@ -133,10 +134,7 @@ fn failed(action: &Action, error: &ProviderError) -> Outcome {
 async fn write_numbers(client: &AcgClient, batch: &[Action], delete: bool, run: &Run) -> Vec<Outcome> {
     let account = &batch[0].object.group;
     let (action_name, body) = if delete {
-        let numbers: Vec<Value> = batch
-            .iter()
-            .map(|a| json!({"telephoneNumber": a.object.key}))
-            .collect();
+        let numbers: Vec<Value> = batch.iter().map(|a| json!({"telephoneNumber": a.object.key})).collect();
         ("deleteNumbers", json!({"numbers": numbers}))
     } else {
         let numbers: Vec<&Value> = batch.iter().filter_map(|a| a.desired.as_ref()).collect();
@@ -234,13 +232,16 @@ async fn await_number_sync(client: &AcgClient, outcomes: &mut [Outcome], syncing
                 Some("pending") => true,
                 Some("failed") => {
                     o.status = Status::Failed {
-                        reason: format!("the number was written but its sync failed: {}", sync_errors(n.service_provisioning_errors.as_deref())),
+                        reason: format!(
+                            "the number was written but its sync failed: {}",
+                            sync_errors(n.service_provisioning_errors.as_deref())
+                        ),
                     };
                     o.detail = None;
                     false
                 }
                 _ => {
-                    o.detail = Some("synced".into());
+                    o.detail = None;
                     false
                 }
             }
@@ -332,7 +333,11 @@ async fn put_account(client: &AcgClient, action: &Action, run: &Run) -> Outcome 
             Status::Failed {
                 reason: format!(
                     "account {name} {} since telform read it: nothing was written\nhint: run `telform plan` again and review the change",
-                    if action.op == Op::Create { "was created by someone else" } else { "was changed by someone else" }
+                    if action.op == Op::Create {
+                        "was created by someone else"
+                    } else {
+                        "was changed by someone else"
+                    }
                 ),
             },
         ),
@@ -349,8 +354,17 @@ async fn await_account_sync(client: &AcgClient, action: &Action, url: &str, run:
         let read = client.get_with_etag(&format!("read account {name}"), url).await;
         let body = match read {
             Ok(Some((body, _))) => body,
-            Ok(None) => return Outcome::new(action, Status::Failed { reason: format!("account {name} disappeared while it synced") }),
-            Err(error) => return Outcome::new(action, Status::Done).with_detail(format!("sync not confirmed: {error}")),
+            Ok(None) => {
+                return Outcome::new(
+                    action,
+                    Status::Failed {
+                        reason: format!("account {name} disappeared while it synced"),
+                    },
+                );
+            }
+            Err(error) => {
+                return Outcome::new(action, Status::Done).with_detail(format!("sync not confirmed: {error}"));
+            }
         };
         match body["serviceProvisioningStatus"].as_str() {
             Some("pending") if started.elapsed() < run.options.async_timeout && !run.stop.requested() => {}
@@ -366,11 +380,14 @@ async fn await_account_sync(client: &AcgClient, action: &Action, url: &str, run:
                 return Outcome::new(
                     action,
                     Status::Failed {
-                        reason: format!("the account was written but its sync failed: {}", sync_errors(errors.as_deref())),
+                        reason: format!(
+                            "the account was written but its sync failed: {}",
+                            sync_errors(errors.as_deref())
+                        ),
                     },
                 );
             }
-            _ => return Outcome::new(action, Status::Done).with_detail("synced"),
+            _ => return Outcome::new(action, Status::Done),
         }
     }
 }
@@ -402,7 +419,9 @@ async fn delete_account(client: &AcgClient, action: &Action, run: &Run) -> Outco
         .await
     {
         Ok(_) => Outcome::new(action, Status::Done),
-        Err(error) if error.status == Some(404) => Outcome::new(action, Status::Unchanged).with_detail("already deleted"),
+        Err(error) if error.status == Some(404) => {
+            Outcome::new(action, Status::Unchanged).with_detail("already deleted")
+        }
         Err(error) => failed(action, &error),
     }
 }
@@ -454,7 +473,9 @@ async fn patch_consent(client: &AcgClient, action: &Action, run: &Run) -> Outcom
         Err(error) if error.status == Some(412) => Outcome::new(
             action,
             Status::Failed {
-                reason: format!("the consent of tenant {tenant} was changed by someone else since telform read it: nothing was written\nhint: run `telform plan` again"),
+                reason: format!(
+                    "the consent of tenant {tenant} was changed by someone else since telform read it: nothing was written\nhint: run `telform plan` again"
+                ),
             },
         ),
         Err(error) => failed(action, &error),

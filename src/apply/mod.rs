@@ -14,6 +14,7 @@ pub mod acg;
 pub mod progress;
 pub mod report;
 pub mod secrets;
+pub mod stale;
 pub mod webex;
 
 use std::sync::Arc;
@@ -77,9 +78,13 @@ pub enum Status {
     /// Already as the plan wanted when apply came to it (a previous, interrupted apply made
     /// it): nothing was written.
     Unchanged,
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
     /// Not attempted: `because` names the failure it depends on, or the interruption.
-    Skipped { because: String },
+    Skipped {
+        because: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -148,10 +153,7 @@ pub fn branches(actions: Vec<Action>) -> Vec<Vec<Action>> {
             })
             .push(action);
     }
-    order
-        .into_iter()
-        .filter_map(|g| by_group.remove(&g))
-        .collect()
+    order.into_iter().filter_map(|g| by_group.remove(&g)).collect()
 }
 
 /// Runs every branch, up to `concurrency` at once, and gathers their outcomes in plan order

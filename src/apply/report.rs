@@ -119,13 +119,13 @@ pub fn text(outcomes: &[Outcome]) -> String {
 pub fn closing_line(outcomes: &[Outcome]) -> String {
     let t = totals(outcomes);
     let mut done = Summary::default();
-    for o in outcomes.iter().filter(|o| matches!(o.status, Status::Done | Status::Unchanged)) {
+    for o in outcomes
+        .iter()
+        .filter(|o| matches!(o.status, Status::Done | Status::Unchanged))
+    {
         done.record(o.op);
     }
-    let applied = format!(
-        "{} added, {} changed, {} deleted",
-        done.add, done.change, done.delete
-    );
+    let applied = format!("{} added, {} changed, {} deleted", done.add, done.change, done.delete);
     if t.failed + t.skipped == 0 {
         format!("Apply complete! Resources: {applied}.")
     } else {
@@ -155,7 +155,7 @@ pub fn json(outcomes: &[Outcome]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::model::{ObjectRef, ProviderName};
+    use crate::plan::model::{ObjectRef, Op, ProviderName};
 
     fn outcome(key: &str, status: Status) -> Outcome {
         Outcome {
@@ -184,15 +184,32 @@ mod tests {
             },
         ));
         let text = text(&outcomes);
-        assert!(text.contains("done      + 100 Numbers +14255550000..+14255550099"), "{text}");
-        assert!(text.contains("FAILED    + Number +14255559999:\n                ACG: cannot write\n                hint: retry"), "{text}");
-        assert!(text.contains("skipped   + Number +14255559998 (Account contoso failed)"), "{text}");
-        assert!(text.contains("Apply failed: 1 failed, 1 skipped; 100 added, 0 changed, 0 deleted."), "{text}");
+        assert!(
+            text.contains("done      + 100 Numbers +14255550000..+14255550099"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "FAILED    + Number +14255559999:\n                ACG: cannot write\n                hint: retry"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("skipped   + Number +14255559998 (Account contoso failed)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Apply failed: 1 failed, 1 skipped; 100 added, 0 changed, 0 deleted."),
+            "{text}"
+        );
     }
 
     #[test]
     fn a_clean_run_says_complete() {
         let outcomes = vec![outcome("+1", Status::Done), outcome("+2", Status::Unchanged)];
-        assert_eq!(closing_line(&outcomes), "Apply complete! Resources: 2 added, 0 changed, 0 deleted.");
+        assert_eq!(
+            closing_line(&outcomes),
+            "Apply complete! Resources: 2 added, 0 changed, 0 deleted."
+        );
     }
 }

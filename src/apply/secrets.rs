@@ -132,8 +132,12 @@ impl Secrets {
                     if secrets_out.is_none() {
                         Err(SecretError {
                             device: device.clone(),
-                            message: format!("device {device} gets a generated SIP password, and there is nowhere to keep it"),
-                            hint: "pass --secrets-out FILE (created with mode 0600) and store its content in your vault".into(),
+                            message: format!(
+                                "device {device} gets a generated SIP password, and there is nowhere to keep it"
+                            ),
+                            hint:
+                                "pass --secrets-out FILE (created with mode 0600) and store its content in your vault"
+                                    .into(),
                         })
                     } else {
                         generated.insert(device.clone());
@@ -161,7 +165,10 @@ impl Secrets {
             return Err(errors);
         }
         let out = match (secrets_out, generated.is_empty()) {
-            (Some(path), false) => Some(Mutex::new((path.to_path_buf(), create_secrets_file(path).map_err(|e| vec![e])?))),
+            (Some(path), false) => Some(Mutex::new((
+                path.to_path_buf(),
+                create_secrets_file(path).map_err(|e| vec![e])?,
+            ))),
             _ => None,
         };
         Ok(Secrets {

@@ -1,5 +1,6 @@
 //! The command line: clap definitions, and one file per command.
 
+mod apply;
 mod demo;
 mod emulator;
 mod plan;
@@ -68,6 +69,15 @@ Exit status: 0 when valid, 1 when any error was found."
 Exit status: 0 when there is nothing to change, 1 on error; with --detailed-exitcode, 2 when there are changes."
     )]
     Plan(PlanArgs),
+    /// Make the plan happen on the providers: from a folder (after confirmation) or a saved plan.
+    #[command(
+        after_help = "Examples:\n  telform apply examples/                      # plan, show, ask, apply\n  \
+telform apply --auto-approve examples/       # CI, after review\n  \
+telform plan examples/ -o plan.json && telform apply plan.json   # apply exactly the reviewed plan\n\n\
+Generated SIP passwords go to --secrets-out FILE (mode 0600), never to the output.\n\
+Exit status: 0 when everything was applied (or nothing had to be), 1 otherwise."
+    )]
+    Apply(ApplyArgs),
     /// Read-only views of what the providers hold (the vendor portals' lists).
     #[command(
         after_help = "Examples:\n  telform show consents\n  telform show civic-addresses contoso\n  telform show devices ACME-0001 --output json"
@@ -175,6 +185,47 @@ pub struct PlanArgs {
     pub stats: bool,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// A manifest folder (default: the current folder), or a plan saved with `telform plan -o
+    /// FILE.json`, applied as reviewed and refused when anything it read has changed.
+    #[arg(value_name = "DIR|PLAN.json")]
+    pub target: Option<PathBuf>,
+    /// Apply without asking (CI). Without it, apply asks on the terminal and refuses without one.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Output format of the results.
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Text)]
+    pub output: ApplyFormat,
+    /// Independent branches (accounts, customers) applied at once [default: 8, or
+    /// apply.concurrency in telform.yaml].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// As for `telform plan`: delete undeclared children.
+    #[arg(long)]
+    pub prune: bool,
+    /// As for `telform plan`: refuse a plan that deletes more objects than this.
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<usize>,
+    /// As for `telform plan`: only manifests with this label.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub selector: Vec<String>,
+    /// Write generated SIP passwords to FILE (created with mode 0600; never overwritten).
+    #[arg(long, value_name = "FILE")]
+    pub secrets_out: Option<PathBuf>,
+    /// Print the number of API calls made, per provider.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApplyFormat {
+    /// A result table for people (progress on stderr).
+    Text,
+    /// The outcome of every action, as JSON.
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
     /// For terminals.
@@ -222,9 +273,21 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Schema(args) => schema::run(args),
         Command::Emulator(args) => emulator::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Show(args) => show::run(args),
     }
+}
+
+/// The async runtime of the commands that talk to providers.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitStatus> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            print_err(&format!("error: cannot start the runtime: {error}\n"));
+            ExitStatus::Failure
+        })
 }
 
 /// Writes to stdout. A closed pipe (`telform validate | head`) is not an error.

@@ -167,9 +167,26 @@ pub struct PlanError {
     pub hint: String,
 }
 
+/// Where a saved plan came from, so that `telform apply plan.json` can read the same live
+/// state again and refuse the plan when anything it read has changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanOrigin {
+    /// The manifest folder, as given to `telform plan`.
+    pub dir: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prune: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_deletes: Option<usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub selector: Vec<String>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub format_version: u32,
+    /// Present in saved plans (`telform plan -o FILE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<PlanOrigin>,
     /// In dependency order: apply runs them in this order (per provider and group).
     pub actions: Vec<Action>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -87,10 +87,7 @@ impl AcgClient {
             }
             let (error, retry_after) = match write_once(ProviderName::Acg, &self.stats, operation, request).await {
                 Attempt::Done { status, body, headers } => {
-                    let etag = headers
-                        .get("etag")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string);
+                    let etag = headers.get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
                     return Ok(Written { status, body, etag });
                 }
                 Attempt::Rejected { error } => return Err(error),
@@ -102,9 +99,7 @@ impl AcgClient {
             if attempt >= budget.attempts || started.elapsed() + wait > budget.within {
                 return Err(error);
             }
-            self.stats
-                .retries
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.stats.retries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if wait > Duration::from_secs(1) {
                 on_wait(format!("retrying {operation} in {} s", wait.as_secs()));
             }
@@ -148,9 +143,7 @@ fn httpdate(time: std::time::SystemTime) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let secs = time
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = time.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let days = secs / 86_400;
     let (h, m, s) = ((secs % 86_400) / 3600, (secs % 3600) / 60, secs % 60);
     // Civil from days (Howard Hinnant's algorithm).

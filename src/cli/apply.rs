@@ -1,0 +1,381 @@
+//! `telform apply`
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{ApplyArgs, ApplyFormat, ExitStatus, print_err, print_out};
+use crate::apply::{self, Options, Progress, Run, Secrets, Stop, report, stale};
+use crate::plan::model::{Plan, ProviderName};
+use crate::plan::render;
+use crate::provider::config::{Env, process_env};
+use crate::reconcile::{self, PlanOptions, Planned};
+
+/// Where apply finds provider settings and SIP passwords.
+pub(crate) struct ApplyEnv<'a> {
+    /// `TELFORM_*` provider configuration.
+    pub providers: Env<'a>,
+    /// Variables named by `sipPassword.fromEnv`.
+    pub secrets: Env<'a>,
+    /// The folder `sipPassword.fromFile` paths are relative to (default: the manifest folder).
+    pub secrets_base: Option<PathBuf>,
+}
+
+pub fn run(args: ApplyArgs) -> ExitStatus {
+    let secrets = |name: &str| std::env::var(name).ok();
+    run_with_env(
+        args,
+        &ApplyEnv {
+            providers: &process_env,
+            secrets: &secrets,
+            secrets_base: None,
+        },
+    )
+}
+
+fn is_saved_plan(target: &Path) -> bool {
+    target.is_file() && target.extension().is_some_and(|e| e == "json")
+}
+
+fn fail(message: &str) -> ExitStatus {
+    print_err(&format!("error: {message}\n"));
+    ExitStatus::Failure
+}
+
+pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
+    let runtime = match super::runtime() {
+        Ok(r) => r,
+        Err(status) => return status,
+    };
+    let target = args.target.clone().unwrap_or_else(|| PathBuf::from("."));
+    let text = args.output == ApplyFormat::Text;
+
+    // 1. The plan to apply: made now, or saved and still fresh.
+    let saved = is_saved_plan(&target);
+    let (planned, plan) = if saved {
+        if args.prune || args.max_deletes.is_some() || !args.selector.is_empty() {
+            return fail(
+                "--prune, --max-deletes and --selector belong to `telform plan`: a saved plan is applied as it was made\nhint: make a new plan with the options you want",
+            );
+        }
+        match load_saved(&target) {
+            Ok((saved_plan, options)) => {
+                let planned = match runtime.block_on(reconcile::plan_dir(&options, env.providers)) {
+                    Ok(p) => p,
+                    Err(failure) => {
+                        print_err(&failure.text());
+                        return ExitStatus::Failure;
+                    }
+                };
+                let stale = stale::check(&saved_plan, &planned.plan);
+                if !stale.is_empty() {
+                    let mut message = format!(
+                        "error: the saved plan {} is stale: {} object(s) changed since it was made; nothing was applied\n",
+                        target.display(),
+                        stale.len()
+                    );
+                    for s in stale.iter().take(50) {
+                        message.push_str(&format!("  {} ({}): {}\n", s.object, s.object.group, s.how));
+                    }
+                    if stale.len() > 50 {
+                        message.push_str(&format!("  … and {} more\n", stale.len() - 50));
+                    }
+                    message.push_str(&format!(
+                        "hint: run `telform plan {} -o {}` again, review it, then apply the new plan\n",
+                        options.dir.display(),
+                        target.display()
+                    ));
+                    print_err(&message);
+                    return ExitStatus::Failure;
+                }
+                (planned, saved_plan)
+            }
+            Err(message) => return fail(&message),
+        }
+    } else {
+        let options = PlanOptions {
+            dir: target.clone(),
+            prune: args.prune,
+            max_deletes: args.max_deletes,
+            selector: args.selector.clone(),
+        };
+        match runtime.block_on(reconcile::plan_dir(&options, env.providers)) {
+            Ok(planned) => {
+                let plan = planned.plan.clone();
+                if text {
+                    print_out(&render::text(&plan, true));
+                }
+                (planned, plan)
+            }
+            Err(failure) => {
+                print_err(&failure.text());
+                return ExitStatus::Failure;
+            }
+        }
+    };
+    if !plan.errors.is_empty() {
+        if !text {
+            print_err(&render::text(&plan, false));
+        }
+        return fail(&format!(
+            "the plan has {} problem(s) with live state (listed above): nothing was applied",
+            plan.errors.len()
+        ));
+    }
+    if !plan.has_changes() {
+        if text {
+            // The plan already said "No changes".
+            if saved {
+                print_out("No changes. Live state matches the manifests.\n");
+            }
+        } else {
+            print_out(&report::json(&[]));
+        }
+        return ExitStatus::Success;
+    }
+
+    // 2. Confirmation.
+    if !saved && !args.auto_approve {
+        match confirm() {
+            Ok(true) => {}
+            Ok(false) => {
+                print_err("Apply cancelled: nothing was changed.\n");
+                return ExitStatus::Failure;
+            }
+            Err(message) => return fail(&message),
+        }
+    }
+
+    // 3. Passwords, before any write.
+    let base = env
+        .secrets_base
+        .clone()
+        .unwrap_or_else(|| reconcile::secrets_base(&planned.options.dir));
+    let secrets = match Secrets::resolve(&plan.actions, &base, env.secrets, args.secrets_out.as_deref()) {
+        Ok(secrets) => secrets,
+        Err(errors) => {
+            let mut message = format!(
+                "error: {} SIP password(s) cannot be set; nothing was applied\n",
+                errors.len()
+            );
+            for e in &errors {
+                message.push_str(&format!("  {}\n  hint: {}\n", e.message, e.hint));
+            }
+            print_err(&message);
+            return ExitStatus::Failure;
+        }
+    };
+
+    // 4. Apply.
+    let options = options(&args, &planned);
+    let (acg_actions, webex_actions) = apply::per_provider(plan.actions.clone());
+    let progress = if text {
+        Progress::new(
+            std::io::stderr().is_terminal(),
+            &[
+                (ProviderName::Acg, acg_actions.len()),
+                (ProviderName::Webex, webex_actions.len()),
+            ],
+        )
+    } else {
+        Progress::hidden()
+    };
+    let run = Run {
+        options,
+        stop: Stop::default(),
+        progress,
+        secrets,
+    };
+    let outcomes = runtime.block_on(execute(&planned, acg_actions, webex_actions, &run));
+    run.progress.finish();
+
+    // 5. Report.
+    match args.output {
+        ApplyFormat::Text => print_out(&report::text(&outcomes)),
+        ApplyFormat::Json => print_out(&report::json(&outcomes)),
+    }
+    if args.stats {
+        print_err(&super::plan::call_stats(planned.acg.as_ref(), planned.webex.as_ref()));
+    }
+    let totals = report::totals(&outcomes);
+    if totals.failed + totals.skipped > 0 {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
+}
+
+/// Runs both providers' branches at once, stopping cleanly on Ctrl-C or SIGTERM.
+pub(crate) async fn execute(
+    planned: &Planned,
+    acg_actions: Vec<crate::plan::model::Action>,
+    webex_actions: Vec<crate::plan::model::Action>,
+    run: &Run,
+) -> Vec<apply::Outcome> {
+    let stop = run.stop.clone();
+    let signals = tokio::spawn(async move {
+        stop_on_signals(stop).await;
+    });
+    let acg = async {
+        match (&planned.acg, acg_actions.is_empty()) {
+            (_, true) => Vec::new(),
+            (Some(client), false) => apply::acg::apply(client, acg_actions, run).await,
+            (None, false) => unconfigured(&acg_actions, "ACG"),
+        }
+    };
+    let webex = async {
+        match (&planned.webex, webex_actions.is_empty()) {
+            (_, true) => Vec::new(),
+            (Some(client), false) => apply::webex::apply(client, webex_actions, run).await,
+            (None, false) => unconfigured(&webex_actions, "Webex"),
+        }
+    };
+    let (mut outcomes, webex) = tokio::join!(acg, webex);
+    signals.abort();
+    outcomes.extend(webex);
+    outcomes
+}
+
+fn unconfigured(actions: &[crate::plan::model::Action], provider: &str) -> Vec<apply::Outcome> {
+    actions
+        .iter()
+        .map(|a| {
+            apply::Outcome::new(
+                a,
+                apply::Status::Failed {
+                    reason: format!("no {provider} client is configured for this plan"),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The first Ctrl-C or SIGTERM lets the writes in flight finish and starts nothing new; a
+/// second one quits at once.
+pub(crate) async fn stop_on_signals(stop: Stop) {
+    let first = wait_signal().await;
+    if !first {
+        return;
+    }
+    stop.request();
+    print_err(
+        "\ninterrupted: finishing the writes in flight, starting nothing new (press Ctrl-C again to quit at once)\n",
+    );
+    if wait_signal().await {
+        print_err("quitting at once: run `telform plan` to see what was applied\n");
+        std::process::exit(130);
+    }
+}
+
+async fn wait_signal() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            return tokio::signal::ctrl_c().await.is_ok();
+        };
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.is_ok(),
+            r = term.recv() => r.is_some(),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
+}
+
+fn options(args: &ApplyArgs, planned: &Planned) -> Options {
+    let settings = planned.settings.as_ref().and_then(|s| s.apply.as_ref());
+    let mut options = Options::default();
+    if let Some(n) = args
+        .concurrency
+        .or_else(|| settings.and_then(|s| s.concurrency).map(|n| n as usize))
+    {
+        options.concurrency = n.max(1);
+    }
+    if let Some(timeout) = settings
+        .and_then(|s| s.provisioning_timeout.as_deref())
+        .and_then(parse_duration)
+    {
+        options.async_timeout = timeout;
+    }
+    options
+}
+
+/// `90s`, `10m`, `500ms`, `1h` (the settings' pattern).
+pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
+    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+    let n: u64 = digits.parse().ok()?;
+    match &text[digits.len()..] {
+        "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        "m" => Some(Duration::from_secs(n * 60)),
+        "h" => Some(Duration::from_secs(n * 3600)),
+        _ => None,
+    }
+}
+
+/// Reads a saved plan and the options it was made with.
+fn load_saved(path: &Path) -> Result<(Plan, PlanOptions), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let plan = render::from_json(&text).map_err(|e| {
+        format!(
+            "{} is not a telform plan: {e}\nhint: save one with `telform plan DIR -o {}`",
+            path.display(),
+            path.display()
+        )
+    })?;
+    let Some(origin) = plan.origin.clone() else {
+        return Err(format!(
+            "{} does not say which manifest folder it was made from (made with `--output json` rather than `-o`?)\nhint: save the plan with `telform plan DIR -o {}`",
+            path.display(),
+            path.display()
+        ));
+    };
+    Ok((
+        plan,
+        PlanOptions {
+            dir: PathBuf::from(origin.dir),
+            prune: origin.prune,
+            max_deletes: origin.max_deletes,
+            selector: origin.selector,
+        },
+    ))
+}
+
+/// Asks on the terminal, as Terraform does.
+fn confirm() -> Result<bool, String> {
+    if !std::io::stdin().is_terminal() {
+        return Err(
+            "no terminal to confirm the plan on, and --auto-approve was not given: nothing was applied\nhint: review the plan, then run `telform apply --auto-approve` (CI), or apply a saved, reviewed plan: `telform apply plan.json`"
+                .into(),
+        );
+    }
+    let mut err = std::io::stderr();
+    let _ = write!(
+        err,
+        "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    );
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| format!("cannot read the answer: {e}"))?;
+    Ok(answer.trim() == "yes")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations_parse_as_the_settings_write_them() {
+        use std::time::Duration;
+        assert_eq!(super::parse_duration("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(super::parse_duration("10m"), Some(Duration::from_secs(600)));
+        assert_eq!(super::parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(super::parse_duration("2h"), Some(Duration::from_secs(7200)));
+        assert_eq!(super::parse_duration("2d"), None);
+        assert_eq!(super::parse_duration("s"), None);
+    }
+}
