@@ -248,7 +248,10 @@ pub enum Attempt {
     },
     /// Certainly not applied (429, or the connection never opened): safe to send again after
     /// the wait.
-    NotApplied { retry_after: Option<String>, error: ProviderError },
+    NotApplied {
+        retry_after: Option<String>,
+        error: ProviderError,
+    },
     /// Sent, but the outcome is unknown (timeout, dropped connection, 5xx): the object must be
     /// checked by its natural key before anything is sent again, unless the request carries a
     /// repeatability id the provider honours.
