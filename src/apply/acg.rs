@@ -168,8 +168,10 @@ async fn write_numbers(client: &AcgClient, batch: &[Action], delete: bool, run: 
             Method::POST,
             &url,
             Some(&body),
-            WriteRequest::default(),
-            run.options.budget,
+            WriteRequest {
+                budget: run.options.budget,
+                ..WriteRequest::default()
+            },
             &note,
         )
         .await
@@ -306,6 +308,7 @@ async fn put_account(client: &AcgClient, action: &Action, run: &Run) -> Outcome 
         if_match: etag.as_deref(),
         if_none_match: (action.op == Op::Create).then_some("*"),
         content_type: None,
+        budget: run.options.budget,
     };
     let verb = if action.op == Op::Create { "create" } else { "update" };
     let written = client
@@ -315,7 +318,6 @@ async fn put_account(client: &AcgClient, action: &Action, run: &Run) -> Outcome 
             &url,
             Some(desired),
             conditions,
-            run.options.budget,
             &note,
         )
         .await;
@@ -411,9 +413,9 @@ async fn delete_account(client: &AcgClient, action: &Action, run: &Run) -> Outco
             None,
             WriteRequest {
                 if_match: etag.as_deref(),
+                budget: run.options.budget,
                 ..WriteRequest::default()
             },
-            run.options.budget,
             &note,
         )
         .await
@@ -463,8 +465,8 @@ async fn patch_consent(client: &AcgClient, action: &Action, run: &Run) -> Outcom
                 if_match: etag.as_deref(),
                 if_none_match: None,
                 content_type: Some("application/merge-patch+json"),
+                budget: run.options.budget,
             },
-            run.options.budget,
             &note,
         )
         .await

@@ -178,6 +178,46 @@ pub fn per_provider(actions: Vec<Action>) -> (Vec<Action>, Vec<Action>) {
         .partition(|a| a.object.provider == ProviderName::Acg)
 }
 
+/// Runs both providers' actions at once (their branches are independent).
+pub async fn execute(
+    planned: &crate::reconcile::Planned,
+    acg_actions: Vec<Action>,
+    webex_actions: Vec<Action>,
+    run: &Run,
+) -> Vec<Outcome> {
+    let acg = async {
+        match (&planned.acg, acg_actions.is_empty()) {
+            (_, true) => Vec::new(),
+            (Some(client), false) => acg::apply(client, acg_actions, run).await,
+            (None, false) => unconfigured(&acg_actions, "ACG"),
+        }
+    };
+    let webex = async {
+        match (&planned.webex, webex_actions.is_empty()) {
+            (_, true) => Vec::new(),
+            (Some(client), false) => webex::apply(client, webex_actions, run).await,
+            (None, false) => unconfigured(&webex_actions, "Webex"),
+        }
+    };
+    let (mut outcomes, webex) = tokio::join!(acg, webex);
+    outcomes.extend(webex);
+    outcomes
+}
+
+fn unconfigured(actions: &[Action], provider: &str) -> Vec<Outcome> {
+    actions
+        .iter()
+        .map(|a| {
+            Outcome::new(
+                a,
+                Status::Failed {
+                    reason: format!("no {provider} client is configured for this plan"),
+                },
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,6 +131,9 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
         } else {
             print_out(&report::json(&[]));
         }
+        if args.stats {
+            print_err(&super::plan::call_stats(planned.acg.as_ref(), planned.webex.as_ref()));
+        }
         return ExitStatus::Success;
     }
 
@@ -186,7 +189,13 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
         progress,
         secrets,
     };
-    let outcomes = runtime.block_on(execute(&planned, acg_actions, webex_actions, &run));
+    let stop = run.stop.clone();
+    let outcomes = runtime.block_on(async {
+        let signals = tokio::spawn(stop_on_signals(stop));
+        let outcomes = apply::execute(&planned, acg_actions, webex_actions, &run).await;
+        signals.abort();
+        outcomes
+    });
     run.progress.finish();
 
     // 5. Report.
@@ -203,51 +212,6 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
     } else {
         ExitStatus::Success
     }
-}
-
-/// Runs both providers' branches at once, stopping cleanly on Ctrl-C or SIGTERM.
-pub(crate) async fn execute(
-    planned: &Planned,
-    acg_actions: Vec<crate::plan::model::Action>,
-    webex_actions: Vec<crate::plan::model::Action>,
-    run: &Run,
-) -> Vec<apply::Outcome> {
-    let stop = run.stop.clone();
-    let signals = tokio::spawn(async move {
-        stop_on_signals(stop).await;
-    });
-    let acg = async {
-        match (&planned.acg, acg_actions.is_empty()) {
-            (_, true) => Vec::new(),
-            (Some(client), false) => apply::acg::apply(client, acg_actions, run).await,
-            (None, false) => unconfigured(&acg_actions, "ACG"),
-        }
-    };
-    let webex = async {
-        match (&planned.webex, webex_actions.is_empty()) {
-            (_, true) => Vec::new(),
-            (Some(client), false) => apply::webex::apply(client, webex_actions, run).await,
-            (None, false) => unconfigured(&webex_actions, "Webex"),
-        }
-    };
-    let (mut outcomes, webex) = tokio::join!(acg, webex);
-    signals.abort();
-    outcomes.extend(webex);
-    outcomes
-}
-
-fn unconfigured(actions: &[crate::plan::model::Action], provider: &str) -> Vec<apply::Outcome> {
-    actions
-        .iter()
-        .map(|a| {
-            apply::Outcome::new(
-                a,
-                apply::Status::Failed {
-                    reason: format!("no {provider} client is configured for this plan"),
-                },
-            )
-        })
-        .collect()
 }
 
 /// The first Ctrl-C or SIGTERM lets the writes in flight finish and starts nothing new; a

@@ -3,14 +3,18 @@
 
 use std::collections::HashMap;
 
+use std::path::{Path, PathBuf};
+
 use super::{
-    DemoArgs, DiagnosticFormat, ExitStatus, PlanArgs, PlanFormat, ValidateArgs, plan, print_err, print_out, validate,
+    ApplyArgs, ApplyFormat, DemoArgs, DiagnosticFormat, ExitStatus, PlanArgs, PlanFormat, ValidateArgs, apply, plan,
+    print_err, print_out, validate,
 };
 use crate::emulator::{self, Config, seed};
+use crate::provider::config::Env;
 
 pub fn run(args: DemoArgs) -> ExitStatus {
     let dir = args.dir;
-    print_out(&format!("==> 1/3  telform validate {}\n", dir.display()));
+    print_out(&format!("==> 1/5  telform validate {}\n", dir.display()));
     let status = validate::run(ValidateArgs {
         paths: vec![dir.clone()],
         output: DiagnosticFormat::Text,
@@ -20,7 +24,7 @@ pub fn run(args: DemoArgs) -> ExitStatus {
         return ExitStatus::Failure;
     }
 
-    print_out("\n==> 2/3  telform emulator (in-process, built-in demo seed)\n");
+    print_out("\n==> 2/5  telform emulator (in-process, built-in demo seed)\n");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .worker_threads(2)
@@ -52,35 +56,139 @@ pub fn run(args: DemoArgs) -> ExitStatus {
     };
     print_out(&format!("telform emulator listening on {}\n", emulator.url()));
 
-    print_out(&format!(
-        "\n==> 3/3  telform plan {} (against the emulator)\n\n",
-        dir.display()
-    ));
     // Only the emulator's environment: the demo never reaches a real provider, whatever the
     // shell has in TELFORM_*.
     let env: HashMap<String, String> = emulator.env().into_iter().collect();
-    let status = plan::run_with_env(
-        PlanArgs {
-            dir: Some(dir),
-            out: None,
-            output: PlanFormat::Text,
-            detailed_exitcode: true,
+    let providers = |key: &str| env.get(key).cloned();
+    let status = demo_cycle(&dir, &providers);
+    let _ = runtime.block_on(emulator.shutdown());
+    status
+}
+
+/// plan → apply → plan again, against the emulator whose environment `providers` reads.
+fn demo_cycle(dir: &Path, providers: Env) -> ExitStatus {
+    let plan_args = || PlanArgs {
+        dir: Some(dir.to_path_buf()),
+        out: None,
+        output: PlanFormat::Text,
+        detailed_exitcode: true,
+        prune: false,
+        max_deletes: None,
+        selector: Vec::new(),
+        stats: true,
+    };
+    print_out(&format!(
+        "\n==> 3/5  telform plan {} (against the emulator)\n\n",
+        dir.display()
+    ));
+    match plan::run_with_env(plan_args(), providers) {
+        ExitStatus::Success | ExitStatus::Changes => {}
+        other => return other,
+    }
+
+    // SIP passwords: the manifests name vault entries (environment variables, files) this
+    // machine does not have. The demo stands in throwaway ones, in a private temporary folder.
+    let scratch = match Scratch::new() {
+        Ok(s) => s,
+        Err(error) => {
+            print_err(&format!(
+                "error: cannot create a temporary folder for the demo's passwords: {error}\n"
+            ));
+            return ExitStatus::Failure;
+        }
+    };
+    if let Err(error) = scratch.write_password_files(dir) {
+        print_err(&format!("error: cannot write the demo's password files: {error}\n"));
+        return ExitStatus::Failure;
+    }
+    let secrets_out = scratch.path.join("generated-sip-passwords.tsv");
+    print_out(&format!(
+        "\n==> 4/5  telform apply --auto-approve --secrets-out {} {}\n\n\
+         (sipPassword fromEnv/fromFile get throwaway demo values; generated passwords go to the file above, never to the screen)\n",
+        secrets_out.display(),
+        dir.display()
+    ));
+    let demo_password = |_: &str| Some(format!("Demo-{}-Pw9", std::process::id()));
+    let status = apply::run_with_env(
+        ApplyArgs {
+            target: Some(dir.to_path_buf()),
+            auto_approve: true,
+            output: ApplyFormat::Text,
+            concurrency: None,
             prune: false,
             max_deletes: None,
             selector: Vec::new(),
+            secrets_out: Some(secrets_out),
             stats: true,
         },
-        &|key: &str| env.get(key).cloned(),
+        &apply::ApplyEnv {
+            providers,
+            secrets: &demo_password,
+            secrets_base: Some(scratch.path.clone()),
+        },
     );
-    let _ = runtime.block_on(emulator.shutdown());
-    match status {
-        ExitStatus::Success | ExitStatus::Changes => {
+    if status != ExitStatus::Success {
+        print_err("error: the demo's apply did not complete (see above)\n");
+        return ExitStatus::Failure;
+    }
+
+    print_out(&format!(
+        "\n==> 5/5  telform plan {} again: nothing left to do\n\n",
+        dir.display()
+    ));
+    match plan::run_with_env(plan_args(), providers) {
+        ExitStatus::Success => {
             print_out(
-                "\nThat is the plan a reviewer would see in the pull request. Next: `telform plan --output markdown` \
-                 for the comment, `-o plan.json` to keep it; docs/emulator.md to run the emulator yourself.\n",
+                "\nThat is the whole cycle a pull request goes through: plan for the reviewer, apply on merge, \
+                 and an empty plan after. Next: the tour in README.md; docs/emulator.md to run the emulator yourself.\n",
             );
             ExitStatus::Success
         }
+        ExitStatus::Changes => {
+            print_err("error: the plan after apply still has changes: apply did not converge\n");
+            ExitStatus::Failure
+        }
         other => other,
+    }
+}
+
+/// A private temporary folder, removed when the demo ends.
+struct Scratch {
+    path: PathBuf,
+}
+
+impl Scratch {
+    fn new() -> std::io::Result<Scratch> {
+        let path = std::env::temp_dir().join(format!("telform-demo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(&path)?;
+        Ok(Scratch { path })
+    }
+
+    /// A throwaway password in place of every `sipPassword.fromFile` the manifests name.
+    fn write_password_files(&self, dir: &Path) -> std::io::Result<()> {
+        let validated = crate::validate::validate(&[dir.to_path_buf()]);
+        for device in &validated.manifests.devices {
+            if let Some(file) = &device.spec.sip_password.from_file {
+                let path = self.path.join(file);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(&path, format!("Demo-file-{}-Pw7\n", std::process::id()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
     }
 }

@@ -1,6 +1,6 @@
 //! The command line: clap definitions, and one file per command.
 
-mod apply;
+pub(crate) mod apply;
 mod demo;
 mod emulator;
 mod plan;

@@ -1,5 +1,6 @@
 //! telform's integration tests: one binary (see Cargo.toml) so the suite links once.
 
+mod apply_acg;
 mod bad_input;
 mod cli;
 mod emulator_acg;

@@ -27,6 +27,8 @@ pub struct WriteRequest<'a> {
     pub if_none_match: Option<&'a str>,
     /// `application/json` unless said (RFI patches are `application/merge-patch+json`).
     pub content_type: Option<&'static str>,
+    /// Retries allowed.
+    pub budget: RetryBudget,
 }
 
 impl AcgClient {
@@ -39,7 +41,6 @@ impl AcgClient {
         url: &str,
         body: Option<&B>,
         conditions: WriteRequest<'_>,
-        budget: RetryBudget,
         on_wait: &(dyn Fn(String) + Sync),
     ) -> Result<Written, ProviderError> {
         let body = match body {
@@ -96,7 +97,7 @@ impl AcgClient {
                 Attempt::Unknown { error } => (error, None),
             };
             let wait = backoff(attempt, retry_after.as_deref());
-            if attempt >= budget.attempts || started.elapsed() + wait > budget.within {
+            if attempt >= conditions.budget.attempts || started.elapsed() + wait > conditions.budget.within {
                 return Err(error);
             }
             self.stats.retries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -1,0 +1,304 @@
+//! `telform apply` of ACG manifests against the in-process emulator, with the real binary:
+//! from scratch, saved plans fresh and stale, the rate limit, faults, and a kill -9.
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use telform::emulator::faults::Faults;
+use telform::emulator::{self, App, Config, Emulator, seed};
+
+use crate::root;
+
+fn start(
+    faults: &str,
+    tune: impl FnOnce(&mut seed::Seed),
+) -> (tokio::runtime::Runtime, Emulator, Vec<(String, String)>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()
+        .expect("runtime");
+    let mut seed = seed::demo();
+    seed.timing.acg_sync_delay = Duration::from_millis(20);
+    tune(&mut seed);
+    let emulator = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        emulator::start(
+            listener,
+            Config {
+                seed,
+                faults: Faults::parse(faults).expect("fault spec"),
+                ..Config::default()
+            },
+        )
+        .await
+        .expect("starts")
+    });
+    let env = emulator.env();
+    (runtime, emulator, env)
+}
+
+fn telform(dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("telform").expect("binary");
+    cmd.current_dir(dir).env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args).output().expect("runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The ACG half of examples/ (and its settings) in a temporary folder.
+fn acg_examples() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let acg = dir.path().join("acg");
+    std::fs::create_dir(&acg).expect("mkdir");
+    for entry in std::fs::read_dir(root().join("examples/acg")).expect("examples") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), acg.join(entry.file_name())).expect("copy");
+    }
+    std::fs::copy(root().join("examples/telform.yaml"), dir.path().join("telform.yaml")).expect("copy");
+    dir
+}
+
+/// `accounts` Direct Routing accounts of `per_account` numbers each.
+fn generated(dir: &Path, accounts: usize, per_account: usize, header: &str) {
+    let mut yaml = String::new();
+    for a in 0..accounts {
+        let from = 442_070_000_000u64 + (a as u64) * 100_000;
+        yaml.push_str(&format!(
+            "---\napiVersion: telform/v1\nkind: Account\nmetadata: {{name: gen-{a}}}\nspec:\n  services:\n    directRouting: {{enabled: true}}\n---\napiVersion: telform/v1\nkind: NumberSet\nmetadata: {{name: gen-{a}-numbers}}\nspec:\n  account: gen-{a}\n  service: directRouting\n  defaults: {{customSipHeader: {header}}}\n  ranges:\n    - {{from: \"+{from}\", to: \"+{}\"}}\n",
+            from + per_account as u64 - 1
+        ));
+    }
+    std::fs::write(dir.join("generated.yaml"), yaml).expect("write");
+}
+
+/// `(reads, writes)` from `--stats`.
+fn acg_calls(stderr: &str) -> (u64, u64) {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("API calls:"))
+        .unwrap_or_else(|| panic!("no stats line in {stderr}"));
+    let after = line.split("ACG ").nth(1).expect("ACG stats");
+    let numbers: Vec<u64> = after
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .take(2)
+        .map(|s| s.parse().expect("number"))
+        .collect();
+    (numbers[0], numbers[1])
+}
+
+#[test]
+fn acg_examples_apply_from_scratch_then_plan_is_empty_and_apply_writes_nothing() {
+    let (_rt, _emulator, env) = start("", |_| {});
+    let dir = acg_examples();
+    let applied = telform(dir.path(), &env, &["apply", "--auto-approve", "--stats"]);
+    let stdout = text(&applied.stdout);
+    let stderr = text(&applied.stderr);
+    assert_eq!(applied.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Apply complete! Resources: 913 added, 5 changed, 1 deleted."),
+        "{stdout}"
+    );
+    // 3 account PUTs, ceil(n/100) batches per account (753 → 8, 106 → 2, 51 → 1), 5 consent
+    // patches and 1 account deletion.
+    let (_, writes) = acg_calls(&stderr);
+    assert_eq!(writes, 3 + 8 + 2 + 1 + 5 + 1, "{stderr}");
+
+    let plan = telform(dir.path(), &env, &["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&plan.stdout),
+        text(&plan.stderr)
+    );
+    assert!(text(&plan.stdout).contains("No changes."));
+
+    let again = telform(dir.path(), &env, &["apply", "--auto-approve", "--stats"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(
+        acg_calls(&text(&again.stderr)).1,
+        0,
+        "a no-op apply makes no write call"
+    );
+}
+
+#[test]
+fn without_a_terminal_or_auto_approve_apply_refuses() {
+    let (_rt, emulator, env) = start("", |_| {});
+    let dir = acg_examples();
+    let output = telform(dir.path(), &env, &["apply"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("--auto-approve"), "{stderr}");
+    assert!(
+        App::lock(&emulator.app.acg).accounts.get("contoso").is_none(),
+        "nothing was written"
+    );
+}
+
+#[test]
+fn a_saved_plan_is_applied_when_fresh_and_refused_when_stale() {
+    let (_rt, emulator, env) = start("", |_| {});
+    let dir = tempfile::tempdir().expect("temp dir");
+    generated(dir.path(), 2, 150, "new-trunk");
+
+    // Fresh: applied exactly.
+    let planned = telform(dir.path(), &env, &["plan", "-o", "plan.json"]);
+    assert_eq!(planned.status.code(), Some(0), "{}", text(&planned.stderr));
+    let applied = telform(dir.path(), &env, &["apply", "plan.json"]);
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&applied.stdout),
+        text(&applied.stderr)
+    );
+    assert!(text(&applied.stdout).contains("302 added"), "{}", text(&applied.stdout));
+
+    // A change of header is planned; then someone edits one number in the portal.
+    generated(dir.path(), 2, 150, "trunk-b");
+    let planned = telform(dir.path(), &env, &["plan", "-o", "plan.json"]);
+    assert_eq!(planned.status.code(), Some(0));
+    {
+        let mut acg = App::lock(&emulator.app.acg);
+        let mut number = acg.numbers["+442070000007"].resource.clone();
+        number.configuration =
+            Some(serde_json::from_value(serde_json::json!({"customSipHeader": "portal-edit"})).expect("config"));
+        acg.put_number(number, None);
+    }
+    let refused = telform(dir.path(), &env, &["apply", "plan.json"]);
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is stale"), "{stderr}");
+    assert!(stderr.contains("Number +442070000007"), "{stderr}");
+    assert!(stderr.contains("new-trunk when planned, portal-edit now"), "{stderr}");
+    assert!(
+        !stderr.contains("Number +442070000008"),
+        "only what changed is named: {stderr}"
+    );
+    let header = |tn: &str| {
+        App::lock(&emulator.app.acg).numbers[tn]
+            .resource
+            .configuration
+            .as_ref()
+            .and_then(|c| c.custom_sip_header.clone())
+    };
+    assert_eq!(
+        header("+442070000008").as_deref(),
+        Some("new-trunk"),
+        "a stale plan writes nothing"
+    );
+
+    // Planned again, it applies.
+    assert_eq!(
+        telform(dir.path(), &env, &["plan", "-o", "plan.json"]).status.code(),
+        Some(0)
+    );
+    let applied = telform(dir.path(), &env, &["apply", "plan.json"]);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    assert_eq!(header("+442070000007").as_deref(), Some("trunk-b"));
+
+    // Options that belong to plan are refused with a saved plan.
+    let output = telform(dir.path(), &env, &["apply", "plan.json", "--prune"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("a saved plan is applied as it was made"));
+}
+
+#[test]
+fn with_the_rate_limit_on_apply_never_meets_a_429_and_batches_numbers() {
+    // 20 requests per minute at the gateway, and telform told the same: the change needs 5
+    // account PUTs and 20 batches of 100 plus the reads, more than 20, so telform must wait
+    // (this test lasts about a minute: the budget is a sliding minute).
+    let (_rt, emulator, mut env) = start("acg-limit=20/min", |_| {});
+    env.push(("TELFORM_ACG_REQUESTS_PER_MINUTE".into(), "20".into()));
+    let dir = tempfile::tempdir().expect("temp dir");
+    generated(dir.path(), 5, 400, "trunk");
+    let applied = telform(dir.path(), &env, &["apply", "--auto-approve", "--stats"]);
+    let stderr = text(&applied.stderr);
+    assert_eq!(applied.status.code(), Some(0), "{}\n{stderr}", text(&applied.stdout));
+    let (reads, writes) = acg_calls(&stderr);
+    assert_eq!(
+        writes,
+        5 + 5 * 4,
+        "ceil(400/100) batches per account plus the account PUTs: {stderr}"
+    );
+    assert!(reads + writes > 20, "the test must cross the limit: {stderr}");
+    assert!(
+        stderr.contains("0 retries"),
+        "no call was refused and retried: {stderr}"
+    );
+    let served = emulator.app.acg_requests.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(served > 20, "{served}");
+}
+
+#[test]
+fn under_twenty_percent_faults_apply_converges_within_three_runs() {
+    let (_rt, emulator, env) = start("seed=11,429=0.05,500=0.05,drop=0.05,lost=0.05,only=acg", |_| {});
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 2,000 objects: 4 accounts and 1,996 numbers.
+    generated(dir.path(), 4, 499, "trunk");
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let applied = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+        let plan = telform(dir.path(), &env, &["plan", "--detailed-exitcode"]);
+        if plan.status.code() == Some(0) {
+            break;
+        }
+        assert!(
+            runs < 3,
+            "not converged after {runs} runs:\n{}\n{}",
+            text(&applied.stdout),
+            text(&applied.stderr)
+        );
+    }
+    let acg = App::lock(&emulator.app.acg);
+    for a in 0..4 {
+        let account = format!("gen-{a}");
+        assert_eq!(acg.by_account[&account].len(), 499, "{account}");
+    }
+    assert_eq!(acg.numbers.len(), 4 * 499, "no number twice, none lost");
+}
+
+#[test]
+fn a_kill_9_during_apply_then_a_new_apply_converges() {
+    let (_rt, emulator, env) = start("latency=20ms,only=acg", |_| {});
+    let dir = tempfile::tempdir().expect("temp dir");
+    generated(dir.path(), 8, 300, "trunk");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("telform"));
+    cmd.current_dir(dir.path())
+        .args(["apply", "--auto-approve", "--concurrency", "2"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawns");
+    // Killed once some writes went through, and well before all 32 did.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let numbers = App::lock(&emulator.app.acg).numbers.len();
+        if numbers >= 600 || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let partial = App::lock(&emulator.app.acg).numbers.len();
+    assert!(partial < 8 * 300, "the kill came too late to test anything: {partial}");
+
+    let applied = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    let plan = telform(dir.path(), &env, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan.stdout));
+    assert_eq!(App::lock(&emulator.app.acg).numbers.len(), 8 * 300);
+}
