@@ -302,3 +302,47 @@ fn a_kill_9_during_apply_then_a_new_apply_converges() {
     assert_eq!(plan.status.code(), Some(0), "{}", text(&plan.stdout));
     assert_eq!(App::lock(&emulator.app.acg).numbers.len(), 8 * 300);
 }
+
+#[test]
+fn ctrl_c_finishes_the_writes_in_flight_reports_and_a_new_apply_converges() {
+    let (_rt, emulator, env) = start("latency=30ms,only=acg", |_| {});
+    let dir = tempfile::tempdir().expect("temp dir");
+    generated(dir.path(), 8, 300, "trunk");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("telform"));
+    cmd.current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .args(["apply", "--auto-approve", "--concurrency", "2"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("spawns");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while App::lock(&emulator.app.acg).numbers.len() < 300 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    let output = child.wait_with_output().expect("ends");
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("interrupted: finishing the writes in flight"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("apply was interrupted before it started"), "{stdout}");
+    assert!(stdout.contains("Apply failed:"), "the report is printed: {stdout}");
+    let partial = App::lock(&emulator.app.acg).numbers.len();
+    assert!(partial < 8 * 300, "{partial}");
+    // What the report calls done is live: every batch in flight was finished, not cut.
+    assert_eq!(partial % 100, 0, "numbers are written in whole batches: {partial}");
+
+    let applied = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    assert_eq!(App::lock(&emulator.app.acg).numbers.len(), 8 * 300);
+}
