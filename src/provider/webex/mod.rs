@@ -1,6 +1,8 @@
 //! The Webex for service providers client: wholesale customers and subscribers, and, inside each
 //! customer's organisation (`orgId`), its locations, numbers, workspaces and devices.
 
+pub mod write;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 use std::time::Duration;

@@ -1,0 +1,950 @@
+//! Webex writes, and the reads apply needs to resolve natural keys to ids.
+//!
+//! Webex has no idempotency key (api-webex.md §4.6): a write whose answer was lost (timeout,
+//! dropped connection, 5xx after sending) may or may not have happened. Before such a write is
+//! sent again, the object is looked up by its natural key (customer by external id, subscriber
+//! by email, location and workspace by name, device by MAC); if it is there, the write
+//! happened and is not repeated. Writes that are idempotent by nature (PUT, the tags PATCH
+//! with `replace`, adding numbers a location already has, DELETE) are simply sent again.
+//!
+//! Webex's rate limit is adaptive (api-webex.md §4.5: no published figure): a 429 closes a
+//! [`Gate`] shared by every call of the writer until its `Retry-After` has passed, so that the
+//! other branches stop too instead of each collecting its own 429.
+
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::WebexClient;
+use crate::plan::model::ProviderName;
+use crate::provider::http::{Attempt, ProviderError, RetryBudget, backoff, retryable, write_once};
+use crate::wire::encode;
+use crate::wire::webex::{
+    CreatedId, Customer, CustomerList, Device, DeviceList, DeviceMembers, Location, LocationList, PutMembers,
+    ResourceUrl, Subscriber, SubscriberList, Workspace, WorkspaceList,
+};
+
+const P: ProviderName = ProviderName::Webex;
+
+/// Waits shorter than this are not worth a progress note.
+const NOTE_WAIT: Duration = Duration::from_secs(1);
+
+/// The largest page the filtered lookups ask for: a name filter is a substring match, so a
+/// few other objects may come with the one looked for.
+const LOOKUP_PAGE: &str = "1000";
+
+/// "Not before": while Webex rate limits, no call of the writer goes out.
+#[derive(Debug, Default)]
+pub struct Gate {
+    not_before: Mutex<Option<Instant>>,
+}
+
+impl Gate {
+    /// Holds every call back for `wait` from now (a later pause already set is kept).
+    pub fn pause(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut guard = self.not_before.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none_or(|t| t < until) {
+            *guard = Some(until);
+        }
+    }
+
+    /// Returns once the gate is open; how long it waited.
+    pub async fn wait(&self) -> Duration {
+        let started = Instant::now();
+        loop {
+            let until = *self.not_before.lock().unwrap_or_else(|p| p.into_inner());
+            match until {
+                // Another 429 may push the instant further while this one sleeps: look again.
+                Some(t) if t > Instant::now() => tokio::time::sleep_until(tokio::time::Instant::from_std(t)).await,
+                _ => return started.elapsed(),
+            }
+        }
+    }
+}
+
+/// One write.
+pub struct Request<'a> {
+    /// What telform is doing, for errors: "create device 805EC03A710C of customer ACME-0001".
+    pub operation: String,
+    pub method: Method,
+    pub url: String,
+    pub body: Option<Value>,
+    /// `application/json` unless said.
+    pub content_type: Option<&'static str>,
+    /// A password the body carries: never echoed, even if the provider's error quotes it.
+    pub secret: Option<&'a SecretString>,
+}
+
+impl Request<'_> {
+    pub fn new(operation: String, method: Method, url: String, body: Option<Value>) -> Request<'static> {
+        Request {
+            operation,
+            method,
+            url,
+            body,
+            content_type: None,
+            secret: None,
+        }
+    }
+}
+
+/// How a write went through.
+#[derive(Debug)]
+pub enum Sent<T> {
+    /// The provider answered with success.
+    Answered { status: StatusCode, body: bytes::Bytes },
+    /// An attempt's outcome was unknown, and the check by natural key found the write applied.
+    Found(T),
+}
+
+/// A write that did not go through.
+#[derive(Debug)]
+pub struct Failed {
+    pub error: ProviderError,
+    /// An earlier attempt's outcome was unknown: it may have been applied (a 409 or 404 now
+    /// may be that attempt's doing).
+    pub uncertain: bool,
+}
+
+/// What a creation found or made.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Made<T> {
+    /// Written by this call (possibly by an attempt whose answer was lost).
+    New(T),
+    /// It was there before the first attempt (Webex answered 409 and the lookup found it): an
+    /// earlier apply made it.
+    Existed(T),
+}
+
+impl<T> Made<T> {
+    pub fn get(&self) -> &T {
+        match self {
+            Made::New(t) | Made::Existed(t) => t,
+        }
+    }
+
+    pub fn into_inner(self) -> T {
+        match self {
+            Made::New(t) | Made::Existed(t) => t,
+        }
+    }
+}
+
+/// What a deletion found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gone {
+    Deleted,
+    /// Not there at the first attempt (404): nothing was written.
+    AlreadyGone,
+}
+
+/// Every Webex write of one apply, behind one rate-limit gate.
+pub struct WebexWriter<'a> {
+    pub client: &'a WebexClient,
+    gate: Gate,
+    budget: RetryBudget,
+    /// Hears about waits (rate limits, retries) for the progress display.
+    on_wait: &'a (dyn Fn(&str) + Sync),
+}
+
+/// Replaces any occurrence of the secret in the error (a provider could quote the body).
+fn redact(mut error: ProviderError, secret: Option<&SecretString>) -> ProviderError {
+    let Some(secret) = secret.map(ExposeSecret::expose_secret).filter(|s| !s.is_empty()) else {
+        return error;
+    };
+    for field in [&mut error.message, &mut error.hint, &mut error.operation] {
+        if field.contains(secret) {
+            *field = field.replace(secret, "<redacted>");
+        }
+    }
+    for field in [&mut error.code, &mut error.tracking_id].into_iter().flatten() {
+        if field.contains(secret) {
+            *field = field.replace(secret, "<redacted>");
+        }
+    }
+    error
+}
+
+fn parse<T: DeserializeOwned>(operation: &str, bytes: &[u8]) -> Result<T, ProviderError> {
+    serde_json::from_slice(bytes).map_err(|e| crate::provider::http::not_json(P, operation, &e))
+}
+
+fn bug(operation: &str, message: String) -> ProviderError {
+    ProviderError {
+        provider: P,
+        operation: operation.to_string(),
+        status: None,
+        code: None,
+        message,
+        tracking_id: None,
+        hint: "this is a bug in telform: please report it".into(),
+    }
+}
+
+impl<'a> WebexWriter<'a> {
+    pub fn new(client: &'a WebexClient, budget: RetryBudget, on_wait: &'a (dyn Fn(&str) + Sync)) -> WebexWriter<'a> {
+        WebexWriter {
+            client,
+            gate: Gate::default(),
+            budget,
+            on_wait,
+        }
+    }
+
+    pub fn gate(&self) -> &Gate {
+        &self.gate
+    }
+
+    /// Waits for the gate, telling the user when it is long.
+    pub async fn open(&self) {
+        let waited = self.gate.wait().await;
+        if waited >= NOTE_WAIT {
+            (self.on_wait)(&format!(
+                "waited {} s: Webex asked to slow down (429)",
+                waited.as_secs()
+            ));
+        }
+    }
+
+    fn rate_limited(&self, attempt: u32, retry_after: Option<&str>) {
+        let wait = backoff(attempt, retry_after);
+        if wait >= NOTE_WAIT {
+            (self.on_wait)(&format!(
+                "Webex is rate limiting: every call waits {} s (Retry-After)",
+                wait.as_secs()
+            ));
+        }
+        self.gate.pause(wait);
+    }
+
+    fn url(&self, path: &str, query: &[(&str, String)]) -> String {
+        self.client.url(path, query)
+    }
+
+    /// Sends a write, retrying within the budget what is safe to retry. After an attempt whose
+    /// outcome is unknown, `check` looks the object up by its natural key before anything is
+    /// sent again: `Some` means the write happened. A write that is idempotent passes a check
+    /// answering `None`.
+    pub async fn send<T>(
+        &self,
+        request: &Request<'_>,
+        check: impl AsyncFn() -> Result<Option<T>, ProviderError>,
+    ) -> Result<Sent<T>, Failed> {
+        let operation = request.operation.as_str();
+        let body = match &request.body {
+            Some(b) => Some(serde_json::to_vec(b).map_err(|e| Failed {
+                error: bug(operation, format!("cannot encode the request: {e}")),
+                uncertain: false,
+            })?),
+            None => None,
+        };
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let mut uncertain = false;
+        loop {
+            attempt += 1;
+            self.open().await;
+            let mut builder = self.client.request(request.method.clone(), &request.url);
+            if let Some(body) = &body {
+                builder = builder
+                    .header(CONTENT_TYPE, request.content_type.unwrap_or("application/json"))
+                    .body(body.clone());
+            }
+            let (error, wait, unknown) = match write_once(P, &self.client.stats, operation, builder).await {
+                Attempt::Done { status, body, .. } => return Ok(Sent::Answered { status, body }),
+                Attempt::Rejected { error } => {
+                    return Err(Failed {
+                        error: redact(error, request.secret),
+                        uncertain,
+                    });
+                }
+                Attempt::NotApplied { retry_after, error } => {
+                    if error.status == Some(429) {
+                        // The gate holds this call back too: no sleep of its own.
+                        self.rate_limited(attempt, retry_after.as_deref());
+                        (error, Duration::ZERO, false)
+                    } else {
+                        (error, backoff(attempt, None), false)
+                    }
+                }
+                Attempt::Unknown { error } => (error, backoff(attempt, None), true),
+            };
+            let error = redact(error, request.secret);
+            if unknown {
+                uncertain = true;
+                // Checked at once: an answer lost after the write is the common case, and a
+                // write found applied needs no further wait.
+                match check().await {
+                    Ok(Some(found)) => return Ok(Sent::Found(found)),
+                    Ok(None) => {}
+                    Err(check_error) => {
+                        return Err(Failed {
+                            error: ProviderError {
+                                message: format!(
+                                    "{}; its outcome is unknown, and checking whether it happened failed: {}",
+                                    error.message, check_error.message
+                                ),
+                                hint: "run `telform plan` to see whether it happened; apply again converges (telform looks the object up before writing it again)".into(),
+                                ..error
+                            },
+                            uncertain,
+                        });
+                    }
+                }
+            }
+            if attempt >= self.budget.attempts || started.elapsed() + wait > self.budget.within {
+                let hint = if uncertain {
+                    "it may or may not have happened: run `telform plan` to see, then apply again (telform looks the object up before writing it again)".to_string()
+                } else {
+                    error.hint.clone()
+                };
+                return Err(Failed {
+                    error: ProviderError {
+                        message: format!(
+                            "{} (gave up after {attempt} attempts in {} s)",
+                            error.message,
+                            started.elapsed().as_secs()
+                        ),
+                        hint,
+                        ..error
+                    },
+                    uncertain,
+                });
+            }
+            self.client.stats.retries.fetch_add(1, Ordering::Relaxed);
+            if wait >= NOTE_WAIT {
+                (self.on_wait)(&format!("retrying {operation} in {} s", wait.as_secs()));
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// A write that can be sent again as it is (PUT, json-patch `replace`, adding numbers).
+    pub async fn idempotent(&self, request: &Request<'_>) -> Result<bytes::Bytes, ProviderError> {
+        match self.send(request, async || Ok(None::<()>)).await {
+            Ok(Sent::Answered { body, .. }) => Ok(body),
+            Ok(Sent::Found(())) => Ok(bytes::Bytes::new()),
+            Err(failed) => Err(failed.error),
+        }
+    }
+
+    /// A creation: `parse` reads the new object from the answer, `find` looks it up by natural
+    /// key (after an unknown outcome, and after a 409 that says it exists).
+    pub async fn create<T>(
+        &self,
+        request: &Request<'_>,
+        parse: impl Fn(&[u8]) -> Result<T, ProviderError>,
+        find: impl AsyncFn() -> Result<Option<T>, ProviderError>,
+    ) -> Result<Made<T>, ProviderError> {
+        match self.send(request, &find).await {
+            Ok(Sent::Answered { body, .. }) => parse(&body).map(Made::New),
+            Ok(Sent::Found(found)) => Ok(Made::New(found)),
+            Err(Failed { error, uncertain }) if error.status == Some(409) => match find().await? {
+                Some(found) if uncertain => Ok(Made::New(found)),
+                Some(found) => Ok(Made::Existed(found)),
+                None => Err(error),
+            },
+            Err(failed) => Err(failed.error),
+        }
+    }
+
+    /// A deletion: a 404 after an unknown outcome is that attempt's doing.
+    pub async fn delete(&self, request: &Request<'_>) -> Result<Gone, ProviderError> {
+        match self.send(request, async || Ok(None::<()>)).await {
+            Ok(_) => Ok(Gone::Deleted),
+            Err(Failed { error, uncertain }) if error.status == Some(404) => {
+                Ok(if uncertain { Gone::Deleted } else { Gone::AlreadyGone })
+            }
+            Err(failed) => Err(failed.error),
+        }
+    }
+
+    /// Reads one object or list page through the gate, retrying rate limits, server errors
+    /// and broken connections; `None` for a 404.
+    pub async fn get<T: DeserializeOwned>(&self, operation: &str, url: &str) -> Result<Option<T>, ProviderError> {
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            self.open().await;
+            self.client.stats.reads.fetch_add(1, Ordering::Relaxed);
+            let last = attempt >= self.budget.attempts || started.elapsed() > self.budget.within;
+            let wait = match self.client.request(Method::GET, url).send().await {
+                Ok(response) if response.status() == StatusCode::NOT_FOUND => return Ok(None),
+                Ok(response) if response.status().is_success() => match response.bytes().await {
+                    Ok(bytes) => return parse(operation, &bytes).map(Some),
+                    Err(error) if last => return Err(ProviderError::transport(P, operation, &error)),
+                    Err(_) => backoff(attempt, None),
+                },
+                Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS && !last => {
+                    let retry_after = header(response.headers(), "retry-after");
+                    self.rate_limited(attempt, retry_after.as_deref());
+                    Duration::ZERO
+                }
+                Ok(response) if retryable(response.status()) && !last => backoff(attempt, None),
+                Ok(response) => return Err(ProviderError::from_response(P, operation, response).await),
+                Err(error) if !last && !error.is_builder() => backoff(attempt, None),
+                Err(error) => return Err(ProviderError::transport(P, operation, &error)),
+            };
+            self.client.stats.retries.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    // ---- customers -------------------------------------------------------------------------
+
+    /// The customer with this external id (with its packages' licence ids).
+    pub async fn find_customer(&self, ext: &str) -> Result<Option<Customer>, ProviderError> {
+        let url = self.url(
+            "/wholesale/customers",
+            &[
+                ("externalId", ext.to_string()),
+                ("includePackageLicenseInfo", "true".into()),
+            ],
+        );
+        let list: Option<CustomerList> = self.get(&format!("look up customer {ext}"), &url).await?;
+        Ok(list.and_then(|l| l.items.into_iter().find(|c| c.external_id == ext)))
+    }
+
+    pub async fn get_customer(&self, ext: &str, id: &str) -> Result<Option<Customer>, ProviderError> {
+        let url = self.url(
+            &format!("/wholesale/customers/{}", encode(id)),
+            &[("includePackageLicenseInfo", "true".into())],
+        );
+        self.get(&format!("read customer {ext}"), &url).await
+    }
+
+    /// `POST /wholesale/customers` (202): the new customer's id.
+    pub async fn create_customer(&self, ext: &str, body: &Value) -> Result<Made<String>, ProviderError> {
+        let request = Request::new(
+            format!("create customer {ext}"),
+            Method::POST,
+            self.url("/wholesale/customers", &[]),
+            Some(body.clone()),
+        );
+        let operation = request.operation.clone();
+        self.create(
+            &request,
+            |bytes| {
+                let answer: ResourceUrl = parse(&operation, bytes)?;
+                customer_id_of(&answer.url).ok_or_else(|| {
+                    bug(
+                        &operation,
+                        format!("the answer's url `{}` names no customer", answer.url),
+                    )
+                })
+            },
+            async || Ok(self.find_customer(ext).await?.map(|c| c.id)),
+        )
+        .await
+    }
+
+    /// `PUT /wholesale/customers/{id}` (202). An update whose answer was lost shows as the
+    /// customer `updating`; sent again it would be refused (409) while Webex works on it.
+    pub async fn update_customer(&self, ext: &str, id: &str, body: &Value) -> Result<(), ProviderError> {
+        let request = Request::new(
+            format!("update customer {ext}"),
+            Method::PUT,
+            self.url(&format!("/wholesale/customers/{}", encode(id)), &[]),
+            Some(body.clone()),
+        );
+        let check = async || {
+            let current = self.get_customer(ext, id).await?;
+            Ok(current
+                .filter(|c| c.status == crate::wire::webex::CUSTOMER_UPDATING)
+                .map(|_| ()))
+        };
+        match self.send(&request, check).await {
+            Ok(_) => Ok(()),
+            Err(failed) => Err(failed.error),
+        }
+    }
+
+    /// `DELETE /wholesale/customers/{id}` (202).
+    pub async fn delete_customer(&self, ext: &str, id: &str) -> Result<Gone, ProviderError> {
+        let request = Request::new(
+            format!("delete customer {ext}"),
+            Method::DELETE,
+            self.url(&format!("/wholesale/customers/{}", encode(id)), &[]),
+            None,
+        );
+        let check = async || {
+            let current = self.get_customer(ext, id).await?;
+            Ok(match current {
+                None => Some(()),
+                Some(c) if c.status == crate::wire::webex::CUSTOMER_DELETING => Some(()),
+                Some(_) => None,
+            })
+        };
+        match self.send(&request, check).await {
+            Ok(_) => Ok(Gone::Deleted),
+            Err(Failed { error, uncertain }) if error.status == Some(404) => {
+                Ok(if uncertain { Gone::Deleted } else { Gone::AlreadyGone })
+            }
+            Err(failed) => Err(failed.error),
+        }
+    }
+
+    // ---- locations and numbers -------------------------------------------------------------
+
+    pub async fn find_location(&self, ext: &str, org: &str, name: &str) -> Result<Option<Location>, ProviderError> {
+        let url = self.url(
+            "/locations",
+            &[
+                ("orgId", org.to_string()),
+                ("name", name.to_string()),
+                ("max", LOOKUP_PAGE.into()),
+            ],
+        );
+        let list: Option<LocationList> = self
+            .get(&format!("look up location `{name}` of customer {ext}"), &url)
+            .await?;
+        // `name` is a substring filter; names are unique regardless of case.
+        Ok(list.and_then(|l| l.items.into_iter().find(|x| x.name.eq_ignore_ascii_case(name))))
+    }
+
+    /// `POST /locations?orgId=` (201 `{id}`): the new location's id.
+    pub async fn create_location(&self, ext: &str, org: &str, body: &Value) -> Result<Made<String>, ProviderError> {
+        let name = body["name"].as_str().unwrap_or_default().to_string();
+        let request = Request::new(
+            format!("create location `{name}` of customer {ext}"),
+            Method::POST,
+            self.url("/locations", &[("orgId", org.to_string())]),
+            Some(body.clone()),
+        );
+        let operation = request.operation.clone();
+        self.create(
+            &request,
+            |bytes| Ok(parse::<CreatedId>(&operation, bytes)?.id),
+            async || Ok(self.find_location(ext, org, &name).await?.map(|l| l.id)),
+        )
+        .await
+    }
+
+    pub async fn update_location(
+        &self,
+        ext: &str,
+        org: &str,
+        id: &str,
+        name: &str,
+        body: &Value,
+    ) -> Result<(), ProviderError> {
+        let request = Request::new(
+            format!("update location `{name}` of customer {ext}"),
+            Method::PUT,
+            self.url(&format!("/locations/{}", encode(id)), &[("orgId", org.to_string())]),
+            Some(body.clone()),
+        );
+        self.idempotent(&request).await.map(|_| ())
+    }
+
+    pub async fn delete_location(&self, ext: &str, org: &str, id: &str, name: &str) -> Result<Gone, ProviderError> {
+        let request = Request::new(
+            format!("delete location `{name}` of customer {ext}"),
+            Method::DELETE,
+            self.url(&format!("/locations/{}", encode(id)), &[("orgId", org.to_string())]),
+            None,
+        );
+        self.delete(&request).await
+    }
+
+    /// Adds numbers to a location. Webex ignores numbers the location already has, so a lost
+    /// answer is simply sent again.
+    pub async fn add_numbers(
+        &self,
+        ext: &str,
+        org: &str,
+        location: (&str, &str),
+        numbers: &[String],
+    ) -> Result<(), ProviderError> {
+        let request = Request::new(
+            format!(
+                "add {} to location `{}` of customer {ext}",
+                numbers_text(numbers),
+                location.1
+            ),
+            Method::POST,
+            self.url(
+                &format!("/telephony/config/locations/{}/numbers", encode(location.0)),
+                &[("orgId", org.to_string())],
+            ),
+            Some(json!({"phoneNumbers": numbers})),
+        );
+        self.idempotent(&request).await.map(|_| ())
+    }
+
+    /// Removes numbers from a location (numbers it does not have are ignored).
+    pub async fn remove_numbers(
+        &self,
+        ext: &str,
+        org: &str,
+        location: (&str, &str),
+        numbers: &[String],
+    ) -> Result<(), ProviderError> {
+        let request = Request::new(
+            format!(
+                "remove {} from location `{}` of customer {ext}",
+                numbers_text(numbers),
+                location.1
+            ),
+            Method::DELETE,
+            self.url(
+                &format!("/telephony/config/locations/{}/numbers", encode(location.0)),
+                &[("orgId", org.to_string())],
+            ),
+            Some(json!({"phoneNumbers": numbers})),
+        );
+        self.idempotent(&request).await.map(|_| ())
+    }
+
+    // ---- subscribers -----------------------------------------------------------------------
+
+    pub async fn find_subscriber(
+        &self,
+        ext: &str,
+        customer_id: &str,
+        email: &str,
+    ) -> Result<Option<Subscriber>, ProviderError> {
+        let url = self.url(
+            "/wholesale/subscribers",
+            &[("customerId", customer_id.to_string()), ("email", email.to_string())],
+        );
+        let list: Option<SubscriberList> = self
+            .get(&format!("look up user {email} of customer {ext}"), &url)
+            .await?;
+        Ok(list.and_then(|l| l.items.into_iter().find(|s| s.email.eq_ignore_ascii_case(email))))
+    }
+
+    pub async fn create_subscriber(&self, ext: &str, body: &Value) -> Result<Made<Subscriber>, ProviderError> {
+        let email = body["email"].as_str().unwrap_or_default().to_string();
+        let customer_id = body["customerId"].as_str().unwrap_or_default().to_string();
+        let request = Request::new(
+            format!("create user {email} of customer {ext}"),
+            Method::POST,
+            self.url("/wholesale/subscribers", &[]),
+            Some(body.clone()),
+        );
+        let operation = request.operation.clone();
+        self.create(
+            &request,
+            |bytes| parse(&operation, bytes),
+            async || self.find_subscriber(ext, &customer_id, &email).await,
+        )
+        .await
+    }
+
+    pub async fn update_subscriber(&self, ext: &str, id: &str, email: &str, body: &Value) -> Result<(), ProviderError> {
+        let request = Request::new(
+            format!("update user {email} of customer {ext}"),
+            Method::PUT,
+            self.url(&format!("/wholesale/subscribers/{}", encode(id)), &[]),
+            Some(body.clone()),
+        );
+        self.idempotent(&request).await.map(|_| ())
+    }
+
+    pub async fn delete_subscriber(&self, ext: &str, id: &str, email: &str) -> Result<Gone, ProviderError> {
+        let request = Request::new(
+            format!("delete user {email} of customer {ext}"),
+            Method::DELETE,
+            self.url(&format!("/wholesale/subscribers/{}", encode(id)), &[]),
+            None,
+        );
+        self.delete(&request).await
+    }
+
+    // ---- workspaces ------------------------------------------------------------------------
+
+    pub async fn find_workspace(&self, ext: &str, org: &str, name: &str) -> Result<Option<Workspace>, ProviderError> {
+        let url = self.url(
+            "/workspaces",
+            &[
+                ("orgId", org.to_string()),
+                ("displayName", name.to_string()),
+                ("max", LOOKUP_PAGE.into()),
+            ],
+        );
+        let list: Option<WorkspaceList> = self
+            .get(&format!("look up workspace `{name}` of customer {ext}"), &url)
+            .await?;
+        Ok(list.and_then(|l| l.items.into_iter().find(|w| w.display_name.eq_ignore_ascii_case(name))))
+    }
+
+    pub async fn create_workspace(&self, ext: &str, org: &str, body: &Value) -> Result<Made<Workspace>, ProviderError> {
+        let name = body["displayName"].as_str().unwrap_or_default().to_string();
+        let request = Request::new(
+            format!("create workspace `{name}` of customer {ext}"),
+            Method::POST,
+            self.url("/workspaces", &[]),
+            Some(body.clone()),
+        );
+        let operation = request.operation.clone();
+        self.create(
+            &request,
+            |bytes| parse(&operation, bytes),
+            async || self.find_workspace(ext, org, &name).await,
+        )
+        .await
+    }
+
+    pub async fn update_workspace(&self, ext: &str, id: &str, name: &str, body: &Value) -> Result<(), ProviderError> {
+        let request = Request::new(
+            format!("update workspace `{name}` of customer {ext}"),
+            Method::PUT,
+            self.url(&format!("/workspaces/{}", encode(id)), &[]),
+            Some(body.clone()),
+        );
+        self.idempotent(&request).await.map(|_| ())
+    }
+
+    pub async fn delete_workspace(&self, ext: &str, id: &str, name: &str) -> Result<Gone, ProviderError> {
+        let request = Request::new(
+            format!("delete workspace `{name}` of customer {ext}"),
+            Method::DELETE,
+            self.url(&format!("/workspaces/{}", encode(id)), &[]),
+            None,
+        );
+        self.delete(&request).await
+    }
+
+    // ---- devices ---------------------------------------------------------------------------
+
+    pub async fn find_device(&self, ext: &str, org: &str, mac: &str) -> Result<Option<Device>, ProviderError> {
+        let url = self.url("/devices", &[("orgId", org.to_string()), ("mac", mac.to_string())]);
+        let list: Option<DeviceList> = self
+            .get(&format!("look up device {mac} of customer {ext}"), &url)
+            .await?;
+        let wanted = crate::plan::webex::mac_key(mac);
+        Ok(list.and_then(|l| {
+            l.items
+                .into_iter()
+                .find(|d| d.mac.as_deref().map(crate::plan::webex::mac_key).as_deref() == Some(wanted.as_str()))
+        }))
+    }
+
+    pub async fn get_device(&self, ext: &str, org: &str, id: &str, mac: &str) -> Result<Option<Device>, ProviderError> {
+        let url = self.url(&format!("/devices/{}", encode(id)), &[("orgId", org.to_string())]);
+        self.get(&format!("read device {mac} of customer {ext}"), &url).await
+    }
+
+    /// `POST /devices?orgId=` with the SIP password in the body: the device and its password
+    /// are made in one write, so a lost answer cannot leave a device with a password unknown.
+    pub async fn create_device(
+        &self,
+        ext: &str,
+        org: &str,
+        body: &Value,
+        password: Option<&SecretString>,
+    ) -> Result<Made<Device>, ProviderError> {
+        let mac = body["mac"].as_str().unwrap_or_default().to_string();
+        let mut body = body.clone();
+        if let Some(password) = password {
+            body["password"] = json!(password.expose_secret());
+        }
+        let request = Request {
+            secret: password,
+            ..Request::new(
+                format!("create device {mac} of customer {ext}"),
+                Method::POST,
+                self.url("/devices", &[("orgId", org.to_string())]),
+                Some(body),
+            )
+        };
+        let operation = request.operation.clone();
+        self.create(
+            &request,
+            |bytes| parse(&operation, bytes),
+            async || self.find_device(ext, org, &mac).await,
+        )
+        .await
+    }
+
+    pub async fn delete_device(&self, ext: &str, org: &str, id: &str, mac: &str) -> Result<Gone, ProviderError> {
+        let request = Request::new(
+            format!("delete device {mac} of customer {ext}"),
+            Method::DELETE,
+            self.url(&format!("/devices/{}", encode(id)), &[("orgId", org.to_string())]),
+            None,
+        );
+        self.delete(&request).await
+    }
+
+    /// `PUT /telephony/config/devices/{id}` `{sipPassword}` (204): a reset, idempotent.
+    pub async fn set_sip_password(
+        &self,
+        ext: &str,
+        org: &str,
+        id: &str,
+        mac: &str,
+        password: &SecretString,
+    ) -> Result<(), ProviderError> {
+        let request = Request {
+            secret: Some(password),
+            ..Request::new(
+                format!("set the SIP password of device {mac} of customer {ext}"),
+                Method::PUT,
+                self.url(
+                    &format!("/telephony/config/devices/{}", encode(id)),
+                    &[("orgId", org.to_string())],
+                ),
+                Some(json!({"sipPassword": password.expose_secret()})),
+            )
+        };
+        self.idempotent(&request).await.map(|_| ())
+    }
+
+    /// Sets a device's tags (json-patch `replace` of the whole list: idempotent).
+    pub async fn set_tags(
+        &self,
+        ext: &str,
+        org: &str,
+        id: &str,
+        mac: &str,
+        tags: &[String],
+    ) -> Result<(), ProviderError> {
+        let request = Request {
+            content_type: Some("application/json-patch+json"),
+            ..Request::new(
+                format!("tag device {mac} of customer {ext}"),
+                Method::PATCH,
+                self.url(&format!("/devices/{}", encode(id)), &[("orgId", org.to_string())]),
+                Some(json!([{"op": "replace", "path": "tags", "value": tags}])),
+            )
+        };
+        self.idempotent(&request).await.map(|_| ())
+    }
+
+    pub async fn device_members(
+        &self,
+        ext: &str,
+        org: &str,
+        id: &str,
+        mac: &str,
+    ) -> Result<DeviceMembers, ProviderError> {
+        let operation = format!("read the lines of device {mac} of customer {ext}");
+        let url = self.url(
+            &format!("/telephony/config/devices/{}/members", encode(id)),
+            &[("orgId", org.to_string())],
+        );
+        self.get(&operation, &url).await?.ok_or_else(|| ProviderError {
+            provider: P,
+            operation,
+            status: Some(404),
+            code: None,
+            message: "the device no longer exists".into(),
+            tracking_id: None,
+            hint: "run `telform plan` again".into(),
+        })
+    }
+
+    /// `PUT …/members`: replaces the device's whole line list (idempotent).
+    pub async fn put_members(
+        &self,
+        ext: &str,
+        org: &str,
+        id: &str,
+        mac: &str,
+        members: &PutMembers,
+    ) -> Result<(), ProviderError> {
+        let body = serde_json::to_value(members).map_err(|e| bug("encode device lines", e.to_string()))?;
+        let request = Request::new(
+            format!("set the lines of device {mac} of customer {ext}"),
+            Method::PUT,
+            self.url(
+                &format!("/telephony/config/devices/{}/members", encode(id)),
+                &[("orgId", org.to_string())],
+            ),
+            Some(body),
+        );
+        self.idempotent(&request).await.map(|_| ())
+    }
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+fn numbers_text(numbers: &[String]) -> String {
+    match numbers {
+        [one] => format!("number {one}"),
+        [first, .., last] => format!("{} numbers ({first}..{last})", numbers.len()),
+        [] => "no number".into(),
+    }
+}
+
+/// The customer id at the end of a `{url}` answer (`…/wholesale/customers/{id}`).
+fn customer_id_of(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next()?;
+    let (_, id) = path.trim_end_matches('/').rsplit_once("/wholesale/customers/")?;
+    (!id.is_empty() && !id.contains('/')).then(|| id.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_pause_holds_every_caller_until_it_passes() {
+        let gate = Gate::default();
+        assert!(
+            gate.wait().await < Duration::from_millis(20),
+            "an open gate does not wait"
+        );
+        gate.pause(Duration::from_millis(150));
+        // A shorter pause does not shorten the longer one.
+        gate.pause(Duration::from_millis(10));
+        let (a, b) = tokio::join!(gate.wait(), gate.wait());
+        assert!(
+            a >= Duration::from_millis(140) && b >= Duration::from_millis(140),
+            "{a:?} {b:?}"
+        );
+        assert!(gate.wait().await < Duration::from_millis(20), "the gate opens again");
+    }
+
+    #[test]
+    fn errors_never_echo_the_password() {
+        let secret = SecretString::from("s3cret-Pa55");
+        let error = ProviderError {
+            provider: P,
+            operation: "set the SIP password of device X".into(),
+            status: Some(400),
+            code: Some("25000".into()),
+            message: "password s3cret-Pa55 is too weak".into(),
+            tracking_id: None,
+            hint: "h".into(),
+        };
+        let shown = redact(error, Some(&secret)).to_string();
+        assert!(!shown.contains("s3cret-Pa55"), "{shown}");
+        assert!(shown.contains("password <redacted> is too weak"), "{shown}");
+    }
+
+    #[test]
+    fn the_customer_id_is_read_from_the_answer_url() {
+        assert_eq!(
+            customer_id_of("https://webexapis.com/v1/wholesale/customers/Y2lz-1").as_deref(),
+            Some("Y2lz-1")
+        );
+        assert_eq!(
+            customer_id_of("http://x/webex/v1/wholesale/customers/abc?x=1").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(customer_id_of("http://x/other/abc"), None);
+        assert_eq!(customer_id_of("http://x/wholesale/customers/"), None);
+    }
+
+    #[test]
+    fn number_lists_are_named_briefly() {
+        assert_eq!(numbers_text(&["+1".into()]), "number +1");
+        assert_eq!(
+            numbers_text(&["+1".into(), "+2".into(), "+3".into()]),
+            "3 numbers (+1..+3)"
+        );
+    }
+}

@@ -1,0 +1,554 @@
+//! The Webex executor (`telform::apply::webex`) against the in-process emulator over real HTTP:
+//! examples/ from scratch with every kind of SIP password, convergence under faults without
+//! duplicates, a failed customer and a refused location skipping their dependents only, and a
+//! password rotation.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::time::Duration;
+
+use telform::apply::{Options, Outcome, Progress, Run, Secrets, Status, Stop, report};
+use telform::emulator::faults::Faults;
+use telform::emulator::{self, Config, Emulator, seed};
+use telform::plan::model::{Action, Op, ProviderName};
+use telform::provider::webex::WebexClient;
+use telform::reconcile::{self, PlanOptions, Planned};
+
+use crate::root;
+
+/// Passwords the examples take from the environment and from a file.
+const JUPITER_TABLE: &str = "Jupiter-Table-7f3k9q";
+const CBERNARD: &str = "Cbernard-Desk-2m8x4z";
+const ACCUEIL: &str = "Accueil-Phone-5t1w6y";
+/// The password of every generated device in the faults test.
+const GENERATED_FLEET: &str = "Fleet-Sip-Pass-4r7u2e";
+
+/// The demo seed (tokens, templates, models, a half-onboarded Acme) with fast provisioning.
+async fn start(faults: &str, tune: impl FnOnce(&mut seed::Seed)) -> (Emulator, HashMap<String, String>) {
+    let mut seed = seed::demo();
+    seed.timing.webex_provisioning_delay = Duration::from_millis(100);
+    tune(&mut seed);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let emulator = emulator::start(
+        listener,
+        Config {
+            seed,
+            faults: Faults::parse(faults).expect("fault spec"),
+            ..Config::default()
+        },
+    )
+    .await
+    .expect("the emulator starts");
+    let mut env: HashMap<String, String> = emulator.env().into_iter().collect();
+    env.insert("ACME_JUPITER_TABLE_SIP_PASSWORD".into(), JUPITER_TABLE.into());
+    env.insert("ACME_CBERNARD_SIP_PASSWORD".into(), CBERNARD.into());
+    env.insert("GEN_SIP_PASSWORD".into(), GENERATED_FLEET.into());
+    (emulator, env)
+}
+
+/// The Webex half of examples/ in a temporary folder, with the `fromFile` secret the
+/// pipeline would write there.
+fn webex_examples() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&root().join("examples/webex"), &dir.path().join("webex"));
+    std::fs::create_dir(dir.path().join("secrets")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("secrets/acme-accueil-phone.sip"),
+        format!("{ACCUEIL}\n"),
+    )
+    .expect("secret");
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
+        }
+    }
+}
+
+async fn plan(dir: &Path, env: &HashMap<String, String>) -> Planned {
+    let lookup = |key: &str| env.get(key).cloned();
+    let options = PlanOptions {
+        dir: dir.to_path_buf(),
+        ..PlanOptions::default()
+    };
+    let planned = reconcile::plan_dir(&options, &lookup)
+        .await
+        .unwrap_or_else(|f| panic!("plan: {}", f.text()));
+    assert!(
+        planned.plan.errors.is_empty(),
+        "plan errors: {:#?}",
+        planned.plan.errors
+    );
+    planned
+}
+
+fn webex_actions(planned: &Planned) -> Vec<Action> {
+    planned
+        .plan
+        .actions
+        .iter()
+        .filter(|a| a.object.provider == ProviderName::Webex)
+        .cloned()
+        .collect()
+}
+
+fn options() -> Options {
+    Options {
+        poll_interval: Duration::from_millis(50),
+        async_timeout: Duration::from_secs(30),
+        ..Options::default()
+    }
+}
+
+/// Resolves the passwords as `telform apply` does and applies the plan's Webex actions.
+async fn apply(
+    planned: &Planned,
+    dir: &Path,
+    env: &HashMap<String, String>,
+    secrets_out: Option<&Path>,
+) -> Vec<Outcome> {
+    let client = planned.webex.as_ref().expect("the plan made a Webex client");
+    let actions = webex_actions(planned);
+    let lookup = |key: &str| env.get(key).cloned();
+    let secrets = Secrets::resolve(&actions, dir, &lookup, secrets_out).expect("every password resolves");
+    let run = Run {
+        options: options(),
+        stop: Stop::default(),
+        progress: Progress::hidden(),
+        secrets,
+    };
+    let outcomes = telform::apply::webex::apply(client, actions.clone(), &run).await;
+    assert_eq!(outcomes.len(), actions.len(), "one outcome per action");
+    for (a, o) in actions.iter().zip(&outcomes) {
+        assert_eq!((&a.object, a.op), (&o.object, o.op), "outcomes are in plan order");
+    }
+    outcomes
+}
+
+fn find<'a>(outcomes: &'a [Outcome], kind: &str, key: &str) -> &'a Outcome {
+    outcomes
+        .iter()
+        .find(|o| o.object.kind == kind && o.object.key == key)
+        .unwrap_or_else(|| panic!("no outcome for {kind} {key}:\n{}", report::text(outcomes)))
+}
+
+/// The devices of a customer, by MAC.
+async fn devices_of(client: &WebexClient, ext: &str) -> HashMap<String, telform::wire::webex::Device> {
+    let customers = client.list_customers().await.expect("customers");
+    let customer = customers.iter().find(|c| c.external_id == ext).expect("the customer");
+    let org = customer.org_id.as_deref().expect("provisioned");
+    client
+        .list_devices(ext, org)
+        .await
+        .expect("devices")
+        .into_iter()
+        .map(|d| (d.mac.clone().unwrap_or_default(), d))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn examples_apply_from_scratch_then_the_plan_is_empty_and_no_password_shows() {
+    let (emulator, env) = start("", |_| {}).await;
+    let dir = webex_examples();
+    let out = dir.path().join("generated-secrets.tsv");
+
+    let planned = plan(dir.path(), &env).await;
+    let actions = webex_actions(&planned);
+    // Acme: its update (attendant_console), a location, 4 numbers, 5 users, 2 workspaces, 5
+    // new devices, the reassigned one, Luc's deletion; Globex: attached.
+    let listed: Vec<String> = actions
+        .iter()
+        .map(|a| format!("{:?} {} {}", a.op, a.object.kind, a.object.key))
+        .collect();
+    assert_eq!(actions.len(), 20, "{listed:#?}");
+    let outcomes = apply(&planned, dir.path(), &env, Some(&out)).await;
+    let shown = report::text(&outcomes);
+    assert!(
+        outcomes.iter().all(|o| o.status == Status::Done),
+        "every action is done:\n{shown}"
+    );
+    assert_eq!(find(&outcomes, "Device", "0004F29B1301").op, Op::Replace);
+
+    // Idempotence: nothing left to do.
+    let again = plan(dir.path(), &env).await;
+    let left: Vec<String> = webex_actions(&again)
+        .iter()
+        .map(|a| format!("{:?} {} {}", a.op, a.object.kind, a.object.key))
+        .collect();
+    assert!(left.is_empty(), "a second plan has Webex changes: {left:?}\n{shown}");
+
+    // Generated passwords are in the secrets file only, readable by its owner only.
+    let file = std::fs::read_to_string(&out).expect("the secrets file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let generated: HashMap<&str, &str> = file
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let fields: Vec<&str> = l.split('\t').collect();
+            assert_eq!(fields.len(), 3, "customer, MAC, password: {l:?}");
+            assert_eq!(fields[0], "ACME-0001");
+            (fields[1], fields[2])
+        })
+        .collect();
+    let macs: BTreeSet<&str> = generated.keys().copied().collect();
+    assert_eq!(macs, BTreeSet::from(["0004F29B127E", "0004F29B1301", "805EC03A7210"]));
+    assert!(generated.values().all(|p| p.len() >= 16), "strong passwords");
+    for o in outcomes.iter().filter(|o| macs.contains(o.object.key.as_str())) {
+        let detail = o.detail.as_deref().unwrap_or_default();
+        assert!(detail.contains("generated password written to"), "{detail}");
+    }
+
+    // No password in the result table or its JSON.
+    let json = report::json(&outcomes);
+    for password in [JUPITER_TABLE, CBERNARD, ACCUEIL].iter().chain(generated.values()) {
+        assert!(!shown.contains(password), "a password in the table:\n{shown}");
+        assert!(!json.contains(password), "a password in the JSON:\n{json}");
+    }
+
+    // The rotation each device's password was set for is on the device, next to its own tags.
+    let client = again.webex.as_ref().expect("client");
+    let devices = devices_of(client, "ACME-0001").await;
+    assert!(
+        devices["805EC03A7210"]
+            .tags
+            .contains(&"telform-sip-rotation=1".to_string())
+    );
+    assert!(
+        devices["0C75BD4E2F19"]
+            .tags
+            .contains(&"telform-sip-rotation=0".to_string())
+    );
+    let members = client
+        .device_members(
+            "ACME-0001",
+            devices["805EC03A7210"].org_id.as_deref().unwrap_or_default(),
+            &devices["805EC03A7210"],
+        )
+        .await
+        .expect("lines");
+    assert_eq!(members.members.len(), 3, "Jeanne's phone shows Paul's and Marc's lines");
+    assert!(
+        members
+            .members
+            .iter()
+            .all(|m| m.port == 1 || m.line_type == "SHARED_CALL_APPEARANCE")
+    );
+    emulator.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotation_bump_resets_the_password_and_records_it() {
+    let (emulator, env) = start("", |_| {}).await;
+    let dir = webex_examples();
+    let planned = plan(dir.path(), &env).await;
+    let first_out = dir.path().join("first.tsv");
+    let outcomes = apply(&planned, dir.path(), &env, Some(&first_out)).await;
+    assert!(
+        outcomes.iter().all(|o| o.status == Status::Done),
+        "{}",
+        report::text(&outcomes)
+    );
+
+    // Jeanne's phone goes from rotation 1 to 2 (it came back from repair once more).
+    let devices_yaml = dir.path().join("webex/acme/devices.yaml");
+    let text = std::fs::read_to_string(&devices_yaml).expect("devices.yaml");
+    assert!(text.contains("{generate: true, rotation: 1}"));
+    std::fs::write(
+        &devices_yaml,
+        text.replace("{generate: true, rotation: 1}", "{generate: true, rotation: 2}"),
+    )
+    .expect("write");
+
+    let bumped = plan(dir.path(), &env).await;
+    let actions = webex_actions(&bumped);
+    assert_eq!(actions.len(), 1, "{actions:#?}");
+    assert_eq!(
+        (actions[0].op, actions[0].object.key.as_str()),
+        (Op::Update, "805EC03A7210")
+    );
+    let second_out = dir.path().join("second.tsv");
+    let outcomes = apply(&bumped, dir.path(), &env, Some(&second_out)).await;
+    assert_eq!(outcomes[0].status, Status::Done, "{}", report::text(&outcomes));
+
+    let password = |file: &Path| -> String {
+        let text = std::fs::read_to_string(file).expect("secrets file");
+        let line = text
+            .lines()
+            .find(|l| !l.starts_with('#') && l.contains("805EC03A7210"))
+            .expect("the device's line")
+            .to_string();
+        line.rsplit('\t').next().unwrap_or_default().to_string()
+    };
+    let (old, new) = (password(&first_out), password(&second_out));
+    assert_ne!(old, new, "a new password");
+    assert!(!report::text(&outcomes).contains(&new) && !report::json(&outcomes).contains(&new));
+
+    let after = plan(dir.path(), &env).await;
+    assert!(webex_actions(&after).is_empty(), "{:#?}", webex_actions(&after));
+    let devices = devices_of(after.webex.as_ref().expect("client"), "ACME-0001").await;
+    let tags = &devices["805EC03A7210"].tags;
+    assert!(tags.contains(&"telform-sip-rotation=2".to_string()), "{tags:?}");
+    assert!(
+        !tags.contains(&"telform-sip-rotation=1".to_string()),
+        "the old rotation is replaced: {tags:?}"
+    );
+    emulator.shutdown().await.expect("shutdown");
+}
+
+const TEMPLATE: &str = r#"apiVersion: telform/v1
+kind: Template
+metadata: {name: fr-smb-calling}
+spec:
+  provisioningId: Y2lzY29zcGFyazovL3VzL1BST1ZJU0lPTklORy9mcl9zbWI
+  country: FR
+  language: fr_FR
+  subscription: Sub-104233
+  authentication: webex
+  calling: {timezone: Europe/Paris, language: fr_fr}
+"#;
+
+fn customer_yaml(ext: &str) -> String {
+    let name = ext.to_lowercase();
+    format!(
+        r#"---
+apiVersion: telform/v1
+kind: Customer
+metadata: {{name: {name}}}
+spec:
+  template: fr-smb-calling
+  externalId: {ext}
+  companyName: {ext} SARL
+  adminEmail: admin@{name}.example
+  language: fr_FR
+  country: FR
+  supportedLocationVerified: true
+  packages: [webex_calling]
+  headquarters:
+    name: Siège
+    address: {{line1: 1 rue de Rivoli, city: Paris, postalCode: "75001", country: FR}}
+    timezone: Europe/Paris
+    language: fr_fr
+"#
+    )
+}
+
+fn user_yaml(ext: &str, i: usize, location: &str) -> String {
+    let name = ext.to_lowercase();
+    format!(
+        r#"---
+apiVersion: telform/v1
+kind: User
+metadata: {{name: {name}-u{i}}}
+spec:
+  customer: {ext}
+  email: user{i}@{name}.example
+  firstName: User
+  lastName: Number{i}
+  package: webex_calling
+  location: {location}
+  extension: "{}"
+"#,
+        2000 + i
+    )
+}
+
+fn device_yaml(ext: &str, i: usize, mac: &str) -> String {
+    let name = ext.to_lowercase();
+    format!(
+        r#"---
+apiVersion: telform/v1
+kind: Device
+metadata: {{name: {name}-d{i}}}
+spec:
+  customer: {ext}
+  mac: "{mac}"
+  model: Yealink T54W
+  owner: {{user: user{i}@{name}.example}}
+  sipPassword: {{fromEnv: GEN_SIP_PASSWORD}}
+"#
+    )
+}
+
+/// `customers` customers of `users` users, each with a desk phone.
+fn fleet(dir: &Path, customers: usize, users: usize) {
+    let mut yaml = String::from(TEMPLATE);
+    for c in 0..customers {
+        let ext = format!("FLEET-{c:03}");
+        yaml.push_str(&customer_yaml(&ext));
+        for i in 0..users {
+            yaml.push_str(&user_yaml(&ext, i, "Siège"));
+            yaml.push_str(&device_yaml(&ext, i, &format!("02AB{c:02X}{i:06X}")));
+        }
+    }
+    std::fs::write(dir.join("fleet.yaml"), yaml).expect("write");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_twenty_percent_faults_apply_converges_without_duplicates() {
+    // Retry-After 0: the faults test is about unknown outcomes and convergence; the gate's
+    // pause is tested on its own (provider::webex::write).
+    let (emulator, env) = start(
+        "seed=7,429=0.05,500=0.05,drop=0.05,lost=0.05,retry-after=0,only=webex",
+        |_| {},
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    fleet(dir.path(), 2, 100);
+    let mut runs = 0;
+    let mut first_failures = 0;
+    let mut stats = (0, 0, 0);
+    loop {
+        let planned = plan(dir.path(), &env).await;
+        let actions = webex_actions(&planned);
+        if actions.is_empty() {
+            break;
+        }
+        assert!(runs < 3, "no convergence after 3 runs: {} actions left", actions.len());
+        if runs == 0 {
+            assert_eq!(actions.len(), 2 * (1 + 100 + 100), "the whole fleet is new");
+        }
+        let outcomes = apply(&planned, dir.path(), &env, None).await;
+        let failed: Vec<&Outcome> = outcomes.iter().filter(|o| o.failed()).collect();
+        if runs == 0 {
+            first_failures = failed.len();
+        }
+        // A 409 after a lost answer is the write's own doing, never a failure.
+        for o in &failed {
+            let Status::Failed { reason } = &o.status else { continue };
+            assert!(!reason.contains("HTTP 409"), "{}: {reason}", o.object.key);
+        }
+        let client = planned.webex.as_ref().expect("client");
+        let (r, w, t) = client.stats.snapshot();
+        stats = (stats.0 + r, stats.1 + w, stats.2 + t);
+        runs += 1;
+    }
+    assert!(stats.2 > 20, "the faults were met and retried: {stats:?}");
+    eprintln!(
+        "faults: converged in {runs} apply run(s); {first_failures} failed in the first; calls (reads, writes, retries) over the applies' plans and writes: {stats:?}"
+    );
+
+    // Read back through the API: every object once.
+    let planned = plan(dir.path(), &env).await;
+    let client = planned.webex.as_ref().expect("client");
+    let customers = client.list_customers().await.expect("customers");
+    let externals: Vec<&str> = customers.iter().map(|c| c.external_id.as_str()).collect();
+    let unique: BTreeSet<&str> = externals.iter().copied().collect();
+    assert_eq!(unique.len(), externals.len(), "a customer twice: {externals:?}");
+    for c in customers.iter().filter(|c| c.external_id.starts_with("FLEET-")) {
+        let subscribers = client.list_subscribers(c).await.expect("subscribers");
+        let emails: BTreeSet<String> = subscribers.iter().map(|s| s.email.to_lowercase()).collect();
+        assert_eq!((subscribers.len(), emails.len()), (100, 100), "{}", c.external_id);
+        let devices = client
+            .list_devices(&c.external_id, c.org_id.as_deref().expect("provisioned"))
+            .await
+            .expect("devices");
+        let macs: BTreeSet<String> = devices.iter().filter_map(|d| d.mac.clone()).collect();
+        assert_eq!((devices.len(), macs.len()), (100, 100), "{}", c.external_id);
+        assert!(
+            devices.iter().all(|d| d.tags == ["telform-sip-rotation=0"]),
+            "every password's rotation is recorded"
+        );
+    }
+    assert_eq!(
+        customers.iter().filter(|c| c.external_id.starts_with("FLEET-")).count(),
+        2
+    );
+    emulator.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_customer_and_a_refused_location_skip_only_their_dependents() {
+    let (emulator, env) = start("", |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // EMULATOR-FAIL-0001 ends in `error` (the demo seed's failing external id).
+    let mut yaml = String::from(TEMPLATE);
+    yaml.push_str(&customer_yaml("EMULATOR-FAIL-0001"));
+    yaml.push_str(&user_yaml("EMULATOR-FAIL-0001", 0, "Siège"));
+    yaml.push_str(&device_yaml("EMULATOR-FAIL-0001", 0, "02CD00000000"));
+    // GOOD-0002: Webex refuses its location Annexe (no postal code); what is at the
+    // headquarters goes on.
+    yaml.push_str(&customer_yaml("GOOD-0002"));
+    yaml.push_str(
+        r#"---
+apiVersion: telform/v1
+kind: Location
+metadata: {name: good-annexe}
+spec:
+  customer: GOOD-0002
+  name: Annexe
+  address: {line1: 2 rue du Port, city: Nantes, country: FR}
+  timezone: Europe/Paris
+  language: fr_fr
+  announcementLanguage: fr_fr
+  numbers: ["+33240990001"]
+"#,
+    );
+    yaml.push_str(&user_yaml("GOOD-0002", 0, "Annexe"));
+    yaml.push_str(&device_yaml("GOOD-0002", 0, "02CD00000100"));
+    yaml.push_str(&user_yaml("GOOD-0002", 1, "Siège"));
+    yaml.push_str(&device_yaml("GOOD-0002", 1, "02CD00000101"));
+    std::fs::write(dir.path().join("customers.yaml"), yaml).expect("write");
+
+    let planned = plan(dir.path(), &env).await;
+    let outcomes = apply(&planned, dir.path(), &env, None).await;
+    let shown = report::text(&outcomes);
+
+    let Status::Failed { reason } = &find(&outcomes, "Customer", "EMULATOR-FAIL-0001").status else {
+        panic!("the failing customer fails:\n{shown}");
+    };
+    assert!(
+        reason.contains("could not provision customer EMULATOR-FAIL-0001"),
+        "{reason}"
+    );
+    assert!(reason.contains("10001"), "Webex's error code: {reason}");
+    for (kind, key) in [("User", "user0@emulator-fail-0001.example"), ("Device", "02CD00000000")] {
+        assert_eq!(
+            find(&outcomes, kind, key).status,
+            Status::Skipped {
+                because: "Customer EMULATOR-FAIL-0001 failed".into()
+            },
+            "{shown}"
+        );
+    }
+
+    let Status::Failed { reason } = &find(&outcomes, "Location", "Annexe").status else {
+        panic!("Webex refuses the location:\n{shown}");
+    };
+    assert!(reason.contains("HTTP 400") && reason.contains("postalCode"), "{reason}");
+    assert!(reason.contains("tracking id"), "the provider's tracking id: {reason}");
+    let because = Status::Skipped {
+        because: "Location Annexe failed".into(),
+    };
+    for (kind, key) in [
+        ("Number", "+33240990001"),
+        ("User", "user0@good-0002.example"),
+        ("Device", "02CD00000100"),
+    ] {
+        assert_eq!(find(&outcomes, kind, key).status, because, "{kind} {key}:\n{shown}");
+    }
+    for (kind, key) in [
+        ("Customer", "GOOD-0002"),
+        ("User", "user1@good-0002.example"),
+        ("Device", "02CD00000101"),
+    ] {
+        assert_eq!(
+            find(&outcomes, kind, key).status,
+            Status::Done,
+            "{kind} {key}:\n{shown}"
+        );
+    }
+    assert!(shown.contains("Location Annexe failed"), "the table says why:\n{shown}");
+    emulator.shutdown().await.expect("shutdown");
+}
