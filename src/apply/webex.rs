@@ -570,7 +570,18 @@ impl<'a> Branch<'a> {
         let body = body(action)?;
         let id = ref_id(action)?;
         // Webex refuses an update while it works on the customer: that work finishes first.
-        match self.wait_customer(&id, None).await {
+        let current = self
+            .w
+            .get_customer(&self.ext, &id)
+            .await
+            .map_err(text)?
+            .ok_or_else(|| {
+                format!(
+                    "customer {} was deleted since the plan was made\nhint: run `telform plan` again",
+                    self.ext
+                )
+            })?;
+        match self.wait_customer(&id, Some(current)).await {
             Wait::Ready(_) => {}
             Wait::Failed(reason) => return Err(reason),
             Wait::Interrupted => return Ok(Run::interrupted(action)),
@@ -1171,8 +1182,8 @@ impl<'a> Branch<'a> {
                 .await
                 .map_err(|e| {
                     format!(
-                        "the SIP password was set ({}), and recording its rotation on the device failed: {e}",
-                        notes[1..].join("; ").trim()
+                        "{}, but recording its rotation on the device failed (the next plan resets the password once more): {e}",
+                        notes.join("; ")
                     )
                 })?;
         }

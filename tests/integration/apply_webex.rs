@@ -552,3 +552,364 @@ spec:
     assert!(shown.contains("Location Annexe failed"), "the table says why:\n{shown}");
     emulator.shutdown().await.expect("shutdown");
 }
+
+/// The Globex organisation of the demo seed, attachable to a customer.
+const SPARE_ORG: &str = "Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi9hN2YzZTJkMS00YzViLTRlOGEtOWYxMi0zYjRjNWQ2ZTdmODA";
+
+/// Three customers whose second version (`v2`) asks for every kind of change: ALPHA's
+/// objects are updated, moved, replaced and pruned; BETA goes (`ensure: absent`); GAMMA moves
+/// to an existing organisation (a replacement).
+fn every_change(dir: &Path, v2: bool) {
+    let mut yaml = String::from(TEMPLATE);
+    let packages = if v2 {
+        "[webex_calling, common_area_calling, attendant_console]"
+    } else {
+        "[webex_calling, common_area_calling]"
+    };
+    yaml.push_str(&format!(
+        r#"---
+apiVersion: telform/v1
+kind: Customer
+metadata: {{name: alpha}}
+spec:
+  template: fr-smb-calling
+  externalId: ALPHA-0001
+  companyName: Alpha SARL
+  adminEmail: admin@alpha.example
+  language: fr_FR
+  country: FR
+  supportedLocationVerified: true
+  packages: {packages}
+  headquarters:
+    name: Siège
+    address: {{line1: 1 rue de Rivoli, city: Paris, postalCode: "75001", country: FR}}
+    timezone: Europe/Paris
+    language: fr_fr
+  prune: true
+"#
+    ));
+    let location = |name: &str, line1: &str, numbers: &str| {
+        format!(
+            r#"---
+apiVersion: telform/v1
+kind: Location
+metadata: {{name: alpha-{}}}
+spec:
+  customer: ALPHA-0001
+  name: {name}
+  address: {{line1: {line1}, city: Lille, postalCode: "59000", country: FR}}
+  timezone: Europe/Paris
+  language: fr_fr
+  announcementLanguage: fr_fr
+  numbers: {numbers}
+"#,
+            name.to_lowercase()
+        )
+    };
+    if v2 {
+        // Nord's address changes, +33320990002 moves to Sud, +33491990001 and Est go.
+        yaml.push_str(&location("Nord", "3 place du Théâtre", r#"["+33320990001"]"#));
+        yaml.push_str(&location("Sud", "9 rue Paradis", r#"["+33320990002"]"#));
+    } else {
+        yaml.push_str(&location(
+            "Nord",
+            "2 place du Théâtre",
+            r#"["+33320990001", "+33320990002"]"#,
+        ));
+        yaml.push_str(&location("Sud", "9 rue Paradis", r#"["+33491990001"]"#));
+        yaml.push_str(&location("Est", "1 rue de Metz", "[]"));
+    }
+    let user = |i: usize, location: &str, extra: &str| {
+        format!(
+            r#"---
+apiVersion: telform/v1
+kind: User
+metadata: {{name: alpha-u{i}}}
+spec:
+  customer: ALPHA-0001
+  email: user{i}@alpha.example
+  firstName: User
+  lastName: Number{i}
+  package: webex_calling
+  location: {location}
+{extra}"#
+        )
+    };
+    yaml.push_str(&user(
+        0,
+        "Siège",
+        if v2 {
+            "  extension: \"2100\"\n"
+        } else {
+            "  extension: \"2000\"\n"
+        },
+    ));
+    yaml.push_str(&user(
+        1,
+        "Nord",
+        "  phoneNumber: \"+33320990001\"\n  extension: \"2001\"\n",
+    ));
+    if v2 {
+        yaml.push_str(&user(3, "Sud", "  extension: \"2003\"\n"));
+    } else {
+        yaml.push_str(&user(2, "Sud", "  extension: \"2002\"\n"));
+    }
+    let workspace = |name: &str, location: &str, license: &str, capacity: u32, extension: &str| {
+        format!(
+            r#"---
+apiVersion: telform/v1
+kind: Workspace
+metadata: {{name: alpha-{}}}
+spec:
+  customer: ALPHA-0001
+  name: {name}
+  roomType: meetingRoom
+  capacity: {capacity}
+  license: {license}
+  location: {location}
+  extension: "{extension}"
+"#,
+            name.to_lowercase().replace(' ', "-")
+        )
+    };
+    yaml.push_str(&workspace(
+        "Salle A",
+        "Nord",
+        "professional",
+        if v2 { 10 } else { 8 },
+        "3000",
+    ));
+    yaml.push_str(&workspace(
+        "Salle B",
+        if v2 { "Sud" } else { "Nord" },
+        "professional",
+        4,
+        "3001",
+    ));
+    if !v2 {
+        yaml.push_str(&workspace("Salle C", "Siège", "commonArea", 2, "3002"));
+    }
+    let device = |i: usize, mac: &str, model: &str, owner: &str, extra: &str| {
+        format!(
+            r#"---
+apiVersion: telform/v1
+kind: Device
+metadata: {{name: alpha-d{i}}}
+spec:
+  customer: ALPHA-0001
+  mac: "{mac}"
+  model: {model}
+  owner: {owner}
+{extra}"#
+        )
+    };
+    let shared = if v2 {
+        "  sharedWith: [{user: user1@alpha.example}, {user: user3@alpha.example}]\n"
+    } else {
+        "  sharedWith: [{user: user1@alpha.example}]\n"
+    };
+    let fleet_password = "  sipPassword: {fromEnv: GEN_SIP_PASSWORD}\n";
+    yaml.push_str(&device(
+        0,
+        "02EF00000000",
+        "Yealink T54W",
+        "{user: user0@alpha.example}",
+        &format!("{shared}{fleet_password}"),
+    ));
+    yaml.push_str(&device(
+        1,
+        "02EF00000001",
+        if v2 { "Yealink T54W" } else { "Poly VVX 450" },
+        "{user: user1@alpha.example}",
+        fleet_password,
+    ));
+    if !v2 {
+        yaml.push_str(&device(
+            2,
+            "02EF00000002",
+            "Yealink T54W",
+            "{user: user2@alpha.example}",
+            fleet_password,
+        ));
+    }
+    let rotation = if v2 { 1 } else { 0 };
+    yaml.push_str(&device(
+        3,
+        "02EF00000003",
+        "Yealink T54W",
+        "{workspace: Salle A}",
+        &format!("  sipPassword: {{fromEnv: GEN_SIP_PASSWORD, rotation: {rotation}}}\n"),
+    ));
+
+    yaml.push_str(&customer_yaml("BETA-0002"));
+    if v2 {
+        // Its user goes with it (the plan deletes everything in its organisation first).
+        yaml.push_str("  ensure: absent\n");
+    } else {
+        yaml.push_str(&user_yaml("BETA-0002", 0, "Siège"));
+    }
+    yaml.push_str(&customer_yaml("GAMMA-0003"));
+    if v2 {
+        yaml.push_str(&format!("  orgId: {SPARE_ORG}\n"));
+    }
+    std::fs::write(dir.join("customers.yaml"), yaml).expect("write");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_change_applies_and_converges() {
+    let (emulator, env) = start("", |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    every_change(dir.path(), false);
+    let planned = plan(dir.path(), &env).await;
+    let outcomes = apply(&planned, dir.path(), &env, None).await;
+    assert!(
+        outcomes.iter().all(|o| o.status == Status::Done),
+        "{}",
+        report::text(&outcomes)
+    );
+    assert!(webex_actions(&plan(dir.path(), &env).await).is_empty());
+
+    every_change(dir.path(), true);
+    let planned = plan(dir.path(), &env).await;
+    let ops: BTreeSet<(String, String)> = webex_actions(&planned)
+        .iter()
+        .map(|a| (a.object.kind.clone(), format!("{:?}", a.op)))
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        ("Customer", "Update"),
+        ("Customer", "Replace"),
+        ("Customer", "Delete"),
+        ("Location", "Update"),
+        ("Location", "Delete"),
+        ("Number", "Replace"),
+        ("Number", "Delete"),
+        ("User", "Create"),
+        ("User", "Update"),
+        ("User", "Delete"),
+        ("Workspace", "Update"),
+        ("Workspace", "Replace"),
+        ("Workspace", "Delete"),
+        ("Device", "Update"),
+        ("Device", "Replace"),
+        ("Device", "Delete"),
+    ]
+    .iter()
+    .map(|(k, o)| (k.to_string(), o.to_string()))
+    .collect();
+    assert_eq!(ops, expected, "the second version asks for every kind of change");
+    let outcomes = apply(&planned, dir.path(), &env, None).await;
+    let shown = report::text(&outcomes);
+    assert!(outcomes.iter().all(|o| o.status == Status::Done), "{shown}");
+    let left = webex_actions(&plan(dir.path(), &env).await);
+    assert!(left.is_empty(), "{left:#?}\n{shown}");
+
+    // Read back what the plan cannot see: the lines of Jeanne-like device 0, and GAMMA's
+    // organisation.
+    let after = plan(dir.path(), &env).await;
+    let client = after.webex.as_ref().expect("client");
+    let customers = client.list_customers().await.expect("customers");
+    assert!(customers.iter().all(|c| c.external_id != "BETA-0002"), "BETA is gone");
+    let gamma = customers.iter().find(|c| c.external_id == "GAMMA-0003").expect("GAMMA");
+    assert_eq!(gamma.org_id.as_deref(), Some(SPARE_ORG));
+    let devices = devices_of(client, "ALPHA-0001").await;
+    assert!(!devices.contains_key("02EF00000002"), "pruned");
+    assert_eq!(devices["02EF00000001"].product.as_deref(), Some("Yealink T54W"));
+    assert!(
+        devices["02EF00000003"]
+            .tags
+            .contains(&"telform-sip-rotation=1".to_string())
+    );
+    let org = devices["02EF00000000"].org_id.clone().unwrap_or_default();
+    let lines = client
+        .device_members("ALPHA-0001", &org, &devices["02EF00000000"])
+        .await
+        .expect("lines");
+    assert_eq!(lines.members.len(), 3, "{lines:#?}");
+    emulator.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_apply_reports_what_it_did_and_the_next_one_finishes() {
+    // Slow answers, so that the stop comes in the middle.
+    let (emulator, env) = start("latency=2ms..4ms", |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    fleet(dir.path(), 2, 40);
+    let planned = plan(dir.path(), &env).await;
+    let client = planned.webex.as_ref().expect("client");
+    let actions = webex_actions(&planned);
+    let lookup = |key: &str| env.get(key).cloned();
+    let run = Run {
+        options: options(),
+        stop: Stop::default(),
+        progress: Progress::hidden(),
+        secrets: Secrets::resolve(&actions, dir.path(), &lookup, None).expect("secrets"),
+    };
+    // Ctrl-C once Webex has served 80 requests (the plan's reads included): customers made,
+    // users and devices half way.
+    let stop = run.stop.clone();
+    let served = || emulator.app.webex_requests.load(std::sync::atomic::Ordering::Relaxed);
+    let before = served();
+    let (outcomes, ()) = tokio::join!(telform::apply::webex::apply(client, actions.clone(), &run), async {
+        let started = std::time::Instant::now();
+        // Bounded, so that a test gone wrong fails instead of hanging.
+        while served() < before + 80 && started.elapsed() < Duration::from_secs(30) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        stop.request();
+    });
+    let done = outcomes.iter().filter(|o| o.status == Status::Done).count();
+    let interrupted = outcomes
+        .iter()
+        .filter(|o| matches!(&o.status, Status::Skipped { because } if because.contains("interrupted")))
+        .count();
+    assert_eq!(
+        done + interrupted,
+        actions.len(),
+        "nothing failed:\n{}",
+        report::text(&outcomes)
+    );
+    assert!(
+        done > 0 && interrupted > 0,
+        "the stop came in the middle: {done} done, {interrupted} interrupted"
+    );
+
+    let planned = plan(dir.path(), &env).await;
+    assert_eq!(
+        webex_actions(&planned).len(),
+        interrupted,
+        "what was done is not planned again"
+    );
+    let outcomes = apply(&planned, dir.path(), &env, None).await;
+    assert!(
+        outcomes.iter().all(|o| o.status == Status::Done),
+        "{}",
+        report::text(&outcomes)
+    );
+    assert!(webex_actions(&plan(dir.path(), &env).await).is_empty());
+    emulator.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_are_waited_out_as_retry_after_says() {
+    let (emulator, env) = start("seed=11,429=0.15,retry-after=1,only=webex", |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    fleet(dir.path(), 1, 3);
+    let planned = plan(dir.path(), &env).await;
+    let (_, _, retries_before) = planned.webex.as_ref().expect("client").stats.snapshot();
+    let started = std::time::Instant::now();
+    let outcomes = apply(&planned, dir.path(), &env, None).await;
+    let elapsed = started.elapsed();
+    assert!(
+        outcomes.iter().all(|o| o.status == Status::Done),
+        "{}",
+        report::text(&outcomes)
+    );
+    let (_, _, retries) = planned.webex.as_ref().expect("client").stats.snapshot();
+    let limited = retries - retries_before;
+    assert!(limited > 0, "the apply met a 429");
+    // Each 429 holds every call back for its second (the polls of the provisioning do not
+    // count as retries).
+    assert!(elapsed >= Duration::from_secs(limited), "{limited} 429s in {elapsed:?}");
+    assert!(webex_actions(&plan(dir.path(), &env).await).is_empty());
+    emulator.shutdown().await.expect("shutdown");
+}
