@@ -12,4 +12,5 @@ pub mod provider;
 pub mod rate;
 pub mod reconcile;
 pub mod validate;
+pub mod watch;
 pub mod wire;

@@ -7,6 +7,7 @@ mod plan;
 mod schema;
 mod show;
 mod validate;
+mod watch;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -90,6 +91,17 @@ telform emulator --listen 127.0.0.1:8443 --seed examples/emulator/seed.json --fa
 Seed format and fault syntax: docs/emulator.md"
     )]
     Emulator(EmulatorArgs),
+    /// Follow a manifest folder: reconcile on every change and periodically (the GitOps loop).
+    #[command(
+        after_help = "Examples:\n  telform watch manifests/                                  # report changes and drift\n  \
+telform watch --apply --listen 127.0.0.1:9464 manifests/    # apply them; status on :9464\n  \
+telform watch --once --apply --output json manifests/      # one reconcile (cron, CI)\n\n\
+Endpoints (--listen): /healthz, /status (JSON), / (a page for people). Running as a systemd \
+service: docs/watch.md\n\
+Exit status: 0 when stopped by SIGINT/SIGTERM (after the writes in flight); with --once, 0 when \
+the reconcile succeeded, 1 otherwise."
+    )]
+    Watch(WatchArgs),
     /// Write or check the JSON Schemas generated from the manifest kinds.
     #[command(after_help = "Examples:\n  telform schema --write schemas/\n  telform schema --check schemas/")]
     Schema(SchemaArgs),
@@ -256,6 +268,42 @@ pub struct EmulatorArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// The manifest folder (a checkout of the manifest repository). Default: the current folder.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Apply changes and correct drift. Without it, watch only reports them.
+    #[arg(long)]
+    pub apply: bool,
+    /// Time between two drift checks (±10% jitter), e.g. 30s, 5m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::watch::parse_duration)]
+    pub interval: std::time::Duration,
+    /// How long the folder must be quiet after a change before a reconcile.
+    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = crate::watch::parse_duration)]
+    pub debounce: std::time::Duration,
+    /// Serve /healthz, /status and / on this address, e.g. 127.0.0.1:9464.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// One reconcile, then exit: 0 when it succeeded, 1 otherwise (cron, tests).
+    #[arg(long)]
+    pub once: bool,
+    /// Log format: one line per reconcile.
+    #[arg(long, value_enum, default_value_t = WatchFormat::Text)]
+    pub output: WatchFormat,
+    /// With --apply: generated SIP passwords go to FILE.<time> (mode 0600), a new file per apply.
+    #[arg(long, value_name = "FILE")]
+    pub secrets_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    /// One line per reconcile for people; details on stderr.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
 #[group(required = true, multiple = false)]
 pub struct SchemaArgs {
     /// Write the schemas into DIR.
@@ -276,6 +324,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Apply(args) => apply::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Show(args) => show::run(args),
+        Command::Watch(args) => watch::run(args),
     }
 }
 

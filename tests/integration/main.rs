@@ -8,6 +8,7 @@ mod emulator_acg;
 mod emulator_webex;
 mod fuzz;
 mod plan;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -1,0 +1,86 @@
+//! `telform watch`
+
+use std::path::PathBuf;
+
+use super::{ExitStatus, WatchArgs, WatchFormat, print_err, print_out};
+use crate::provider::config::process_env;
+use crate::watch::{self, Config, Deps, Ended, Listener, LogFormat, Printer, Shutdown};
+
+pub fn run(args: WatchArgs) -> ExitStatus {
+    let runtime = match super::runtime() {
+        Ok(r) => r,
+        Err(status) => return status,
+    };
+    let config = Config {
+        dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
+        apply: args.apply,
+        interval: args.interval,
+        debounce: args.debounce,
+        listen: args.listen.map(Listener::Addr),
+        once: args.once,
+        output: match args.output {
+            WatchFormat::Text => LogFormat::Text,
+            WatchFormat::Json => LogFormat::Json,
+        },
+        secrets_out: args.secrets_out,
+    };
+    let printer = Printer {
+        out: Box::new(print_out),
+        err: Box::new(print_err),
+    };
+    let secrets = |name: &str| std::env::var(name).ok();
+    let shutdown = Shutdown::default();
+    let result = runtime.block_on(async {
+        let signals = tokio::spawn(stop_on_signals(shutdown.clone()));
+        let deps = Deps {
+            providers: &process_env,
+            secrets: &secrets,
+            printer: &printer,
+        };
+        let result = watch::run(config, deps, shutdown).await;
+        signals.abort();
+        result
+    });
+    match result {
+        Ok(Ended::Stopped) => ExitStatus::Success,
+        Ok(Ended::Once(outcome)) if outcome.ok() => ExitStatus::Success,
+        Ok(Ended::Once(_)) => ExitStatus::Failure,
+        Err(message) => {
+            print_err(&format!("error: {message}\n"));
+            ExitStatus::Failure
+        }
+    }
+}
+
+/// The first SIGINT or SIGTERM (systemd's stop) lets the writes in flight finish and ends the
+/// loop; a second one quits at once. Mirrors `telform apply`, which stops a [`crate::apply::Stop`]
+/// only: watch must also wake its loop.
+async fn stop_on_signals(shutdown: Shutdown) {
+    if !wait_signal().await {
+        return;
+    }
+    shutdown.request();
+    print_err("stopping: finishing the writes in flight, starting nothing new (a second signal quits at once)\n");
+    if wait_signal().await {
+        print_err("quitting at once: run `telform plan` to see what was applied\n");
+        std::process::exit(130);
+    }
+}
+
+async fn wait_signal() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            return tokio::signal::ctrl_c().await.is_ok();
+        };
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.is_ok(),
+            r = term.recv() => r.is_some(),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
+}

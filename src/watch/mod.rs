@@ -1,0 +1,794 @@
+//! `telform watch`: the GitOps loop on a manifest folder, in the manner of Argo CD's and
+//! Flux's reconcilers.
+//!
+//! One reconcile at a time: validate → read live → plan (`crate::reconcile`), then with
+//! `--apply` apply (`crate::apply`). What starts one:
+//!
+//! - file changes, once the folder has been quiet for `--debounce` (an editor's save, a
+//!   `git pull` of hundreds of files and a `git checkout` each become one reconcile; a Git
+//!   command still running holds it back until it is done);
+//! - the periodic drift check every `--interval` (±10% jitter, so that many watchers do not
+//!   call a provider in step);
+//! - after a failure, the retry, with an exponential backoff (capped).
+//!
+//! Changes that arrive during a reconcile are gathered and make exactly one more. An invalid
+//! manifest set is never planned nor applied: nothing changes on the providers (the last
+//! valid set stays in force) and the periodic check pauses until a change makes the set valid
+//! again, since there is nothing valid to compare live state with.
+//!
+//! Drift is told apart from pending Git changes by comparison with the previous reconcile: when
+//! the manifest files have not changed since then (same paths, sizes and times), an action the
+//! previous reconcile did not leave behind can only come from a change made outside Git.
+
+pub mod events;
+pub mod server;
+pub mod status;
+
+use std::collections::{BTreeSet, HashSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::sync::watch;
+
+use crate::apply::secrets::EnvLookup;
+use crate::apply::{self, Options, Progress, Run, Secrets, Stop, report};
+use crate::plan::model::{Action, ObjectRef, Op};
+use crate::provider::Provider;
+use crate::provider::config::Env;
+use crate::reconcile::{self, Failure, PlanOptions, Planned};
+use events::{Batch, Classifier, Watcher};
+use server::{Server, Shared, lock};
+use status::{CallCounts, Calls, Drift, Outcome, Record, State, Status, Trigger};
+
+/// A change is never held back longer than this by a Git command that keeps the index locked
+/// (a crashed one leaves `index.lock` behind) or keeps writing.
+const GIT_WAIT_MAX: Duration = Duration::from_secs(60);
+/// The first retry after a failure; each next one waits twice as long, up to [`BACKOFF_MAX`].
+const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+const BACKOFF_MAX: Duration = Duration::from_secs(300);
+
+/// How watch runs (from the command line).
+#[derive(Debug)]
+pub struct Config {
+    /// The manifest folder.
+    pub dir: PathBuf,
+    /// Apply changes and correct drift; without it, only report.
+    pub apply: bool,
+    /// Between two drift checks.
+    pub interval: Duration,
+    /// How long the folder must be quiet after a change before a reconcile.
+    pub debounce: Duration,
+    /// Where to serve `/healthz`, `/status` and `/`.
+    pub listen: Option<Listener>,
+    /// One reconcile, then return.
+    pub once: bool,
+    pub output: LogFormat,
+    /// Generated SIP passwords go to `FILE.<time>` (a secrets file is never overwritten).
+    pub secrets_out: Option<PathBuf>,
+}
+
+/// The status endpoint's socket: an address, or a listener bound beforehand (tests bind
+/// `127.0.0.1:0` themselves, so no port is ever guessed).
+#[derive(Debug)]
+pub enum Listener {
+    Addr(SocketAddr),
+    Bound(std::net::TcpListener),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One line per reconcile for people; details (diagnostics, failures) on stderr.
+    Text,
+    /// One JSON object per line on stdout, details included.
+    Json,
+}
+
+/// Where watch writes (the command's printer; tests capture it).
+pub struct Printer {
+    pub out: Box<dyn Fn(&str) + Send + Sync>,
+    pub err: Box<dyn Fn(&str) + Send + Sync>,
+}
+
+/// Asks the loop to stop: the apply in progress finishes its writes in flight and starts
+/// nothing new, then the loop returns.
+#[derive(Debug, Clone)]
+pub struct Shutdown {
+    stop: Stop,
+    flag: Arc<watch::Sender<bool>>,
+}
+
+impl Default for Shutdown {
+    fn default() -> Shutdown {
+        Shutdown {
+            stop: Stop::default(),
+            flag: Arc::new(watch::Sender::new(false)),
+        }
+    }
+}
+
+impl Shutdown {
+    pub fn request(&self) {
+        self.stop.request();
+        self.flag.send_replace(true);
+    }
+
+    pub fn requested(&self) -> bool {
+        *self.flag.borrow()
+    }
+
+    async fn wait(&self) {
+        let mut rx = self.flag.subscribe();
+        // An error means the sender is gone, which cannot happen while `self` holds it.
+        let _ = rx.wait_for(|stop| *stop).await;
+    }
+}
+
+/// What the loop reads from its surroundings.
+pub struct Deps<'a> {
+    /// `TELFORM_*` provider configuration.
+    pub providers: Env<'a>,
+    /// Variables named by `sipPassword.fromEnv`.
+    pub secrets: EnvLookup<'a>,
+    pub printer: &'a Printer,
+}
+
+/// How the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Asked to stop (a signal).
+    Stopped,
+    /// `--once`: the outcome of its reconcile.
+    Once(Outcome),
+}
+
+/// Runs watch until `shutdown` (or after one reconcile with `--once`). Errors are the ones that
+/// keep it from starting (a missing folder, a port in use).
+pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Result<Ended, String> {
+    if config.interval.is_zero() {
+        return Err("--interval must be more than 0\nhint: e.g. --interval 5m".into());
+    }
+    let dir = std::fs::canonicalize(&config.dir).map_err(|e| {
+        format!(
+            "cannot watch {}: {e}\nhint: give the manifest folder, a checkout of the manifest repository",
+            config.dir.display()
+        )
+    })?;
+    if !dir.is_dir() {
+        return Err(format!(
+            "{} is not a folder: watch follows a manifest folder\nhint: give the folder that holds telform.yaml and the manifests",
+            config.dir.display()
+        ));
+    }
+    let classifier = Classifier::new(&dir, config.secrets_out.as_deref());
+    let shared: Shared = Arc::new(Mutex::new(Status::new(
+        config.dir.display().to_string(),
+        config.apply,
+        config.interval,
+        config.debounce,
+    )));
+    let server = match config.listen.take() {
+        Some(Listener::Addr(addr)) => Some(Server::start(addr, shared.clone()).await?),
+        Some(Listener::Bound(listener)) => {
+            let addr = listener.local_addr().map_err(|e| format!("cannot listen: {e}"))?;
+            Some(Server::start_on(listener, addr, shared.clone()).await?)
+        }
+        None => None,
+    };
+    // Watching starts before the first reconcile, so that a change made during it is seen.
+    let watcher = if config.once {
+        None
+    } else {
+        Some(events::watch(classifier.clone(), config.debounce)?)
+    };
+    let mut lp = Loop {
+        config: &config,
+        deps,
+        shared: shared.clone(),
+        classifier,
+        shutdown,
+        number: 0,
+        baseline: None,
+        changed: BTreeSet::new(),
+        failures: 0,
+    };
+    lp.say(
+        "start",
+        &format!(
+            "watching {} ({}; drift check every {}, debounce {}){}",
+            config.dir.display(),
+            if config.apply {
+                "applying changes"
+            } else {
+                "reporting only: add --apply to apply"
+            },
+            human(config.interval),
+            human(config.debounce),
+            server
+                .as_ref()
+                .map(|s| format!("; status on http://{}/", s.addr))
+                .unwrap_or_default()
+        ),
+    );
+    if let Some(warning) = watcher.as_ref().and_then(|w| w.warning.clone()) {
+        lp.say("warning", &format!("warning: {warning}"));
+    }
+    let ended = lp.run(watcher).await;
+    lock(&shared).state = State::Stopped;
+    if let Some(server) = server {
+        server.stop().await;
+    }
+    let reconciles = lp.number;
+    lp.say(
+        "stop",
+        &match ended {
+            Ended::Stopped => format!("watch stopped after {reconciles} reconcile(s)"),
+            Ended::Once(outcome) => format!("watch --once: {}", outcome.label()),
+        },
+    );
+    Ok(ended)
+}
+
+/// The state a reconcile compares the next one with.
+struct Baseline {
+    /// [`events::fingerprint`] of the manifests it planned.
+    fingerprint: u64,
+    /// The actions it left behind: not applied (no `--apply`) or failed.
+    residual: HashSet<String>,
+}
+
+struct Loop<'a> {
+    config: &'a Config,
+    deps: Deps<'a>,
+    shared: Shared,
+    classifier: Classifier,
+    shutdown: Shutdown,
+    number: u64,
+    baseline: Option<Baseline>,
+    /// Manifest files changed since the last reconcile started.
+    changed: BTreeSet<PathBuf>,
+    /// Consecutive failed reconciles.
+    failures: u32,
+}
+
+impl Loop<'_> {
+    async fn run(&mut self, mut watcher: Option<Watcher>) -> Ended {
+        let mut next_check = Instant::now();
+        let mut trigger_next = Trigger::Start;
+        // Changes waiting for the folder to be quiet: until when, and since when.
+        let mut quiet_until: Option<Instant> = None;
+        let mut pending_since: Option<Instant> = None;
+        let mut retry_at: Option<Instant> = None;
+        let mut paused = false;
+        loop {
+            if self.shutdown.requested() {
+                return Ended::Stopped;
+            }
+            // What comes next: a change wins over a retry, a retry replaces the periodic check.
+            let (due, trigger) = match (quiet_until, retry_at) {
+                (Some(q), Some(r)) if r < q => (r, Trigger::Retry),
+                (Some(q), _) => (q, Trigger::Change),
+                (None, Some(r)) => (r, Trigger::Retry),
+                (None, None) if paused => (Instant::now() + Duration::from_secs(86_400 * 365), trigger_next),
+                (None, None) => (next_check, trigger_next),
+            };
+            {
+                let mut status = lock(&self.shared);
+                status.state = State::Idle;
+                status.next_reconcile_at = (!paused || quiet_until.is_some() || retry_at.is_some())
+                    .then(|| status::timestamp(SystemTime::now() + due.saturating_duration_since(Instant::now())));
+            }
+            let next_event = async {
+                match watcher.as_mut() {
+                    Some(w) => w.events.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                () = self.shutdown.wait() => return Ended::Stopped,
+                batch = next_event => {
+                    match batch {
+                        Some(Batch::Events { changed, git, at }) => {
+                            if !changed.is_empty() {
+                                self.changed.extend(changed);
+                                lock(&self.shared).pending.files = self.changed.len();
+                                pending_since.get_or_insert(at);
+                                quiet_until = Some(at + self.config.debounce);
+                            } else if git && quiet_until.is_some() {
+                                // A Git command is still writing the checkout: wait for it.
+                                quiet_until = Some(at + self.config.debounce);
+                            }
+                        }
+                        Some(Batch::Error(message)) => {
+                            self.say("warning", &format!("warning: file watching: {message}"));
+                        }
+                        None => {
+                            // The watcher thread is gone: without events, only the periodic
+                            // check would still run, which is not what the operator asked for.
+                            self.say("warning", "error: file watching stopped; restart telform watch");
+                            return Ended::Stopped;
+                        }
+                    }
+                    continue;
+                }
+                () = tokio::time::sleep_until(due.into()) => {}
+            }
+            if trigger == Trigger::Change
+                && self.classifier.git_busy()
+                && pending_since.is_some_and(|since| since.elapsed() < GIT_WAIT_MAX)
+            {
+                // `index.lock` goes away when Git is done; its removal is an event too.
+                quiet_until = Some(Instant::now() + self.config.debounce);
+                continue;
+            }
+            quiet_until = None;
+            pending_since = None;
+            let files = std::mem::take(&mut self.changed);
+            lock(&self.shared).pending.files = 0;
+            let record = self.reconcile(trigger, files.len()).await;
+            if self.config.once {
+                return Ended::Once(record.outcome);
+            }
+            match record.outcome {
+                Outcome::Interrupted => return Ended::Stopped,
+                Outcome::Failed => retry_at = record.retry_in_ms.map(|ms| Instant::now() + Duration::from_millis(ms)),
+                _ => retry_at = None,
+            }
+            paused = record.outcome == Outcome::Invalid;
+            next_check = Instant::now() + jittered(self.config.interval);
+            trigger_next = Trigger::Interval;
+        }
+    }
+
+    /// Prints a message about watch itself, in the log's format.
+    fn say(&self, event: &str, message: &str) {
+        match self.config.output {
+            LogFormat::Text => {
+                let line = format!("{} {message}\n", status::timestamp(SystemTime::now()));
+                if event == "warning" {
+                    (self.deps.printer.err)(&line);
+                } else {
+                    (self.deps.printer.out)(&line);
+                }
+            }
+            LogFormat::Json => (self.deps.printer.out)(&status::json_event(event, message)),
+        }
+    }
+
+    /// One reconcile: plan, maybe apply, report. Never fails: a failure is its outcome.
+    async fn reconcile(&mut self, trigger: Trigger, files_changed: usize) -> Record {
+        self.number += 1;
+        lock(&self.shared).state = State::Reconciling;
+        let started = Instant::now();
+        let mut record = Record {
+            number: self.number,
+            trigger,
+            files_changed,
+            started_at: status::timestamp(SystemTime::now()),
+            duration_ms: 0,
+            outcome: Outcome::InSync,
+            plan: None,
+            plan_line: None,
+            applied: None,
+            apply_line: None,
+            drift: Drift::default(),
+            problems: None,
+            error: None,
+            retry_in_ms: None,
+            calls: Calls::default(),
+        };
+        // Printed before the log line in text mode (the JSON line carries them in `error`).
+        let mut details = String::new();
+        let classifier = self.classifier.clone();
+        let fingerprint = tokio::task::spawn_blocking(move || events::fingerprint(&classifier))
+            .await
+            .unwrap_or_default();
+        let options = PlanOptions {
+            dir: self.config.dir.clone(),
+            ..PlanOptions::default()
+        };
+        // Reads only: a signal drops the plan at once.
+        let planned = tokio::select! {
+            planned = reconcile::plan_dir(&options, self.deps.providers) => planned,
+            () = self.shutdown.wait() => {
+                record.outcome = Outcome::Interrupted;
+                record.error = Some("stopped while planning: nothing was written".into());
+                return self.finish(record, started, details, None);
+            }
+        };
+        let planned = match planned {
+            Ok(planned) => planned,
+            Err(Failure::Invalid { text, problems }) => {
+                record.outcome = Outcome::Invalid;
+                record.problems = Some(problems);
+                details = text.clone();
+                record.error = Some(text);
+                return self.finish(record, started, details, None);
+            }
+            Err(Failure::Other(message)) => {
+                record.outcome = Outcome::Failed;
+                record.error = Some(format!("error: {message}"));
+                details = format!("error: {message}\n");
+                return self.finish(record, started, details, None);
+            }
+        };
+        let plan = &planned.plan;
+        let summary = plan.summary();
+        record.plan = Some(summary);
+        record.plan_line = Some(summary.line());
+        let keys: Vec<String> = plan.actions.iter().map(key).collect();
+        // Drift: only when the manifests are the ones the previous plan was made from.
+        let drifted: Vec<usize> = match &self.baseline {
+            Some(baseline) if baseline.fingerprint == fingerprint => (0..keys.len())
+                .filter(|i| !baseline.residual.contains(&keys[*i]))
+                .collect(),
+            _ => Vec::new(),
+        };
+        record.drift.found = drifted.len();
+        record.drift.objects = drifted
+            .iter()
+            .take(status::DRIFT_LISTED)
+            .map(|i| describe(&plan.actions[*i]))
+            .collect();
+        let mut residual: HashSet<String> = keys.iter().cloned().collect();
+
+        if !plan.errors.is_empty() {
+            record.outcome = Outcome::Failed;
+            let mut text = format!(
+                "error: the plan has {} problem(s) with live state: nothing was applied\n",
+                plan.errors.len()
+            );
+            for e in &plan.errors {
+                let what = e.object.as_ref().map(|o| format!("{o}: ")).unwrap_or_default();
+                text.push_str(&format!("  {what}{}\n  hint: {}\n", e.message, e.hint));
+            }
+            details = text.clone();
+            record.error = Some(text);
+        } else if !plan.has_changes() {
+            record.outcome = Outcome::InSync;
+        } else if !self.config.apply {
+            record.outcome = Outcome::Pending;
+        } else if let Some(outcomes) = self.apply(&planned, &mut record, &mut details).await {
+            let done: HashSet<(Op, &ObjectRef)> = outcomes
+                .iter()
+                .filter(|o| matches!(o.status, apply::Status::Done | apply::Status::Unchanged))
+                .map(|o| (o.op, &o.object))
+                .collect();
+            let applied = |a: &Action| done.contains(&(a.op, &a.object));
+            residual = plan
+                .actions
+                .iter()
+                .zip(&keys)
+                .filter(|(a, _)| !applied(a))
+                .map(|(_, k)| k.clone())
+                .collect();
+            record.drift.corrected = drifted.iter().filter(|i| applied(&plan.actions[**i])).count();
+        }
+        self.baseline = Some(Baseline { fingerprint, residual });
+        let pending = self.baseline.as_ref().map_or(0, |b| b.residual.len());
+        let calls = Calls {
+            acg: planned
+                .acg
+                .as_ref()
+                .map(|c| CallCounts::from_snapshot(c.stats().snapshot()))
+                .unwrap_or_default(),
+            webex: planned
+                .webex
+                .as_ref()
+                .map(|c| CallCounts::from_snapshot(c.stats().snapshot()))
+                .unwrap_or_default(),
+        };
+        record.calls = calls;
+        self.finish(record, started, details, Some(pending))
+    }
+
+    /// Applies a plan with changes. Returns the outcomes, or `None` when nothing was tried
+    /// (passwords that cannot be set); the record gets the outcome.
+    async fn apply(&self, planned: &Planned, record: &mut Record, details: &mut String) -> Option<Vec<apply::Outcome>> {
+        let plan = &planned.plan;
+        let base = reconcile::secrets_base(&planned.options.dir);
+        let out = self.config.secrets_out.as_deref().map(secrets_file);
+        let secrets = match Secrets::resolve(&plan.actions, &base, self.deps.secrets, out.as_deref()) {
+            Ok(secrets) => secrets,
+            Err(errors) => {
+                let mut text = format!(
+                    "error: {} SIP password(s) cannot be set: nothing was applied\n",
+                    errors.len()
+                );
+                for e in &errors {
+                    let hint = e.hint.replace(
+                        "pass --secrets-out FILE",
+                        "start watch with --secrets-out FILE (each apply writes FILE.<time>)",
+                    );
+                    text.push_str(&format!("  {}\n  hint: {hint}\n", e.message));
+                }
+                record.outcome = Outcome::Failed;
+                details.push_str(&text);
+                record.error = Some(text);
+                return None;
+            }
+        };
+        let (acg, webex) = apply::per_provider(plan.actions.clone());
+        let run = Run {
+            options: apply_options(planned),
+            stop: self.shutdown.stop.clone(),
+            progress: Progress::hidden(),
+            secrets,
+        };
+        let outcomes = apply::execute(planned, acg, webex, &run).await;
+        let totals = report::totals(&outcomes);
+        record.applied = Some(totals);
+        record.apply_line = Some(report::closing_line(&outcomes));
+        if totals.failed + totals.skipped == 0 {
+            record.outcome = Outcome::Applied;
+        } else {
+            record.outcome = if self.shutdown.requested() {
+                Outcome::Interrupted
+            } else {
+                Outcome::Failed
+            };
+            // The result table says what was done and what was not, and why.
+            details.push_str(&report::text(&outcomes));
+            let mut text = report::closing_line(&outcomes);
+            for o in outcomes.iter().filter(|o| o.failed()).take(20) {
+                if let apply::Status::Failed { reason } = &o.status {
+                    text.push_str(&format!("\n  {}: {}", o.object, reason.replace('\n', "\n    ")));
+                }
+            }
+            record.error = Some(text);
+        }
+        Some(outcomes)
+    }
+
+    /// Completes a record: duration, backoff, status, log.
+    fn finish(&mut self, mut record: Record, started: Instant, details: String, pending: Option<usize>) -> Record {
+        record.duration_ms = started.elapsed().as_millis() as u64;
+        if record.outcome == Outcome::Failed {
+            self.failures += 1;
+            if !self.config.once {
+                record.retry_in_ms = Some(backoff(self.failures).as_millis() as u64);
+            }
+        } else if record.outcome != Outcome::Interrupted {
+            self.failures = 0;
+        }
+        {
+            let mut status = lock(&self.shared);
+            let pending = pending.unwrap_or(status.pending.actions);
+            status.record(&record, pending);
+        }
+        match self.config.output {
+            LogFormat::Text => {
+                if !details.is_empty() {
+                    (self.deps.printer.err)(&details);
+                }
+                (self.deps.printer.out)(&status::text_line(&record, self.config.apply));
+            }
+            LogFormat::Json => (self.deps.printer.out)(&status::json_line(&record)),
+        }
+        record
+    }
+}
+
+/// The identity of an action across two plans: what, how, and from what to what.
+fn key(action: &Action) -> String {
+    format!(
+        "{:?}|{:?}|{}|{}|{}",
+        action.op,
+        action.object.provider,
+        action.object.kind,
+        action.object.key,
+        serde_json::to_string(&action.changes).unwrap_or_default()
+    )
+}
+
+/// `~ Number +14255550105: customSipHeader "portal" → "hq"`; sensitive values are never shown.
+fn describe(action: &Action) -> String {
+    let mut text = format!("{} {}", action.op.symbol(), action.object);
+    let changes: Vec<String> = action
+        .changes
+        .iter()
+        .take(5)
+        .map(|c| {
+            if c.sensitive {
+                format!("{} (sensitive, changed)", c.path)
+            } else {
+                let show = |v: &Option<serde_json::Value>| v.as_ref().map_or("(none)".to_string(), ToString::to_string);
+                format!("{} {} → {}", c.path, show(&c.old), show(&c.new))
+            }
+        })
+        .collect();
+    if !changes.is_empty() {
+        text.push_str(": ");
+        text.push_str(&changes.join(", "));
+        if action.changes.len() > 5 {
+            text.push_str(&format!(", and {} more", action.changes.len() - 5));
+        }
+    }
+    text
+}
+
+/// Where this apply's generated passwords go: `FILE.<time>`, never an existing file.
+fn secrets_file(file: &Path) -> PathBuf {
+    let stamp = status::compact_timestamp(SystemTime::now());
+    let mut name = file.as_os_str().to_os_string();
+    name.push(format!(".{stamp}"));
+    let mut path = PathBuf::from(&name);
+    let mut n = 2;
+    while path.exists() {
+        let mut again = name.clone();
+        again.push(format!("-{n}"));
+        path = PathBuf::from(again);
+        n += 1;
+    }
+    path
+}
+
+/// Apply's settings from `telform.yaml` (watch has no flags for them: the repository decides).
+fn apply_options(planned: &Planned) -> Options {
+    let settings = planned.settings.as_ref().and_then(|s| s.apply.as_ref());
+    let mut options = Options::default();
+    if let Some(n) = settings.and_then(|s| s.concurrency) {
+        options.concurrency = (n as usize).max(1);
+    }
+    if let Some(timeout) = settings
+        .and_then(|s| s.provisioning_timeout.as_deref())
+        .and_then(|t| parse_duration(t).ok())
+    {
+        options.async_timeout = timeout;
+    }
+    options
+}
+
+/// The wait before the retry after `failures` consecutive failures: 1 s, 2 s, 4 s… up to
+/// 5 minutes, ±10%.
+pub fn backoff(failures: u32) -> Duration {
+    let doubled = BACKOFF_FIRST.saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(20)));
+    jittered(doubled.min(BACKOFF_MAX))
+}
+
+/// `d` ±10%, from the system's random source (a fixed `d` when it fails: no reason to stop).
+fn jittered(d: Duration) -> Duration {
+    let r = getrandom::u64().unwrap_or(u64::MAX / 2);
+    let unit = (r >> 11) as f64 / (1u64 << 53) as f64;
+    d.mul_f64(0.9 + 0.2 * unit)
+}
+
+/// `500ms`, `30s`, `5m`, `1h`, `1h30m` (a number alone is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let bad = || format!("`{text}` is not a duration: write e.g. 500ms, 30s, 5m or 1h30m");
+    if text.is_empty() {
+        return Err(bad());
+    }
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        if digits == 0 {
+            return Err(bad());
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let part = match &rest[..unit_len] {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n.saturating_mul(60)),
+            "h" => Duration::from_secs(n.saturating_mul(3600)),
+            _ => return Err(bad()),
+        };
+        total = total.saturating_add(part);
+        rest = &rest[unit_len..];
+    }
+    Ok(total)
+}
+
+/// `5m`, `500ms`, `1h30m`, `90s`: as a person would write it back.
+fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if !ms.is_multiple_of(1000) || ms == 0 {
+        return format!("{ms}ms");
+    }
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_as_people_write_them() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        for bad in ["", "m", "5 minutes", "5d", "-1s", "1.5s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(human(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(human(Duration::from_millis(500)), "500ms");
+        assert_eq!(human(Duration::from_secs(300)), "5m");
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap_with_jitter() {
+        let within = |d: Duration, target: Duration| d >= target.mul_f64(0.9) && d <= target.mul_f64(1.1);
+        assert!(within(backoff(1), Duration::from_secs(1)));
+        assert!(within(backoff(2), Duration::from_secs(2)));
+        assert!(within(backoff(4), Duration::from_secs(8)));
+        assert!(within(backoff(30), BACKOFF_MAX));
+        assert!(within(backoff(u32::MAX), BACKOFF_MAX));
+    }
+
+    #[test]
+    fn jitter_stays_within_ten_percent_and_varies() {
+        let d = Duration::from_secs(300);
+        let draws: HashSet<Duration> = (0..50).map(|_| jittered(d)).collect();
+        assert!(
+            draws
+                .iter()
+                .all(|j| *j >= Duration::from_secs(270) && *j <= Duration::from_secs(330))
+        );
+        assert!(draws.len() > 1, "the interval is jittered");
+    }
+
+    #[test]
+    fn secrets_files_are_never_reused() {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let file = temp.path().join("secrets.tsv");
+        let first = secrets_file(&file);
+        assert!(first.to_string_lossy().starts_with(&*file.to_string_lossy()));
+        std::fs::write(&first, "x").expect("written");
+        let second = secrets_file(&file);
+        assert_ne!(first, second);
+        assert!(!second.exists());
+    }
+
+    #[test]
+    fn drift_descriptions_never_show_sensitive_values() {
+        use crate::plan::model::{FieldChange, ProviderName};
+        let action = Action {
+            op: Op::Update,
+            object: ObjectRef::new(ProviderName::Acg, "Number", "+14255550105", "contoso"),
+            source: None,
+            changes: vec![
+                FieldChange {
+                    path: "customSipHeader".into(),
+                    old: Some(serde_json::json!("portal")),
+                    new: Some(serde_json::json!("hq")),
+                    sensitive: false,
+                },
+                FieldChange {
+                    path: "sipPassword".into(),
+                    old: Some(serde_json::json!("hunter2")),
+                    new: Some(serde_json::json!("s3cret")),
+                    sensitive: true,
+                },
+            ],
+            reason: None,
+            desired: None,
+        };
+        let text = describe(&action);
+        assert_eq!(
+            text,
+            "~ Number +14255550105: customSipHeader \"portal\" → \"hq\", sipPassword (sensitive, changed)"
+        );
+    }
+}
