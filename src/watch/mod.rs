@@ -214,7 +214,16 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
     if let Some(warning) = watcher.as_ref().and_then(|w| w.warning.clone()) {
         lp.say("warning", &format!("warning: {warning}"));
     }
+    // `/healthz` turns 503 as soon as a signal arrives, while the writes in flight finish.
+    let stopping = {
+        let (shared, shutdown) = (shared.clone(), lp.shutdown.clone());
+        tokio::spawn(async move {
+            shutdown.wait().await;
+            lock(&shared).state = State::Stopping;
+        })
+    };
     let ended = lp.run(watcher).await;
+    stopping.abort();
     lock(&shared).state = State::Stopped;
     if let Some(server) = server {
         server.stop().await;
@@ -275,7 +284,9 @@ impl Loop<'_> {
             };
             {
                 let mut status = lock(&self.shared);
-                status.state = State::Idle;
+                if status.state != State::Stopping {
+                    status.state = State::Idle;
+                }
                 status.next_reconcile_at = (!paused || quiet_until.is_some() || retry_at.is_some())
                     .then(|| status::timestamp(SystemTime::now() + due.saturating_duration_since(Instant::now())));
             }
@@ -360,7 +371,12 @@ impl Loop<'_> {
     /// One reconcile: plan, maybe apply, report. Never fails: a failure is its outcome.
     async fn reconcile(&mut self, trigger: Trigger, files_changed: usize) -> Record {
         self.number += 1;
-        lock(&self.shared).state = State::Reconciling;
+        {
+            let mut status = lock(&self.shared);
+            if status.state != State::Stopping {
+                status.state = State::Reconciling;
+            }
+        }
         let started = Instant::now();
         let mut record = Record {
             number: self.number,
@@ -545,6 +561,7 @@ impl Loop<'_> {
     /// Completes a record: duration, backoff, status, log.
     fn finish(&mut self, mut record: Record, started: Instant, details: String, pending: Option<usize>) -> Record {
         record.duration_ms = started.elapsed().as_millis() as u64;
+        record.error = record.error.as_deref().map(status::strip_ansi);
         if record.outcome == Outcome::Failed {
             self.failures += 1;
             if !self.config.once {

@@ -119,3 +119,32 @@ async fn page(Extract(shared): Extract<Shared>) -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn healthz_is_503_once_the_loop_is_stopping() {
+        let shared: Shared = Arc::new(Mutex::new(Status::new(
+            "manifests".into(),
+            true,
+            Duration::from_secs(300),
+            Duration::from_millis(500),
+        )));
+        let server = Server::start("127.0.0.1:0".parse().expect("address"), shared.clone())
+            .await
+            .expect("listens");
+        let url = format!("http://{}/healthz", server.addr);
+        let get = || async { reqwest::get(&url).await.expect("answers") };
+        lock(&shared).state = State::Reconciling;
+        assert_eq!(get().await.status(), StatusCode::OK);
+        lock(&shared).state = State::Stopping;
+        let response = get().await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.text().await.expect("body"), "stopping\n");
+        server.stop().await;
+    }
+}

@@ -302,6 +302,29 @@ fn truncate(text: &str) -> String {
     }
 }
 
+/// Removes terminal styling (`ESC [ … m`): the diagnostics are rendered for a terminal, and
+/// the status, the JSON log and the page are not one.
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        if chars.clone().next() == Some('[') {
+            chars.next();
+            // Parameters, then one final byte in @..~.
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
 /// `2026-11-21T07:10:17Z` (UTC). Written here rather than taken from the emulator, which the
 /// pipeline never imports.
 pub fn timestamp(time: SystemTime) -> String {
@@ -580,8 +603,13 @@ mod tests {
     #[test]
     fn timestamps_are_utc_rfc3339() {
         let t = UNIX_EPOCH + Duration::from_secs(1_795_244_217);
-        assert_eq!(timestamp(t), "2026-11-21T01:36:57Z");
-        assert_eq!(compact_timestamp(t), "20261121T013657Z");
+        // Checked with `date -u -d @1795244217`.
+        assert_eq!(timestamp(t), "2026-11-21T06:56:57Z");
+        assert_eq!(compact_timestamp(t), "20261121T065657Z");
+        assert_eq!(
+            timestamp(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00Z"
+        );
         assert_eq!(timestamp(UNIX_EPOCH), "1970-01-01T00:00:00Z");
     }
 
@@ -605,6 +633,84 @@ mod tests {
         );
         assert!(page.contains("/srv/&lt;repo&gt;"), "{page}");
         assert!(page.contains("http-equiv=\"refresh\""), "{page}");
+    }
+
+    fn record(outcome: Outcome) -> Record {
+        Record {
+            number: 7,
+            trigger: Trigger::Interval,
+            files_changed: 0,
+            started_at: "2026-11-21T07:10:17Z".into(),
+            duration_ms: 420,
+            outcome,
+            plan: Some(Summary {
+                add: 0,
+                change: 1,
+                delete: 0,
+            }),
+            plan_line: Some("Plan: 0 to add, 1 to change, 0 to delete.".into()),
+            applied: None,
+            apply_line: None,
+            drift: Drift {
+                found: 1,
+                corrected: 0,
+                objects: vec!["~ Number +14255550105: customSipHeader \"portal\" → \"hq\"".into()],
+            },
+            problems: None,
+            error: None,
+            retry_in_ms: None,
+            calls: Calls::default(),
+        }
+    }
+
+    #[test]
+    fn the_log_line_says_what_happened_to_drift() {
+        let mut corrected = record(Outcome::Applied);
+        corrected.drift.corrected = 1;
+        corrected.apply_line = Some("Apply complete! Resources: 0 added, 1 changed, 0 deleted.".into());
+        assert_eq!(
+            text_line(&corrected, true),
+            "2026-11-21T07:10:17Z reconcile #7 (drift check): applied in 420 ms — Plan: 0 to add, 1 to change, 0 to delete. \
+Apply complete! Resources: 0 added, 1 changed, 0 deleted. drift corrected (1): ~ Number +14255550105: customSipHeader \"portal\" → \"hq\"\n"
+        );
+        let reported = text_line(&record(Outcome::Pending), false);
+        assert!(
+            reported.contains("changes pending in 420 ms")
+                && reported.contains("not applied: watch runs without --apply")
+                && reported.contains("drift found (not corrected: watch runs without --apply) (1): ~ Number"),
+            "{reported}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&json_line(&corrected)).expect("one JSON object");
+        assert_eq!(json["event"], "reconcile");
+        assert_eq!(json["drift"]["corrected"], 1);
+        assert_eq!(json["outcome"], "applied");
+        assert!(!json_line(&corrected).trim_end().contains('\n'), "one line");
+    }
+
+    #[test]
+    fn a_failure_line_names_the_error_and_the_next_attempt() {
+        let mut failed = record(Outcome::Failed);
+        failed.drift = Drift::default();
+        failed.plan = None;
+        failed.plan_line = None;
+        failed.trigger = Trigger::Retry;
+        failed.error = Some("error: ACG: token request failed (401)\nhint: check TELFORM_ACG_CLIENT_SECRET".into());
+        failed.retry_in_ms = Some(4000);
+        assert_eq!(
+            text_line(&failed, true),
+            "2026-11-21T07:10:17Z reconcile #7 (retry): failed in 420 ms — ACG: token request failed (401) next attempt in 4.00 s\n"
+        );
+    }
+
+    #[test]
+    fn terminal_styling_is_removed() {
+        assert_eq!(
+            strip_ansi(
+                "\u{1b}[1m\u{1b}[91merror[TF023]\u{1b}[0m: unknown field\n \u{1b}[1m\u{1b}[94m--> \u{1b}[0ma.yaml:4:8"
+            ),
+            "error[TF023]: unknown field\n --> a.yaml:4:8"
+        );
+        assert_eq!(strip_ansi("plain [text]"), "plain [text]");
     }
 
     #[test]

@@ -555,6 +555,7 @@ fn an_invalid_manifest_applies_nothing_and_fixing_it_applies() {
     let error = status["last_error"]["message"].as_str().expect("the diagnostics");
     assert!(error.contains("broken.yaml"), "{error}");
     assert!(error.contains("not valid"), "{error}");
+    assert!(!error.contains('\u{1b}'), "no terminal styling in the status: {error:?}");
     assert_eq!(emu.header(TN).as_deref(), Some("dr"), "nothing applied");
     // No drift check on an invalid set: there is nothing valid to compare with.
     assert_eq!(status["next_reconcile_at"], Value::Null, "{status:#}");
