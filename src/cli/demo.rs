@@ -77,15 +77,6 @@ fn demo_cycle(dir: &Path, providers: Env) -> ExitStatus {
         selector: Vec::new(),
         stats: true,
     };
-    print_out(&format!(
-        "\n==> 3/5  telform plan {} (against the emulator)\n\n",
-        dir.display()
-    ));
-    match plan::run_with_env(plan_args(), providers) {
-        ExitStatus::Success | ExitStatus::Changes => {}
-        other => return other,
-    }
-
     // SIP passwords: the manifests name vault entries (environment variables, files) this
     // machine does not have. The demo stands in throwaway ones, in a private temporary folder.
     let scratch = match Scratch::new() {
@@ -102,17 +93,31 @@ fn demo_cycle(dir: &Path, providers: Env) -> ExitStatus {
         return ExitStatus::Failure;
     }
     let secrets_out = scratch.path.join("generated-sip-passwords.tsv");
+    let saved = scratch.path.join("plan.json");
+
     print_out(&format!(
-        "\n==> 4/5  telform apply --auto-approve --secrets-out {} {}\n\n\
-         (sipPassword fromEnv/fromFile get throwaway demo values; generated passwords go to the file above, never to the screen)\n",
-        secrets_out.display(),
-        dir.display()
+        "\n==> 3/5  telform plan {} -o {} (against the emulator)\n\n",
+        dir.display(),
+        saved.display()
+    ));
+    let mut first = plan_args();
+    first.out = Some(saved.clone());
+    match plan::run_with_env(first, providers) {
+        ExitStatus::Success | ExitStatus::Changes => {}
+        other => return other,
+    }
+    print_out(&format!(
+        "\n==> 4/5  telform apply {} --secrets-out {}\n\n\
+         (the reviewed plan, refused if anything changed since; sipPassword fromEnv/fromFile get throwaway demo \
+         values; generated passwords go to the file named, never to the screen)\n",
+        saved.display(),
+        secrets_out.display()
     ));
     let demo_password = |_: &str| Some(format!("Demo-{}-Pw9", std::process::id()));
     let status = apply::run_with_env(
         ApplyArgs {
-            target: Some(dir.to_path_buf()),
-            auto_approve: true,
+            target: Some(saved),
+            auto_approve: false,
             output: ApplyFormat::Text,
             concurrency: None,
             prune: false,

@@ -203,9 +203,10 @@ fn every_code_is_documented() {
     }
 }
 
-/// README's first command: it validates, starts the emulator and plans, on this machine only.
+/// README's first command: it validates, starts the emulator, plans, applies and plans again,
+/// on this machine only, and shows no password.
 #[test]
-fn the_demo_validates_and_plans_against_the_embedded_emulator() {
+fn the_demo_runs_the_whole_cycle_against_the_embedded_emulator() {
     let output = assert_cmd::Command::cargo_bin("telform")
         .expect("binary")
         .current_dir(root())
@@ -228,8 +229,13 @@ fn the_demo_validates_and_plans_against_the_embedded_emulator() {
         "{text}"
     );
     assert!(text.contains("Plan: ") && text.contains(" to add"), "{text}");
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("API calls: ACG"),
-        "--stats goes to stderr"
-    );
+    assert!(text.contains("Apply complete! Resources: "), "{text}");
+    let after_apply = &text[text.find("==> 5/5").expect("the last step")..];
+    assert!(after_apply.contains("No changes. Live state matches the manifests."), "{after_apply}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("API calls: ACG"), "--stats goes to stderr");
+    // The throwaway passwords the demo stands in are never shown.
+    for shown in [&text[..], &stderr[..]] {
+        assert!(!shown.contains("Demo-"), "a password was shown: {shown}");
+    }
 }
