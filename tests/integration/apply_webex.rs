@@ -175,6 +175,11 @@ async fn examples_apply_from_scratch_then_the_plan_is_empty_and_no_password_show
         "every action is done:\n{shown}"
     );
     assert_eq!(find(&outcomes, "Device", "0004F29B1301").op, Op::Replace);
+    let (reads, writes, retries) = planned.webex.as_ref().expect("client").stats.snapshot();
+    eprintln!(
+        "examples: {} Webex actions; calls, the plan's included: {reads} reads, {writes} writes, {retries} retries",
+        actions.len()
+    );
 
     // Idempotence: nothing left to do.
     let again = plan(dir.path(), &env).await;

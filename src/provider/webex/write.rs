@@ -202,15 +202,10 @@ impl<'a> WebexWriter<'a> {
         &self.gate
     }
 
-    /// Waits for the gate, telling the user when it is long.
+    /// Waits for the gate. Silent: the 429 that closed it was noted once (every branch
+    /// waiting would repeat it).
     pub async fn open(&self) {
-        let waited = self.gate.wait().await;
-        if waited >= NOTE_WAIT {
-            (self.on_wait)(&format!(
-                "waited {} s: Webex asked to slow down (429)",
-                waited.as_secs()
-            ));
-        }
+        self.gate.wait().await;
     }
 
     fn rate_limited(&self, attempt: u32, retry_after: Option<&str>) {
