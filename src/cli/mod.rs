@@ -1,8 +1,11 @@
 //! The command line: clap definitions, and one file per command.
 
 pub(crate) mod apply;
+mod completions;
 mod demo;
+mod docs;
 mod emulator;
+mod fmt;
 mod plan;
 mod schema;
 mod show;
@@ -105,6 +108,61 @@ the reconcile succeeded, 1 otherwise."
     /// Write or check the JSON Schemas generated from the manifest kinds.
     #[command(after_help = "Examples:\n  telform schema --write schemas/\n  telform schema --check schemas/")]
     Schema(SchemaArgs),
+    /// Rewrite manifests in canonical order: keys in schema order, numbers sorted, contiguous numbers merged into ranges.
+    #[command(
+        after_help = "Examples:\n  telform fmt examples/\n  telform fmt --check manifests/\n\n\
+Comments, quoting and layout are kept. Only valid manifests are formatted. Exit status: 0 when \
+every file is formatted (or, with --check, already was); 1 when a file is invalid, cannot be \
+rewritten safely, or (with --check) would change."
+    )]
+    Fmt(FmtArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  telform completions bash > ~/.local/share/bash-completion/completions/telform\n  \
+telform completions zsh > ~/.zfunc/_telform\n  telform completions fish > ~/.config/fish/completions/telform.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Write or check the generated documentation (docs/cli.md, docs/reference/).
+    #[command(
+        hide = true,
+        after_help = "Examples:\n  telform docs --write docs\n  telform docs --check docs"
+    )]
+    Docs(DocsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FmtArgs {
+    /// Manifest folders (searched recursively) or files. Default: the current folder.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Change nothing: print the diff of what would change, and fail if anything would.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DocsArgs {
+    /// Write the generated files into DIR.
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "check",
+        conflicts_with = "check"
+    )]
+    pub write: Option<PathBuf>,
+    /// Fail when the files in DIR differ from the generated ones.
+    #[arg(long, value_name = "DIR")]
+    pub check: Option<PathBuf>,
+    /// The examples folder the reference quotes.
+    #[arg(long, value_name = "DIR", default_value = "examples")]
+    pub examples: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -142,13 +200,16 @@ pub struct ShowArgs {
 #[derive(Debug, Subcommand)]
 pub enum ShowWhat {
     /// Operator Connect consents (ACG requests for information): status, contacts, relationship.
+    #[command(after_help = "Example:\n  telform show consents --output json")]
     Consents,
     /// The civic addresses of an ACG account's tenant: address, company, validation, locations and ELINs.
+    #[command(after_help = "Example:\n  telform show civic-addresses contoso")]
     CivicAddresses {
         /// The ACG account name.
         account: String,
     },
     /// The devices of a Webex customer (by external id).
+    #[command(after_help = "Example:\n  telform show devices ACME-0001")]
     Devices {
         /// The customer's external id.
         customer: String,
@@ -325,6 +386,9 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Demo(args) => demo::run(args),
         Command::Show(args) => show::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Docs(args) => docs::run(args),
     }
 }
 
