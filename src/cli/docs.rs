@@ -45,10 +45,17 @@ pub fn run(args: DocsArgs) -> ExitStatus {
 fn write(dir: &Path, generated: &BTreeMap<String, String>) -> ExitStatus {
     for (name, text) in generated {
         let path = dir.join(name);
+        if std::fs::read_to_string(&path).is_ok_and(|found| found == *text) {
+            continue;
+        }
+        // Written aside then renamed: the drift test regenerates while other tests read these
+        // files, and they must never see half a file.
+        let temp = path.with_extension("md.tmp");
         let written = path
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, text));
+            .and_then(|()| std::fs::write(&temp, text))
+            .and_then(|()| std::fs::rename(&temp, &path));
         if let Err(error) = written {
             print_err(&format!(
                 "error: cannot write {}: {error}\nhint: check that {} is writable\n",
