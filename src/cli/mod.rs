@@ -6,6 +6,7 @@ mod demo;
 mod docs;
 mod emulator;
 mod fmt;
+mod init;
 mod plan;
 mod schema;
 mod show;
@@ -94,6 +95,11 @@ telform emulator --listen 127.0.0.1:8443 --seed examples/emulator/seed.json --fa
 Seed format and fault syntax: docs/emulator.md"
     )]
     Emulator(EmulatorArgs),
+    /// Write a starter manifest repository: settings, an example per kind, the GitHub workflow.
+    #[command(after_help = "Examples:\n  telform init manifests\n  telform validate manifests\n\n\
+Writes telform.yaml, one example file per manifest kind (acg/, webex/), schemas/ and \
+.github/workflows/telform.yml. Refuses, writing nothing, when any of them exists.")]
+    Init(InitArgs),
     /// Follow a manifest folder: reconcile on every change and periodically (the GitOps loop).
     #[command(
         after_help = "Examples:\n  telform watch manifests/                                  # report changes and drift\n  \
@@ -329,6 +335,13 @@ pub struct EmulatorArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The folder to write into (created if missing).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct WatchArgs {
     /// The manifest folder (a checkout of the manifest repository). Default: the current folder.
     #[arg(value_name = "DIR")]
@@ -385,10 +398,11 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Apply(args) => apply::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Show(args) => show::run(args),
-        Command::Watch(args) => watch::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Docs(args) => docs::run(args),
+        Command::Watch(args) => watch::run(args),
+        Command::Init(args) => init::run(args),
     }
 }
 

@@ -9,6 +9,7 @@ mod emulator_acg;
 mod emulator_webex;
 mod fmt;
 mod fuzz;
+mod github;
 mod plan;
 mod watch;
 
