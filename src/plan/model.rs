@@ -1,4 +1,4 @@
-//! The plan: what telform would change, as values. Built by [`super::diff`], shown by
+//! The plan: what telform would change, as values. Built by [`super::plan`], shown by
 //! [`super::render`], executed by apply. Serialised as the versioned `plan.json`
 //! (docs/plan-format.md).
 

@@ -139,7 +139,7 @@ fn without_a_terminal_or_auto_approve_apply_refuses() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("--auto-approve"), "{stderr}");
     assert!(
-        App::lock(&emulator.app.acg).accounts.get("contoso").is_none(),
+        !App::lock(&emulator.app.acg).accounts.contains_key("contoso"),
         "nothing was written"
     );
 }
