@@ -183,7 +183,16 @@ pub fn watch(classifier: Classifier, debounce: Duration) -> Result<Watcher, Stri
             Ok(events) => {
                 let mut changed = Vec::new();
                 let mut git = false;
-                for event in events.iter().filter(|e| counts(&e.kind)) {
+                for event in events.iter() {
+                    if event.need_rescan() {
+                        // The kernel dropped events (inotify's queue overflowed): anything may
+                        // have changed, so the whole folder counts as changed.
+                        changed.push(PathBuf::new());
+                        continue;
+                    }
+                    if !counts(&event.kind) {
+                        continue;
+                    }
                     for path in &event.paths {
                         match classifier.classify(path) {
                             Class::Manifest => {

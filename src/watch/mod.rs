@@ -211,6 +211,12 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
                 .unwrap_or_default()
         ),
     );
+    if config.secrets_out.is_some() && !config.apply {
+        lp.say(
+            "warning",
+            "warning: --secrets-out has no effect without --apply: watch only reports, it sets no password",
+        );
+    }
     if let Some(warning) = watcher.as_ref().and_then(|w| w.warning.clone()) {
         lp.say("warning", &format!("warning: {warning}"));
     }
@@ -224,6 +230,16 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
     };
     let ended = lp.run(watcher).await;
     stopping.abort();
+    let ended = match ended {
+        Ok(ended) => ended,
+        Err(message) => {
+            lock(&shared).state = State::Stopped;
+            if let Some(server) = server {
+                server.stop().await;
+            }
+            return Err(message);
+        }
+    };
     lock(&shared).state = State::Stopped;
     if let Some(server) = server {
         server.stop().await;
@@ -262,7 +278,9 @@ struct Loop<'a> {
 }
 
 impl Loop<'_> {
-    async fn run(&mut self, mut watcher: Option<Watcher>) -> Ended {
+    /// Reconciles until asked to stop. An error: watching stopped working, and watch must
+    /// exit with a failure so that its supervisor restarts it.
+    async fn run(&mut self, mut watcher: Option<Watcher>) -> Result<Ended, String> {
         let mut next_check = Instant::now();
         let mut trigger_next = Trigger::Start;
         // Changes waiting for the folder to be quiet: until when, and since when.
@@ -272,7 +290,7 @@ impl Loop<'_> {
         let mut paused = false;
         loop {
             if self.shutdown.requested() {
-                return Ended::Stopped;
+                return Ok(Ended::Stopped);
             }
             // What comes next: a change wins over a retry, a retry replaces the periodic check.
             let (due, trigger) = match (quiet_until, retry_at) {
@@ -298,7 +316,7 @@ impl Loop<'_> {
             };
             tokio::select! {
                 biased;
-                () = self.shutdown.wait() => return Ended::Stopped,
+                () = self.shutdown.wait() => return Ok(Ended::Stopped),
                 batch = next_event => {
                     match batch {
                         Some(Batch::Events { changed, git, at }) => {
@@ -313,13 +331,15 @@ impl Loop<'_> {
                             }
                         }
                         Some(Batch::Error(message)) => {
-                            self.say("warning", &format!("warning: file watching: {message}"));
+                            // Events may have been lost with the error: reconcile to be sure.
+                            self.say("warning", &format!("warning: file watching: {message}; reconciling in case a change was missed"));
+                            pending_since.get_or_insert(Instant::now());
+                            quiet_until = Some(Instant::now() + self.config.debounce);
                         }
                         None => {
-                            // The watcher thread is gone: without events, only the periodic
-                            // check would still run, which is not what the operator asked for.
-                            self.say("warning", "error: file watching stopped; restart telform watch");
-                            return Ended::Stopped;
+                            // The watcher thread is gone: only the periodic check would still
+                            // run, which is not what the operator asked for.
+                            return Err("file watching stopped unexpectedly\nhint: restart telform watch (systemd's Restart=on-failure does)".into());
                         }
                     }
                     continue;
@@ -340,10 +360,10 @@ impl Loop<'_> {
             lock(&self.shared).pending.files = 0;
             let record = self.reconcile(trigger, files.len()).await;
             if self.config.once {
-                return Ended::Once(record.outcome);
+                return Ok(Ended::Once(record.outcome));
             }
             match record.outcome {
-                Outcome::Interrupted => return Ended::Stopped,
+                Outcome::Interrupted => return Ok(Ended::Stopped),
                 Outcome::Failed => retry_at = record.retry_in_ms.map(|ms| Instant::now() + Duration::from_millis(ms)),
                 _ => retry_at = None,
             }

@@ -439,8 +439,9 @@ fn two_hundred_files_rewritten_at_once_cause_exactly_one_reconcile() {
 
 #[test]
 fn changes_during_a_reconcile_schedule_exactly_one_more() {
-    // Every request takes 250 ms: a reconcile lasts long enough to change files under it.
-    let emu = start_emulator("latency=250ms");
+    // Every request takes 400 ms: a reconcile (token, reads, a write) lasts well over a second,
+    // long enough to change files under it.
+    let emu = start_emulator("latency=400ms");
     let temp = tempfile::tempdir().expect("temp dir");
     let dir = temp.path();
     write(dir, "fabrikam.yaml", &fabrikam("dr"));
@@ -555,7 +556,10 @@ fn an_invalid_manifest_applies_nothing_and_fixing_it_applies() {
     let error = status["last_error"]["message"].as_str().expect("the diagnostics");
     assert!(error.contains("broken.yaml"), "{error}");
     assert!(error.contains("not valid"), "{error}");
-    assert!(!error.contains('\u{1b}'), "no terminal styling in the status: {error:?}");
+    assert!(
+        !error.contains('\u{1b}'),
+        "no terminal styling in the status: {error:?}"
+    );
     assert_eq!(emu.header(TN).as_deref(), Some("dr"), "nothing applied");
     // No drift check on an invalid set: there is nothing valid to compare with.
     assert_eq!(status["next_reconcile_at"], Value::Null, "{status:#}");
@@ -776,11 +780,12 @@ fn binary(dir: &Path, env: &[(String, String)], args: &[&str]) -> Command {
 
 #[test]
 fn sigterm_during_an_apply_finishes_the_writes_in_flight_and_exits_0() {
-    // 40 accounts of one number each, every request 100 ms: the apply lasts about a second.
-    let emu = start_emulator("latency=100ms");
+    // 64 accounts of one number each, every request 150 ms, 8 accounts at a time: the writes
+    // last about 2.4 s, and the signal comes after the first one.
+    let emu = start_emulator("latency=150ms");
     let temp = tempfile::tempdir().expect("temp dir");
     let dir = temp.path();
-    for i in 0..40u64 {
+    for i in 0..64u64 {
         write(
             dir,
             &format!("a{i:02}.yaml"),
@@ -845,7 +850,7 @@ fn sigterm_during_an_apply_finishes_the_writes_in_flight_and_exits_0() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert_eq!(emu.objects("sig-"), 80);
+    assert_eq!(emu.objects("sig-"), 128);
     let output = binary(dir, &emu.env, &["--once", "."]).output().expect("runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("in sync"), "{stdout}");
