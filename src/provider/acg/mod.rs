@@ -99,8 +99,12 @@ impl AcgClient {
             .user_agent(concat!("telform/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ProviderError::transport(ProviderName::Acg, "build the HTTP client", &e))?;
-        let window = (config.requests_per_minute > 0)
-            .then(|| std::sync::Mutex::new(RateWindow::new(config.requests_per_minute)));
+        let window = (config.requests_per_minute > 0).then(|| {
+            std::sync::Mutex::new(RateWindow::with_margin(
+                config.requests_per_minute,
+                Duration::from_secs(2),
+            ))
+        });
         Ok(AcgClient {
             http,
             config,
