@@ -176,6 +176,18 @@ struct Watching {
 }
 
 fn start_watch(dir: &Path, env: &[(String, String)], apply: bool, interval: Duration, debounce: Duration) -> Watching {
+    start_watch_with(dir, env, apply, interval, debounce, None)
+}
+
+/// [`start_watch`] with `--secrets-out`. `env` also answers `sipPassword.fromEnv`.
+fn start_watch_with(
+    dir: &Path,
+    env: &[(String, String)],
+    apply: bool,
+    interval: Duration,
+    debounce: Duration,
+    secrets_out: Option<PathBuf>,
+) -> Watching {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
     let shutdown = Shutdown::default();
@@ -188,7 +200,7 @@ fn start_watch(dir: &Path, env: &[(String, String)], apply: bool, interval: Dura
         listen: Some(Listener::Bound(listener)),
         once: false,
         output: LogFormat::Json,
-        secrets_out: None,
+        secrets_out,
     };
     let thread = {
         let (env, shutdown, log) = (env.to_vec(), shutdown.clone(), log.clone());
@@ -218,11 +230,10 @@ fn run_watch(
         out: Box::new(move |text| out.lock().expect("log").push_str(text)),
         err: Box::new(move |text| err.lock().expect("log").push_str(text)),
     };
-    let providers = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let secrets = |_: &str| None;
+    let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let deps = Deps {
-        providers: &providers,
-        secrets: &secrets,
+        providers: &lookup,
+        secrets: &lookup,
         printer: &printer,
     };
     runtime.block_on(watch::run(config, deps, shutdown))
@@ -660,6 +671,74 @@ fn provider_failures_back_off_and_never_stop_the_loop() {
     assert!(!error.contains("wrong-secret"), "secrets are never shown: {error}");
     assert_eq!(get(w.addr, "/healthz").0, 200);
     assert_eq!(emu.objects(FABRIKAM), 0);
+}
+
+#[test]
+fn generated_passwords_go_to_a_new_secrets_file_for_each_apply() {
+    let emu = start_emulator("");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path().join("manifests");
+    copy_dir(&crate::root().join("examples/webex"), &dir.join("webex"));
+    std::fs::copy(crate::root().join("examples/telform.yaml"), dir.join("telform.yaml")).expect("copied");
+    write(&dir, "secrets/acme-accueil-phone.sip", "a-password-from-a-file\n");
+    let mut env = emu.env.clone();
+    env.push((
+        "ACME_JUPITER_TABLE_SIP_PASSWORD".into(),
+        "a-password-from-the-vault".into(),
+    ));
+    let out = temp.path().join("out");
+    std::fs::create_dir(&out).expect("folder");
+    let files = || {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&out)
+            .expect("readable")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        names.sort();
+        names
+    };
+    let w = start_watch_with(&dir, &env, true, NEVER, DEBOUNCE, Some(out.join("sip-passwords.tsv")));
+    let status = w.wait_reconciles(1);
+    assert_eq!(status["last_reconcile"]["outcome"], "applied", "{status:#}");
+    let first = files();
+    assert_eq!(first.len(), 1, "{first:?}");
+    let name = first[0].file_name().expect("a name").to_string_lossy().into_owned();
+    assert!(name.starts_with("sip-passwords.tsv.2"), "{name}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&first[0]).expect("exists").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    let kept = std::fs::read_to_string(&first[0]).expect("readable");
+    let passwords: Vec<&str> = kept.lines().filter_map(|l| l.split('\t').nth(2)).collect();
+    assert!(
+        !passwords.is_empty() && passwords.iter().all(|p| p.len() >= 16),
+        "{kept}"
+    );
+
+    // A rotation makes a new password: a new file, the first one untouched.
+    let devices = dir.join("webex/acme/devices.yaml");
+    let text = std::fs::read_to_string(&devices).expect("readable");
+    assert!(text.contains("rotation: 1}"));
+    std::fs::write(&devices, text.replace("rotation: 1}", "rotation: 2}")).expect("written");
+    let status = w.wait_reconciles(2);
+    assert_eq!(status["last_reconcile"]["outcome"], "applied", "{status:#}");
+    let second = files();
+    assert_eq!(second.len(), 2, "{second:?}");
+    assert_eq!(std::fs::read_to_string(&first[0]).expect("readable"), kept);
+    let rotated = std::fs::read_to_string(&second[1]).expect("readable");
+    let rows: Vec<&str> = rotated.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(rows.len(), 1, "{rotated}");
+    assert!(rows[0].starts_with("ACME-0001\t805EC03A7210\t"), "{rotated}");
+    // No password is ever shown.
+    let shown = format!("{}{}", w.log(), w.status());
+    for secret in passwords
+        .iter()
+        .copied()
+        .chain(["a-password-from-the-vault", "a-password-from-a-file"])
+    {
+        assert!(!shown.contains(secret), "{secret} shown");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
