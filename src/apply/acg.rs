@@ -1,17 +1,21 @@
 //! Applying the ACG half of a plan: one branch per account (account → numbers → consent;
 //! then number deletions → account deletion), numbers written 100 per call.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{Outcome, Run, Status};
-use crate::plan::model::{Action, Op, ProviderName};
+use crate::plan::fingerprint_of;
+use crate::plan::model::{Action, ObjectRef, Op, ProviderName};
 use crate::provider::acg::AcgClient;
-use crate::provider::acg::write::WriteRequest;
+use crate::provider::acg::write::{WriteFailure, WriteRequest};
 use crate::provider::http::ProviderError;
+use crate::wire::acg::{AccountResource, RequestForInformation};
 use crate::wire::encode;
 
 /// ACG's batch actions take at most this many numbers.
@@ -19,12 +23,25 @@ pub const BATCH: usize = 100;
 
 const P: ProviderName = ProviderName::Acg;
 
-pub async fn apply(client: &AcgClient, actions: Vec<Action>, run: &Run) -> Vec<Outcome> {
+/// The plan's fingerprints of the objects it acts on (`fnv:…` content hashes).
+pub type Fingerprints = HashMap<ObjectRef, String>;
+
+/// What every step of an ACG branch needs.
+#[derive(Clone, Copy)]
+struct Cx<'a> {
+    client: &'a AcgClient,
+    run: &'a Run,
+    fingerprints: &'a Fingerprints,
+}
+
+pub async fn apply(client: &AcgClient, actions: Vec<Action>, run: &Run, fingerprints: &Fingerprints) -> Vec<Outcome> {
+    let cx = Cx {
+        client,
+        run,
+        fingerprints,
+    };
     let branches = super::branches(actions);
-    super::run_branches(branches, run.options.concurrency, |branch| {
-        apply_branch(client, branch, run)
-    })
-    .await
+    super::run_branches(branches, run.options.concurrency, |branch| apply_branch(cx, branch)).await
 }
 
 /// Why the rest of a branch cannot go on.
@@ -39,7 +56,8 @@ fn blocks(blocked: &Option<Blocked>, action: &Action) -> Option<String> {
     (!b.account_only || action.object.kind != "Consent").then(|| b.because.clone())
 }
 
-async fn apply_branch(client: &AcgClient, actions: Vec<Action>, run: &Run) -> Vec<Outcome> {
+async fn apply_branch(cx: Cx<'_>, actions: Vec<Action>) -> Vec<Outcome> {
+    let Cx { client, run, .. } = cx;
     let mut outcomes = Vec::with_capacity(actions.len());
     let mut blocked: Option<Blocked> = None;
     // Numbers written with a sync still pending: checked once the branch's writes are done.
@@ -88,7 +106,7 @@ async fn apply_branch(client: &AcgClient, actions: Vec<Action>, run: &Run) -> Ve
                 continue;
             }
             ("Account", Op::Create | Op::Update) => {
-                let outcome = put_account(client, action, run).await;
+                let outcome = put_account(cx, action).await;
                 if outcome.failed() {
                     blocked = Some(Blocked {
                         because: format!("Account {} failed", action.object.key),
@@ -97,8 +115,8 @@ async fn apply_branch(client: &AcgClient, actions: Vec<Action>, run: &Run) -> Ve
                 }
                 outcomes.push(outcome);
             }
-            ("Account", Op::Delete) => outcomes.push(delete_account(client, action, run).await),
-            ("Consent", Op::Update) => outcomes.push(patch_consent(client, action, run).await),
+            ("Account", Op::Delete) => outcomes.push(delete_account(cx, action).await),
+            ("Consent", Op::Update) => outcomes.push(patch_consent(cx, action).await),
             _ => outcomes.push(Outcome::new(
                 action,
                 Status::Failed {
@@ -115,11 +133,23 @@ async fn apply_branch(client: &AcgClient, actions: Vec<Action>, run: &Run) -> Ve
     outcomes
 }
 
+/// The longest wait between two reads of a sync in progress.
+const MAX_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The marker a written number carries until its sync is known.
 const PENDING: &str = "sync pending";
 
 fn wait_note(run: &Run) -> impl Fn(String) + Sync + '_ {
     move |message: String| run.progress.note(P, &message)
+}
+
+/// A write that did not succeed: failed, or not sent because apply was interrupted.
+fn failure_outcome(action: &Action, failure: &WriteFailure) -> Outcome {
+    if failure.interrupted {
+        Run::interrupted(action)
+    } else {
+        failed(action, &failure.error)
+    }
 }
 
 fn failed(action: &Action, error: &ProviderError) -> Outcome {
@@ -170,6 +200,7 @@ async fn write_numbers(client: &AcgClient, batch: &[Action], delete: bool, run: 
             Some(&body),
             WriteRequest {
                 budget: run.options.budget,
+                stop: Some(&run.stop),
                 ..WriteRequest::default()
             },
             &note,
@@ -198,7 +229,7 @@ async fn write_numbers(client: &AcgClient, batch: &[Action], delete: bool, run: 
                 })
                 .collect()
         }
-        Err(error) => batch.iter().map(|a| failed(a, &error)).collect(),
+        Err(failure) => batch.iter().map(|a| failure_outcome(a, &failure)).collect(),
     }
 }
 
@@ -212,8 +243,21 @@ async fn await_number_sync(client: &AcgClient, outcomes: &mut [Outcome], syncing
         P,
         &format!("waiting for the sync of {} numbers of account {account}", waiting.len()),
     );
+    let mut interval = run.options.poll_interval;
     loop {
-        tokio::time::sleep(run.options.poll_interval).await;
+        // Each poll lists the account's numbers (a page per 500) out of the request budget
+        // every branch shares: the interval grows, so a long sync does not starve the others.
+        tokio::time::sleep(interval).await;
+        interval = (interval * 2).min(MAX_POLL_INTERVAL);
+        if run.stop.requested() || started.elapsed() > run.options.async_timeout {
+            for j in &waiting {
+                outcomes[*j].detail = Some(format!(
+                    "written; sync still pending after {} s (see `telform plan`)",
+                    started.elapsed().as_secs()
+                ));
+            }
+            return;
+        }
         let numbers = match client.list_account_numbers(&account).await {
             Ok(numbers) => numbers,
             Err(error) => {
@@ -228,6 +272,10 @@ async fn await_number_sync(client: &AcgClient, outcomes: &mut [Outcome], syncing
         waiting.retain(|j| {
             let o = &mut outcomes[*j];
             let Some(n) = by_number.get(o.object.key.as_str()) else {
+                o.status = Status::Failed {
+                    reason: "the number was written but is not in the account any more".into(),
+                };
+                o.detail = None;
                 return false;
             };
             match n.service_provisioning_status.as_deref() {
@@ -248,16 +296,7 @@ async fn await_number_sync(client: &AcgClient, outcomes: &mut [Outcome], syncing
                 }
             }
         });
-        if waiting.is_empty() || run.stop.requested() {
-            return;
-        }
-        if started.elapsed() > run.options.async_timeout {
-            for j in &waiting {
-                outcomes[*j].detail = Some(format!(
-                    "written; sync still pending after {} s (see `telform plan`)",
-                    run.options.async_timeout.as_secs()
-                ));
-            }
+        if waiting.is_empty() {
             return;
         }
     }
@@ -274,22 +313,74 @@ fn sync_errors(errors: Option<&[crate::wire::acg::Error]>) -> String {
     }
 }
 
-async fn put_account(client: &AcgClient, action: &Action, run: &Run) -> Outcome {
+fn no_desired(action: &Action) -> Outcome {
+    Outcome::new(
+        action,
+        Status::Failed {
+            reason: format!(
+                "the plan holds no desired state for {}: make the plan again",
+                action.object
+            ),
+        },
+    )
+}
+
+/// `desired` is part of `live`: every field it sets has that value live (what a write of
+/// `desired` leaves, whatever the provider adds).
+fn contains(live: &Value, desired: &Value) -> bool {
+    match (live, desired) {
+        (_, Value::Null) => true,
+        (Value::Object(l), Value::Object(d)) => d.iter().all(|(k, v)| contains(l.get(k).unwrap_or(&Value::Null), v)),
+        _ => live == desired,
+    }
+}
+
+/// Reads the object an update or delete acts on, with its ETag, and checks that it is still
+/// what the plan read: the plan's fingerprint against one computed the same way. The ETag then
+/// guards the moment between this read and the write. `Ok(None)`: it does not exist.
+async fn read_unchanged<T: DeserializeOwned + Serialize>(
+    cx: Cx<'_>,
+    action: &Action,
+    operation: &str,
+    url: &str,
+) -> Result<Option<(Value, Option<String>)>, Outcome> {
+    let read = cx
+        .client
+        .get_with_etag(operation, url)
+        .await
+        .map_err(|error| failed(action, &error))?;
+    let Some((body, etag)) = read else { return Ok(None) };
+    if let Some(planned) = cx.fingerprints.get(&action.object) {
+        let now = serde_json::from_value::<T>(body.clone())
+            .map(|typed| fingerprint_of(&json!(typed)))
+            .unwrap_or_default();
+        if &now != planned {
+            return Err(Outcome::new(
+                action,
+                Status::Failed {
+                    reason: format!(
+                        "{} was changed by someone else since the plan read it: nothing was written\nhint: run `telform plan` again and review the change",
+                        action.object
+                    ),
+                },
+            ));
+        }
+    }
+    Ok(Some((body, etag)))
+}
+
+async fn put_account(cx: Cx<'_>, action: &Action) -> Outcome {
+    let Cx { client, run, .. } = cx;
     let name = &action.object.key;
     let url = client.url(&format!("/accounts/{}", encode(name)), &[]);
     let Some(desired) = &action.desired else {
-        return Outcome::new(
-            action,
-            Status::Failed {
-                reason: "the plan holds no desired state for this account: make the plan again".into(),
-            },
-        );
+        return no_desired(action);
     };
     let note = wait_note(run);
-    // Create only if absent; update only the version just read: a concurrent change is a 412,
-    // never silently overwritten.
+    // Create only if absent; update only the version the plan read: a concurrent change is
+    // refused (fingerprint, then ETag), never silently overwritten.
     let etag = if action.op == Op::Update {
-        match client.get_with_etag(&format!("read account {name}"), &url).await {
+        match read_unchanged::<AccountResource>(cx, action, &format!("read account {name}"), &url).await {
             Ok(Some((_, etag))) => etag,
             Ok(None) => {
                 return Outcome::new(
@@ -299,7 +390,7 @@ async fn put_account(client: &AcgClient, action: &Action, run: &Run) -> Outcome 
                     },
                 );
             }
-            Err(error) => return failed(action, &error),
+            Err(outcome) => return outcome,
         }
     } else {
         None
@@ -309,6 +400,7 @@ async fn put_account(client: &AcgClient, action: &Action, run: &Run) -> Outcome 
         if_none_match: (action.op == Op::Create).then_some("*"),
         content_type: None,
         budget: run.options.budget,
+        stop: Some(&run.stop),
     };
     let verb = if action.op == Op::Create { "create" } else { "update" };
     let written = client
@@ -325,34 +417,55 @@ async fn put_account(client: &AcgClient, action: &Action, run: &Run) -> Outcome 
         Ok(written) => {
             let body: Value = serde_json::from_slice(&written.body).unwrap_or_default();
             if body["serviceProvisioningStatus"] == "pending" {
-                await_account_sync(client, action, &url, run).await
+                await_account_sync(cx, action, &url).await
             } else {
                 Outcome::new(action, Status::Done)
             }
         }
-        Err(error) if error.status == Some(412) => Outcome::new(
-            action,
-            Status::Failed {
-                reason: format!(
-                    "account {name} {} since telform read it: nothing was written\nhint: run `telform plan` again and review the change",
-                    if action.op == Op::Create {
-                        "was created by someone else"
-                    } else {
-                        "was changed by someone else"
-                    }
-                ),
-            },
-        ),
-        Err(error) => failed(action, &error),
+        // An earlier attempt was applied and its answer lost: the precondition now fails
+        // against our own write. Read it back to tell that from someone else's.
+        Err(WriteFailure {
+            error,
+            after_unknown: true,
+            ..
+        }) if error.status == Some(412) => match client.get_with_etag(&format!("read account {name}"), &url).await {
+            Ok(Some((live, _))) if contains(&live, desired) => {
+                Outcome::new(action, Status::Done).with_detail("confirmed by reading it back after a lost answer")
+            }
+            _ => concurrent(action),
+        },
+        Err(failure) if failure.error.status == Some(412) => concurrent(action),
+        Err(failure) => failure_outcome(action, &failure),
     }
 }
 
-async fn await_account_sync(client: &AcgClient, action: &Action, url: &str, run: &Run) -> Outcome {
+/// A 412: someone else created or changed the object between telform's read and its write.
+fn concurrent(action: &Action) -> Outcome {
+    let what = match action.op {
+        Op::Create => "was created by someone else",
+        Op::Delete => "was changed by someone else",
+        _ => "was changed by someone else",
+    };
+    Outcome::new(
+        action,
+        Status::Failed {
+            reason: format!(
+                "{} {what} since telform read it: nothing was written\nhint: run `telform plan` again and review the change",
+                action.object
+            ),
+        },
+    )
+}
+
+async fn await_account_sync(cx: Cx<'_>, action: &Action, url: &str) -> Outcome {
+    let Cx { client, run, .. } = cx;
     let name = &action.object.key;
     let started = Instant::now();
     run.progress.note(P, &format!("waiting for the sync of account {name}"));
+    let mut interval = run.options.poll_interval;
     loop {
-        tokio::time::sleep(run.options.poll_interval).await;
+        tokio::time::sleep(interval).await;
+        interval = (interval * 2).min(MAX_POLL_INTERVAL);
         let read = client.get_with_etag(&format!("read account {name}"), url).await;
         let body = match read {
             Ok(Some((body, _))) => body,
@@ -394,13 +507,14 @@ async fn await_account_sync(client: &AcgClient, action: &Action, url: &str, run:
     }
 }
 
-async fn delete_account(client: &AcgClient, action: &Action, run: &Run) -> Outcome {
+async fn delete_account(cx: Cx<'_>, action: &Action) -> Outcome {
+    let Cx { client, run, .. } = cx;
     let name = &action.object.key;
     let url = client.url(&format!("/accounts/{}", encode(name)), &[]);
-    let etag = match client.get_with_etag(&format!("read account {name}"), &url).await {
+    let etag = match read_unchanged::<AccountResource>(cx, action, &format!("read account {name}"), &url).await {
         Ok(Some((_, etag))) => etag,
         Ok(None) => return Outcome::new(action, Status::Unchanged).with_detail("already deleted"),
-        Err(error) => return failed(action, &error),
+        Err(outcome) => return outcome,
     };
     let note = wait_note(run);
     // Without deleteNumbers: the plan deleted the account's numbers explicitly, and a number
@@ -414,6 +528,7 @@ async fn delete_account(client: &AcgClient, action: &Action, run: &Run) -> Outco
             WriteRequest {
                 if_match: etag.as_deref(),
                 budget: run.options.budget,
+                stop: Some(&run.stop),
                 ..WriteRequest::default()
             },
             &note,
@@ -421,28 +536,29 @@ async fn delete_account(client: &AcgClient, action: &Action, run: &Run) -> Outco
         .await
     {
         Ok(_) => Outcome::new(action, Status::Done),
-        Err(error) if error.status == Some(404) => {
+        // Gone after a lost answer: that answer was ours.
+        Err(WriteFailure {
+            error,
+            after_unknown: true,
+            ..
+        }) if error.status == Some(404) => Outcome::new(action, Status::Done),
+        Err(failure) if failure.error.status == Some(404) => {
             Outcome::new(action, Status::Unchanged).with_detail("already deleted")
         }
-        Err(error) => failed(action, &error),
+        Err(failure) if failure.error.status == Some(412) => concurrent(action),
+        Err(failure) => failure_outcome(action, &failure),
     }
 }
 
-async fn patch_consent(client: &AcgClient, action: &Action, run: &Run) -> Outcome {
+async fn patch_consent(cx: Cx<'_>, action: &Action) -> Outcome {
+    let Cx { client, run, .. } = cx;
     let tenant = &action.object.key;
     let url = client.url(&format!("/teamsRequestsForInformation/{}", encode(tenant)), &[]);
     let Some(desired) = &action.desired else {
-        return Outcome::new(
-            action,
-            Status::Failed {
-                reason: "the plan holds no desired state for this consent: make the plan again".into(),
-            },
-        );
+        return no_desired(action);
     };
-    let etag = match client
-        .get_with_etag(&format!("read the consent of tenant {tenant}"), &url)
-        .await
-    {
+    let operation = format!("read the consent of tenant {tenant}");
+    let etag = match read_unchanged::<RequestForInformation>(cx, action, &operation, &url).await {
         Ok(Some((_, etag))) => etag,
         Ok(None) => {
             return Outcome::new(
@@ -452,7 +568,7 @@ async fn patch_consent(client: &AcgClient, action: &Action, run: &Run) -> Outcom
                 },
             );
         }
-        Err(error) => return failed(action, &error),
+        Err(outcome) => return outcome,
     };
     let note = wait_note(run);
     match client
@@ -466,20 +582,24 @@ async fn patch_consent(client: &AcgClient, action: &Action, run: &Run) -> Outcom
                 if_none_match: None,
                 content_type: Some("application/merge-patch+json"),
                 budget: run.options.budget,
+                stop: Some(&run.stop),
             },
             &note,
         )
         .await
     {
         Ok(_) => Outcome::new(action, Status::Done),
-        Err(error) if error.status == Some(412) => Outcome::new(
-            action,
-            Status::Failed {
-                reason: format!(
-                    "the consent of tenant {tenant} was changed by someone else since telform read it: nothing was written\nhint: run `telform plan` again"
-                ),
-            },
-        ),
-        Err(error) => failed(action, &error),
+        Err(WriteFailure {
+            error,
+            after_unknown: true,
+            ..
+        }) if error.status == Some(412) => match client.get_with_etag(&operation, &url).await {
+            Ok(Some((live, _))) if contains(&live, desired) => {
+                Outcome::new(action, Status::Done).with_detail("confirmed by reading it back after a lost answer")
+            }
+            _ => concurrent(action),
+        },
+        Err(failure) if failure.error.status == Some(412) => concurrent(action),
+        Err(failure) => failure_outcome(action, &failure),
     }
 }

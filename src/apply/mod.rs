@@ -164,11 +164,16 @@ where
     Fut: std::future::Future<Output = Vec<Outcome>>,
 {
     use futures_util::stream::{self, StreamExt};
-    let results: Vec<Vec<Outcome>> = stream::iter(branches.into_iter().map(each))
-        .buffered(concurrency.max(1))
+    // Unordered: a branch waiting ten minutes for a customer to be provisioned must not hold
+    // back the ones queued after it (`buffered` starts no new branch while the oldest runs).
+    let each = &each;
+    let mut results: Vec<(usize, Vec<Outcome>)> = stream::iter(branches.into_iter().enumerate())
+        .map(|(i, branch)| async move { (i, each(branch).await) })
+        .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
-    results.into_iter().flatten().collect()
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().flat_map(|(_, outcomes)| outcomes).collect()
 }
 
 /// Splits a plan's actions per provider, keeping their order.
@@ -188,7 +193,16 @@ pub async fn execute(
     let acg = async {
         match (&planned.acg, acg_actions.is_empty()) {
             (_, true) => Vec::new(),
-            (Some(client), false) => acg::apply(client, acg_actions, run).await,
+            (Some(client), false) => {
+                let fingerprints: acg::Fingerprints = planned
+                    .plan
+                    .fingerprints
+                    .iter()
+                    .filter(|f| f.object.provider == ProviderName::Acg)
+                    .map(|f| (f.object.clone(), f.value.clone()))
+                    .collect();
+                acg::apply(client, acg_actions, run, &fingerprints).await
+            }
             (None, false) => unconfigured(&acg_actions, "ACG"),
         }
     };

@@ -69,30 +69,31 @@ pub fn text(outcomes: &[Outcome]) -> String {
         let mut i = 0;
         while i < rows.len() {
             let first = rows[i];
+            // Same kind, op and status, and the same reason or cause: a failed batch of 100
+            // numbers is one row with its reason once.
             let same = |o: &&Outcome| {
                 o.object.kind == first.object.kind
                     && o.op == first.op
-                    && label(&o.status) == label(&first.status)
-                    && o.detail.is_none()
-                    && matches!(o.status, Status::Done | Status::Unchanged)
+                    && o.status == first.status
+                    && o.detail == first.detail
             };
             let run = rows[i..].iter().take_while(|o| same(o)).count();
-            if run > COLLAPSE_OVER {
+            let collapse = run > COLLAPSE_OVER;
+            let o = first;
+            if collapse {
                 let last = rows[i + run - 1];
                 out.push_str(&format!(
-                    "    {:<9} {} {} {}s {}..{}\n",
-                    label(&first.status),
-                    first.op.symbol(),
+                    "    {:<9} {} {} {}s {}..{}",
+                    label(&o.status),
+                    o.op.symbol(),
                     run,
-                    first.object.kind,
-                    first.object.key,
+                    o.object.kind,
+                    o.object.key,
                     last.object.key
                 ));
-                i += run;
-                continue;
+            } else {
+                out.push_str(&format!("    {:<9} {} {}", label(&o.status), o.op.symbol(), o.object));
             }
-            let o = first;
-            out.push_str(&format!("    {:<9} {} {}", label(&o.status), o.op.symbol(), o.object));
             match &o.status {
                 Status::Failed { reason } => {
                     out.push_str(":\n");
@@ -106,7 +107,7 @@ pub fn text(outcomes: &[Outcome]) -> String {
             if let Some(detail) = &o.detail {
                 out.push_str(&format!("                {detail}\n"));
             }
-            i += 1;
+            i += if collapse { run } else { 1 };
         }
     }
     out.push('\n');
@@ -200,6 +201,22 @@ mod tests {
         );
         assert!(
             text.contains("Apply failed: 1 failed, 1 skipped; 100 added, 0 changed, 0 deleted."),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_failed_batch_is_one_row_with_its_reason_once() {
+        let failure = Status::Failed {
+            reason: "ACG: cannot write 100 numbers: HTTP 400".into(),
+        };
+        let outcomes: Vec<Outcome> = (0..100)
+            .map(|i| outcome(&format!("+1425555{i:04}"), failure.clone()))
+            .collect();
+        let text = text(&outcomes);
+        assert_eq!(text.matches("HTTP 400").count(), 1, "{text}");
+        assert!(
+            text.contains("FAILED    + 100 Numbers +14255550000..+14255550099:"),
             "{text}"
         );
     }

@@ -54,6 +54,9 @@ pub struct Secrets {
     passwords: HashMap<String, SecretString>,
     generated: std::collections::HashSet<String>,
     out: Option<Mutex<(PathBuf, std::fs::File)>>,
+    /// Whether a password went into `out`: a secrets file that received none is removed at the
+    /// end, so that the next run may use the same name.
+    kept: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -79,6 +82,7 @@ impl Secrets {
             passwords: HashMap::new(),
             generated: Default::default(),
             out: None,
+            kept: Default::default(),
         }
     }
 
@@ -175,6 +179,7 @@ impl Secrets {
             passwords,
             generated,
             out,
+            kept: Default::default(),
         })
     }
 
@@ -197,7 +202,19 @@ impl Secrets {
         writeln!(file, "{customer}\t{mac}\t{}", password.expose_secret())
             .and_then(|()| file.sync_data())
             .map_err(|e| format!("the password was set but cannot be written to {}: {e}", path.display()))?;
+        self.kept.store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(Some(format!("generated password written to {}", path.display())))
+    }
+}
+
+impl Drop for Secrets {
+    fn drop(&mut self) {
+        if !self.kept.load(std::sync::atomic::Ordering::SeqCst)
+            && let Some(out) = &self.out
+        {
+            let guard = out.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = std::fs::remove_file(&guard.0);
+        }
     }
 }
 
@@ -322,5 +339,17 @@ mod tests {
         }
         let again = Secrets::resolve(&actions, &dir, &env, Some(&out)).unwrap_err();
         assert!(again[0].hint.contains("never overwrites"));
+        drop(secrets);
+        assert!(out.exists(), "a file holding a password is kept");
+
+        // A run that set no generated password leaves no file behind.
+        let unused = dir.join("unused.tsv");
+        let secrets = Secrets::resolve(&actions, &dir, &env, Some(&unused)).unwrap();
+        assert!(
+            unused.exists(),
+            "created before any write, so that a run that cannot keep passwords never starts"
+        );
+        drop(secrets);
+        assert!(!unused.exists());
     }
 }

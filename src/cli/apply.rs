@@ -2,7 +2,6 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use super::{ApplyArgs, ApplyFormat, ExitStatus, print_err, print_out};
 use crate::apply::{self, Options, Progress, Run, Secrets, Stop, report, stale};
@@ -260,24 +259,11 @@ fn options(args: &ApplyArgs, planned: &Planned) -> Options {
     }
     if let Some(timeout) = settings
         .and_then(|s| s.provisioning_timeout.as_deref())
-        .and_then(parse_duration)
+        .and_then(|t| crate::watch::parse_duration(t).ok())
     {
         options.async_timeout = timeout;
     }
     options
-}
-
-/// `90s`, `10m`, `500ms`, `1h` (the settings' pattern).
-pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
-    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
-    let n: u64 = digits.parse().ok()?;
-    match &text[digits.len()..] {
-        "ms" => Some(Duration::from_millis(n)),
-        "s" => Some(Duration::from_secs(n)),
-        "m" => Some(Duration::from_secs(n * 60)),
-        "h" => Some(Duration::from_secs(n * 3600)),
-        _ => None,
-    }
 }
 
 /// Reads a saved plan and the options it was made with.
@@ -328,18 +314,4 @@ fn confirm() -> Result<bool, String> {
         .read_line(&mut answer)
         .map_err(|e| format!("cannot read the answer: {e}"))?;
     Ok(answer.trim() == "yes")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn durations_parse_as_the_settings_write_them() {
-        use std::time::Duration;
-        assert_eq!(super::parse_duration("90s"), Some(Duration::from_secs(90)));
-        assert_eq!(super::parse_duration("10m"), Some(Duration::from_secs(600)));
-        assert_eq!(super::parse_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(super::parse_duration("2h"), Some(Duration::from_secs(7200)));
-        assert_eq!(super::parse_duration("2d"), None);
-        assert_eq!(super::parse_duration("s"), None);
-    }
 }

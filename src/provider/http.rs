@@ -177,7 +177,18 @@ pub async fn read_json(
     operation: &str,
     request: impl Fn() -> RequestBuilder,
 ) -> Result<Read, ProviderError> {
-    let (bytes, headers) = read_bytes(provider, stats, operation, request).await?;
+    read_json_paced(provider, stats, operation, request, || std::future::ready(())).await
+}
+
+/// [`read_json`] paced as [`read_bytes_paced`].
+pub async fn read_json_paced<F: std::future::Future<Output = ()>>(
+    provider: ProviderName,
+    stats: &CallStats,
+    operation: &str,
+    request: impl Fn() -> RequestBuilder,
+    pace: impl Fn() -> F,
+) -> Result<Read, ProviderError> {
+    let (bytes, headers) = read_bytes_paced(provider, stats, operation, request, pace).await?;
     let body = if bytes.is_empty() {
         Value::Null
     } else {
@@ -209,10 +220,23 @@ pub async fn read_bytes(
     operation: &str,
     request: impl Fn() -> RequestBuilder,
 ) -> Result<(bytes::Bytes, reqwest::header::HeaderMap), ProviderError> {
+    read_bytes_paced(provider, stats, operation, request, || std::future::ready(())).await
+}
+
+/// [`read_bytes`], waiting on `pace` before every attempt, retries included: a retry spends
+/// the provider's request budget like any call.
+pub async fn read_bytes_paced<F: std::future::Future<Output = ()>>(
+    provider: ProviderName,
+    stats: &CallStats,
+    operation: &str,
+    request: impl Fn() -> RequestBuilder,
+    pace: impl Fn() -> F,
+) -> Result<(bytes::Bytes, reqwest::header::HeaderMap), ProviderError> {
     use std::sync::atomic::Ordering;
     let mut attempt = 0;
     loop {
         attempt += 1;
+        pace().await;
         stats.reads.fetch_add(1, Ordering::Relaxed);
         let retry_after = match request().send().await {
             Ok(response) if response.status().is_success() => {
@@ -289,9 +313,12 @@ pub async fn write_once(
             let error = ProviderError::from_response(provider, operation, response).await;
             Attempt::NotApplied { retry_after, error }
         }
-        Ok(response) if response.status().is_server_error() => Attempt::Unknown {
-            error: ProviderError::from_response(provider, operation, response).await,
-        },
+        // A 408 may come after the server started on the request.
+        Ok(response) if response.status().is_server_error() || response.status() == StatusCode::REQUEST_TIMEOUT => {
+            Attempt::Unknown {
+                error: ProviderError::from_response(provider, operation, response).await,
+            }
+        }
         Ok(response) => Attempt::Rejected {
             error: ProviderError::from_response(provider, operation, response).await,
         },

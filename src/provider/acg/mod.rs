@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
 use super::config::AcgConfig;
-use super::http::{ProviderError, not_json, read_bytes};
+use super::http::{ProviderError, not_json, read_bytes_paced};
 use super::{CallStats, Provider};
 use crate::plan::acg::{Interner, LiveNumber};
 use crate::plan::model::ProviderName;
@@ -203,13 +203,18 @@ impl AcgClient {
 
     async fn read<T: DeserializeOwned>(&self, operation: &str, url: &str) -> Result<T, ProviderError> {
         let token = self.token().await?;
-        self.pace().await;
-        let (bytes, _) = read_bytes(ProviderName::Acg, &self.stats, operation, || {
-            self.http
-                .get(url)
-                .bearer_auth(token.expose_secret())
-                .header("x-ms-client-request-id", request_id())
-        })
+        let (bytes, _) = read_bytes_paced(
+            ProviderName::Acg,
+            &self.stats,
+            operation,
+            || {
+                self.http
+                    .get(url)
+                    .bearer_auth(token.expose_secret())
+                    .header("x-ms-client-request-id", request_id())
+            },
+            || self.pace(),
+        )
         .await?;
         serde_json::from_slice(&bytes).map_err(|e| {
             let mut error = not_json(ProviderName::Acg, operation, &e);
@@ -229,7 +234,8 @@ impl AcgClient {
             let page: Paged<T> = self.read(operation, &url).await?;
             all.extend(page.value);
             match page.next_link {
-                Some(next) if !next.is_empty() => url = next,
+                // A provider answering the same link again would loop forever.
+                Some(next) if !next.is_empty() && next != url => url = next,
                 _ => return Ok(all),
             }
         }
@@ -247,7 +253,7 @@ impl AcgClient {
             let page: Paged<T> = self.read(operation, &url).await?;
             each(page.value);
             match page.next_link {
-                Some(next) if !next.is_empty() => url = next,
+                Some(next) if !next.is_empty() && next != url => url = next,
                 _ => return Ok(()),
             }
         }

@@ -20,6 +20,27 @@ pub struct Written {
     pub etag: Option<String>,
 }
 
+/// A write that did not succeed.
+#[derive(Debug)]
+pub struct WriteFailure {
+    pub error: ProviderError,
+    /// An earlier attempt's outcome was unknown (its answer was lost): a 412 or 404 now may
+    /// be that attempt's own doing, to be checked by reading the object.
+    pub after_unknown: bool,
+    /// Not sent at all: apply was interrupted while the write waited for the request budget.
+    pub interrupted: bool,
+}
+
+impl From<ProviderError> for WriteFailure {
+    fn from(error: ProviderError) -> WriteFailure {
+        WriteFailure {
+            error,
+            after_unknown: false,
+            interrupted: false,
+        }
+    }
+}
+
 /// Conditions and content of one write.
 #[derive(Debug, Default, Clone)]
 pub struct WriteRequest<'a> {
@@ -29,6 +50,8 @@ pub struct WriteRequest<'a> {
     pub content_type: Option<&'static str>,
     /// Retries allowed.
     pub budget: RetryBudget,
+    /// Ctrl-C: a first attempt still waiting for the request budget is not sent.
+    pub stop: Option<&'a crate::apply::Stop>,
 }
 
 impl AcgClient {
@@ -42,7 +65,7 @@ impl AcgClient {
         body: Option<&B>,
         conditions: WriteRequest<'_>,
         on_wait: &(dyn Fn(String) + Sync),
-    ) -> Result<Written, ProviderError> {
+    ) -> Result<Written, WriteFailure> {
         let body = match body {
             Some(b) => Some(serde_json::to_vec(b).map_err(|e| ProviderError {
                 provider: ProviderName::Acg,
@@ -56,9 +79,10 @@ impl AcgClient {
             None => None,
         };
         let repeatability = request_id();
-        let first_sent = httpdate(std::time::SystemTime::now());
+        let mut first_sent: Option<String> = None;
         let started = Instant::now();
         let mut attempt = 0u32;
+        let mut after_unknown = false;
         loop {
             attempt += 1;
             let before = Instant::now();
@@ -67,6 +91,27 @@ impl AcgClient {
             if waited > Duration::from_secs(1) {
                 on_wait(format!("waited {} s for ACG's request budget", waited.as_secs()));
             }
+            // Interrupted while waiting for the budget: the first attempt is not sent at all
+            // (a retry still is: its first attempt may have been applied, and the repeatable
+            // resend settles what happened).
+            if attempt == 1 && conditions.stop.is_some_and(crate::apply::Stop::requested) {
+                return Err(WriteFailure {
+                    error: ProviderError {
+                        provider: ProviderName::Acg,
+                        operation: operation.to_string(),
+                        status: None,
+                        code: None,
+                        message: "not sent: apply was interrupted".into(),
+                        tracking_id: None,
+                        hint: "run `telform apply` again".into(),
+                    },
+                    after_unknown: false,
+                    interrupted: true,
+                });
+            }
+            let first_sent = first_sent
+                .get_or_insert_with(|| httpdate(std::time::SystemTime::now()))
+                .clone();
             let token = self.token().await?;
             let mut request = self
                 .http
@@ -91,14 +136,27 @@ impl AcgClient {
                     let etag = headers.get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
                     return Ok(Written { status, body, etag });
                 }
-                Attempt::Rejected { error } => return Err(error),
+                Attempt::Rejected { error } => {
+                    return Err(WriteFailure {
+                        error,
+                        after_unknown,
+                        interrupted: false,
+                    });
+                }
                 // The same repeatability id makes a resend of an unknown outcome safe.
                 Attempt::NotApplied { retry_after, error } => (error, retry_after),
-                Attempt::Unknown { error } => (error, None),
+                Attempt::Unknown { error } => {
+                    after_unknown = true;
+                    (error, None)
+                }
             };
             let wait = backoff(attempt, retry_after.as_deref());
             if attempt >= conditions.budget.attempts || started.elapsed() + wait > conditions.budget.within {
-                return Err(error);
+                return Err(WriteFailure {
+                    error,
+                    after_unknown,
+                    interrupted: false,
+                });
             }
             self.stats.retries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if wait > Duration::from_secs(1) {
@@ -115,13 +173,18 @@ impl AcgClient {
         url: &str,
     ) -> Result<Option<(serde_json::Value, Option<String>)>, ProviderError> {
         let token = self.token().await?;
-        self.pace().await;
-        let result = crate::provider::http::read_json(ProviderName::Acg, &self.stats, operation, || {
-            self.http
-                .get(url)
-                .bearer_auth(token.expose_secret())
-                .header("x-ms-client-request-id", request_id())
-        })
+        let result = crate::provider::http::read_json_paced(
+            ProviderName::Acg,
+            &self.stats,
+            operation,
+            || {
+                self.http
+                    .get(url)
+                    .bearer_auth(token.expose_secret())
+                    .header("x-ms-client-request-id", request_id())
+            },
+            || self.pace(),
+        )
         .await;
         match result {
             Ok(read) => {
