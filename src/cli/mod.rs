@@ -364,7 +364,7 @@ pub struct WatchArgs {
     /// Log format: one line per reconcile.
     #[arg(long, value_enum, default_value_t = WatchFormat::Text)]
     pub output: WatchFormat,
-    /// With --apply: generated SIP passwords go to FILE.<time> (mode 0600), a new file per apply.
+    /// With --apply: generated SIP passwords go to FILE.TIMESTAMP (mode 0600), a new file per apply.
     #[arg(long, value_name = "FILE")]
     pub secrets_out: Option<PathBuf>,
 }
