@@ -59,7 +59,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
         }
         match load_saved(&target) {
             Ok((saved_plan, options)) => {
-                let planned = match runtime.block_on(reconcile::plan_dir(&options, env.providers)) {
+                let mut planned = match runtime.block_on(reconcile::plan_dir(&options, env.providers)) {
                     Ok(p) => p,
                     Err(failure) => {
                         print_err(&failure.text());
@@ -87,6 +87,9 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
                     print_err(&message);
                     return ExitStatus::Failure;
                 }
+                // The saved actions are applied; the fresh ones were only for the comparison
+                // (its fingerprints stay: the writes check them).
+                planned.plan.actions = Vec::new();
                 (planned, saved_plan)
             }
             Err(message) => return fail(&message),
@@ -99,10 +102,15 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
             selector: args.selector.clone(),
         };
         match runtime.block_on(reconcile::plan_dir(&options, env.providers)) {
-            Ok(planned) => {
-                let plan = planned.plan.clone();
+            Ok(mut planned) => {
+                // One copy of the plan: a plan over 100,000 numbers is hundreds of megabytes.
+                let plan = std::mem::take(&mut planned.plan);
+                planned.plan.fingerprints = plan.fingerprints.clone();
                 if text {
                     print_out(&render::text(&plan, true));
+                } else if !args.auto_approve {
+                    // The question needs the plan beside it; stdout is kept for the JSON.
+                    print_err(&render::text(&plan, true));
                 }
                 (planned, plan)
             }
@@ -170,7 +178,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
 
     // 4. Apply.
     let options = options(&args, &planned);
-    let (acg_actions, webex_actions) = apply::per_provider(plan.actions.clone());
+    let (acg_actions, webex_actions) = apply::per_provider(plan.actions);
     let progress = if text {
         Progress::new(
             std::io::stderr().is_terminal(),
