@@ -24,7 +24,7 @@ use crate::plan::model::{Action, Op, ProviderName, Reason};
 use crate::plan::webex::{ROTATION_TAG, mac_key};
 use crate::provider::http::ProviderError;
 use crate::provider::webex::WebexClient;
-use crate::provider::webex::write::{Gone, Made, WebexWriter};
+use crate::provider::webex::write::{Gate, Gone, INTERRUPTED, Made, WebexWriter, pause};
 use crate::wire::webex as wire;
 
 const P: ProviderName = ProviderName::Webex;
@@ -35,18 +35,23 @@ const NUMBERS_PER_CALL: usize = 100;
 /// While waiting for a customer, a progress note at most this often.
 const NOTE_EVERY: Duration = Duration::from_secs(10);
 
+/// The longest wait between two reads of a customer Webex is working on (the interval
+/// doubles from `poll_interval`, so that a long provisioning does not eat the rate limit).
+const MAX_POLL_INTERVAL: Duration = Duration::from_secs(30);
+
 pub async fn apply(client: &WebexClient, actions: Vec<Action>, run: &Run) -> Vec<Outcome> {
     let note = |message: &str| run.progress.note(P, message);
-    // One writer for every branch: a 429 seen by one branch holds the others back too.
-    let writer = WebexWriter::new(client, run.options.budget, &note);
+    // One gate for every branch: a 429 seen by one branch holds the others back too.
+    let gate = Gate::default();
     let branches = super::branches(actions);
     super::run_branches(branches, run.options.concurrency, |branch| {
-        apply_branch(&writer, branch, run)
+        let writer = WebexWriter::new(client, &gate, run.options.budget, &run.stop, &note);
+        apply_branch(writer, branch, run)
     })
     .await
 }
 
-async fn apply_branch(writer: &WebexWriter<'_>, actions: Vec<Action>, run: &Run) -> Vec<Outcome> {
+async fn apply_branch<'a>(writer: WebexWriter<'a>, actions: Vec<Action>, run: &'a Run) -> Vec<Outcome> {
     let Some(first) = actions.first() else {
         return Vec::new();
     };
@@ -149,10 +154,18 @@ fn gone_outcome(action: &Action, gone: Gone) -> Outcome {
     }
 }
 
-/// How waiting for a customer ended.
-enum Wait {
-    Ready(Box<wire::Customer>),
-    /// Provisioning failed, the customer went away, or it did not finish in time.
+/// One read of something Webex works on.
+enum Poll<T> {
+    Ready(T),
+    /// Still working: its status.
+    Working(String),
+}
+
+/// How a wait for Webex ended.
+enum Wait<T> {
+    Ready(T),
+    /// It failed (provisioning failed, the customer went away, a read failed), or Webex was
+    /// still working on it when the configured time was over.
     Failed(String),
     Interrupted,
 }
@@ -259,7 +272,7 @@ fn member_list(current: &wire::DeviceMembers, wanted: &[Member]) -> Result<Vec<w
 
 /// One customer's actions, and what the branch knows of its organisation.
 struct Branch<'a> {
-    w: &'a WebexWriter<'a>,
+    w: WebexWriter<'a>,
     run: &'a Run,
     ext: String,
     /// The customer, provisioned (with its organisation id and licence ids).
@@ -282,7 +295,7 @@ struct Branch<'a> {
 }
 
 impl<'a> Branch<'a> {
-    fn new(w: &'a WebexWriter<'a>, run: &'a Run, ext: String) -> Branch<'a> {
+    fn new(w: WebexWriter<'a>, run: &'a Run, ext: String) -> Branch<'a> {
         Branch {
             w,
             run,
@@ -364,6 +377,7 @@ impl<'a> Branch<'a> {
     }
 
     async fn act(&mut self, action: &Action) -> Outcome {
+        self.w.begin_action();
         let kind = action.object.kind.as_str();
         let result = match (kind, action.op) {
             ("Customer", Op::Create) => self.create_customer(action).await,
@@ -395,106 +409,123 @@ impl<'a> Branch<'a> {
                 format!("{op:?}").to_lowercase()
             )),
         };
-        result.unwrap_or_else(|reason| Outcome::new(action, Status::Failed { reason }))
+        result.unwrap_or_else(|reason| self.failed(action, reason))
+    }
+
+    /// The outcome of an action that did not succeed: not attempted when apply was interrupted
+    /// before anything of it was written (since [`WebexWriter::begin_action`]).
+    fn failed(&self, action: &Action, reason: String) -> Outcome {
+        if !self.w.wrote() && self.run.stop.requested() && reason.contains(INTERRUPTED) {
+            Run::interrupted(action)
+        } else {
+            Outcome::new(action, Status::Failed { reason })
+        }
     }
 
     // ---- the customer and its organisation ---------------------------------------------------
 
-    /// Polls a customer until Webex has finished with it (provisioning, updating), within the
-    /// configured time. `first` is a fresh read, looked at before any wait.
-    async fn wait_customer(&self, id: &str, first: Option<wire::Customer>) -> Wait {
+    /// Reads `read` until it is ready, fails, or the configured time is over (then `what`
+    /// and `hint` say what was waited for and what to do); the interval doubles up to
+    /// [`MAX_POLL_INTERVAL`]; Ctrl-C ends the wait at once. Every wait for Webex goes through
+    /// here.
+    async fn poll<T>(&self, what: &str, hint: &str, mut read: impl AsyncFnMut() -> Res<Poll<T>>) -> Wait<T> {
         let started = Instant::now();
+        let timeout = self.run.options.async_timeout;
+        let mut interval = self.run.options.poll_interval;
         let mut noted: Option<Instant> = None;
-        let mut read = first;
         loop {
-            let current = match read.take() {
-                Some(c) => c,
-                None => {
-                    tokio::time::sleep(self.run.options.poll_interval).await;
-                    match self.w.get_customer(&self.ext, id).await {
-                        Ok(Some(c)) => c,
-                        Ok(None) => {
-                            return Wait::Failed(format!(
-                                "customer {} disappeared while telform waited for it\nhint: someone deleted it: run `telform plan` again",
-                                self.ext
-                            ));
-                        }
-                        Err(error) => return Wait::Failed(text(error)),
-                    }
-                }
+            let status = match read().await {
+                Ok(Poll::Ready(t)) => return Wait::Ready(t),
+                Ok(Poll::Working(status)) => status,
+                Err(reason) => return Wait::Failed(reason),
             };
-            match current.status.as_str() {
-                wire::CUSTOMER_PROVISIONED | wire::CUSTOMER_PROVISIONED_WITH_ERRORS => {
-                    return Wait::Ready(Box::new(current));
-                }
-                wire::CUSTOMER_ERROR => {
-                    let mut errors = current.errors.clone();
-                    errors.extend(
-                        current
-                            .resource_details
-                            .iter()
-                            .flat_map(|r| &r.packages)
-                            .flat_map(|p| p.errors.iter().cloned()),
-                    );
-                    return Wait::Failed(format!(
-                        "Webex could not provision customer {}: {}\nhint: fix the cause with Cisco (Partner Hub shows the customer), delete the failed customer there, then apply again",
-                        self.ext,
-                        if errors.is_empty() {
-                            "no error given".to_string()
-                        } else {
-                            errors_text(&errors)
-                        }
-                    ));
-                }
-                wire::CUSTOMER_DELETING => {
-                    return Wait::Failed(format!(
-                        "customer {} is being deleted at Webex\nhint: wait until it is gone, then apply again",
-                        self.ext
-                    ));
-                }
-                // provisioning, updating, pending_rpl_review: Webex is working on it.
-                status => {
-                    if self.run.stop.requested() {
-                        return Wait::Interrupted;
-                    }
-                    if started.elapsed() >= self.run.options.async_timeout {
-                        return Wait::Failed(format!(
-                            "customer {} is still `{status}` after {} s\nhint: apply again later: telform waits for it and never creates it twice (raise the timeout for slow provisioning)",
-                            self.ext,
-                            started.elapsed().as_secs()
-                        ));
-                    }
-                    if noted.is_none_or(|t| t.elapsed() >= NOTE_EVERY) {
-                        noted = Some(Instant::now());
-                        self.run.progress.note(
-                            P,
-                            &format!(
-                                "waiting for customer {} ({status}, {} s so far)",
-                                self.ext,
-                                started.elapsed().as_secs()
-                            ),
-                        );
-                    }
-                }
+            if self.run.stop.requested() {
+                return Wait::Interrupted;
             }
+            let elapsed = started.elapsed();
+            if elapsed >= timeout {
+                return Wait::Failed(format!(
+                    "{what} is still `{status}` after {} s\nhint: {hint}",
+                    elapsed.as_secs()
+                ));
+            }
+            if noted.is_none_or(|t| t.elapsed() >= NOTE_EVERY) {
+                noted = Some(Instant::now());
+                self.run.progress.note(
+                    P,
+                    &format!("waiting for {what} ({status}, {} s so far)", elapsed.as_secs()),
+                );
+            }
+            if !pause(interval.min(timeout - elapsed), &self.run.stop).await {
+                return Wait::Interrupted;
+            }
+            interval = (interval * 2).min(MAX_POLL_INTERVAL);
         }
     }
 
-    /// Polls until the customer is gone (deleted), within the configured time.
-    async fn wait_gone(&self, id: &str) -> Res<bool> {
-        let started = Instant::now();
-        self.run
-            .progress
-            .note(P, &format!("waiting for customer {} to be deleted", self.ext));
-        loop {
-            tokio::time::sleep(self.run.options.poll_interval).await;
-            if self.w.get_customer(&self.ext, id).await.map_err(text)?.is_none() {
-                return Ok(true);
-            }
-            if started.elapsed() >= self.run.options.async_timeout || self.run.stop.requested() {
-                return Ok(false);
-            }
-        }
+    /// Polls a customer until Webex has finished with it (provisioning, updating). `first` is a
+    /// fresh read, looked at before any wait.
+    async fn wait_customer(&self, id: &str, first: Option<wire::Customer>) -> Wait<wire::Customer> {
+        let mut first = first;
+        self.poll(
+            &format!("customer {}", self.ext),
+            "apply again later: telform waits for it and never creates it twice (raise the timeout for slow provisioning)",
+            async || {
+                let current = match first.take() {
+                    Some(c) => c,
+                    None => self.w.get_customer(&self.ext, id).await.map_err(text)?.ok_or_else(|| {
+                        format!(
+                            "customer {} disappeared while telform waited for it\nhint: someone deleted it: run `telform plan` again",
+                            self.ext
+                        )
+                    })?,
+                };
+                match current.status.as_str() {
+                    wire::CUSTOMER_PROVISIONED | wire::CUSTOMER_PROVISIONED_WITH_ERRORS => Ok(Poll::Ready(current)),
+                    wire::CUSTOMER_ERROR => {
+                        let mut errors = current.errors.clone();
+                        errors.extend(
+                            current
+                                .resource_details
+                                .iter()
+                                .flat_map(|r| &r.packages)
+                                .flat_map(|p| p.errors.iter().cloned()),
+                        );
+                        Err(format!(
+                            "Webex could not provision customer {}: {}\nhint: fix the cause with Cisco (Partner Hub shows the customer), delete the failed customer there, then apply again",
+                            self.ext,
+                            if errors.is_empty() {
+                                "no error given".to_string()
+                            } else {
+                                errors_text(&errors)
+                            }
+                        ))
+                    }
+                    wire::CUSTOMER_DELETING => Err(format!(
+                        "customer {} is being deleted at Webex\nhint: wait until it is gone, then apply again",
+                        self.ext
+                    )),
+                    // provisioning, updating, pending_rpl_review: Webex is working on it.
+                    status => Ok(Poll::Working(status.to_string())),
+                }
+            },
+        )
+        .await
+    }
+
+    /// Polls until the customer is gone (deleted).
+    async fn wait_gone(&self, id: &str) -> Wait<()> {
+        self.poll(
+            &format!("customer {}", self.ext),
+            "it is created again by the next apply once Webex has removed it: apply again later",
+            async || {
+                Ok(match self.w.get_customer(&self.ext, id).await.map_err(text)? {
+                    None => Poll::Ready(()),
+                    Some(c) => Poll::Working(c.status),
+                })
+            },
+        )
+        .await
     }
 
     /// The new customer's organisation replaces whatever the branch knew.
@@ -507,23 +538,28 @@ impl<'a> Branch<'a> {
     }
 
     /// The outcome of a customer written (created, updated), once Webex has provisioned it.
+    /// Interrupted while Webex works on it: done (it was written), saying so; what needs the
+    /// customer is not attempted.
     async fn provisioned(&mut self, action: &Action, id: &str, status: Status, detail: Option<&str>) -> Res<Outcome> {
+        let outcome = Outcome::new(action, status);
+        let with = |outcome: Outcome, more: Option<String>| match (detail, more) {
+            (Some(d), Some(m)) => outcome.with_detail(format!("{d}; {m}")),
+            (Some(d), None) => outcome.with_detail(d),
+            (None, Some(m)) => outcome.with_detail(m),
+            (None, None) => outcome,
+        };
         match self.wait_customer(id, None).await {
             Wait::Ready(c) => {
                 let remarks = provisioning_remarks(&c);
-                self.customer = Some(*c);
+                self.customer = Some(c);
                 self.forget_org();
-                let outcome = Outcome::new(action, status);
-                Ok(match (detail, remarks) {
-                    (Some(d), Some(r)) => outcome.with_detail(format!("{d}; {r}")),
-                    (Some(d), None) => outcome.with_detail(d),
-                    (None, Some(r)) => outcome.with_detail(r),
-                    (None, None) => outcome,
-                })
+                Ok(with(outcome, remarks))
             }
             Wait::Failed(reason) => Err(reason),
-            Wait::Interrupted => Ok(Outcome::new(action, status)
-                .with_detail("written; apply was interrupted while Webex was still working on it")),
+            Wait::Interrupted => Ok(with(
+                outcome,
+                Some(format!("provisioning still in progress when {INTERRUPTED}")),
+            )),
         }
     }
 
@@ -540,12 +576,14 @@ impl<'a> Branch<'a> {
             };
             let id = found.id.clone();
             match self.wait_customer(&id, Some(found)).await {
-                Wait::Ready(c) => self.customer = Some(*c),
+                Wait::Ready(c) => self.customer = Some(c),
                 Wait::Failed(reason) => {
                     self.customer_failed = Some(format!("customer {} is not ready at Webex", self.ext));
                     return Err(reason);
                 }
-                Wait::Interrupted => return Err("apply was interrupted while waiting for the customer".into()),
+                Wait::Interrupted => {
+                    return Err(format!("{INTERRUPTED} while waiting for customer {}", self.ext));
+                }
             }
         }
         let c = self.customer.as_ref().ok_or("the customer was not read")?;
@@ -590,30 +628,32 @@ impl<'a> Branch<'a> {
         self.provisioned(action, &id, Status::Done, None).await
     }
 
-    /// A customer moved to another organisation: removed, then provisioned again.
+    /// A customer moved to another organisation: removed, then provisioned again. The plan
+    /// creates what it holds again after it (its locations, users, workspaces and devices).
     async fn replace_customer(&mut self, action: &Action) -> Res<Outcome> {
         let body = body(action)?;
         let id = ref_id(action)?;
         self.w.delete_customer(&self.ext, &id).await.map_err(text)?;
-        if !self.wait_gone(&id).await? {
-            return Err(format!(
-                "customer {} was deleted but is still `deleting` after {} s: it is created again by the next apply\nhint: apply again later",
-                self.ext,
-                self.run.options.async_timeout.as_secs()
-            ));
+        self.customer = None;
+        self.forget_org();
+        match self.wait_gone(&id).await {
+            Wait::Ready(()) => {}
+            Wait::Failed(reason) => {
+                return Err(format!("customer {} was deleted, then: {reason}", self.ext));
+            }
+            Wait::Interrupted => {
+                return Err(format!(
+                    "customer {} was deleted, and {INTERRUPTED} while Webex was still deleting it: it is created again by the next apply\nhint: apply again",
+                    self.ext
+                ));
+            }
         }
         let made = self
             .w
             .create_customer(&self.ext, &body)
             .await
             .map_err(|e| format!("the old customer was removed, and the new one could not be created: {e}"))?;
-        self.provisioned(
-            action,
-            made.get(),
-            Status::Done,
-            Some("its locations, users, workspaces and devices are planned again by the next plan"),
-        )
-        .await
+        self.provisioned(action, made.get(), Status::Done, None).await
     }
 
     async fn delete_customer(&mut self, action: &Action) -> Res<Outcome> {
@@ -627,10 +667,16 @@ impl<'a> Branch<'a> {
         }
         self.customer = None;
         self.forget_org();
-        Ok(if self.wait_gone(&current.id).await? {
-            Outcome::new(action, Status::Done)
-        } else {
-            Outcome::new(action, Status::Done).with_detail("deletion accepted; Webex is still deleting it")
+        let done = Outcome::new(action, Status::Done);
+        Ok(match self.wait_gone(&current.id).await {
+            Wait::Ready(()) => done,
+            Wait::Failed(reason) => {
+                let first = reason.lines().next().unwrap_or_default();
+                done.with_detail(format!("deletion accepted; then: {first}"))
+            }
+            Wait::Interrupted => done.with_detail(format!(
+                "deletion accepted; Webex was still deleting it when {INTERRUPTED}"
+            )),
         })
     }
 
@@ -807,14 +853,10 @@ impl<'a> Branch<'a> {
     /// a group, each of its numbers is tried alone, so that the table names the bad ones.
     async fn add_numbers(&mut self, batch: &[Action]) -> Vec<Outcome> {
         let mut outcomes: Vec<Option<Outcome>> = vec![None; batch.len()];
+        self.w.begin_action();
         let org = match self.org().await {
             Ok((_, org)) => org,
-            Err(reason) => {
-                return batch
-                    .iter()
-                    .map(|a| Outcome::new(a, Status::Failed { reason: reason.clone() }))
-                    .collect();
-            }
+            Err(reason) => return batch.iter().map(|a| self.failed(a, reason.clone())).collect(),
         };
         let mut groups: Vec<((String, String), Vec<usize>)> = Vec::new();
         for (i, action) in batch.iter().enumerate() {
@@ -831,6 +873,7 @@ impl<'a> Branch<'a> {
         }
         for ((id, name), members) in groups {
             let numbers: Vec<String> = members.iter().map(|i| batch[*i].object.key.clone()).collect();
+            self.w.begin_action();
             let written = self.w.add_numbers(&self.ext, &org, (&id, &name), &numbers).await;
             match written {
                 Ok(()) => {
@@ -846,17 +889,18 @@ impl<'a> Branch<'a> {
                 Err(error) if members.len() > 1 && matches!(error.status, Some(400 | 409)) => {
                     for i in &members {
                         let number = std::slice::from_ref(&batch[*i].object.key);
+                        self.w.begin_action();
                         let one = self.w.add_numbers(&self.ext, &org, (&id, &name), number).await;
                         outcomes[*i] = Some(match one {
                             Ok(()) => Outcome::new(&batch[*i], Status::Done),
-                            Err(error) => Outcome::new(&batch[*i], Status::Failed { reason: text(error) }),
+                            Err(error) => self.failed(&batch[*i], text(error)),
                         });
                     }
                 }
                 Err(error) => {
                     let reason = text(error);
                     for i in &members {
-                        outcomes[*i] = Some(Outcome::new(&batch[*i], Status::Failed { reason: reason.clone() }));
+                        outcomes[*i] = Some(self.failed(&batch[*i], reason.clone()));
                     }
                 }
             }
@@ -1215,16 +1259,8 @@ impl<'a> Branch<'a> {
         let device = match made {
             Made::New(device) => device,
             Made::Existed(device) => {
-                // Made by an earlier apply that did not finish: its password is not known.
-                let same_owner = match &owner {
-                    Member::Person(id) => device.person_id.as_deref() == Some(id),
-                    Member::Place(id) => device.workspace_id.as_deref() == Some(id),
-                };
-                if !same_owner {
-                    return Err(format!(
-                        "device {mac} exists at Webex with another owner since the plan was made\nhint: run `telform plan` again"
-                    ));
-                }
+                // Made by an earlier apply that did not finish (the writer checked it is the
+                // device to be made: same owner and model): its password is not known.
                 self.w
                     .set_sip_password(&self.ext, &org, &device.id, &mac, password)
                     .await
@@ -1236,10 +1272,16 @@ impl<'a> Branch<'a> {
         if let Some(map) = &mut self.devices {
             map.insert(mac.clone(), device.clone());
         }
-        if let Some(shared) = refs["sharedWith"].as_array().filter(|s| !s.is_empty()) {
-            self.set_lines(&org, &device.id, &mac, shared).await?;
-        }
+        // The password is kept (and its rotation recorded) before anything else can fail.
         notes.extend(self.password_set(action, &org, &device).await?);
+        if let Some(shared) = refs["sharedWith"].as_array().filter(|s| !s.is_empty()) {
+            self.set_lines(&org, &device.id, &mac, shared).await.map_err(|e| {
+                format!(
+                    "device {mac} was added ({}), but its shared lines could not be set: {e}",
+                    notes.join("; ")
+                )
+            })?;
+        }
         Ok(Outcome::new(action, Status::Done).with_detail(notes.join("; ")))
     }
 

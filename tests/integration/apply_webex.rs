@@ -12,6 +12,7 @@ use telform::emulator::faults::Faults;
 use telform::emulator::{self, Config, Emulator, seed};
 use telform::plan::model::{Action, Op, ProviderName};
 use telform::provider::webex::WebexClient;
+use telform::provider::webex::write::{Gate, WebexWriter};
 use telform::reconcile::{self, PlanOptions, Planned};
 
 use crate::root;
@@ -370,6 +371,15 @@ spec:
 }
 
 fn device_yaml(ext: &str, i: usize, mac: &str) -> String {
+    device_yaml_with(ext, i, mac, FROM_ENV)
+}
+
+/// The fleet's SIP password, from the environment.
+const FROM_ENV: &str = "{fromEnv: GEN_SIP_PASSWORD}";
+/// A SIP password telform generates (and writes to the secrets file).
+const GENERATED: &str = "{generate: true}";
+
+fn device_yaml_with(ext: &str, i: usize, mac: &str, password: &str) -> String {
     let name = ext.to_lowercase();
     format!(
         r#"---
@@ -381,23 +391,52 @@ spec:
   mac: "{mac}"
   model: Yealink T54W
   owner: {{user: user{i}@{name}.example}}
-  sipPassword: {{fromEnv: GEN_SIP_PASSWORD}}
+  sipPassword: {password}
 "#
     )
 }
 
 /// `customers` customers of `users` users, each with a desk phone.
 fn fleet(dir: &Path, customers: usize, users: usize) {
+    fleet_with(dir, customers, users, |_| FROM_ENV);
+}
+
+/// [`fleet`], with the SIP password of each user's phone from `password(user)`.
+fn fleet_with(dir: &Path, customers: usize, users: usize, password: impl Fn(usize) -> &'static str) {
     let mut yaml = String::from(TEMPLATE);
     for c in 0..customers {
         let ext = format!("FLEET-{c:03}");
         yaml.push_str(&customer_yaml(&ext));
         for i in 0..users {
             yaml.push_str(&user_yaml(&ext, i, "Siège"));
-            yaml.push_str(&device_yaml(&ext, i, &format!("02AB{c:02X}{i:06X}")));
+            yaml.push_str(&device_yaml_with(&ext, i, &fleet_mac(c, i), password(i)));
         }
     }
     std::fs::write(dir.join("fleet.yaml"), yaml).expect("write");
+}
+
+fn fleet_mac(customer: usize, user: usize) -> String {
+    format!("02AB{customer:02X}{user:06X}")
+}
+
+/// The lines of secrets files (customer, MAC, password), comments left out.
+fn secrets_lines(files: &[std::path::PathBuf]) -> Vec<(String, String, String)> {
+    files
+        .iter()
+        .filter(|f| f.exists())
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .expect("secrets file")
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| {
+                    let fields: Vec<&str> = l.split('\t').collect();
+                    assert_eq!(fields.len(), 3, "customer, MAC, password: {l:?}");
+                    (fields[0].to_string(), fields[1].to_string(), fields[2].to_string())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -410,10 +449,13 @@ async fn under_twenty_percent_faults_apply_converges_without_duplicates() {
     )
     .await;
     let dir = tempfile::tempdir().expect("temp dir");
-    fleet(dir.path(), 2, 100);
+    // Every other phone gets a generated password: each must reach the secrets file of the
+    // run that set it, whatever the faults.
+    fleet_with(dir.path(), 2, 100, |i| if i % 2 == 1 { GENERATED } else { FROM_ENV });
     let mut runs = 0;
     let mut first_failures = 0;
     let mut stats = (0, 0, 0);
+    let mut secrets_files = Vec::new();
     loop {
         let planned = plan(dir.path(), &env).await;
         let actions = webex_actions(&planned);
@@ -424,7 +466,9 @@ async fn under_twenty_percent_faults_apply_converges_without_duplicates() {
         if runs == 0 {
             assert_eq!(actions.len(), 2 * (1 + 100 + 100), "the whole fleet is new");
         }
-        let outcomes = apply(&planned, dir.path(), &env, None).await;
+        let out = dir.path().join(format!("secrets-{runs}.tsv"));
+        let outcomes = apply(&planned, dir.path(), &env, Some(&out)).await;
+        secrets_files.push(out);
         let failed: Vec<&Outcome> = outcomes.iter().filter(|o| o.failed()).collect();
         if runs == 0 {
             first_failures = failed.len();
@@ -445,6 +489,7 @@ async fn under_twenty_percent_faults_apply_converges_without_duplicates() {
     );
 
     // Read back through the API: every object once.
+    let mut all_macs: BTreeSet<(String, String)> = BTreeSet::new();
     let planned = plan(dir.path(), &env).await;
     let client = planned.webex.as_ref().expect("client");
     let customers = client.list_customers().await.expect("customers");
@@ -465,7 +510,27 @@ async fn under_twenty_percent_faults_apply_converges_without_duplicates() {
             devices.iter().all(|d| d.tags == ["telform-sip-rotation=0"]),
             "every password's rotation is recorded"
         );
+        all_macs.extend(macs.into_iter().map(|m| (c.external_id.clone(), m)));
     }
+    // Each generated password once, for a device that exists, none missing.
+    let lines = secrets_lines(&secrets_files);
+    let written: Vec<(String, String)> = lines.iter().map(|(c, m, _)| (c.clone(), m.clone())).collect();
+    let once: BTreeSet<(String, String)> = written.iter().cloned().collect();
+    assert_eq!(
+        once.len(),
+        written.len(),
+        "a device's password written twice: {written:?}"
+    );
+    let wanted: BTreeSet<(String, String)> = (0..2)
+        .flat_map(|c| {
+            (0..100)
+                .filter(|i| i % 2 == 1)
+                .map(move |i| (format!("FLEET-{c:03}"), fleet_mac(c, i)))
+        })
+        .collect();
+    assert_eq!(once, wanted, "exactly the generated passwords, of devices that exist");
+    assert!(once.iter().all(|key| all_macs.contains(key)));
+    assert!(lines.iter().all(|(_, _, p)| p.len() >= 16));
     assert_eq!(
         customers.iter().filter(|c| c.external_id.starts_with("FLEET-")).count(),
         2
@@ -898,7 +963,9 @@ async fn an_interrupted_apply_reports_what_it_did_and_the_next_one_finishes() {
 async fn rate_limits_are_waited_out_as_retry_after_says() {
     let (emulator, env) = start("seed=11,429=0.15,retry-after=1,only=webex", |_| {}).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    fleet(dir.path(), 1, 3);
+    // Two customers: two branches, whose 429s may come at the same time.
+    let branches = 2;
+    fleet(dir.path(), branches, 3);
     let planned = plan(dir.path(), &env).await;
     let (_, _, retries_before) = planned.webex.as_ref().expect("client").stats.snapshot();
     let started = std::time::Instant::now();
@@ -912,9 +979,352 @@ async fn rate_limits_are_waited_out_as_retry_after_says() {
     let (_, _, retries) = planned.webex.as_ref().expect("client").stats.snapshot();
     let limited = retries - retries_before;
     assert!(limited > 0, "the apply met a 429");
-    // Each 429 holds every call back for its second (the polls of the provisioning do not
-    // count as retries).
-    assert!(elapsed >= Duration::from_secs(limited), "{limited} 429s in {elapsed:?}");
+    // Each 429 holds its branch back for its second (the gate holds the other branches too;
+    // the polls of the provisioning do not count as retries). Inside a branch the calls follow
+    // one another, so the 429s of one branch never overlap; two branches' 429s may (then one
+    // pause serves both): the busiest branch waited at least its share.
+    let share = limited.div_ceil(branches as u64);
+    assert!(
+        elapsed >= Duration::from_secs(share),
+        "{limited} 429s over {branches} branches in {elapsed:?}"
+    );
     assert!(webex_actions(&plan(dir.path(), &env).await).is_empty());
+    emulator.shutdown().await.expect("shutdown");
+}
+
+/// A writer of the test's own, standing for someone else working on the same organisation.
+async fn someone_else<T>(client: &WebexClient, write: impl AsyncFnOnce(&WebexWriter<'_>) -> T) -> T {
+    let gate = Gate::default();
+    let stop = Stop::default();
+    let quiet = |_: &str| {};
+    let writer = WebexWriter::new(client, &gate, Options::default().budget, &stop, &quiet);
+    write(&writer).await
+}
+
+/// The organisation of a customer, and its users' person ids by email.
+async fn org_of(client: &WebexClient, ext: &str) -> (String, HashMap<String, String>) {
+    let customers = client.list_customers().await.expect("customers");
+    let customer = customers.iter().find(|c| c.external_id == ext).expect("the customer");
+    let people = client
+        .list_subscribers(customer)
+        .await
+        .expect("subscribers")
+        .into_iter()
+        .filter_map(|s| Some((s.email.to_lowercase(), s.person_id?)))
+        .collect();
+    (customer.org_id.clone().expect("provisioned"), people)
+}
+
+fn desired_body(planned: &Planned, kind: &str, key: &str) -> serde_json::Value {
+    webex_actions(planned)
+        .iter()
+        .find(|a| a.object.kind == kind && a.object.key == key)
+        .and_then(|a| a.desired.as_ref())
+        .map(|d| d["body"].clone())
+        .unwrap_or_else(|| panic!("no desired body for {kind} {key}"))
+}
+
+fn annexe_yaml(ext: &str, name: &str) -> String {
+    format!(
+        r#"---
+apiVersion: telform/v1
+kind: Location
+metadata: {{name: {}}}
+spec:
+  customer: {ext}
+  name: {name}
+  address: {{line1: 2 rue du Port, city: Nantes, postalCode: "44000", country: FR}}
+  timezone: Europe/Paris
+  language: fr_fr
+  announcementLanguage: fr_fr
+"#,
+        name.to_lowercase().replace(' ', "-")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_met_by_an_object_made_since_the_plan_is_compared_never_overwritten() {
+    let (emulator, env) = start("", |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    fleet(dir.path(), 1, 2);
+    let planned = plan(dir.path(), &env).await;
+    let outcomes = apply(&planned, dir.path(), &env, None).await;
+    assert!(
+        outcomes.iter().all(|o| o.status == Status::Done),
+        "{}",
+        report::text(&outcomes)
+    );
+
+    // Two new locations and a second phone for user0 are planned...
+    let ext = "FLEET-000";
+    let mut yaml = std::fs::read_to_string(dir.path().join("fleet.yaml")).expect("fleet");
+    yaml.push_str(&annexe_yaml(ext, "Annexe"));
+    yaml.push_str(&annexe_yaml(ext, "Annexe B"));
+    yaml.push_str(&device_yaml(ext, 0, "02AB00FF0000").replace("fleet-000-d0", "fleet-000-d0b"));
+    std::fs::write(dir.path().join("fleet.yaml"), yaml).expect("write");
+    let planned = plan(dir.path(), &env).await;
+    assert_eq!(webex_actions(&planned).len(), 3, "{:#?}", webex_actions(&planned));
+
+    // ...and made by someone else before apply: Annexe as planned, Annexe B in another time
+    // zone, the phone for another user.
+    let client = planned.webex.as_ref().expect("client");
+    let (org, people) = org_of(client, ext).await;
+    let annexe = desired_body(&planned, "Location", "Annexe");
+    let mut annexe_b = desired_body(&planned, "Location", "Annexe B");
+    annexe_b["timeZone"] = "Europe/London".into();
+    let mut phone = desired_body(&planned, "Device", "02AB00FF0000");
+    phone["personId"] = people["user1@fleet-000.example"].clone().into();
+    let password = secrecy::SecretString::from("Someone-Elses-Pass-9q");
+    someone_else(client, async |w| {
+        w.create_location(ext, &org, &annexe).await.expect("Annexe");
+        w.create_location(ext, &org, &annexe_b).await.expect("Annexe B");
+        w.create_device(ext, &org, &phone, Some(&password))
+            .await
+            .expect("the phone");
+    })
+    .await;
+
+    let outcomes = apply(&planned, dir.path(), &env, None).await;
+    let shown = report::text(&outcomes);
+    let same = find(&outcomes, "Location", "Annexe");
+    assert_eq!(same.status, Status::Unchanged, "{shown}");
+    assert!(
+        same.detail.as_deref().unwrap_or_default().contains("existed already"),
+        "{shown}"
+    );
+    for (kind, key, field) in [
+        ("Location", "Annexe B", "timeZone"),
+        ("Device", "02AB00FF0000", "personId"),
+    ] {
+        let Status::Failed { reason } = &find(&outcomes, kind, key).status else {
+            panic!("{kind} {key} made differently by someone else fails:\n{shown}");
+        };
+        assert!(
+            reason.contains("created by someone else since the plan") && reason.contains(field),
+            "{reason}"
+        );
+        assert!(reason.contains("run `telform plan` again"), "{reason}");
+    }
+    // Nothing was overwritten.
+    let locations = client.list_locations(ext, &org).await.expect("locations");
+    let b = locations.iter().find(|l| l.name == "Annexe B").expect("Annexe B");
+    assert_eq!(b.time_zone.as_deref(), Some("Europe/London"));
+    let devices = devices_of(client, ext).await;
+    assert_eq!(
+        devices["02AB00FF0000"].person_id.as_deref(),
+        Some(people["user1@fleet-000.example"].as_str())
+    );
+    emulator.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_password_is_kept_even_when_the_lines_fail_after_the_device_was_added() {
+    let (emulator, env) = start("", |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    fleet(dir.path(), 1, 2);
+    let planned = plan(dir.path(), &env).await;
+    let outcomes = apply(&planned, dir.path(), &env, None).await;
+    assert!(
+        outcomes.iter().all(|o| o.status == Status::Done),
+        "{}",
+        report::text(&outcomes)
+    );
+
+    // A new phone for user0, with a generated password and user1's line...
+    let ext = "FLEET-000";
+    let mac = "02AB00FF0001";
+    let mut yaml = std::fs::read_to_string(dir.path().join("fleet.yaml")).expect("fleet");
+    yaml.push_str(&device_yaml_with(ext, 0, mac, GENERATED).replace("fleet-000-d0", "fleet-000-d0c"));
+    yaml.push_str("  sharedWith: [{user: user1@fleet-000.example}]\n");
+    std::fs::write(dir.path().join("fleet.yaml"), yaml).expect("write");
+    let planned = plan(dir.path(), &env).await;
+    assert_eq!(webex_actions(&planned).len(), 1, "{:#?}", webex_actions(&planned));
+
+    // ...and user1 deleted behind telform's back: the phone is added, its lines cannot be set.
+    let client = planned.webex.as_ref().expect("client");
+    let customers = client.list_customers().await.expect("customers");
+    let customer = customers.iter().find(|c| c.external_id == ext).expect("customer");
+    let user1 = client
+        .list_subscribers(customer)
+        .await
+        .expect("subscribers")
+        .into_iter()
+        .find(|s| s.email == "user1@fleet-000.example")
+        .expect("user1");
+    someone_else(client, async |w| {
+        w.delete_subscriber(ext, &user1.id, &user1.email)
+            .await
+            .expect("deleted");
+    })
+    .await;
+
+    let out = dir.path().join("secrets.tsv");
+    let outcomes = apply(&planned, dir.path(), &env, Some(&out)).await;
+    let Status::Failed { reason } = &outcomes[0].status else {
+        panic!("the lines fail:\n{}", report::text(&outcomes));
+    };
+    assert!(reason.contains("shared lines could not be set"), "{reason}");
+    assert!(reason.contains("generated password written to"), "{reason}");
+    let lines = secrets_lines(&[out]);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!((lines[0].0.as_str(), lines[0].1.as_str()), (ext, mac));
+    assert!(!reason.contains(&lines[0].2), "no password in the reason");
+    let devices = devices_of(client, ext).await;
+    assert!(
+        devices[mac].tags.contains(&"telform-sip-rotation=0".to_string()),
+        "the rotation is recorded too: {:?}",
+        devices[mac].tags
+    );
+    emulator.shutdown().await.expect("shutdown");
+}
+
+/// A Webex that answers every call 429 with `Retry-After: 60`.
+async fn always_rate_limited() -> (String, tokio::task::JoinHandle<()>) {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let router = axum::Router::new().fallback(|| async {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "60"), (header::CONTENT_TYPE, "application/json")],
+            r#"{"message": "Too many requests"}"#,
+        )
+            .into_response()
+    });
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (url, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_ends_the_wait_for_a_rate_limit_and_nothing_is_written() {
+    let (url, server) = always_rate_limited().await;
+    let client = WebexClient::new(telform::provider::config::WebexConfig {
+        url,
+        token: secrecy::SecretString::from("token"),
+    })
+    .expect("client");
+    let action = |ext: &str| Action {
+        op: Op::Create,
+        object: telform::plan::model::ObjectRef::new(ProviderName::Webex, "Customer", ext, ext),
+        source: None,
+        changes: Vec::new(),
+        reason: None,
+        desired: Some(serde_json::json!({"body": {"externalId": ext, "packages": ["webex_calling"]}, "refs": {}})),
+    };
+    let actions = vec![action("RL-1"), action("RL-2")];
+    let run = Run {
+        options: options(),
+        stop: Stop::default(),
+        progress: Progress::hidden(),
+        secrets: Secrets::none(),
+    };
+    let stop = run.stop.clone();
+    let started = std::time::Instant::now();
+    let (outcomes, ()) = tokio::join!(telform::apply::webex::apply(&client, actions, &run), async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stop.request();
+    });
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "the 60 s Retry-After outlasted Ctrl-C: {elapsed:?}"
+    );
+    for o in &outcomes {
+        assert_eq!(
+            o.status,
+            Status::Skipped {
+                because: "apply was interrupted before it started".into()
+            },
+            "a 429 is not a write: {}",
+            report::text(&outcomes)
+        );
+    }
+    server.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_ends_the_wait_for_provisioning_the_customer_done_its_children_not_started() {
+    let (emulator, env) = start("", |s| s.timing.webex_provisioning_delay = Duration::from_secs(60)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    fleet(dir.path(), 1, 2);
+    let planned = plan(dir.path(), &env).await;
+    let client = planned.webex.as_ref().expect("client");
+    let actions = webex_actions(&planned);
+    let lookup = |key: &str| env.get(key).cloned();
+    let run = Run {
+        options: Options {
+            poll_interval: Duration::from_millis(50),
+            async_timeout: Duration::from_secs(120),
+            ..Options::default()
+        },
+        stop: Stop::default(),
+        progress: Progress::hidden(),
+        secrets: Secrets::resolve(&actions, dir.path(), &lookup, None).expect("secrets"),
+    };
+    let stop = run.stop.clone();
+    let started = std::time::Instant::now();
+    let (outcomes, ()) = tokio::join!(telform::apply::webex::apply(client, actions.clone(), &run), async {
+        // Polls at 50, 100, 200, 400 ms...: the stop comes while the customer provisions.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        stop.request();
+    });
+    let elapsed = started.elapsed();
+    let shown = report::text(&outcomes);
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}\n{shown}");
+    let customer = find(&outcomes, "Customer", "FLEET-000");
+    assert_eq!(customer.status, Status::Done, "{shown}");
+    assert_eq!(
+        customer.detail.as_deref(),
+        Some("provisioning still in progress when apply was interrupted"),
+        "{shown}"
+    );
+    assert!(
+        outcomes[1..]
+            .iter()
+            .all(|o| matches!(&o.status, Status::Skipped { because } if because.contains("interrupted"))),
+        "{shown}"
+    );
+    emulator.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookup_reads_every_page_and_matches_the_name_exactly() {
+    let (emulator, env) = start("", |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    fleet(dir.path(), 1, 1);
+    let planned = plan(dir.path(), &env).await;
+    let outcomes = apply(&planned, dir.path(), &env, None).await;
+    assert!(
+        outcomes.iter().all(|o| o.status == Status::Done),
+        "{}",
+        report::text(&outcomes)
+    );
+    let client = planned.webex.as_ref().expect("client");
+    let (org, _) = org_of(client, "FLEET-000").await;
+    // 1,050 workspaces whose names contain `Room` (Webex's filter is a substring match, at
+    // most 1,000 per page), then `Room` itself.
+    let ext = "FLEET-000";
+    let made = someone_else(client, async |w| {
+        for i in 0..1050 {
+            let body = serde_json::json!({"displayName": format!("A Room {i:04}"), "orgId": org});
+            w.create_workspace(ext, &org, &body).await.expect("workspace");
+        }
+        let body = serde_json::json!({"displayName": "Room", "orgId": org});
+        let room = w.create_workspace(ext, &org, &body).await.expect("Room");
+        let found = w.find_workspace(ext, &org, "ROOM").await.expect("lookup");
+        (room, found)
+    })
+    .await;
+    let (room, found) = made;
+    assert_eq!(
+        found.map(|w| w.id),
+        Some(room.get().id.clone()),
+        "found on the second page, by its exact name"
+    );
+    let missing = someone_else(client, async |w| w.find_workspace(ext, &org, "Room 9").await).await;
+    assert!(missing.expect("lookup").is_none(), "a substring is no match");
     emulator.shutdown().await.expect("shutdown");
 }

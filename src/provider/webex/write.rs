@@ -4,15 +4,30 @@
 //! dropped connection, 5xx after sending) may or may not have happened. Before such a write is
 //! sent again, the object is looked up by its natural key (customer by external id, subscriber
 //! by email, location and workspace by name, device by MAC); if it is there, the write
-//! happened and is not repeated. Writes that are idempotent by nature (PUT, the tags PATCH
-//! with `replace`, adding numbers a location already has, DELETE) are simply sent again.
+//! happened and is not repeated. This matters most where Webex has no unique constraint
+//! (workspaces by name): a resend there would make a second one. Writes that are idempotent by
+//! nature (PUT, the tags PATCH with `replace`, adding numbers a location already has, DELETE)
+//! are simply sent again.
+//!
+//! A lookup reads every page of the filtered list and matches the key exactly (Webex's name
+//! filters are substring matches; emails and names compare without case), so that it never
+//! misses in a large organisation.
+//!
+//! A creation answered 409 (it exists) with no earlier attempt of this run in doubt is read
+//! back and compared with what was to be written: the same → an earlier apply made it;
+//! different → someone else made it since the plan, and it is reported, never overwritten.
 //!
 //! Webex's rate limit is adaptive (api-webex.md §4.5: no published figure): a 429 closes a
-//! [`Gate`] shared by every call of the writer until its `Retry-After` has passed, so that the
-//! other branches stop too instead of each collecting its own 429.
+//! [`Gate`] shared by every call of every branch until its `Retry-After` has passed, so that
+//! the other branches stop too instead of each collecting its own 429.
+//!
+//! Ctrl-C ([`Stop`]): no wait (the gate, a retry's backoff) outlasts it. A write not sent yet
+//! is not sent when nothing of its action was written, or when it would have to wait; its
+//! error says [`INTERRUPTED`].
 
+use std::convert::Infallible;
 use std::sync::Mutex;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
@@ -22,12 +37,13 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::WebexClient;
+use crate::apply::Stop;
 use crate::plan::model::ProviderName;
+use crate::plan::webex::mac_key;
 use crate::provider::http::{Attempt, ProviderError, RetryBudget, backoff, retryable, write_once};
 use crate::wire::encode;
 use crate::wire::webex::{
-    CreatedId, Customer, CustomerList, Device, DeviceList, DeviceMembers, Location, LocationList, PutMembers,
-    ResourceUrl, Subscriber, SubscriberList, Workspace, WorkspaceList,
+    CreatedId, Customer, Device, DeviceMembers, Location, PutMembers, ResourceUrl, Subscriber, Workspace,
 };
 
 const P: ProviderName = ProviderName::Webex;
@@ -35,14 +51,39 @@ const P: ProviderName = ProviderName::Webex;
 /// Waits shorter than this are not worth a progress note.
 const NOTE_WAIT: Duration = Duration::from_secs(1);
 
-/// The largest page the filtered lookups ask for: a name filter is a substring match, so a
-/// few other objects may come with the one looked for.
-const LOOKUP_PAGE: &str = "1000";
+/// How often a wait looks whether apply was interrupted.
+const STOP_CHECK: Duration = Duration::from_millis(50);
 
-/// "Not before": while Webex rate limits, no call of the writer goes out.
+/// What every error of a write or read given up because of Ctrl-C says.
+pub const INTERRUPTED: &str = "apply was interrupted";
+
+/// Sleeps `wait`, unless apply is interrupted first: `false` then (at once).
+pub async fn pause(wait: Duration, stop: &Stop) -> bool {
+    let until = tokio::time::Instant::now() + wait;
+    loop {
+        if stop.requested() {
+            return false;
+        }
+        let now = tokio::time::Instant::now();
+        if now >= until {
+            return true;
+        }
+        tokio::time::sleep_until(until.min(now + STOP_CHECK)).await;
+    }
+}
+
+/// "Not before": while Webex rate limits, no call goes out.
 #[derive(Debug, Default)]
 pub struct Gate {
     not_before: Mutex<Option<Instant>>,
+}
+
+/// How a wait at the gate ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Passed {
+    pub waited: Duration,
+    /// Apply was interrupted while the gate was closed: the caller was not let through.
+    pub stopped: bool,
 }
 
 impl Gate {
@@ -55,15 +96,29 @@ impl Gate {
         }
     }
 
-    /// Returns once the gate is open; how long it waited.
-    pub async fn wait(&self) -> Duration {
+    /// Returns once the gate is open, or at once when apply is interrupted while it is closed.
+    pub async fn wait(&self, stop: &Stop) -> Passed {
         let started = Instant::now();
         loop {
             let until = *self.not_before.lock().unwrap_or_else(|p| p.into_inner());
             match until {
                 // Another 429 may push the instant further while this one sleeps: look again.
-                Some(t) if t > Instant::now() => tokio::time::sleep_until(tokio::time::Instant::from_std(t)).await,
-                _ => return started.elapsed(),
+                Some(t) if t > Instant::now() => {
+                    if stop.requested() {
+                        return Passed {
+                            waited: started.elapsed(),
+                            stopped: true,
+                        };
+                    }
+                    let slice = (t - Instant::now()).min(STOP_CHECK);
+                    tokio::time::sleep(slice).await;
+                }
+                _ => {
+                    return Passed {
+                        waited: started.elapsed(),
+                        stopped: false,
+                    };
+                }
             }
         }
     }
@@ -98,8 +153,8 @@ impl Request<'_> {
 /// How a write went through.
 #[derive(Debug)]
 pub enum Sent<T> {
-    /// The provider answered with success.
-    Answered { status: StatusCode, body: bytes::Bytes },
+    /// The provider answered with success: its body.
+    Answered(bytes::Bytes),
     /// An attempt's outcome was unknown, and the check by natural key found the write applied.
     Found(T),
 }
@@ -118,8 +173,8 @@ pub struct Failed {
 pub enum Made<T> {
     /// Written by this call (possibly by an attempt whose answer was lost).
     New(T),
-    /// It was there before the first attempt (Webex answered 409 and the lookup found it): an
-    /// earlier apply made it.
+    /// It was there before the first attempt (Webex answered 409, and the object found by its
+    /// key is the one to be written): an earlier apply made it.
     Existed(T),
 }
 
@@ -130,9 +185,10 @@ impl<T> Made<T> {
         }
     }
 
-    pub fn into_inner(self) -> T {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Made<U> {
         match self {
-            Made::New(t) | Made::Existed(t) => t,
+            Made::New(t) => Made::New(f(t)),
+            Made::Existed(t) => Made::Existed(f(t)),
         }
     }
 }
@@ -145,13 +201,63 @@ pub enum Gone {
     AlreadyGone,
 }
 
-/// Every Webex write of one apply, behind one rate-limit gate.
+/// How one list is paged, for the lookups.
+#[derive(Debug, Clone, Copy)]
+enum Paging {
+    /// `Link: rel="next"` leads on; no link is the last page.
+    Link,
+    /// `param` counts the items already read; `max` is within the endpoint's limit, so a
+    /// shorter page is the last one. `capped`: the limit is not known (a short page may be
+    /// the server's silent cap), so the list ends on an empty page or one shorter than an
+    /// earlier one.
+    Offset {
+        param: &'static str,
+        max: usize,
+        capped: bool,
+    },
+}
+
+/// `GET /wholesale/customers?externalId=`: an exact filter; Webex documents no page limit.
+const CUSTOMERS: Paging = Paging::Offset {
+    param: "offset",
+    max: 100,
+    capped: true,
+};
+/// `GET /wholesale/subscribers?email=`: an exact filter, 100 per page at most.
+const SUBSCRIBERS: Paging = Paging::Offset {
+    param: "offset",
+    max: 100,
+    capped: false,
+};
+/// `GET /workspaces?displayName=`: a substring filter, no `Link`.
+const WORKSPACES: Paging = Paging::Offset {
+    param: "start",
+    max: 1000,
+    capped: false,
+};
+
+/// Any list answer: its items.
+#[derive(serde::Deserialize)]
+struct Items {
+    #[serde(default)]
+    items: Vec<Value>,
+}
+
+/// Every Webex write of one branch (one customer). Branches share the rate-limit [`Gate`];
+/// each counts the writes it sends, so that apply knows whether an interrupted action wrote
+/// anything.
 pub struct WebexWriter<'a> {
     pub client: &'a WebexClient,
-    gate: Gate,
+    gate: &'a Gate,
     budget: RetryBudget,
+    stop: &'a Stop,
     /// Hears about waits (rate limits, retries) for the progress display.
     on_wait: &'a (dyn Fn(&str) + Sync),
+    /// Attempts sent by this writer that may have been applied (answered with success, or
+    /// with their outcome unknown).
+    sent: AtomicU64,
+    /// `sent` when the current action began.
+    mark: AtomicU64,
 }
 
 /// Replaces any occurrence of the secret in the error (a provider could quote the body).
@@ -188,24 +294,96 @@ fn bug(operation: &str, message: String) -> ProviderError {
     }
 }
 
+/// A call given up because apply was interrupted before it was sent.
+fn not_sent(operation: &str, what: &str) -> ProviderError {
+    ProviderError {
+        provider: P,
+        operation: operation.to_string(),
+        status: None,
+        code: None,
+        message: format!("not {what}: {INTERRUPTED}"),
+        tracking_id: None,
+        hint: "run `telform apply` again".into(),
+    }
+}
+
+/// A 404 after an unknown outcome is that attempt's doing; at the first attempt, it was gone.
+fn gone(result: Result<(), Failed>) -> Result<Gone, ProviderError> {
+    match result {
+        Ok(()) => Ok(Gone::Deleted),
+        Err(Failed { error, uncertain }) if error.status == Some(404) => {
+            Ok(if uncertain { Gone::Deleted } else { Gone::AlreadyGone })
+        }
+        Err(failed) => Err(failed.error),
+    }
+}
+
+/// Text as Webex may normalise it: trimmed, without case.
+fn normal(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// Whether what was to be written (`want`) is what Webex shows (`have`). What was not asked
+/// for, or what the answer does not show, is not compared; lists are compared as sets.
+fn same(want: &Value, have: &Value) -> bool {
+    match (want, have) {
+        (Value::Null, _) | (_, Value::Null) => true,
+        (Value::String(a), Value::String(b)) => normal(a) == normal(b),
+        (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| same(x, y))),
+        (Value::Object(a), Value::Object(b)) => a.iter().all(|(k, v)| same(v, b.get(k).unwrap_or(&Value::Null))),
+        (a, b) => a == b,
+    }
+}
+
+/// The fields (name, JSON pointer in the body and in the answer) in which an object found at
+/// Webex is not what `body` was to write.
+fn differs(body: &Value, found: &impl serde::Serialize, fields: &[(&'static str, &str)]) -> Vec<&'static str> {
+    let Ok(found) = serde_json::to_value(found) else {
+        return vec!["(unreadable)"];
+    };
+    fields
+        .iter()
+        .filter(|(_, pointer)| {
+            let want = body.pointer(pointer).unwrap_or(&Value::Null);
+            !same(want, found.pointer(pointer).unwrap_or(&Value::Null))
+        })
+        .map(|(name, _)| *name)
+        .collect()
+}
+
 impl<'a> WebexWriter<'a> {
-    pub fn new(client: &'a WebexClient, budget: RetryBudget, on_wait: &'a (dyn Fn(&str) + Sync)) -> WebexWriter<'a> {
+    pub fn new(
+        client: &'a WebexClient,
+        gate: &'a Gate,
+        budget: RetryBudget,
+        stop: &'a Stop,
+        on_wait: &'a (dyn Fn(&str) + Sync),
+    ) -> WebexWriter<'a> {
         WebexWriter {
             client,
-            gate: Gate::default(),
+            gate,
             budget,
+            stop,
             on_wait,
+            sent: AtomicU64::new(0),
+            mark: AtomicU64::new(0),
         }
     }
 
-    pub fn gate(&self) -> &Gate {
-        &self.gate
+    /// A new action begins: nothing of it is written yet.
+    pub fn begin_action(&self) {
+        self.mark.store(self.sent.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+
+    /// Whether a write of the current action may have been applied.
+    pub fn wrote(&self) -> bool {
+        self.sent.load(Ordering::Relaxed) != self.mark.load(Ordering::Relaxed)
     }
 
     /// Waits for the gate. Silent: the 429 that closed it was noted once (every branch
     /// waiting would repeat it).
-    pub async fn open(&self) {
-        self.gate.wait().await;
+    pub async fn open(&self) -> Passed {
+        self.gate.wait(self.stop).await
     }
 
     fn rate_limited(&self, attempt: u32, retry_after: Option<&str>) {
@@ -227,6 +405,10 @@ impl<'a> WebexWriter<'a> {
     /// outcome is unknown, `check` looks the object up by its natural key before anything is
     /// sent again: `Some` means the write happened. A write that is idempotent passes a check
     /// answering `None`.
+    ///
+    /// Interrupted (Ctrl-C), an attempt is not sent when it would have to wait (the gate, a
+    /// retry) or nothing of the current action was written yet; a write in doubt is not sent
+    /// again either (the error says so).
     pub async fn send<T>(
         &self,
         request: &Request<'_>,
@@ -243,17 +425,25 @@ impl<'a> WebexWriter<'a> {
         let started = Instant::now();
         let mut attempt = 0u32;
         let mut uncertain = false;
+        let mut last: Option<ProviderError> = None;
         loop {
             attempt += 1;
-            self.open().await;
+            let passed = self.open().await;
+            if self.stop.requested() && (attempt > 1 || passed.stopped || !self.wrote()) {
+                return Err(self.interrupted(operation, uncertain, last));
+            }
             let mut builder = self.client.request(request.method.clone(), &request.url);
             if let Some(body) = &body {
                 builder = builder
                     .header(CONTENT_TYPE, request.content_type.unwrap_or("application/json"))
                     .body(body.clone());
             }
-            let (error, wait, unknown) = match write_once(P, &self.client.stats, operation, builder).await {
-                Attempt::Done { status, body, .. } => return Ok(Sent::Answered { status, body }),
+            let answer = write_once(P, &self.client.stats, operation, builder).await;
+            if matches!(answer, Attempt::Done { .. } | Attempt::Unknown { .. }) {
+                self.sent.fetch_add(1, Ordering::Relaxed);
+            }
+            let (error, wait, unknown) = match answer {
+                Attempt::Done { body, .. } => return Ok(Sent::Answered(body)),
                 Attempt::Rejected { error } => {
                     return Err(Failed {
                         error: redact(error, request.secret),
@@ -317,33 +507,65 @@ impl<'a> WebexWriter<'a> {
             if wait >= NOTE_WAIT {
                 (self.on_wait)(&format!("retrying {operation} in {} s", wait.as_secs()));
             }
-            tokio::time::sleep(wait).await;
+            last = Some(error);
+            if !pause(wait, self.stop).await {
+                return Err(self.interrupted(operation, uncertain, last));
+            }
         }
+    }
+
+    /// A write given up because apply was interrupted: not sent at all, or (`uncertain`) an
+    /// attempt in doubt not sent again.
+    fn interrupted(&self, operation: &str, uncertain: bool, last: Option<ProviderError>) -> Failed {
+        let error = match last {
+            Some(last) if uncertain => ProviderError {
+                message: format!(
+                    "{}; its outcome is unknown, and it was not sent again: {INTERRUPTED}",
+                    last.message
+                ),
+                hint: "run `telform plan` to see whether it happened; apply again converges (telform looks the object up before writing it again)".into(),
+                ..last
+            },
+            _ => not_sent(operation, "sent"),
+        };
+        Failed { error, uncertain }
     }
 
     /// A write that can be sent again as it is (PUT, json-patch `replace`, adding numbers).
     pub async fn idempotent(&self, request: &Request<'_>) -> Result<bytes::Bytes, ProviderError> {
-        match self.send(request, async || Ok(None::<()>)).await {
-            Ok(Sent::Answered { body, .. }) => Ok(body),
-            Ok(Sent::Found(())) => Ok(bytes::Bytes::new()),
+        match self.send(request, async || Ok(None::<Infallible>)).await {
+            Ok(Sent::Answered(body)) => Ok(body),
             Err(failed) => Err(failed.error),
         }
     }
 
     /// A creation: `parse` reads the new object from the answer, `find` looks it up by natural
-    /// key (after an unknown outcome, and after a 409 that says it exists).
+    /// key (after an unknown outcome, and after a 409 that says it exists). A 409 with no
+    /// attempt in doubt: the object found must be the one to be written (`differs` names what
+    /// is not), or someone else made it since the plan.
     pub async fn create<T>(
         &self,
         request: &Request<'_>,
         parse: impl Fn(&[u8]) -> Result<T, ProviderError>,
         find: impl AsyncFn() -> Result<Option<T>, ProviderError>,
+        differs: impl Fn(&T) -> Vec<&'static str>,
     ) -> Result<Made<T>, ProviderError> {
         match self.send(request, &find).await {
-            Ok(Sent::Answered { body, .. }) => parse(&body).map(Made::New),
+            Ok(Sent::Answered(body)) => parse(&body).map(Made::New),
             Ok(Sent::Found(found)) => Ok(Made::New(found)),
             Err(Failed { error, uncertain }) if error.status == Some(409) => match find().await? {
                 Some(found) if uncertain => Ok(Made::New(found)),
-                Some(found) => Ok(Made::Existed(found)),
+                Some(found) => match differs(&found).as_slice() {
+                    [] => Ok(Made::Existed(found)),
+                    fields => Err(ProviderError {
+                        message: format!(
+                            "it exists already, created by someone else since the plan (it differs in {})",
+                            fields.join(", ")
+                        ),
+                        hint: "run `telform plan` again (telform never overwrites it silently)".into(),
+                        ..error
+                    }),
+                },
                 None => Err(error),
             },
             Err(failed) => Err(failed.error),
@@ -352,32 +574,33 @@ impl<'a> WebexWriter<'a> {
 
     /// A deletion: a 404 after an unknown outcome is that attempt's doing.
     pub async fn delete(&self, request: &Request<'_>) -> Result<Gone, ProviderError> {
-        match self.send(request, async || Ok(None::<()>)).await {
-            Ok(_) => Ok(Gone::Deleted),
-            Err(Failed { error, uncertain }) if error.status == Some(404) => {
-                Ok(if uncertain { Gone::Deleted } else { Gone::AlreadyGone })
-            }
-            Err(failed) => Err(failed.error),
-        }
+        let sent = self.send(request, async || Ok(None::<Infallible>)).await;
+        gone(sent.map(|_| ()))
     }
 
     /// Reads one object or list page through the gate, retrying rate limits, server errors
-    /// and broken connections; `None` for a 404.
-    pub async fn get<T: DeserializeOwned>(&self, operation: &str, url: &str) -> Result<Option<T>, ProviderError> {
+    /// and broken connections; `None` for a 404. Interrupted, a read that would have to wait
+    /// is given up.
+    async fn read(&self, operation: &str, url: &str) -> Result<Option<(bytes::Bytes, HeaderMap)>, ProviderError> {
         let started = Instant::now();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            self.open().await;
+            if self.open().await.stopped || (attempt > 1 && self.stop.requested()) {
+                return Err(not_sent(operation, "read"));
+            }
             self.client.stats.reads.fetch_add(1, Ordering::Relaxed);
             let last = attempt >= self.budget.attempts || started.elapsed() > self.budget.within;
             let wait = match self.client.request(Method::GET, url).send().await {
                 Ok(response) if response.status() == StatusCode::NOT_FOUND => return Ok(None),
-                Ok(response) if response.status().is_success() => match response.bytes().await {
-                    Ok(bytes) => return parse(operation, &bytes).map(Some),
-                    Err(error) if last => return Err(ProviderError::transport(P, operation, &error)),
-                    Err(_) => backoff(attempt, None),
-                },
+                Ok(response) if response.status().is_success() => {
+                    let headers = response.headers().clone();
+                    match response.bytes().await {
+                        Ok(bytes) => return Ok(Some((bytes, headers))),
+                        Err(error) if last => return Err(ProviderError::transport(P, operation, &error)),
+                        Err(_) => backoff(attempt, None),
+                    }
+                }
                 Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS && !last => {
                     let retry_after = header(response.headers(), "retry-after");
                     self.rate_limited(attempt, retry_after.as_deref());
@@ -389,7 +612,75 @@ impl<'a> WebexWriter<'a> {
                 Err(error) => return Err(ProviderError::transport(P, operation, &error)),
             };
             self.client.stats.retries.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(wait).await;
+            if !pause(wait, self.stop).await {
+                return Err(not_sent(operation, "read"));
+            }
+        }
+    }
+
+    /// Reads one object; `None` for a 404.
+    pub async fn get<T: DeserializeOwned>(&self, operation: &str, url: &str) -> Result<Option<T>, ProviderError> {
+        match self.read(operation, url).await? {
+            Some((bytes, _)) => parse(operation, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The first item of a filtered list that `matches`, reading page after page until one
+    /// does or the list ends.
+    async fn lookup<T: DeserializeOwned>(
+        &self,
+        operation: &str,
+        path: &str,
+        query: &[(&str, String)],
+        paging: Paging,
+        matches: impl Fn(&T) -> bool,
+    ) -> Result<Option<T>, ProviderError> {
+        let mut query = query.to_vec();
+        if let Paging::Offset { max, .. } = paging {
+            query.push(("max", max.to_string()));
+        }
+        let mut url = self.url(path, &query);
+        let (mut offset, mut longest) = (0usize, 0usize);
+        let mut previous_first: Option<Value> = None;
+        loop {
+            let Some((bytes, headers)) = self.read(operation, &url).await? else {
+                return Ok(None);
+            };
+            let page: Items = parse(operation, &bytes)?;
+            let first = page.items.first().cloned();
+            // A server that ignores the offset would serve the same page for ever.
+            if first.is_some() && first == previous_first {
+                return Err(ProviderError {
+                    message: "the same page came back twice: paging does not advance".into(),
+                    hint: "check that TELFORM_WEBEX_URL points at the Webex API (https://webexapis.com/v1)".into(),
+                    ..bug(operation, String::new())
+                });
+            }
+            previous_first = first;
+            let n = page.items.len();
+            for item in page.items {
+                let item: T =
+                    serde_json::from_value(item).map_err(|e| crate::provider::http::not_json(P, operation, &e))?;
+                if matches(&item) {
+                    return Ok(Some(item));
+                }
+            }
+            if let Some(next) = super::next_link(&headers) {
+                url = next;
+                continue;
+            }
+            let Paging::Offset { param, max, capped } = paging else {
+                return Ok(None);
+            };
+            if n == 0 || (n < max && (!capped || n < longest)) {
+                return Ok(None);
+            }
+            longest = longest.max(n);
+            offset += n;
+            let mut next = query.clone();
+            next.push((param, offset.to_string()));
+            url = self.url(path, &next);
         }
     }
 
@@ -397,15 +688,17 @@ impl<'a> WebexWriter<'a> {
 
     /// The customer with this external id (with its packages' licence ids).
     pub async fn find_customer(&self, ext: &str) -> Result<Option<Customer>, ProviderError> {
-        let url = self.url(
+        self.lookup(
+            &format!("look up customer {ext}"),
             "/wholesale/customers",
             &[
                 ("externalId", ext.to_string()),
                 ("includePackageLicenseInfo", "true".into()),
             ],
-        );
-        let list: Option<CustomerList> = self.get(&format!("look up customer {ext}"), &url).await?;
-        Ok(list.and_then(|l| l.items.into_iter().find(|c| c.external_id == ext)))
+            CUSTOMERS,
+            |c: &Customer| c.external_id == ext,
+        )
+        .await
     }
 
     pub async fn get_customer(&self, ext: &str, id: &str) -> Result<Option<Customer>, ProviderError> {
@@ -418,6 +711,7 @@ impl<'a> WebexWriter<'a> {
 
     /// `POST /wholesale/customers` (202): the new customer's id.
     pub async fn create_customer(&self, ext: &str, body: &Value) -> Result<Made<String>, ProviderError> {
+        const COMPARED: &[(&str, &str)] = &[("packages", "/packages"), ("orgId", "/orgId"), ("address", "/address")];
         let request = Request::new(
             format!("create customer {ext}"),
             Method::POST,
@@ -429,16 +723,22 @@ impl<'a> WebexWriter<'a> {
             &request,
             |bytes| {
                 let answer: ResourceUrl = parse(&operation, bytes)?;
-                customer_id_of(&answer.url).ok_or_else(|| {
+                let id = customer_id_of(&answer.url).ok_or_else(|| {
                     bug(
                         &operation,
                         format!("the answer's url `{}` names no customer", answer.url),
                     )
+                })?;
+                Ok(Customer {
+                    id,
+                    ..Customer::default()
                 })
             },
-            async || Ok(self.find_customer(ext).await?.map(|c| c.id)),
+            async || self.find_customer(ext).await,
+            |found| differs(body, found, COMPARED),
         )
         .await
+        .map(|made| made.map(|c| c.id))
     }
 
     /// `PUT /wholesale/customers/{id}` (202). An update whose answer was lost shows as the
@@ -478,31 +778,21 @@ impl<'a> WebexWriter<'a> {
                 Some(_) => None,
             })
         };
-        match self.send(&request, check).await {
-            Ok(_) => Ok(Gone::Deleted),
-            Err(Failed { error, uncertain }) if error.status == Some(404) => {
-                Ok(if uncertain { Gone::Deleted } else { Gone::AlreadyGone })
-            }
-            Err(failed) => Err(failed.error),
-        }
+        gone(self.send(&request, check).await.map(|_| ()))
     }
 
     // ---- locations and numbers -------------------------------------------------------------
 
     pub async fn find_location(&self, ext: &str, org: &str, name: &str) -> Result<Option<Location>, ProviderError> {
-        let url = self.url(
-            "/locations",
-            &[
-                ("orgId", org.to_string()),
-                ("name", name.to_string()),
-                ("max", LOOKUP_PAGE.into()),
-            ],
-        );
-        let list: Option<LocationList> = self
-            .get(&format!("look up location `{name}` of customer {ext}"), &url)
-            .await?;
         // `name` is a substring filter; names are unique regardless of case.
-        Ok(list.and_then(|l| l.items.into_iter().find(|x| x.name.eq_ignore_ascii_case(name))))
+        self.lookup(
+            &format!("look up location `{name}` of customer {ext}"),
+            "/locations",
+            &[("orgId", org.to_string()), ("name", name.to_string())],
+            Paging::Link,
+            |l: &Location| l.name.eq_ignore_ascii_case(name),
+        )
+        .await
     }
 
     /// `POST /locations?orgId=` (201 `{id}`): the new location's id.
@@ -515,12 +805,25 @@ impl<'a> WebexWriter<'a> {
             Some(body.clone()),
         );
         let operation = request.operation.clone();
+        const COMPARED: &[(&str, &str)] = &[
+            ("timeZone", "/timeZone"),
+            ("preferredLanguage", "/preferredLanguage"),
+            ("address", "/address"),
+        ];
         self.create(
             &request,
-            |bytes| Ok(parse::<CreatedId>(&operation, bytes)?.id),
-            async || Ok(self.find_location(ext, org, &name).await?.map(|l| l.id)),
+            |bytes| {
+                let id = parse::<CreatedId>(&operation, bytes)?.id;
+                Ok(Location {
+                    id,
+                    ..Location::default()
+                })
+            },
+            async || self.find_location(ext, org, &name).await,
+            |found| differs(body, found, COMPARED),
         )
         .await
+        .map(|made| made.map(|l| l.id))
     }
 
     pub async fn update_location(
@@ -607,14 +910,14 @@ impl<'a> WebexWriter<'a> {
         customer_id: &str,
         email: &str,
     ) -> Result<Option<Subscriber>, ProviderError> {
-        let url = self.url(
+        self.lookup(
+            &format!("look up user {email} of customer {ext}"),
             "/wholesale/subscribers",
             &[("customerId", customer_id.to_string()), ("email", email.to_string())],
-        );
-        let list: Option<SubscriberList> = self
-            .get(&format!("look up user {email} of customer {ext}"), &url)
-            .await?;
-        Ok(list.and_then(|l| l.items.into_iter().find(|s| s.email.eq_ignore_ascii_case(email))))
+            SUBSCRIBERS,
+            |s: &Subscriber| s.email.eq_ignore_ascii_case(email),
+        )
+        .await
     }
 
     pub async fn create_subscriber(&self, ext: &str, body: &Value) -> Result<Made<Subscriber>, ProviderError> {
@@ -631,6 +934,26 @@ impl<'a> WebexWriter<'a> {
             &request,
             |bytes| parse(&operation, bytes),
             async || self.find_subscriber(ext, &customer_id, &email).await,
+            |found| {
+                // A subscriber answers its package(s) only: the one asked for must be among them.
+                let wanted: Vec<&str> = match body["packages"].as_array() {
+                    Some(list) => list.iter().filter_map(Value::as_str).collect(),
+                    None => body["package"].as_str().into_iter().collect(),
+                };
+                let has = |p: &str| {
+                    found
+                        .packages
+                        .iter()
+                        .chain(&found.package)
+                        .any(|h| h.eq_ignore_ascii_case(p))
+                };
+                let known = !found.packages.is_empty() || found.package.is_some();
+                if known && !wanted.iter().all(|p| has(p)) {
+                    vec!["packages"]
+                } else {
+                    Vec::new()
+                }
+            },
         )
         .await
     }
@@ -657,19 +980,16 @@ impl<'a> WebexWriter<'a> {
 
     // ---- workspaces ------------------------------------------------------------------------
 
+    /// Webex does not keep workspace names unique: the first one of that name (any case).
     pub async fn find_workspace(&self, ext: &str, org: &str, name: &str) -> Result<Option<Workspace>, ProviderError> {
-        let url = self.url(
+        self.lookup(
+            &format!("look up workspace `{name}` of customer {ext}"),
             "/workspaces",
-            &[
-                ("orgId", org.to_string()),
-                ("displayName", name.to_string()),
-                ("max", LOOKUP_PAGE.into()),
-            ],
-        );
-        let list: Option<WorkspaceList> = self
-            .get(&format!("look up workspace `{name}` of customer {ext}"), &url)
-            .await?;
-        Ok(list.and_then(|l| l.items.into_iter().find(|w| w.display_name.eq_ignore_ascii_case(name))))
+            &[("orgId", org.to_string()), ("displayName", name.to_string())],
+            WORKSPACES,
+            |w: &Workspace| w.display_name.eq_ignore_ascii_case(name),
+        )
+        .await
     }
 
     pub async fn create_workspace(&self, ext: &str, org: &str, body: &Value) -> Result<Made<Workspace>, ProviderError> {
@@ -685,6 +1005,17 @@ impl<'a> WebexWriter<'a> {
             &request,
             |bytes| parse(&operation, bytes),
             async || self.find_workspace(ext, org, &name).await,
+            |found| {
+                const COMPARED: &[(&str, &str)] = &[
+                    ("locationId", "/locationId"),
+                    ("capacity", "/capacity"),
+                    ("type", "/type"),
+                    ("supportedDevices", "/supportedDevices"),
+                    ("calling", "/calling/type"),
+                    ("licenses", "/calling/webexCalling/licenses"),
+                ];
+                differs(body, found, COMPARED)
+            },
         )
         .await
     }
@@ -712,16 +1043,15 @@ impl<'a> WebexWriter<'a> {
     // ---- devices ---------------------------------------------------------------------------
 
     pub async fn find_device(&self, ext: &str, org: &str, mac: &str) -> Result<Option<Device>, ProviderError> {
-        let url = self.url("/devices", &[("orgId", org.to_string()), ("mac", mac.to_string())]);
-        let list: Option<DeviceList> = self
-            .get(&format!("look up device {mac} of customer {ext}"), &url)
-            .await?;
-        let wanted = crate::plan::webex::mac_key(mac);
-        Ok(list.and_then(|l| {
-            l.items
-                .into_iter()
-                .find(|d| d.mac.as_deref().map(crate::plan::webex::mac_key).as_deref() == Some(wanted.as_str()))
-        }))
+        let wanted = mac_key(mac);
+        self.lookup(
+            &format!("look up device {mac} of customer {ext}"),
+            "/devices",
+            &[("orgId", org.to_string()), ("mac", mac.to_string())],
+            Paging::Link,
+            |d: &Device| d.mac.as_deref().map(mac_key).as_deref() == Some(wanted.as_str()),
+        )
+        .await
     }
 
     pub async fn get_device(&self, ext: &str, org: &str, id: &str, mac: &str) -> Result<Option<Device>, ProviderError> {
@@ -739,6 +1069,7 @@ impl<'a> WebexWriter<'a> {
         password: Option<&SecretString>,
     ) -> Result<Made<Device>, ProviderError> {
         let mac = body["mac"].as_str().unwrap_or_default().to_string();
+        let wanted = body;
         let mut body = body.clone();
         if let Some(password) = password {
             body["password"] = json!(password.expose_secret());
@@ -757,6 +1088,21 @@ impl<'a> WebexWriter<'a> {
             &request,
             |bytes| parse(&operation, bytes),
             async || self.find_device(ext, org, &mac).await,
+            |found| {
+                let mut fields = differs(
+                    wanted,
+                    found,
+                    &[("personId", "/personId"), ("workspaceId", "/workspaceId")],
+                );
+                // The answer names the model by its display name (`Cisco 8851` for `DMS Cisco 8851`).
+                if let (Some(model), Some(product)) = (wanted["model"].as_str(), found.product.as_deref()) {
+                    let (model, product) = (normal(model), normal(product));
+                    if !(model.ends_with(&product) || product.ends_with(&model)) {
+                        fields.push("model");
+                    }
+                }
+                fields
+            },
         )
         .await
     }
@@ -888,19 +1234,76 @@ mod tests {
     #[tokio::test]
     async fn a_pause_holds_every_caller_until_it_passes() {
         let gate = Gate::default();
+        let stop = Stop::default();
         assert!(
-            gate.wait().await < Duration::from_millis(20),
+            gate.wait(&stop).await.waited < Duration::from_millis(20),
             "an open gate does not wait"
         );
         gate.pause(Duration::from_millis(150));
         // A shorter pause does not shorten the longer one.
         gate.pause(Duration::from_millis(10));
-        let (a, b) = tokio::join!(gate.wait(), gate.wait());
+        let (a, b) = tokio::join!(gate.wait(&stop), gate.wait(&stop));
         assert!(
-            a >= Duration::from_millis(140) && b >= Duration::from_millis(140),
+            a.waited >= Duration::from_millis(140) && b.waited >= Duration::from_millis(140),
             "{a:?} {b:?}"
         );
-        assert!(gate.wait().await < Duration::from_millis(20), "the gate opens again");
+        assert!(!a.stopped && !b.stopped);
+        assert!(
+            gate.wait(&stop).await.waited < Duration::from_millis(20),
+            "the gate opens again"
+        );
+    }
+
+    #[tokio::test]
+    async fn ctrl_c_ends_every_wait_at_once() {
+        let gate = Gate::default();
+        let stop = Stop::default();
+        gate.pause(Duration::from_secs(60));
+        let started = Instant::now();
+        let (passed, slept, ()) = tokio::join!(gate.wait(&stop), pause(Duration::from_secs(60), &stop), async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            stop.request();
+        });
+        assert!(passed.stopped, "the closed gate lets nobody through once stopped");
+        assert!(!slept, "the sleep says it was cut short");
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        // An open gate lets a caller through even after a stop (the caller decides).
+        let open = Gate::default();
+        assert!(!open.wait(&stop).await.stopped);
+    }
+
+    #[test]
+    fn what_was_to_be_written_is_compared_with_what_webex_shows() {
+        let body = json!({
+            "packages": ["webex_calling", "common_area_calling"],
+            "orgId": null,
+            "address": {"addressLine1": "1 rue de Rivoli", "city": "Paris", "country": "FR"},
+            "externalId": "ACME",
+        });
+        let found = Customer {
+            id: "c1".into(),
+            external_id: "ACME".into(),
+            packages: vec!["common_area_calling".into(), "webex_calling".into()],
+            address: Some(crate::wire::webex::Address {
+                address_line1: "1 Rue de Rivoli ".into(),
+                city: "PARIS".into(),
+                zip_or_postal_code: Some("75001".into()),
+                country: "FR".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let fields: &[(&str, &str)] = &[("packages", "/packages"), ("orgId", "/orgId"), ("address", "/address")];
+        // Order of lists, case and spaces, and what was not asked for do not count.
+        assert!(differs(&body, &found, fields).is_empty());
+        let other = Customer {
+            packages: vec!["webex_calling".into()],
+            org_id: Some("org-2".into()),
+            ..found.clone()
+        };
+        assert_eq!(differs(&body, &other, fields), vec!["packages"]);
+        let moved = json!({"orgId": "org-1", "packages": ["webex_calling"]});
+        assert_eq!(differs(&moved, &other, fields), vec!["orgId"]);
     }
 
     #[test]
