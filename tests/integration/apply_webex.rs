@@ -1328,3 +1328,135 @@ async fn a_lookup_reads_every_page_and_matches_the_name_exactly() {
     assert!(missing.expect("lookup").is_none(), "a substring is no match");
     emulator.shutdown().await.expect("shutdown");
 }
+
+/// FLEET customers, and per customer its users' emails and its devices' MACs, as listed by
+/// the API (duplicates kept, so that a test can count them).
+async fn fleet_contents(client: &WebexClient) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let customers = client.list_customers().await.expect("customers");
+    let mut contents = Vec::new();
+    for c in customers.iter().filter(|c| c.external_id.starts_with("FLEET-")) {
+        let emails = match c.org_id {
+            Some(_) => client
+                .list_subscribers(c)
+                .await
+                .expect("subscribers")
+                .into_iter()
+                .map(|s| s.email.to_lowercase())
+                .collect(),
+            None => Vec::new(),
+        };
+        let macs = match c.org_id.as_deref() {
+            Some(org) => client
+                .list_devices(&c.external_id, org)
+                .await
+                .expect("devices")
+                .into_iter()
+                .filter_map(|d| d.mac)
+                .collect(),
+            None => Vec::new(),
+        };
+        contents.push((c.external_id.clone(), emails, macs));
+    }
+    contents
+}
+
+#[test]
+fn a_kill_9_during_apply_then_a_new_apply_converges_without_duplicates() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()
+        .expect("runtime");
+    let (emulator, env) = runtime.block_on(start("latency=20ms,only=webex", |_| {}));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (customers, users) = (3, 40);
+    fleet_with(dir.path(), customers, users, |_| GENERATED);
+    let client = WebexClient::new(telform::provider::config::WebexConfig {
+        url: env["TELFORM_WEBEX_URL"].clone(),
+        token: secrecy::SecretString::from(env["TELFORM_WEBEX_TOKEN"].clone()),
+    })
+    .expect("client");
+    let total = customers * users;
+    // A random point: once 1 to half of the devices exist (customers and users made before
+    // them); the other half leaves time for the kill to land while devices are still made.
+    let random = {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(std::time::SystemTime::now().elapsed().map_or(0, |d| d.as_nanos()));
+        h.finish() as usize
+    };
+    // TELFORM_TEST_KILL_AT replays a run.
+    let kill_at = std::env::var("TELFORM_TEST_KILL_AT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1 + random % (total / 2));
+    eprintln!("kill -9 once {kill_at} of {total} devices exist (TELFORM_TEST_KILL_AT={kill_at})");
+
+    let telform_cmd = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("telform"));
+        cmd.current_dir(dir.path()).env("NO_COLOR", "1").args(args);
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        cmd
+    };
+    let mut child = telform_cmd(&["apply", "--auto-approve", "--secrets-out", "first.tsv"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let count = || -> usize {
+        runtime
+            .block_on(fleet_contents(&client))
+            .iter()
+            .map(|(_, _, macs)| macs.len())
+            .sum()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while count() < kill_at && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    // A request the process sent before it died is still served (after the 20 ms latency).
+    std::thread::sleep(Duration::from_millis(300));
+    let partial = count();
+    eprintln!("killed with {partial} devices made");
+    assert!(
+        partial >= kill_at && partial < total,
+        "the kill must come in the middle: {partial} of {total} devices"
+    );
+
+    let applied = telform_cmd(&["apply", "--auto-approve", "--secrets-out", "second.tsv"])
+        .output()
+        .expect("runs");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&applied.stdout),
+        text(&applied.stderr)
+    );
+    let planned = telform_cmd(&["plan", "--detailed-exitcode"]).output().expect("runs");
+    assert_eq!(planned.status.code(), Some(0), "{}", text(&planned.stdout));
+
+    // Every customer, user and device once.
+    let contents = runtime.block_on(fleet_contents(&client));
+    let externals: BTreeSet<&str> = contents.iter().map(|(e, _, _)| e.as_str()).collect();
+    assert_eq!(
+        (contents.len(), externals.len()),
+        (customers, customers),
+        "{externals:?}"
+    );
+    for (ext, emails, macs) in &contents {
+        let unique: BTreeSet<&String> = emails.iter().collect();
+        assert_eq!((emails.len(), unique.len()), (users, users), "{ext}: {emails:?}");
+        let unique: BTreeSet<&String> = macs.iter().collect();
+        assert_eq!((macs.len(), unique.len()), (users, users), "{ext}: {macs:?}");
+    }
+    // The passwords the second apply generated are those of the devices it added.
+    let second = secrets_lines(&[dir.path().join("second.tsv")]);
+    assert_eq!(second.len(), total - partial, "{second:?}");
+    runtime.block_on(emulator.shutdown()).expect("shutdown");
+}
