@@ -682,10 +682,20 @@ impl<'a> Branch<'a> {
 
     // ---- what the branch knows of the organisation -------------------------------------------
 
+    /// Waits for the rate-limit gate before a list call of the client (which does not go
+    /// through the writer); interrupted while it is closed, the read is not made.
+    async fn open(&self) -> Res<()> {
+        if self.w.open().await {
+            Ok(())
+        } else {
+            Err(format!("not read: {INTERRUPTED}"))
+        }
+    }
+
     async fn load_locations(&mut self) -> Res<&mut HashMap<String, (String, String)>> {
         if self.locations.is_none() {
             let (_, org) = self.org().await?;
-            self.w.open().await;
+            self.open().await?;
             let list = self.w.client.list_locations(&self.ext, &org).await.map_err(text)?;
             self.locations = Some(
                 list.into_iter()
@@ -714,7 +724,7 @@ impl<'a> Branch<'a> {
         if self.subscribers.is_none() {
             self.org().await?;
             let customer = self.customer.clone().ok_or("the customer was not read")?;
-            self.w.open().await;
+            self.open().await?;
             let list = self.w.client.list_subscribers(&customer).await.map_err(text)?;
             self.subscribers = Some(list.into_iter().map(|s| (s.email.to_lowercase(), s)).collect());
         }
@@ -724,7 +734,7 @@ impl<'a> Branch<'a> {
     async fn load_workspaces(&mut self) -> Res<&mut HashMap<String, wire::Workspace>> {
         if self.workspaces.is_none() {
             let (_, org) = self.org().await?;
-            self.w.open().await;
+            self.open().await?;
             let list = self.w.client.list_workspaces(&self.ext, &org).await.map_err(text)?;
             self.workspaces = Some(list.into_iter().map(|w| (w.display_name.to_lowercase(), w)).collect());
         }
@@ -734,7 +744,7 @@ impl<'a> Branch<'a> {
     async fn load_devices(&mut self) -> Res<&mut HashMap<String, wire::Device>> {
         if self.devices.is_none() {
             let (_, org) = self.org().await?;
-            self.w.open().await;
+            self.open().await?;
             let list = self.w.client.list_devices(&self.ext, &org).await.map_err(text)?;
             self.devices = Some(
                 list.into_iter()
@@ -748,7 +758,7 @@ impl<'a> Branch<'a> {
     async fn load_numbers(&mut self) -> Res<&mut HashMap<String, (String, String)>> {
         if self.numbers.is_none() {
             let (_, org) = self.org().await?;
-            self.w.open().await;
+            self.open().await?;
             let list = self.w.client.list_numbers(&self.ext, &org).await.map_err(text)?;
             self.numbers = Some(
                 list.into_iter()

@@ -78,14 +78,6 @@ pub struct Gate {
     not_before: Mutex<Option<Instant>>,
 }
 
-/// How a wait at the gate ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Passed {
-    pub waited: Duration,
-    /// Apply was interrupted while the gate was closed: the caller was not let through.
-    pub stopped: bool,
-}
-
 impl Gate {
     /// Holds every call back for `wait` from now (a later pause already set is kept).
     pub fn pause(&self, wait: Duration) {
@@ -96,29 +88,21 @@ impl Gate {
         }
     }
 
-    /// Returns once the gate is open, or at once when apply is interrupted while it is closed.
-    pub async fn wait(&self, stop: &Stop) -> Passed {
-        let started = Instant::now();
+    /// Returns once the gate is open (`true`), or at once when apply is interrupted while it
+    /// is closed (`false`: the caller is not let through).
+    pub async fn wait(&self, stop: &Stop) -> bool {
         loop {
             let until = *self.not_before.lock().unwrap_or_else(|p| p.into_inner());
             match until {
                 // Another 429 may push the instant further while this one sleeps: look again.
                 Some(t) if t > Instant::now() => {
                     if stop.requested() {
-                        return Passed {
-                            waited: started.elapsed(),
-                            stopped: true,
-                        };
+                        return false;
                     }
                     let slice = (t - Instant::now()).min(STOP_CHECK);
                     tokio::time::sleep(slice).await;
                 }
-                _ => {
-                    return Passed {
-                        waited: started.elapsed(),
-                        stopped: false,
-                    };
-                }
+                _ => return true,
             }
         }
     }
@@ -380,9 +364,9 @@ impl<'a> WebexWriter<'a> {
         self.sent.load(Ordering::Relaxed) != self.mark.load(Ordering::Relaxed)
     }
 
-    /// Waits for the gate. Silent: the 429 that closed it was noted once (every branch
-    /// waiting would repeat it).
-    pub async fn open(&self) -> Passed {
+    /// Waits for the gate (`false`: apply was interrupted while it was closed). Silent: the
+    /// 429 that closed it was noted once (every branch waiting would repeat it).
+    pub async fn open(&self) -> bool {
         self.gate.wait(self.stop).await
     }
 
@@ -428,8 +412,8 @@ impl<'a> WebexWriter<'a> {
         let mut last: Option<ProviderError> = None;
         loop {
             attempt += 1;
-            let passed = self.open().await;
-            if self.stop.requested() && (attempt > 1 || passed.stopped || !self.wrote()) {
+            let open = self.open().await;
+            if self.stop.requested() && (attempt > 1 || !open || !self.wrote()) {
                 return Err(self.interrupted(operation, uncertain, last));
             }
             let mut builder = self.client.request(request.method.clone(), &request.url);
@@ -586,7 +570,7 @@ impl<'a> WebexWriter<'a> {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            if self.open().await.stopped || (attempt > 1 && self.stop.requested()) {
+            if !self.open().await || (attempt > 1 && self.stop.requested()) {
                 return Err(not_sent(operation, "read"));
             }
             self.client.stats.reads.fetch_add(1, Ordering::Relaxed);
@@ -1235,23 +1219,25 @@ mod tests {
     async fn a_pause_holds_every_caller_until_it_passes() {
         let gate = Gate::default();
         let stop = Stop::default();
+        let timed = async || {
+            let started = Instant::now();
+            let open = gate.wait(&stop).await;
+            (open, started.elapsed())
+        };
         assert!(
-            gate.wait(&stop).await.waited < Duration::from_millis(20),
+            timed().await.1 < Duration::from_millis(20),
             "an open gate does not wait"
         );
         gate.pause(Duration::from_millis(150));
         // A shorter pause does not shorten the longer one.
         gate.pause(Duration::from_millis(10));
-        let (a, b) = tokio::join!(gate.wait(&stop), gate.wait(&stop));
+        let (a, b) = tokio::join!(timed(), timed());
         assert!(
-            a.waited >= Duration::from_millis(140) && b.waited >= Duration::from_millis(140),
+            a.1 >= Duration::from_millis(140) && b.1 >= Duration::from_millis(140),
             "{a:?} {b:?}"
         );
-        assert!(!a.stopped && !b.stopped);
-        assert!(
-            gate.wait(&stop).await.waited < Duration::from_millis(20),
-            "the gate opens again"
-        );
+        assert!(a.0 && b.0, "both let through");
+        assert!(timed().await.1 < Duration::from_millis(20), "the gate opens again");
     }
 
     #[tokio::test]
@@ -1260,16 +1246,15 @@ mod tests {
         let stop = Stop::default();
         gate.pause(Duration::from_secs(60));
         let started = Instant::now();
-        let (passed, slept, ()) = tokio::join!(gate.wait(&stop), pause(Duration::from_secs(60), &stop), async {
+        let (open, slept, ()) = tokio::join!(gate.wait(&stop), pause(Duration::from_secs(60), &stop), async {
             tokio::time::sleep(Duration::from_millis(100)).await;
             stop.request();
         });
-        assert!(passed.stopped, "the closed gate lets nobody through once stopped");
+        assert!(!open, "the closed gate lets nobody through once stopped");
         assert!(!slept, "the sleep says it was cut short");
         assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
         // An open gate lets a caller through even after a stop (the caller decides).
-        let open = Gate::default();
-        assert!(!open.wait(&stop).await.stopped);
+        assert!(Gate::default().wait(&stop).await);
     }
 
     #[test]
