@@ -204,4 +204,3 @@ fn plan_once(emulator: &emulator::Emulator, telform: &std::path::Path, dir: &std
     println!("emulator CPU while serving the plan: {emulator_cpu:.2} s (user + system, on the same 2 cores)");
     output.stdout
 }
-

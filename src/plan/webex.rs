@@ -26,6 +26,7 @@ use crate::manifest::webex::{
     CustomerSpec, DeviceSpec, LocationSpec, Package, RoomType, TemplateSpec, UserSpec, WorkspaceLicense, WorkspaceSpec,
 };
 use crate::manifest::{Ensure, Manifest, ManifestSet};
+use crate::provider::webex::live::{LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
 use crate::provider::webex::{OrgLive, WebexLive, WebexNeeds};
 use crate::wire::webex as wire;
 
@@ -166,8 +167,7 @@ fn location_address(a: &Address) -> wire::LocationAddress {
 }
 
 /// `view` without `keys`.
-fn without(view: &Value, keys: &[&str]) -> Value {
-    let mut view = view.clone();
+fn without(mut view: Value, keys: &[&str]) -> Value {
     if let Value::Object(map) = &mut view {
         for key in keys {
             map.remove(*key);
@@ -350,7 +350,7 @@ impl WantLocation<'_> {
 
     /// Webex does not answer a location's announcement language.
     fn comparable(&self) -> Value {
-        without(&self.view(), &["announcementLanguage"])
+        without(self.view(), &["announcementLanguage"])
     }
 }
 
@@ -376,12 +376,12 @@ fn lines_of(org: &OrgLive) -> HashMap<&str, Line<'_>> {
     let mut lines: HashMap<&str, Line> = HashMap::new();
     for entry in &org.numbers {
         let Some(owner) = &entry.owner else { continue };
-        let line = lines.entry(owner.id.as_str()).or_default();
-        line.phone_number = line.phone_number.or(entry.phone_number.as_deref());
-        line.extension = line.extension.or(entry.extension.as_deref());
-        line.location = line.location.or(entry.location.as_ref().map(|l| l.name.as_str()));
-        line.first_name = line.first_name.or(owner.first_name.as_deref());
-        line.last_name = line.last_name.or(owner.last_name.as_deref());
+        let line = lines.entry(&**owner).or_default();
+        line.phone_number = line.phone_number.or(entry.phone_number());
+        line.extension = line.extension.or(entry.extension());
+        line.location = line.location.or(entry.location.as_deref());
+        line.first_name = line.first_name.or(entry.first_name());
+        line.last_name = line.last_name.or(entry.last_name());
     }
     lines
 }
@@ -406,11 +406,11 @@ fn user_view(spec: &UserSpec) -> Value {
 }
 
 /// The live subscriber, and the desired one reduced to what can be compared with it.
-fn user_views(spec: &UserSpec, s: &wire::Subscriber, line: Option<&Line>) -> (Value, Value) {
-    let package = match s.packages.as_slice() {
-        [one] => json!(one),
-        [] => json!(s.package),
-        many => json!(many),
+fn user_views(spec: &UserSpec, s: &LiveSubscriber, line: Option<&Line>) -> (Value, Value) {
+    let package = match &*s.packages {
+        [one] => json!(&**one),
+        [] => json!(s.package.as_deref()),
+        many => json!(many.iter().map(|p| &**p).collect::<Vec<&str>>()),
     };
     let mut live = json!({"package": package});
     // The administrator role is not readable (People API); it is set at creation.
@@ -442,9 +442,9 @@ fn user_views(spec: &UserSpec, s: &wire::Subscriber, line: Option<&Line>) -> (Va
     }
     if !subscriber_calls(spec.package) {
         unreadable.extend(["location", "phoneNumber", "extension"]);
-        live = without(&live, &["location", "phoneNumber", "extension"]);
+        live = without(live, &["location", "phoneNumber", "extension"]);
     }
-    (live, without(&user_view(spec), &unreadable))
+    (live, without(user_view(spec), &unreadable))
 }
 
 fn workspace_view(spec: &WorkspaceSpec) -> Value {
@@ -498,31 +498,27 @@ fn license_id(customer: Option<&wire::Customer>, license: WorkspaceLicense) -> O
 
 fn live_workspace_view(
     spec: &WorkspaceSpec,
-    w: &wire::Workspace,
+    w: &LiveWorkspace,
     location: Option<&str>,
     line: Option<&Line>,
     kinds: &HashMap<&str, &'static str>,
 ) -> (Value, Value) {
     let mut live = Map::new();
     if let Some(t) = &w.workspace_type {
-        live.insert("roomType".into(), json!(t));
+        live.insert("roomType".into(), json!(&**t));
     }
     if let Some(c) = w.capacity {
         live.insert("capacity".into(), json!(c));
     }
     let mut unreadable: Vec<&str> = Vec::new();
-    let calling = w.calling.as_ref().filter(|c| c.calling_type == "webexCalling");
-    match calling {
-        // Not a Webex Calling workspace: no licence.
-        None => {}
-        Some(c) => {
-            let ids = c.webex_calling.as_ref().and_then(|x| x.licenses.as_ref());
-            match ids.and_then(|ids| ids.iter().find_map(|id| kinds.get(id.as_str()))) {
-                Some(kind) => {
-                    live.insert("license".into(), json!(kind));
-                }
-                None => unreadable.push("license"),
+    // Not a Webex Calling workspace: no licence.
+    if w.webex_calling {
+        let ids = w.licenses.as_deref();
+        match ids.and_then(|ids| ids.iter().find_map(|id| kinds.get(&**id))) {
+            Some(kind) => {
+                live.insert("license".into(), json!(kind));
             }
+            None => unreadable.push("license"),
         }
     }
     match location {
@@ -542,7 +538,7 @@ fn live_workspace_view(
             live.insert("extension".into(), json!(x));
         }
     }
-    (Value::Object(live), without(&workspace_view(spec), &unreadable))
+    (Value::Object(live), without(workspace_view(spec), &unreadable))
 }
 
 fn owner_view(spec: &DeviceSpec) -> Value {
@@ -595,12 +591,34 @@ fn sip_password_change() -> FieldChange {
     }
 }
 
-fn live_rotation(d: &wire::Device) -> u32 {
-    d.tags
-        .iter()
-        .find_map(|t| t.strip_prefix(ROTATION_TAG)?.parse().ok())
-        .unwrap_or(0)
+/// What a saved plan records of a live object it acts on: its content hash.
+trait Fingerprinted {
+    fn fingerprint(&self) -> String;
 }
+
+impl Fingerprinted for wire::Customer {
+    fn fingerprint(&self) -> String {
+        fingerprint_of(&json!(self))
+    }
+}
+
+impl Fingerprinted for wire::Location {
+    fn fingerprint(&self) -> String {
+        fingerprint_of(&json!(self))
+    }
+}
+
+/// Taken from the wire form as it was read (see `provider::webex::live`).
+macro_rules! read_fingerprint {
+    ($($t:ty),*) => {$(
+        impl Fingerprinted for $t {
+            fn fingerprint(&self) -> String {
+                self.hash.text()
+            }
+        }
+    )*};
+}
+read_fingerprint!(LiveSubscriber, LiveNumberEntry, LiveWorkspace, LiveDevice);
 
 /// The password's source, for apply (a reference, never a value).
 fn password_ref(spec: &DeviceSpec) -> Value {
@@ -635,11 +653,12 @@ struct Steps {
     delete_numbers: Vec<Action>,
     delete_locations: Vec<Action>,
     delete_customer: Vec<Action>,
-    touched: Vec<(ObjectRef, Option<Value>)>,
+    /// The live objects acted on, with their fingerprints (`None`: absent).
+    touched: Vec<(ObjectRef, Option<String>)>,
 }
 
 impl Steps {
-    fn into_actions(mut self) -> (Vec<Action>, Vec<(ObjectRef, Option<Value>)>) {
+    fn into_actions(mut self) -> (Vec<Action>, Vec<(ObjectRef, Option<String>)>) {
         let by_key = |a: &Action, b: &Action| a.object.key.cmp(&b.object.key);
         self.numbers.sort_by(by_key);
         self.delete_numbers.sort_by(by_key);
@@ -759,7 +778,7 @@ pub fn diff(set: &ManifestSet, live: &WebexLive, cx: &Context, plan: &mut Plan) 
         for (object, current) in touched {
             plan.fingerprints.push(Fingerprint {
                 object,
-                value: current.map_or_else(|| "absent".to_string(), |v| fingerprint_of(&v)),
+                value: current.unwrap_or_else(|| "absent".to_string()),
             });
         }
     }
@@ -890,7 +909,7 @@ impl<'a> Scope<'a> {
                     replace.reason = Some(Reason::Immutable { field: "orgId".into() });
                     replace.desired = desired(provision_customer(spec, &template.spec), json!({"id": current.id}));
                     self.steps.customer.push(replace);
-                    self.steps.touched.push((object, Some(json!(current))));
+                    self.steps.touched.push((object, Some(current.fingerprint())));
                     // Its children belong to the old organisation: planned again once the
                     // customer is replaced.
                     return;
@@ -900,7 +919,7 @@ impl<'a> Scope<'a> {
                     let mut update = action(Op::Update, &object, source, changes);
                     update.desired = desired(update_customer(spec), json!({"id": current.id}));
                     self.steps.customer.push(update);
-                    self.steps.touched.push((object, Some(json!(current))));
+                    self.steps.touched.push((object, Some(current.fingerprint())));
                 }
                 self.children(plan);
             }
@@ -935,7 +954,7 @@ impl<'a> Scope<'a> {
                 let mut delete = action(Op::Delete, &object, source, Vec::new());
                 delete.reason = Some(Reason::EnsureAbsent);
                 self.steps.delete_customer.push(delete);
-                self.steps.touched.push((object, Some(json!(current))));
+                self.steps.touched.push((object, Some(current.fingerprint())));
             }
         }
     }
@@ -986,7 +1005,7 @@ impl<'a> Scope<'a> {
     /// Deletes everything in the organisation of a customer marked `ensure: absent`.
     fn delete_everything(&mut self, org: &OrgLive, source: &Option<SourceRef>) {
         let reason = Some(Reason::EnsureAbsent);
-        let push = |steps: &mut Steps, kind: &str, key: &str, live: Value, to: fn(&mut Steps) -> &mut Vec<Action>| {
+        let push = |steps: &mut Steps, kind: &str, key: &str, live: String, to: fn(&mut Steps) -> &mut Vec<Action>| {
             let object = ObjectRef::new(P, kind, key, self.ext);
             let mut delete = action(Op::Delete, &object, source.clone(), Vec::new());
             delete.reason = reason.clone();
@@ -995,29 +1014,36 @@ impl<'a> Scope<'a> {
         };
         for d in &org.devices {
             let key = d
-                .mac
-                .as_deref()
+                .mac()
                 .filter(|m| !m.is_empty())
-                .map_or_else(|| d.id.clone(), mac_key);
-            push(&mut self.steps, "Device", &key, json!(d), |s| &mut s.delete_devices);
+                .map_or_else(|| d.id().to_string(), mac_key);
+            push(&mut self.steps, "Device", &key, d.fingerprint(), |s| {
+                &mut s.delete_devices
+            });
         }
         for w in &org.workspaces {
-            push(&mut self.steps, "Workspace", &w.display_name, json!(w), |s| {
+            push(&mut self.steps, "Workspace", &w.display_name, w.fingerprint(), |s| {
                 &mut s.delete_workspaces
             });
         }
         for s in &org.subscribers {
-            push(&mut self.steps, "User", &s.email.to_lowercase(), json!(s), |s| {
-                &mut s.delete_users
-            });
+            push(
+                &mut self.steps,
+                "User",
+                &s.email().to_lowercase(),
+                s.fingerprint(),
+                |s| &mut s.delete_users,
+            );
         }
         for n in &org.numbers {
-            if let Some(number) = &n.phone_number {
-                push(&mut self.steps, "Number", number, json!(n), |s| &mut s.delete_numbers);
+            if let Some(number) = n.phone_number() {
+                push(&mut self.steps, "Number", number, n.fingerprint(), |s| {
+                    &mut s.delete_numbers
+                });
             }
         }
         for l in &org.locations {
-            push(&mut self.steps, "Location", &l.name, json!(l), |s| {
+            push(&mut self.steps, "Location", &l.name, l.fingerprint(), |s| {
                 &mut s.delete_locations
             });
         }
@@ -1092,10 +1118,10 @@ impl<'a> Scope<'a> {
                 .is_some_and(|c| !c.packages.iter().any(|p| is_calling_name(p)));
         let live_locations: HashMap<String, &wire::Location> =
             live.locations.iter().map(|l| (l.name.to_lowercase(), l)).collect();
-        let numbers: HashMap<&str, &wire::PhoneNumber> = live
+        let numbers: HashMap<&str, &LiveNumberEntry> = live
             .numbers
             .iter()
-            .filter_map(|n| Some((n.phone_number.as_deref()?, n)))
+            .filter_map(|n| Some((n.phone_number()?, n)))
             .collect();
         // Locations that go (absent or pruned), with the reason their numbers go too.
         let mut leaving: HashMap<String, Reason> = HashMap::new();
@@ -1108,7 +1134,7 @@ impl<'a> Scope<'a> {
                     let mut delete = action(Op::Delete, &object, Some(want.source.clone()), Vec::new());
                     delete.reason = Some(Reason::EnsureAbsent);
                     self.steps.delete_locations.push(delete);
-                    self.steps.touched.push((object, Some(json!(current))));
+                    self.steps.touched.push((object, Some(current.fingerprint())));
                     leaving.insert(current.name.to_lowercase(), Reason::EnsureAbsent);
                 }
                 continue;
@@ -1149,7 +1175,7 @@ impl<'a> Scope<'a> {
                             json!({"customer": self.ext, "id": current.id}),
                         );
                         self.steps.locations.push(update);
-                        self.steps.touched.push((object.clone(), Some(json!(current))));
+                        self.steps.touched.push((object.clone(), Some(current.fingerprint())));
                     }
                 }
             }
@@ -1180,7 +1206,7 @@ impl<'a> Scope<'a> {
                         self.steps.touched.push((object, None));
                     }
                     Some(n) => {
-                        let there = n.location.as_ref().map(|l| l.name.as_str());
+                        let there = n.location.as_deref();
                         if there.is_some_and(|t| t.eq_ignore_ascii_case(want.name)) {
                             continue;
                         }
@@ -1201,7 +1227,7 @@ impl<'a> Scope<'a> {
                         });
                         replace.desired = desired(body, refs);
                         self.steps.numbers.push(replace);
-                        self.steps.touched.push((object, Some(json!(n))));
+                        self.steps.touched.push((object, Some(n.fingerprint())));
                     }
                 }
             }
@@ -1215,7 +1241,7 @@ impl<'a> Scope<'a> {
                 let mut delete = action(Op::Delete, &object, self.parent_source(), Vec::new());
                 delete.reason = Some(Reason::Pruned);
                 self.steps.delete_locations.push(delete);
-                self.steps.touched.push((object, Some(json!(current))));
+                self.steps.touched.push((object, Some(current.fingerprint())));
                 leaving.insert(current.name.to_lowercase(), Reason::Pruned);
             } else {
                 plan.unmanaged.push(Unmanaged { object });
@@ -1237,7 +1263,7 @@ impl<'a> Scope<'a> {
                     .filter_map(|w| w.spec.phone_number.as_deref()),
             )
             .collect();
-        let mut undeclared: Vec<(&str, &wire::PhoneNumber)> = numbers
+        let mut undeclared: Vec<(&str, &LiveNumberEntry)> = numbers
             .iter()
             .filter(|(n, _)| !declared_numbers.contains(*n) && !held.contains(*n))
             .map(|(n, e)| (*n, *e))
@@ -1245,11 +1271,7 @@ impl<'a> Scope<'a> {
         undeclared.sort_by_key(|(n, _)| *n);
         for (number, entry) in undeclared {
             let object = self.object("Number", number);
-            let location = entry
-                .location
-                .as_ref()
-                .map(|l| l.name.to_lowercase())
-                .unwrap_or_default();
+            let location = entry.location.as_deref().map(str::to_lowercase).unwrap_or_default();
             let reason = match leaving.get(&location) {
                 Some(reason) => Some(reason.clone()),
                 // A location's main number cannot be removed.
@@ -1261,7 +1283,7 @@ impl<'a> Scope<'a> {
                     let mut delete = action(Op::Delete, &object, self.parent_source(), Vec::new());
                     delete.reason = Some(reason);
                     self.steps.delete_numbers.push(delete);
-                    self.steps.touched.push((object, Some(json!(entry))));
+                    self.steps.touched.push((object, Some(entry.fingerprint())));
                 }
                 None => plan.unmanaged.push(Unmanaged { object }),
             }
@@ -1284,44 +1306,46 @@ impl<'a> Scope<'a> {
         lines: &HashMap<&str, Line>,
         location_id: &dyn Fn(&str) -> Option<String>,
     ) {
-        let subscribers: HashMap<String, &wire::Subscriber> =
-            live.subscribers.iter().map(|s| (s.email.to_lowercase(), s)).collect();
+        let subscribers: HashMap<String, &LiveSubscriber> =
+            live.subscribers.iter().map(|s| (s.email().to_lowercase(), s)).collect();
         let mut declared: BTreeSet<String> = BTreeSet::new();
+        // What an action needs (the body, the source) is made only for the users that have one.
+        let customer = self.customer;
+        let body = |spec: &UserSpec| wire::ProvisionSubscriber {
+            customer_id: customer.map(|c| c.id.clone()).unwrap_or_default(),
+            email: spec.email.clone(),
+            package: None,
+            packages: Some(vec![spec.package.as_str().to_string()]),
+            provisioning_parameters: Some(wire::SubscriberParameters {
+                first_name: Some(spec.first_name.clone()),
+                last_name: Some(spec.last_name.clone()),
+                primary_phone_number: spec.phone_number.clone(),
+                extension: spec.extension.clone(),
+                location_id: location_id(&spec.location),
+            }),
+        };
         for u in &self.declared.users {
             let spec = &u.spec;
             let email = spec.email.to_lowercase();
-            declared.insert(email.clone());
-            let object = self.object("User", email.as_str());
-            let source = Some(self.source(u, "User"));
             let current = subscribers.get(&email).copied();
-            let body = wire::ProvisionSubscriber {
-                customer_id: self.customer.map(|c| c.id.clone()).unwrap_or_default(),
-                email: spec.email.clone(),
-                package: None,
-                packages: Some(vec![spec.package.as_str().to_string()]),
-                provisioning_parameters: Some(wire::SubscriberParameters {
-                    first_name: Some(spec.first_name.clone()),
-                    last_name: Some(spec.last_name.clone()),
-                    primary_phone_number: spec.phone_number.clone(),
-                    extension: spec.extension.clone(),
-                    location_id: location_id(&spec.location),
-                }),
-            };
-            let refs = json!({"customer": self.ext, "location": spec.location, "admin": spec.admin == Some(true)});
+            let object = self.object("User", email.as_str());
+            declared.insert(email);
             match (is_absent(spec.ensure), current) {
                 (false, None) => {
+                    let refs =
+                        json!({"customer": self.ext, "location": spec.location, "admin": spec.admin == Some(true)});
                     let mut create = action(
                         Op::Create,
                         &object,
-                        source,
+                        Some(self.source(u, "User")),
                         diff_json("", &Value::Null, &user_view(spec)),
                     );
-                    create.desired = desired(body, refs);
+                    create.desired = desired(body(spec), refs);
                     self.steps.users.push(create);
                     self.steps.touched.push((object, None));
                 }
                 (false, Some(current)) => {
-                    if current.status == wire::SUBSCRIBER_PENDING_USER_MIGRATION {
+                    if &*current.status == wire::SUBSCRIBER_PENDING_USER_MIGRATION {
                         plan.pending.push(Pending {
                             object,
                             status: "pending_user_migration: waiting for the user to accept the move".into(),
@@ -1332,29 +1356,30 @@ impl<'a> Scope<'a> {
                     let (have, want) = user_views(spec, current, line);
                     let changes = diff_json("", &have, &want);
                     if !changes.is_empty() {
-                        let mut update = action(Op::Update, &object, source, changes);
+                        let mut update = action(Op::Update, &object, Some(self.source(u, "User")), changes);
+                        let body = body(spec);
                         update.desired = desired(
                             wire::UpdateSubscriber {
                                 package: None,
-                                packages: body.packages.clone(),
-                                provisioning_parameters: body.provisioning_parameters.clone(),
+                                packages: body.packages,
+                                provisioning_parameters: body.provisioning_parameters,
                             },
-                            json!({"customer": self.ext, "id": current.id, "location": spec.location}),
+                            json!({"customer": self.ext, "id": current.id(), "location": spec.location}),
                         );
                         self.steps.users.push(update);
-                        self.steps.touched.push((object, Some(json!(current))));
+                        self.steps.touched.push((object, Some(current.fingerprint())));
                     }
                 }
                 (true, Some(current)) => {
-                    let mut delete = action(Op::Delete, &object, source, Vec::new());
+                    let mut delete = action(Op::Delete, &object, Some(self.source(u, "User")), Vec::new());
                     delete.reason = Some(Reason::EnsureAbsent);
                     self.steps.delete_users.push(delete);
-                    self.steps.touched.push((object, Some(json!(current))));
+                    self.steps.touched.push((object, Some(current.fingerprint())));
                 }
                 (true, None) => {}
             }
         }
-        let mut undeclared: Vec<(&String, &&wire::Subscriber)> =
+        let mut undeclared: Vec<(&String, &&LiveSubscriber)> =
             subscribers.iter().filter(|(e, _)| !declared.contains(*e)).collect();
         undeclared.sort_by_key(|(e, _)| *e);
         for (email, current) in undeclared {
@@ -1363,7 +1388,7 @@ impl<'a> Scope<'a> {
                 let mut delete = action(Op::Delete, &object, self.parent_source(), Vec::new());
                 delete.reason = Some(Reason::Pruned);
                 self.steps.delete_users.push(delete);
-                self.steps.touched.push((object, Some(json!(current))));
+                self.steps.touched.push((object, Some(current.fingerprint())));
             } else {
                 plan.unmanaged.push(Unmanaged { object });
             }
@@ -1380,7 +1405,7 @@ impl<'a> Scope<'a> {
         location_id: &dyn Fn(&str) -> Option<String>,
     ) -> HashMap<String, String> {
         let kinds = self.customer.map(license_kinds).unwrap_or_default();
-        let current_by_name: HashMap<String, &wire::Workspace> = live
+        let current_by_name: HashMap<String, &LiveWorkspace> = live
             .workspaces
             .iter()
             .map(|w| (w.display_name.to_lowercase(), w))
@@ -1430,15 +1455,8 @@ impl<'a> Scope<'a> {
                     let location = current
                         .location_id
                         .as_deref()
-                        .or_else(|| {
-                            current
-                                .calling
-                                .as_ref()
-                                .and_then(|c| c.webex_calling.as_ref())
-                                .and_then(|x| x.location_id.as_deref())
-                        })
                         .map(|id| location_names.get(id).copied().unwrap_or(id));
-                    let line = lines.get(current.id.as_str());
+                    let line = lines.get(&*current.id);
                     let (have, want) = live_workspace_view(spec, current, location, line, &kinds);
                     let changes = diff_json("", &have, &want);
                     if changes.is_empty() {
@@ -1453,7 +1471,7 @@ impl<'a> Scope<'a> {
                         });
                         act.desired = desired(
                             body,
-                            json!({"customer": self.ext, "id": current.id, "location": spec.location}),
+                            json!({"customer": self.ext, "id": &*current.id, "location": spec.location}),
                         );
                     } else {
                         act.desired = desired(
@@ -1464,41 +1482,41 @@ impl<'a> Scope<'a> {
                                 calling: body.calling.clone(),
                                 ..Default::default()
                             },
-                            json!({"customer": self.ext, "id": current.id, "license": license_name(spec.license)}),
+                            json!({"customer": self.ext, "id": &*current.id, "license": license_name(spec.license)}),
                         );
                     }
                     self.steps.workspaces.push(act);
-                    self.steps.touched.push((object, Some(json!(current))));
+                    self.steps.touched.push((object, Some(current.fingerprint())));
                 }
                 (true, Some(current)) => {
                     let mut delete = action(Op::Delete, &object, source, Vec::new());
                     delete.reason = Some(Reason::EnsureAbsent);
                     self.steps.delete_workspaces.push(delete);
-                    self.steps.touched.push((object, Some(json!(current))));
+                    self.steps.touched.push((object, Some(current.fingerprint())));
                 }
                 (true, None) => {}
             }
         }
-        let mut undeclared: Vec<&wire::Workspace> = live
+        let mut undeclared: Vec<&LiveWorkspace> = live
             .workspaces
             .iter()
             .filter(|w| !declared.contains(&w.display_name.to_lowercase()))
             .collect();
         undeclared.sort_by(|a, b| a.display_name.cmp(&b.display_name));
         for current in undeclared {
-            let object = self.object("Workspace", current.display_name.as_str());
+            let object = self.object("Workspace", &*current.display_name);
             if self.prune {
                 let mut delete = action(Op::Delete, &object, self.parent_source(), Vec::new());
                 delete.reason = Some(Reason::Pruned);
                 self.steps.delete_workspaces.push(delete);
-                self.steps.touched.push((object, Some(json!(current))));
+                self.steps.touched.push((object, Some(current.fingerprint())));
             } else {
                 plan.unmanaged.push(Unmanaged { object });
             }
         }
         live.workspaces
             .iter()
-            .map(|w| (w.display_name.to_lowercase(), w.id.clone()))
+            .map(|w| (w.display_name.to_lowercase(), w.id.to_string()))
             .collect()
     }
 
@@ -1507,27 +1525,23 @@ impl<'a> Scope<'a> {
         let emails: HashMap<&str, String> = live
             .subscribers
             .iter()
-            .filter_map(|s| Some((s.person_id.as_deref()?, s.email.to_lowercase())))
+            .filter_map(|s| Some((s.person_id.as_deref()?, s.email().to_lowercase())))
             .collect();
         let person_ids: HashMap<String, &str> = live
             .subscribers
             .iter()
-            .filter_map(|s| Some((s.email.to_lowercase(), s.person_id.as_deref()?)))
+            .filter_map(|s| Some((s.email().to_lowercase(), s.person_id.as_deref()?)))
             .collect();
-        let workspace_names: HashMap<&str, &str> = live
-            .workspaces
-            .iter()
-            .map(|w| (w.id.as_str(), w.display_name.as_str()))
-            .collect();
-        let live_owner = |d: &wire::Device| -> Value {
-            if let Some(p) = &d.person_id {
-                return match emails.get(p.as_str()) {
+        let workspace_names: HashMap<&str, &str> = live.workspaces.iter().map(|w| (&*w.id, &*w.display_name)).collect();
+        let live_owner = |d: &LiveDevice| -> Value {
+            if let Some(p) = d.person_id.as_deref() {
+                return match emails.get(p) {
                     Some(email) => json!({"user": email}),
                     None => json!({"personId": p}),
                 };
             }
-            if let Some(w) = &d.workspace_id {
-                return match workspace_names.get(w.as_str()) {
+            if let Some(w) = d.workspace_id.as_deref() {
+                return match workspace_names.get(w) {
                     Some(name) => json!({"workspace": name}),
                     None => json!({"workspaceId": w}),
                 };
@@ -1553,18 +1567,14 @@ impl<'a> Scope<'a> {
         };
         // A device without a MAC (a Cisco device activated by code) cannot be declared: it is
         // listed, never pruned.
-        let current_by_mac: HashMap<String, &wire::Device> = live
+        let current_by_mac: HashMap<String, &LiveDevice> = live
             .devices
             .iter()
-            .filter_map(|d| Some((mac_key(d.mac.as_deref().filter(|m| !m.is_empty())?), d)))
+            .filter_map(|d| Some((mac_key(d.mac().filter(|m| !m.is_empty())?), d)))
             .collect();
-        for d in live
-            .devices
-            .iter()
-            .filter(|d| d.mac.as_deref().is_none_or(str::is_empty))
-        {
+        for d in live.devices.iter().filter(|d| d.mac().is_none_or(str::is_empty)) {
             plan.unmanaged.push(Unmanaged {
-                object: self.object("Device", d.id.as_str()),
+                object: self.object("Device", d.id()),
             });
         }
         let mut declared: BTreeSet<String> = BTreeSet::new();
@@ -1575,14 +1585,16 @@ impl<'a> Scope<'a> {
             let mac = mac_key(&spec.mac);
             declared.insert(mac.clone());
             let object = self.object("Device", mac.as_str());
-            let source = Some(self.source(d, "Device"));
+            // The source, the body and the references are made only for the devices that have an
+            // action.
+            let source = || Some(self.source(d, "Device"));
             let current = current_by_mac.get(&mac).copied();
             if is_absent(spec.ensure) {
                 if let Some(current) = current {
-                    let mut delete = action(Op::Delete, &object, source, Vec::new());
+                    let mut delete = action(Op::Delete, &object, source(), Vec::new());
                     delete.reason = Some(Reason::EnsureAbsent);
                     self.steps.delete_devices.push(delete);
-                    self.steps.touched.push((object, Some(json!(current))));
+                    self.steps.touched.push((object, Some(current.fingerprint())));
                 }
                 continue;
             }
@@ -1592,9 +1604,9 @@ impl<'a> Scope<'a> {
             // Plan-time check: an approved model, supported for its kind of owner.
             let model = supported_list.and_then(|list| supported(list, &spec.model));
             if let Some(list) = supported_list {
-                self.check_model(plan, &object, &source, spec, list, model);
+                self.check_model(plan, &object, d, list, model);
             }
-            let body = wire::CreateDevice {
+            let body = || wire::CreateDevice {
                 mac: mac.clone(),
                 model: model.map_or_else(|| spec.model.clone(), |m| m.model.clone()),
                 workspace_id: spec
@@ -1609,19 +1621,22 @@ impl<'a> Scope<'a> {
                     .and_then(|u| person_ids.get(&u.to_lowercase()).map(|p| p.to_string())),
                 password: None,
             };
-            let refs = json!({
-                "customer": self.ext,
-                "owner": owner_view(spec),
-                "sharedWith": shared_view(spec),
-                "sipPassword": password_ref(spec),
-            });
+            let ext = self.ext;
+            let refs = || {
+                json!({
+                    "customer": ext,
+                    "owner": owner_view(spec),
+                    "sharedWith": shared_view(spec),
+                    "sipPassword": password_ref(spec),
+                })
+            };
             let want = device_view(spec);
             let Some(current) = current else {
                 let mut changes = diff_json("", &Value::Null, &want);
                 changes.push(sip_password_change());
-                let mut create = action(Op::Create, &object, source, changes);
+                let mut create = action(Op::Create, &object, source(), changes);
                 create.reason = Some(Reason::PasswordReset);
-                create.desired = desired(body, refs);
+                create.desired = desired(body(), refs());
                 self.steps.devices.push(create);
                 self.steps.touched.push((object, None));
                 continue;
@@ -1631,7 +1646,7 @@ impl<'a> Scope<'a> {
                 "model": if same_model(supported_list, product, &spec.model) { spec.model.as_str() } else { product },
                 "owner": live_owner(current),
             });
-            let members = live.members.get(&current.id);
+            let members = live.members.get(current.id());
             match members {
                 Some(members) => {
                     let shared = live_shared(members);
@@ -1640,12 +1655,12 @@ impl<'a> Scope<'a> {
                     }
                 }
                 // Lines are read only for devices declared with `sharedWith`.
-                None => have = without(&have, &["sharedWith"]),
+                None => have = without(have, &["sharedWith"]),
             }
             let want = if members.is_some() {
                 want
             } else {
-                without(&want, &["sharedWith"])
+                without(want, &["sharedWith"])
             };
             let mut changes = diff_json("", &have, &want);
             // The reason names the changed path (`owner.user`), so that the change is marked as
@@ -1662,17 +1677,17 @@ impl<'a> Scope<'a> {
                 // Webex sets a device's model and owner when it is added: a new one is added
                 // (with a new SIP password).
                 changes.push(sip_password_change());
-                let mut replace = action(Op::Replace, &object, source, changes);
+                let mut replace = action(Op::Replace, &object, source(), changes);
                 replace.reason = Some(Reason::Immutable { field });
-                let mut refs = refs;
-                refs["id"] = json!(current.id);
-                replace.desired = desired(body, refs);
+                let mut refs = refs();
+                refs["id"] = json!(current.id());
+                replace.desired = desired(body(), refs);
                 self.steps.devices.push(replace);
-                self.steps.touched.push((object, Some(json!(current))));
+                self.steps.touched.push((object, Some(current.fingerprint())));
                 continue;
             }
             let rotation = spec.sip_password.rotation.unwrap_or(0);
-            let reset = live_rotation(current) != rotation;
+            let reset = current.rotation != rotation;
             let shared_changed = !changes.is_empty();
             if reset {
                 changes.push(sip_password_change());
@@ -1680,31 +1695,31 @@ impl<'a> Scope<'a> {
             if changes.is_empty() {
                 continue;
             }
-            let mut update = action(Op::Update, &object, source, changes);
+            let mut update = action(Op::Update, &object, source(), changes);
             update.reason = reset.then_some(Reason::PasswordReset);
             update.desired = desired(
                 json!({"sharedWith": shared_changed.then(|| shared_view(spec))}),
-                json!({"id": current.id, "customer": self.ext, "sipPassword": password_ref(spec)}),
+                json!({"id": current.id(), "customer": self.ext, "sipPassword": password_ref(spec)}),
             );
             if shared_changed {
                 self.steps.shared_lines.push(update);
             } else {
                 self.steps.passwords.push(update);
             }
-            self.steps.touched.push((object, Some(json!(current))));
+            self.steps.touched.push((object, Some(current.fingerprint())));
         }
 
-        let mut undeclared: Vec<(&String, &&wire::Device)> =
+        let mut undeclared: Vec<(&String, &&LiveDevice)> =
             current_by_mac.iter().filter(|(m, _)| !declared.contains(*m)).collect();
         undeclared.sort_by_key(|(m, _)| *m);
-        let mut staying: Vec<&wire::Device> = Vec::new();
+        let mut staying: Vec<&LiveDevice> = Vec::new();
         for (mac, current) in undeclared {
             let object = self.object("Device", mac.as_str());
             if self.prune {
                 let mut delete = action(Op::Delete, &object, self.parent_source(), Vec::new());
                 delete.reason = Some(Reason::Pruned);
                 self.steps.delete_devices.push(delete);
-                self.steps.touched.push((object, Some(json!(current))));
+                self.steps.touched.push((object, Some(current.fingerprint())));
             } else {
                 plan.unmanaged.push(Unmanaged { object });
                 staying.push(current);
@@ -1717,11 +1732,12 @@ impl<'a> Scope<'a> {
         &self,
         plan: &mut Plan,
         object: &ObjectRef,
-        source: &Option<SourceRef>,
-        spec: &DeviceSpec,
+        manifest: &Manifest<DeviceSpec>,
         list: &[wire::SupportedDevice],
         model: Option<&wire::SupportedDevice>,
     ) {
+        let spec = &manifest.spec;
+        let source = || Some(self.source(manifest, "Device"));
         let Some(model) = model else {
             let wanted = spec.model.to_lowercase();
             let closest = list
@@ -1738,7 +1754,7 @@ impl<'a> Scope<'a> {
             self.error(
                 plan,
                 object,
-                source.clone(),
+                source(),
                 format!("device model {} is not in Webex's supported-devices list", spec.model),
                 &hint,
             );
@@ -1753,7 +1769,7 @@ impl<'a> Scope<'a> {
             self.error(
                 plan,
                 object,
-                source.clone(),
+                source(),
                 format!("device model {} cannot be owned by {owner}", spec.model),
                 "give the device another owner, or pick a model supported for it",
             );
@@ -1767,15 +1783,15 @@ impl<'a> Scope<'a> {
         plan: &mut Plan,
         live: &OrgLive,
         declared: &HashMap<String, usize>,
-        staying: &[&wire::Device],
+        staying: &[&LiveDevice],
     ) {
         for w in &live.workspaces {
-            let Some(limits) = live.workspace_devices.get(&w.id) else {
+            let Some(limits) = live.workspace_devices.get(&*w.id) else {
                 continue;
             };
             let others = staying
                 .iter()
-                .filter(|d| d.workspace_id.as_deref() == Some(w.id.as_str()))
+                .filter(|d| d.workspace_id.as_deref() == Some(&*w.id))
                 .count();
             let count = declared.get(&w.display_name.to_lowercase()).copied().unwrap_or(0) + others;
             if limits.max_device_count > 0 && count as i64 > limits.max_device_count {
@@ -1786,7 +1802,7 @@ impl<'a> Scope<'a> {
                     .find(|m| m.spec.name.eq_ignore_ascii_case(&w.display_name));
                 self.error(
                     plan,
-                    &self.object("Workspace", w.display_name.as_str()),
+                    &self.object("Workspace", &*w.display_name),
                     manifest.map(|m| self.source(*m, "Workspace")),
                     format!(
                         "workspace `{}` would hold {count} devices; Webex allows it {}",
@@ -1803,6 +1819,7 @@ impl<'a> Scope<'a> {
 mod tests {
     use super::*;
     use crate::manifest::load::Sources;
+    use crate::provider::webex::live::Interner;
     use crate::validate::rules::test_support::{customer, location, set, user};
 
     const EXT: &str = "C1";
@@ -1935,19 +1952,32 @@ mod tests {
         live.orgs.get_mut(EXT).expect("org")
     }
 
+    /// A number entry as the provider keeps it once read.
+    fn read_number(n: wire::PhoneNumber) -> LiveNumberEntry {
+        LiveNumberEntry::from_wire(n, &mut Interner::default())
+    }
+
+    /// A workspace as the provider keeps it once read.
+    fn read_workspace(w: wire::Workspace) -> LiveWorkspace {
+        LiveWorkspace::from_wire(w, &mut Interner::default())
+    }
+
     fn subscriber(live: &mut WebexLive, email: &str, package: &str, extension: &str, first: &str, last: &str) {
         let person = format!("person-{email}");
         let o = org(live);
-        o.subscribers.push(wire::Subscriber {
-            id: format!("sub-{email}"),
-            person_id: Some(person.clone()),
-            email: email.into(),
-            customer_id: "cust-c1".into(),
-            packages: vec![package.into()],
-            status: wire::SUBSCRIBER_PROVISIONED.into(),
-            ..Default::default()
-        });
-        o.numbers.push(wire::PhoneNumber {
+        o.subscribers.push(LiveSubscriber::from_wire(
+            wire::Subscriber {
+                id: format!("sub-{email}"),
+                person_id: Some(person.clone()),
+                email: email.into(),
+                customer_id: "cust-c1".into(),
+                packages: vec![package.into()],
+                status: wire::SUBSCRIBER_PROVISIONED.into(),
+                ..Default::default()
+            },
+            &mut Interner::default(),
+        ));
+        o.numbers.push(read_number(wire::PhoneNumber {
             extension: Some(extension.into()),
             location: Some(wire::IdName {
                 id: "loc-hq".into(),
@@ -1960,18 +1990,21 @@ mod tests {
                 last_name: Some(last.into()),
             }),
             ..Default::default()
-        });
+        }));
     }
 
     fn device(live: &mut WebexLive, mac: &str, product: &str, owner_email: &str, tags: &[&str]) {
-        org(live).devices.push(wire::Device {
+        let device = wire::Device {
             id: format!("dev-{mac}"),
             person_id: Some(format!("person-{owner_email}")),
             product: Some(product.into()),
             mac: Some(mac.into()),
             tags: tags.iter().map(|t| t.to_string()).collect(),
             ..Default::default()
-        });
+        };
+        org(live)
+            .devices
+            .push(LiveDevice::from_wire(device, &mut Interner::default()));
     }
 
     fn device_yaml(name: &str, mac: &str, model: &str, owner: &str, extra: &str) -> String {
@@ -2247,7 +2280,8 @@ mod tests {
         assert_eq!(change.len(), 1);
         assert!(change[0].sensitive && change[0].old.is_none() && change[0].new.is_none());
         // No rotation written and no tag: nothing to reset.
-        org(&mut live).devices[0].tags.clear();
+        org(&mut live).devices.clear();
+        device(&mut live, "001A2B3C4D5E", "Cisco 8865", "jdupont@c1.example", &[]);
         assert!(run(&yaml(""), &live).actions.is_empty());
     }
 
@@ -2271,7 +2305,7 @@ mod tests {
             preferred_language: Some("fr_fr".into()),
             ..Default::default()
         });
-        o.workspaces.push(wire::Workspace {
+        o.workspaces.push(read_workspace(wire::Workspace {
             id: "ws-1".into(),
             display_name: "Salle Jupiter".into(),
             location_id: Some("loc-hq".into()),
@@ -2285,8 +2319,8 @@ mod tests {
                 }),
             }),
             ..Default::default()
-        });
-        o.numbers.push(wire::PhoneNumber {
+        }));
+        o.numbers.push(read_number(wire::PhoneNumber {
             extension: Some("1900".into()),
             owner: Some(wire::NumberOwner {
                 id: "ws-1".into(),
@@ -2294,7 +2328,7 @@ mod tests {
                 ..Default::default()
             }),
             ..Default::default()
-        });
+        }));
         let yaml = format!(
             "{}{}{}{}{}",
             customer("webex_calling"),
@@ -2332,12 +2366,12 @@ mod tests {
         let mut live = provisioned();
         subscriber(&mut live, "jdupont@c1.example", "webex_calling", "1100", "A", "B");
         let o = org(&mut live);
-        o.workspaces.push(wire::Workspace {
+        o.workspaces.push(read_workspace(wire::Workspace {
             id: "ws-1".into(),
             display_name: "Accueil".into(),
             location_id: Some("loc-hq".into()),
             ..Default::default()
-        });
+        }));
         o.workspace_devices.insert(
             "ws-1".into(),
             wire::PlaceDeviceList {
@@ -2403,13 +2437,15 @@ mod tests {
             preferred_language: Some("fr_fr".into()),
             ..Default::default()
         });
-        let entry = |number: &str, location: &str| wire::PhoneNumber {
-            phone_number: Some(number.into()),
-            location: Some(wire::IdName {
-                id: format!("loc-{}", location.to_lowercase()),
-                name: location.into(),
-            }),
-            ..Default::default()
+        let entry = |number: &str, location: &str| {
+            read_number(wire::PhoneNumber {
+                phone_number: Some(number.into()),
+                location: Some(wire::IdName {
+                    id: format!("loc-{}", location.to_lowercase()),
+                    name: location.into(),
+                }),
+                ..Default::default()
+            })
         };
         o.numbers = vec![
             entry("+33478000100", "Lyon"),

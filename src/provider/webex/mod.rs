@@ -1,19 +1,23 @@
 //! The Webex for service providers client: wholesale customers and subscribers, and, inside each
 //! customer's organisation (`orgId`), its locations, numbers, workspaces and devices.
 
+pub mod content_hash;
+pub mod live;
 pub mod write;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt, stream};
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::config::WebexConfig;
-use super::http::{ProviderError, read_json};
+use super::http::{ProviderError, not_json, read_bytes, read_json};
 use super::{CallStats, Provider};
 use crate::plan::model::ProviderName;
 use crate::wire::encode;
@@ -21,6 +25,7 @@ use crate::wire::webex::{
     CUSTOMER_PROVISIONED, CUSTOMER_PROVISIONED_WITH_ERRORS, Customer, Device, DeviceMembers, Location, PhoneNumber,
     PlaceDeviceList, Subscriber, SupportedDevice, Workspace,
 };
+use live::{Interner, LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
 
 const P: ProviderName = ProviderName::Webex;
 
@@ -82,15 +87,16 @@ pub struct WebexLive {
     pub supported_devices: Option<Vec<SupportedDevice>>,
 }
 
-/// The content of one customer's organisation.
+/// The content of one customer's organisation, normalised as it is read (see [`live`]): the
+/// wire structs of its users, numbers, workspaces and devices are not kept.
 #[derive(Debug, Default, Clone)]
 pub struct OrgLive {
     pub locations: Vec<Location>,
     /// Numbers and extensions: where the numbers of locations, users and workspaces are read.
-    pub numbers: Vec<PhoneNumber>,
-    pub subscribers: Vec<Subscriber>,
-    pub workspaces: Vec<Workspace>,
-    pub devices: Vec<Device>,
+    pub numbers: Vec<LiveNumberEntry>,
+    pub subscribers: Vec<LiveSubscriber>,
+    pub workspaces: Vec<LiveWorkspace>,
+    pub devices: Vec<LiveDevice>,
     /// Lines by device id, for the devices of [`WebexNeeds::members_of`].
     pub members: BTreeMap<String, DeviceMembers>,
     /// Devices and limits by workspace id, for [`WebexNeeds::workspace_limits_of`].
@@ -190,20 +196,52 @@ impl WebexClient {
         max: Option<usize>,
         paging: Paging,
     ) -> Result<Vec<T>, ProviderError> {
+        let mut all: Vec<T> = Vec::new();
+        self.list_each(operation, path, query, items, max, paging, |item| all.push(item))
+            .await?;
+        Ok(all)
+    }
+
+    /// Like [`WebexClient::list`], handing each item to `each` as its page is read: a page is
+    /// parsed from its bytes, and no page is kept.
+    #[allow(clippy::too_many_arguments)]
+    async fn list_each<T: DeserializeOwned>(
+        &self,
+        operation: &str,
+        path: &str,
+        query: &[(&str, String)],
+        items: &str,
+        max: Option<usize>,
+        paging: Paging,
+        mut each: impl FnMut(T),
+    ) -> Result<(), ProviderError> {
         let mut query: Vec<(&str, String)> = query.to_vec();
         if let Some(max) = max {
             query.push(("max", max.to_string()));
         }
         let mut url = self.url(path, &query);
-        let mut all: Vec<T> = Vec::new();
         let mut offset = 0usize;
         let mut longest = 0usize;
         let mut previous_first: Option<Value> = None;
         loop {
-            let mut read = self.read_value(operation, &url).await?;
-            let value = read.body.get_mut(items).map(Value::take).unwrap_or(Value::Null);
+            let (bytes, headers) =
+                read_bytes(P, &self.stats, operation, || self.request(reqwest::Method::GET, &url)).await?;
+            let page = page_items(&bytes, items).map_err(|e| not_json(P, operation, &e))?;
+            let page: Vec<&RawValue> = match page {
+                None => Vec::new(),
+                Some(raw) if raw.get() == "null" => Vec::new(),
+                Some(raw) => match serde_json::from_str(raw.get()) {
+                    Ok(page) => page,
+                    // Not a list: told as parsing the tree tells it.
+                    Err(e) => {
+                        return Err(parse_raw::<Vec<Value>>(operation, raw)
+                            .err()
+                            .unwrap_or_else(|| unexpected(operation, &e)));
+                    }
+                },
+            };
             // A server that ignores the offset would serve the same page for ever.
-            let first = value.get(0).cloned();
+            let first: Option<Value> = page.first().and_then(|raw| serde_json::from_str(raw.get()).ok());
             if first.is_some() && first == previous_first {
                 return Err(ProviderError {
                     provider: P,
@@ -216,22 +254,20 @@ impl WebexClient {
                 });
             }
             previous_first = first;
-            let page: Vec<T> = match value {
-                Value::Null => Vec::new(),
-                value => parse(operation, value)?,
-            };
             let n = page.len();
-            all.extend(page);
-            if let Some(next) = next_link(&read.headers) {
+            for raw in page {
+                each(parse_raw(operation, raw)?);
+            }
+            if let Some(next) = next_link(&headers) {
                 url = next;
                 continue;
             }
             let Paging::Offset { param, trusted } = paging else {
-                return Ok(all);
+                return Ok(());
             };
             let short = max.is_some_and(|max| n < max);
             if n == 0 || (short && (trusted || n < longest)) {
-                return Ok(all);
+                return Ok(());
             }
             longest = longest.max(n);
             offset += n;
@@ -261,7 +297,13 @@ impl WebexClient {
     }
 
     pub async fn list_subscribers(&self, customer: &Customer) -> Result<Vec<Subscriber>, ProviderError> {
-        self.list(
+        let mut all = Vec::new();
+        self.subscribers_each(customer, |s| all.push(s)).await?;
+        Ok(all)
+    }
+
+    async fn subscribers_each(&self, customer: &Customer, each: impl FnMut(Subscriber)) -> Result<(), ProviderError> {
+        self.list_each(
             &format!("list the subscribers of customer {}", customer.external_id),
             "/wholesale/subscribers",
             &[("customerId", customer.id.clone())],
@@ -271,6 +313,7 @@ impl WebexClient {
                 param: "offset",
                 trusted: true,
             },
+            each,
         )
         .await
     }
@@ -288,19 +331,42 @@ impl WebexClient {
     }
 
     pub async fn list_numbers(&self, external_id: &str, org: &str) -> Result<Vec<PhoneNumber>, ProviderError> {
-        self.list(
+        let mut all = Vec::new();
+        self.numbers_each(external_id, org, |n| all.push(n)).await?;
+        Ok(all)
+    }
+
+    async fn numbers_each(
+        &self,
+        external_id: &str,
+        org: &str,
+        each: impl FnMut(PhoneNumber),
+    ) -> Result<(), ProviderError> {
+        self.list_each(
             &format!("list the numbers of customer {external_id}"),
             "/telephony/config/numbers",
             &[("orgId", org.to_string())],
             "phoneNumbers",
             Some(NUMBERS_PAGE),
             Paging::Link,
+            each,
         )
         .await
     }
 
     pub async fn list_workspaces(&self, external_id: &str, org: &str) -> Result<Vec<Workspace>, ProviderError> {
-        self.list(
+        let mut all = Vec::new();
+        self.workspaces_each(external_id, org, |w| all.push(w)).await?;
+        Ok(all)
+    }
+
+    async fn workspaces_each(
+        &self,
+        external_id: &str,
+        org: &str,
+        each: impl FnMut(Workspace),
+    ) -> Result<(), ProviderError> {
+        self.list_each(
             &format!("list the workspaces of customer {external_id}"),
             "/workspaces",
             &[("orgId", org.to_string())],
@@ -312,18 +378,28 @@ impl WebexClient {
                 param: "start",
                 trusted: true,
             },
+            each,
         )
         .await
     }
 
+    /// Every device of a customer's organisation, as Webex answers them (`telform show devices`;
+    /// a plan keeps a compact form, see [`OrgLive`]).
     pub async fn list_devices(&self, external_id: &str, org: &str) -> Result<Vec<Device>, ProviderError> {
-        self.list(
+        let mut all = Vec::new();
+        self.devices_each(external_id, org, |d| all.push(d)).await?;
+        Ok(all)
+    }
+
+    async fn devices_each(&self, external_id: &str, org: &str, each: impl FnMut(Device)) -> Result<(), ProviderError> {
+        self.list_each(
             &format!("list the devices of customer {external_id}"),
             "/devices",
             &[("orgId", org.to_string())],
             "items",
             Some(DEVICES_PAGE),
             Paging::Link,
+            each,
         )
         .await
     }
@@ -347,11 +423,22 @@ impl WebexClient {
         org: &str,
         device: &Device,
     ) -> Result<DeviceMembers, ProviderError> {
-        let mac = device.mac.as_deref().unwrap_or(&device.id);
+        self.members_of(external_id, org, &device.id, device.mac.as_deref())
+            .await
+    }
+
+    async fn members_of(
+        &self,
+        external_id: &str,
+        org: &str,
+        id: &str,
+        mac: Option<&str>,
+    ) -> Result<DeviceMembers, ProviderError> {
+        let mac = mac.unwrap_or(id);
         self.read(
             &format!("read the lines of device {mac} of customer {external_id}"),
             &self.url(
-                &format!("/telephony/config/devices/{}/members", encode(&device.id)),
+                &format!("/telephony/config/devices/{}/members", encode(id)),
                 &[("orgId", org.to_string())],
             ),
         )
@@ -364,57 +451,72 @@ impl WebexClient {
         org: &str,
         workspace: &Workspace,
     ) -> Result<PlaceDeviceList, ProviderError> {
+        self.place_devices(external_id, org, &workspace.id, &workspace.display_name)
+            .await
+    }
+
+    async fn place_devices(
+        &self,
+        external_id: &str,
+        org: &str,
+        id: &str,
+        name: &str,
+    ) -> Result<PlaceDeviceList, ProviderError> {
         self.read(
-            &format!(
-                "read the devices of workspace `{}` of customer {external_id}",
-                workspace.display_name
-            ),
+            &format!("read the devices of workspace `{name}` of customer {external_id}"),
             &self.url(
-                &format!("/telephony/config/workspaces/{}/devices", encode(&workspace.id)),
+                &format!("/telephony/config/workspaces/{}/devices", encode(id)),
                 &[("orgId", org.to_string())],
             ),
         )
         .await
     }
 
-    /// Everything in one customer's organisation that a plan compares.
+    /// Everything in one customer's organisation that a plan compares, normalised page by
+    /// page: the repeated strings of the organisation are shared through one interner (the five
+    /// lists are read at once, by one task).
     async fn read_org(&self, customer: &Customer, org: &str, needs: &WebexNeeds) -> Result<OrgLive, ProviderError> {
         let ext = customer.external_id.as_str();
-        let (locations, numbers, subscribers, workspaces, devices) = futures_util::future::try_join5(
+        let interner = Mutex::new(Interner::default());
+        let intern = || interner.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut live = OrgLive::default();
+        let (locations, (), (), (), ()) = futures_util::future::try_join5(
             self.list_locations(ext, org),
-            self.list_numbers(ext, org),
-            self.list_subscribers(customer),
-            self.list_workspaces(ext, org),
-            self.list_devices(ext, org),
+            self.numbers_each(ext, org, |n| {
+                live.numbers.push(LiveNumberEntry::from_wire(n, &mut intern()));
+            }),
+            self.subscribers_each(customer, |s| {
+                live.subscribers.push(LiveSubscriber::from_wire(s, &mut intern()));
+            }),
+            self.workspaces_each(ext, org, |w| {
+                live.workspaces.push(LiveWorkspace::from_wire(w, &mut intern()));
+            }),
+            self.devices_each(ext, org, |d| {
+                live.devices.push(LiveDevice::from_wire(d, &mut intern()));
+            }),
         )
         .await?;
-        let mut live = OrgLive {
-            locations,
-            numbers,
-            subscribers,
-            workspaces,
-            devices,
-            ..OrgLive::default()
-        };
+        live.locations = locations;
+        live.numbers.shrink_to_fit();
+        live.subscribers.shrink_to_fit();
+        live.workspaces.shrink_to_fit();
+        live.devices.shrink_to_fit();
         for device in &live.devices {
             let declared = device
-                .mac
-                .as_ref()
+                .mac()
                 .is_some_and(|m| needs.members_of.contains(&m.to_ascii_uppercase()));
             if declared {
-                let members = self.device_members(ext, org, device).await?;
-                live.members.insert(device.id.clone(), members);
+                let members = self.members_of(ext, org, device.id(), device.mac()).await?;
+                live.members.insert(device.id().to_string(), members);
             }
         }
         for workspace in &live.workspaces {
-            let key = (ext.to_string(), workspace.display_name.clone());
-            let calling = workspace
-                .calling
-                .as_ref()
-                .is_some_and(|c| c.calling_type == "webexCalling");
-            if calling && needs.workspace_limits_of.contains(&key) {
-                let devices = self.workspace_devices(ext, org, workspace).await?;
-                live.workspace_devices.insert(workspace.id.clone(), devices);
+            let key = (ext.to_string(), workspace.display_name.to_string());
+            if workspace.webex_calling && needs.workspace_limits_of.contains(&key) {
+                let devices = self
+                    .place_devices(ext, org, &workspace.id, &workspace.display_name)
+                    .await?;
+                live.workspace_devices.insert(workspace.id.to_string(), devices);
             }
         }
         Ok(live)
@@ -459,7 +561,20 @@ impl WebexClient {
 }
 
 fn parse<T: DeserializeOwned>(operation: &str, value: Value) -> Result<T, ProviderError> {
-    serde_json::from_value(value).map_err(|e| ProviderError {
+    serde_json::from_value(value).map_err(|e| unexpected(operation, &e))
+}
+
+/// Parses one raw JSON value. A failure is told as parsing its JSON tree tells it (without a
+/// position in the page), as when pages were parsed into trees first.
+fn parse_raw<T: DeserializeOwned>(operation: &str, raw: &RawValue) -> Result<T, ProviderError> {
+    serde_json::from_str(raw.get()).or_else(|_| {
+        let value: Value = serde_json::from_str(raw.get()).map_err(|e| unexpected(operation, &e))?;
+        parse(operation, value)
+    })
+}
+
+fn unexpected(operation: &str, e: &serde_json::Error) -> ProviderError {
+    ProviderError {
         provider: P,
         operation: operation.to_string(),
         status: None,
@@ -467,14 +582,56 @@ fn parse<T: DeserializeOwned>(operation: &str, value: Value) -> Result<T, Provid
         message: format!("unexpected answer: {e}"),
         tracking_id: None,
         hint: "check that TELFORM_WEBEX_URL points at the Webex API (https://webexapis.com/v1)".into(),
-    })
+    }
+}
+
+/// The raw items of a list page: the value under `items` when the body is an object (`None`
+/// for an empty body, an object without it, or another JSON value, as a JSON tree would give).
+fn page_items<'a>(body: &'a [u8], items: &str) -> Result<Option<&'a RawValue>, serde_json::Error> {
+    if body.is_empty() {
+        return Ok(None);
+    }
+    match serde_json::from_slice::<HashMap<String, &RawValue>>(body) {
+        Ok(mut fields) => Ok(fields.remove(items)),
+        Err(error) => match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            // JSON, but not an object.
+            Ok(_) => Ok(None),
+            Err(_) => Err(error),
+        },
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use reqwest::header::{HeaderMap, HeaderValue, LINK};
+    use serde_json::json;
 
-    use super::next_link;
+    use super::{next_link, page_items, parse, parse_raw};
+    use crate::wire::webex::Device;
+
+    #[test]
+    fn the_items_of_a_page_are_found_in_its_bytes() {
+        let items = |body: &str| page_items(body.as_bytes(), "items").map(|r| r.map(|r| r.get().to_string()));
+        assert_eq!(
+            items(r#"{"items": [1, {"a": 2}], "x": 1}"#).ok(),
+            Some(Some(r#"[1, {"a": 2}]"#.into()))
+        );
+        assert_eq!(items(r#"{"items": null}"#).ok(), Some(Some("null".into())));
+        // As a JSON tree gives them: nothing for an empty body, another key or another value.
+        assert_eq!(items("").ok(), Some(None));
+        assert_eq!(items(r#"{"devices": []}"#).ok(), Some(None));
+        assert_eq!(items("[1, 2]").ok(), Some(None));
+        assert!(items(r#"{"items": ["#).is_err());
+    }
+
+    #[test]
+    fn a_bad_item_is_told_as_a_json_tree_tells_it() {
+        let raw = serde_json::value::RawValue::from_string(r#"{"id": 5}"#.into()).expect("raw");
+        let error = parse_raw::<Device>("list the devices", &raw).expect_err("an id is a string");
+        let tree = parse::<Device>("list the devices", json!({"id": 5})).expect_err("the same");
+        assert_eq!(error.message, tree.message);
+        assert!(!error.message.contains("line"), "{}", error.message);
+    }
 
     #[test]
     fn link_headers_give_the_next_page() {
