@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod clock;
 pub mod emulator;
 pub mod fmt;
 pub mod manifest;

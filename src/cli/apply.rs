@@ -198,7 +198,10 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
     };
     let stop = run.stop.clone();
     let outcomes = runtime.block_on(async {
-        let signals = tokio::spawn(stop_on_signals(stop));
+        let signals = tokio::spawn(async move {
+            let message = "\ninterrupted: finishing the writes in flight, starting nothing new (press Ctrl-C again to quit at once)\n";
+            super::signals::stop_on_signals(|| stop.request(), message).await;
+        });
         let outcomes = apply::execute(&planned, acg_actions, webex_actions, &run).await;
         signals.abort();
         outcomes
@@ -218,41 +221,6 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
-    }
-}
-
-/// The first Ctrl-C or SIGTERM lets the writes in flight finish and starts nothing new; a
-/// second one quits at once.
-pub(crate) async fn stop_on_signals(stop: Stop) {
-    let first = wait_signal().await;
-    if !first {
-        return;
-    }
-    stop.request();
-    print_err(
-        "\ninterrupted: finishing the writes in flight, starting nothing new (press Ctrl-C again to quit at once)\n",
-    );
-    if wait_signal().await {
-        print_err("quitting at once: run `telform plan` to see what was applied\n");
-        std::process::exit(130);
-    }
-}
-
-async fn wait_signal() -> bool {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            return tokio::signal::ctrl_c().await.is_ok();
-        };
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.is_ok(),
-            r = term.recv() => r.is_some(),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.is_ok()
     }
 }
 

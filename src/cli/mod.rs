@@ -9,6 +9,7 @@ mod fmt;
 mod init;
 mod plan;
 mod schema;
+mod signals;
 mod show;
 mod validate;
 mod watch;

@@ -31,7 +31,15 @@ pub fn run(args: WatchArgs) -> ExitStatus {
     let secrets = |name: &str| std::env::var(name).ok();
     let shutdown = Shutdown::default();
     let result = runtime.block_on(async {
-        let signals = tokio::spawn(stop_on_signals(shutdown.clone()));
+        let signals = tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move {
+                // Watch must also wake its loop, so it stops a `Shutdown`, not only apply's `Stop`.
+                let message =
+                    "stopping: finishing the writes in flight, starting nothing new (a second signal quits at once)\n";
+                super::signals::stop_on_signals(|| shutdown.request(), message).await;
+            }
+        });
         let deps = Deps {
             providers: &process_env,
             secrets: &secrets,
@@ -49,38 +57,5 @@ pub fn run(args: WatchArgs) -> ExitStatus {
             print_err(&format!("error: {message}\n"));
             ExitStatus::Failure
         }
-    }
-}
-
-/// The first SIGINT or SIGTERM (systemd's stop) lets the writes in flight finish and ends the
-/// loop; a second one quits at once. Mirrors `telform apply`, which stops a [`crate::apply::Stop`]
-/// only: watch must also wake its loop.
-async fn stop_on_signals(shutdown: Shutdown) {
-    if !wait_signal().await {
-        return;
-    }
-    shutdown.request();
-    print_err("stopping: finishing the writes in flight, starting nothing new (a second signal quits at once)\n");
-    if wait_signal().await {
-        print_err("quitting at once: run `telform plan` to see what was applied\n");
-        std::process::exit(130);
-    }
-}
-
-async fn wait_signal() -> bool {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            return tokio::signal::ctrl_c().await.is_ok();
-        };
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.is_ok(),
-            r = term.recv() => r.is_some(),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.is_ok()
     }
 }

@@ -1,7 +1,7 @@
 //! What watch knows about itself: served as `/status` (JSON) and `/` (HTML), and written as one
 //! log line per reconcile (text or JSON).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
@@ -325,32 +325,14 @@ pub fn strip_ansi(text: &str) -> String {
     out
 }
 
-/// `2026-11-21T07:10:17Z` (UTC). Written here rather than taken from the emulator, which the
-/// pipeline never imports.
+/// `2026-11-21T07:10:17Z` (UTC).
 pub fn timestamp(time: SystemTime) -> String {
-    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (date, rem) = civil(secs);
-    format!("{date}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    crate::clock::iso8601(time)
 }
 
 /// `20261121T071017Z`, for file names.
 pub fn compact_timestamp(time: SystemTime) -> String {
-    timestamp(time).replace(['-', ':'], "")
-}
-
-/// (`YYYY-MM-DD`, seconds into the day) of a Unix time (Howard Hinnant's civil-from-days).
-fn civil(secs: u64) -> (String, u64) {
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (format!("{year:04}-{month:02}-{day:02}"), rem)
+    crate::clock::compact(time)
 }
 
 /// `1.42 s`, `350 ms`
@@ -599,19 +581,6 @@ th,td{text-align:left;padding:.3em .8em;border-bottom:1px solid #ddd;vertical-al
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps_are_utc_rfc3339() {
-        let t = UNIX_EPOCH + Duration::from_secs(1_795_244_217);
-        // Checked with `date -u -d @1795244217`.
-        assert_eq!(timestamp(t), "2026-11-21T06:56:57Z");
-        assert_eq!(compact_timestamp(t), "20261121T065657Z");
-        assert_eq!(
-            timestamp(UNIX_EPOCH + Duration::from_secs(951_782_400)),
-            "2000-02-29T00:00:00Z"
-        );
-        assert_eq!(timestamp(UNIX_EPOCH), "1970-01-01T00:00:00Z");
-    }
 
     #[test]
     fn html_escapes_what_it_shows() {

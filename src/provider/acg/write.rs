@@ -110,7 +110,7 @@ impl AcgClient {
                 });
             }
             let first_sent = first_sent
-                .get_or_insert_with(|| httpdate(std::time::SystemTime::now()))
+                .get_or_insert_with(|| crate::clock::http_date(std::time::SystemTime::now()))
                 .clone();
             let token = self.token().await?;
             let mut request = self
@@ -198,41 +198,5 @@ impl AcgClient {
             Err(error) if error.status == Some(404) => Ok(None),
             Err(error) => Err(error),
         }
-    }
-}
-
-/// An RFC 9110 IMF-fixdate, as `Repeatability-First-Sent` wants.
-fn httpdate(time: std::time::SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = time.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = secs / 86_400;
-    let (h, m, s) = ((secs % 86_400) / 3600, (secs % 3600) / 60, secs % 60);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{}, {day:02} {} {year} {h:02}:{m:02}:{s:02} GMT",
-        DAYS[(days % 7) as usize],
-        MONTHS[(month - 1) as usize]
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn httpdate_is_imf_fixdate() {
-        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_763_712_000);
-        assert_eq!(super::httpdate(t), "Fri, 21 Nov 2025 08:00:00 GMT");
-        assert_eq!(super::httpdate(std::time::UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 GMT");
     }
 }

@@ -1,0 +1,82 @@
+//! UTC dates as text, without a date crate: ISO 8601 timestamps (logs, status, the emulator's
+//! `created` fields), HTTP dates (`Repeatability-First-Sent`) and compact stamps for file names.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's civil-from-days).
+fn civil(days: u64) -> (i64, u64, u64) {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u64;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u64;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn unix_secs(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// `2026-11-21T07:10:17Z` of a Unix time in seconds.
+pub fn iso8601_secs(secs: u64) -> String {
+    let (year, month, day) = civil(secs / 86_400);
+    let rem = secs % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// `2026-11-21T07:10:17Z`.
+pub fn iso8601(time: SystemTime) -> String {
+    iso8601_secs(unix_secs(time))
+}
+
+/// `20261121T071017Z`, for file names.
+pub fn compact(time: SystemTime) -> String {
+    iso8601(time).replace(['-', ':'], "")
+}
+
+/// `Fri, 21 Nov 2025 08:00:00 GMT`: an RFC 9110 IMF-fixdate.
+pub fn http_date(time: SystemTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = unix_secs(time);
+    let days = secs / 86_400;
+    let (year, month, day) = civil(days);
+    let rem = secs % 86_400;
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn dates_are_utc() {
+        let at = |secs| UNIX_EPOCH + Duration::from_secs(secs);
+        // Checked with `date -u -d @1795244217`.
+        assert_eq!(iso8601(at(1_795_244_217)), "2026-11-21T06:56:57Z");
+        assert_eq!(compact(at(1_795_244_217)), "20261121T065657Z");
+        assert_eq!(iso8601(at(951_782_400)), "2000-02-29T00:00:00Z");
+        assert_eq!(iso8601(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(http_date(at(1_763_712_000)), "Fri, 21 Nov 2025 08:00:00 GMT");
+        assert_eq!(http_date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
+}
