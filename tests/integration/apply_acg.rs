@@ -5,8 +5,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use telform::emulator::faults::Faults;
-use telform::emulator::{self, App, Config, Emulator, seed};
+use telform::emulator::{App, Emulator, seed};
 
 use crate::root;
 
@@ -14,29 +13,10 @@ fn start(
     faults: &str,
     tune: impl FnOnce(&mut seed::Seed),
 ) -> (tokio::runtime::Runtime, Emulator, Vec<(String, String)>) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .build()
-        .expect("runtime");
     let mut seed = seed::demo();
     seed.timing.acg_sync_delay = Duration::from_millis(20);
     tune(&mut seed);
-    let emulator = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        emulator::start(
-            listener,
-            Config {
-                seed,
-                faults: Faults::parse(faults).expect("fault spec"),
-                ..Config::default()
-            },
-        )
-        .await
-        .expect("starts")
-    });
-    let env = emulator.env();
-    (runtime, emulator, env)
+    crate::emulator_on_runtime(seed, faults)
 }
 
 fn telform(dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {

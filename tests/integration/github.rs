@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use telform::emulator::{self, Config, seed};
+use telform::emulator::{self, seed};
 use telform::manifest::yaml::{self, Limits};
 
 use crate::{root, stdout, telform};
@@ -699,25 +699,7 @@ fn start_greenfield() -> (tokio::runtime::Runtime, emulator::Emulator, Vec<(Stri
     seed.webex.subscribers.clear();
     seed.webex.workspaces.clear();
     seed.webex.devices.clear();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .build()
-        .expect("runtime");
-    let emulator = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        emulator::start(
-            listener,
-            Config {
-                seed,
-                ..Config::default()
-            },
-        )
-        .await
-        .expect("starts")
-    });
-    let env = emulator.env();
-    (runtime, emulator, env)
+    crate::emulator_on_runtime(seed, "")
 }
 
 /// The footer the action adds to the comment (commit, run link, artifact name), generously.

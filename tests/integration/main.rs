@@ -32,6 +32,38 @@ pub fn telform(dir: &Path, args: &[&str]) -> Output {
         .expect("telform runs")
 }
 
+/// An emulator serving `seed` with `faults`, on a runtime of its own (so that a test can run
+/// the real binary against it), and the `TELFORM_*` environment that points at it.
+pub fn emulator_on_runtime(
+    seed: telform::emulator::seed::Seed,
+    faults: &str,
+) -> (
+    tokio::runtime::Runtime,
+    telform::emulator::Emulator,
+    Vec<(String, String)>,
+) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()
+        .expect("runtime");
+    let emulator = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        telform::emulator::start(
+            listener,
+            telform::emulator::Config {
+                seed,
+                faults: telform::emulator::faults::Faults::parse(faults).expect("fault spec"),
+                ..telform::emulator::Config::default()
+            },
+        )
+        .await
+        .expect("the emulator starts")
+    });
+    let env = emulator.env();
+    (runtime, emulator, env)
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

@@ -6,31 +6,13 @@ use std::path::Path;
 use std::process::Output;
 
 use serde_json::{Value, json};
-use telform::emulator::{self, Config, Emulator, seed};
+use telform::emulator::{Emulator, seed};
 
 use crate::{root, stdout};
 
 /// Starts an emulator on its own runtime thread and returns it with its environment.
 fn start(seed: seed::Seed) -> (tokio::runtime::Runtime, Emulator, Vec<(String, String)>) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .build()
-        .expect("runtime");
-    let emulator = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        emulator::start(
-            listener,
-            Config {
-                seed,
-                ..Config::default()
-            },
-        )
-        .await
-        .expect("starts")
-    });
-    let env = emulator.env();
-    (runtime, emulator, env)
+    crate::emulator_on_runtime(seed, "")
 }
 
 fn plan(dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {

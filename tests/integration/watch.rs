@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use telform::emulator::{self, App, Emulator, faults::Faults, seed};
+use telform::emulator::{App, Emulator, seed};
 use telform::watch::{self, Config, Deps, Ended, Listener, LogFormat, Printer, Shutdown};
 
 /// The debounce of most tests: short, so that a test takes little time.
@@ -33,27 +33,9 @@ struct Emu {
 }
 
 fn start_emulator(faults: &str) -> Emu {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .build()
-        .expect("runtime");
     let mut seed = seed::demo();
     seed.timing.acg_sync_delay = Duration::from_millis(10);
-    let emulator = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        emulator::start(
-            listener,
-            emulator::Config {
-                seed,
-                faults: Faults::parse(faults).expect("fault spec"),
-                ..emulator::Config::default()
-            },
-        )
-        .await
-        .expect("the emulator starts")
-    });
-    let env = emulator.env();
+    let (runtime, emulator, env) = crate::emulator_on_runtime(seed, faults);
     Emu { runtime, emulator, env }
 }
 
