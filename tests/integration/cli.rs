@@ -231,7 +231,10 @@ fn the_demo_runs_the_whole_cycle_against_the_embedded_emulator() {
     assert!(text.contains("Plan: ") && text.contains(" to add"), "{text}");
     assert!(text.contains("Apply complete! Resources: "), "{text}");
     let after_apply = &text[text.find("==> 5/5").expect("the last step")..];
-    assert!(after_apply.contains("No changes. Live state matches the manifests."), "{after_apply}");
+    assert!(
+        after_apply.contains("No changes. Live state matches the manifests."),
+        "{after_apply}"
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("API calls: ACG"), "--stats goes to stderr");
     // The throwaway passwords the demo stands in are never shown.
