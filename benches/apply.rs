@@ -88,7 +88,15 @@ fn main() {
             "telform apply: %e s wall, %M KB peak RSS, %U s user + %S s system CPU",
         ])
         .arg(&telform)
-        .args(["apply", "--auto-approve", "--output", "json", "--stats", "--max-deletes", "100000"])
+        .args([
+            "apply",
+            "--auto-approve",
+            "--output",
+            "json",
+            "--stats",
+            "--max-deletes",
+            "100000",
+        ])
         .arg("--secrets-out")
         .arg(&secrets)
         .arg(&dir)
@@ -100,7 +108,11 @@ fn main() {
     let acg_calls = emulator.app.acg_requests.load(Ordering::Relaxed) - acg_before;
     let webex_calls = emulator.app.webex_requests.load(Ordering::Relaxed) - webex_before;
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
-    println!("apply exit status: {:?}; totals: {}", output.status.code(), report["totals"]);
+    println!(
+        "apply exit status: {:?}; totals: {}",
+        output.status.code(),
+        report["totals"]
+    );
     print!("{}", String::from_utf8_lossy(&output.stderr));
     println!(
         "requests served by the emulator: ACG {acg_calls}, Webex {webex_calls} ({:.1} s wall as seen by the bench)",
@@ -119,7 +131,14 @@ fn main() {
     let _ = std::fs::remove_file(&secrets);
 
     let output = Command::new(&telform)
-        .args(["plan", "--detailed-exitcode", "--output", "json", "--max-deletes", "100000"])
+        .args([
+            "plan",
+            "--detailed-exitcode",
+            "--output",
+            "json",
+            "--max-deletes",
+            "100000",
+        ])
         .arg(&dir)
         .envs(emulator.env())
         .output()
@@ -127,9 +146,6 @@ fn main() {
     let left = telform::plan::render::from_json(&String::from_utf8_lossy(&output.stdout))
         .map(|p| p.actions.len())
         .unwrap_or(usize::MAX);
-    println!(
-        "plan after apply: exit {:?}, {left} actions left",
-        output.status.code()
-    );
+    println!("plan after apply: exit {:?}, {left} actions left", output.status.code());
     runtime.block_on(emulator.shutdown()).expect("stops");
 }

@@ -9,8 +9,8 @@ mod fmt;
 mod init;
 mod plan;
 mod schema;
-mod signals;
 mod show;
+mod signals;
 mod validate;
 mod watch;
 
