@@ -422,20 +422,7 @@ async fn put_account(cx: Cx<'_>, action: &Action) -> Outcome {
                 Outcome::new(action, Status::Done)
             }
         }
-        // An earlier attempt was applied and its answer lost: the precondition now fails
-        // against our own write. Read it back to tell that from someone else's.
-        Err(WriteFailure {
-            error,
-            after_unknown: true,
-            ..
-        }) if error.status == Some(412) => match client.get_with_etag(&format!("read account {name}"), &url).await {
-            Ok(Some((live, _))) if contains(&live, desired) => {
-                Outcome::new(action, Status::Done).with_detail("confirmed by reading it back after a lost answer")
-            }
-            _ => concurrent(action),
-        },
-        Err(failure) if failure.error.status == Some(412) => concurrent(action),
-        Err(failure) => failure_outcome(action, &failure),
+        Err(failure) => written_or_not(cx, action, &format!("read account {name}"), &url, desired, failure).await,
     }
 }
 
@@ -589,17 +576,29 @@ async fn patch_consent(cx: Cx<'_>, action: &Action) -> Outcome {
         .await
     {
         Ok(_) => Outcome::new(action, Status::Done),
-        Err(WriteFailure {
-            error,
-            after_unknown: true,
-            ..
-        }) if error.status == Some(412) => match client.get_with_etag(&operation, &url).await {
-            Ok(Some((live, _))) if contains(&live, desired) => {
-                Outcome::new(action, Status::Done).with_detail("confirmed by reading it back after a lost answer")
-            }
-            _ => concurrent(action),
-        },
-        Err(failure) if failure.error.status == Some(412) => concurrent(action),
-        Err(failure) => failure_outcome(action, &failure),
+        Err(failure) => written_or_not(cx, action, &operation, &url, desired, failure).await,
     }
+}
+
+/// The outcome of a PUT or PATCH that did not succeed. A 412 is someone else's change — unless
+/// an earlier attempt's answer was lost: then the precondition may fail against telform's own
+/// write, told apart by reading the object back.
+async fn written_or_not(
+    cx: Cx<'_>,
+    action: &Action,
+    operation: &str,
+    url: &str,
+    desired: &Value,
+    failure: WriteFailure,
+) -> Outcome {
+    if failure.error.status != Some(412) {
+        return failure_outcome(action, &failure);
+    }
+    if failure.after_unknown
+        && let Ok(Some((live, _))) = cx.client.get_with_etag(operation, url).await
+        && contains(&live, desired)
+    {
+        return Outcome::new(action, Status::Done).with_detail("confirmed by reading it back after a lost answer");
+    }
+    concurrent(action)
 }
