@@ -4,7 +4,7 @@
 //!
 //! A plan reads a hundred thousand users and devices and hashes each as it is read; going
 //! through a `serde_json::Value` (an allocation per field) would cost more than parsing them.
-//! [`Canonical`] writes the same text directly: leaves are written by `serde_json` itself,
+//! `Canonical` writes the same text directly: leaves are written by `serde_json` itself,
 //! and the fields of each struct or map are buffered and written back in key order. What it
 //! does not handle in exactly the same way (`f32`, `i128`, byte strings, non-string map keys,
 //! enum variants with data) makes it give up, and the hash is then taken through a `Value`.
@@ -53,7 +53,7 @@ impl ContentHash {
     }
 }
 
-/// Something [`Canonical`] does not write as `json!` would: the caller goes through a `Value`.
+/// Something `Canonical` does not write as `json!` would: the caller goes through a `Value`.
 #[derive(Debug)]
 pub struct Unsupported;
 
