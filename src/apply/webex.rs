@@ -1130,7 +1130,8 @@ impl<'a> Branch<'a> {
         Ok(Outcome::new(action, Status::Done))
     }
 
-    /// A workspace moved to another location: removed (its devices with it) and made again.
+    /// A workspace moved to another location: removed (Webex removes its devices with it) and
+    /// made again; the plan adds its devices again after it.
     async fn replace_workspace(&mut self, action: &Action) -> Res<Outcome> {
         let id = ref_id(action)?;
         self.w
@@ -1152,8 +1153,7 @@ impl<'a> Branch<'a> {
         if let Some(map) = &mut self.workspaces {
             map.insert(made.get().display_name.to_lowercase(), made.get().clone());
         }
-        Ok(Outcome::new(action, Status::Done)
-            .with_detail("its devices went with the old workspace: the next plan adds them again"))
+        Ok(Outcome::new(action, Status::Done))
     }
 
     async fn delete_workspace(&mut self, action: &Action) -> Res<Outcome> {

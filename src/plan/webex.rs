@@ -729,6 +729,8 @@ struct Scope<'a> {
     org: Option<&'a OrgLive>,
     /// Undeclared children are deleted.
     prune: bool,
+    /// Live workspaces (ids) this plan replaces: Webex deletes their devices with them.
+    replaced_workspaces: BTreeSet<String>,
     steps: Steps,
 }
 
@@ -770,6 +772,7 @@ pub fn diff(set: &ManifestSet, live: &WebexLive, cx: &Context, plan: &mut Plan) 
             customer,
             org: None,
             prune,
+            replaced_workspaces: BTreeSet::new(),
             steps: Steps::default(),
         };
         scope.run(plan);
@@ -910,8 +913,12 @@ impl<'a> Scope<'a> {
                     replace.desired = desired(provision_customer(spec, &template.spec), json!({"id": current.id}));
                     self.steps.customer.push(replace);
                     self.steps.touched.push((object, Some(current.fingerprint())));
-                    // Its children belong to the old organisation: planned again once the
-                    // customer is replaced.
+                    // Webex removes the old organisation's content with the customer: what is
+                    // declared under it is made again after it, as under a new customer (the
+                    // ids the new organisation gives are resolved by apply).
+                    self.customer = None;
+                    self.org = None;
+                    self.children(plan);
                     return;
                 }
                 let changes = diff_json("", &live_customer_view(current), &desired_customer_view(spec));
@@ -1466,6 +1473,7 @@ impl<'a> Scope<'a> {
                     let moved = changes.iter().any(|c| c.path == "location");
                     let mut act = action(if moved { Op::Replace } else { Op::Update }, &object, source, changes);
                     if moved {
+                        self.replaced_workspaces.insert(current.id.to_string());
                         act.reason = Some(Reason::Immutable {
                             field: "location".into(),
                         });
@@ -1631,6 +1639,14 @@ impl<'a> Scope<'a> {
                 })
             };
             let want = device_view(spec);
+            // A device of a workspace this plan replaces goes with the old workspace: it is
+            // added again after the new one, as a new device (with a new password).
+            let goes_with_workspace = current.filter(|d| {
+                d.workspace_id
+                    .as_deref()
+                    .is_some_and(|w| self.replaced_workspaces.contains(w))
+            });
+            let current = current.filter(|_| goes_with_workspace.is_none());
             let Some(current) = current else {
                 let mut changes = diff_json("", &Value::Null, &want);
                 changes.push(sip_password_change());
@@ -1638,7 +1654,9 @@ impl<'a> Scope<'a> {
                 create.reason = Some(Reason::PasswordReset);
                 create.desired = desired(body(), refs());
                 self.steps.devices.push(create);
-                self.steps.touched.push((object, None));
+                self.steps
+                    .touched
+                    .push((object, goes_with_workspace.map(|d| d.fingerprint())));
                 continue;
             };
             let product = current.product.as_deref().unwrap_or_default();
@@ -2359,6 +2377,143 @@ mod tests {
         assert_eq!(paths(device), ["owner.user", "sipPassword"]);
         assert_eq!(device.changes[0].old, Some(json!("jdupont@c1.example")));
         assert!(plan.fingerprints.iter().all(|f| f.value.starts_with("fnv:")));
+    }
+
+    #[test]
+    fn a_replaced_workspace_takes_its_devices_which_are_added_again_after_it() {
+        let mut live = provisioned();
+        subscriber(&mut live, "jdupont@c1.example", "webex_calling", "1100", "A", "B");
+        device(&mut live, "001A2B3C4D5E", "Yealink T54W", "jdupont@c1.example", &[]);
+        let o = org(&mut live);
+        o.locations.push(wire::Location {
+            id: "loc-lyon".into(),
+            name: "Lyon".into(),
+            address: wire::LocationAddress {
+                address1: "2 rue B".into(),
+                city: "Lyon".into(),
+                country: "FR".into(),
+                ..Default::default()
+            },
+            time_zone: Some("Europe/Paris".into()),
+            preferred_language: Some("fr_fr".into()),
+            ..Default::default()
+        });
+        o.workspaces.push(read_workspace(wire::Workspace {
+            id: "ws-1".into(),
+            display_name: "Salle Jupiter".into(),
+            location_id: Some("loc-hq".into()),
+            capacity: Some(8),
+            workspace_type: Some("meetingRoom".into()),
+            calling: Some(wire::WorkspaceCalling {
+                calling_type: "webexCalling".into(),
+                webex_calling: Some(wire::WebexCalling {
+                    licenses: Some(vec!["lic-calling".into()]),
+                    ..Default::default()
+                }),
+            }),
+            ..Default::default()
+        }));
+        o.numbers.push(read_number(wire::PhoneNumber {
+            extension: Some("1900".into()),
+            owner: Some(wire::NumberOwner {
+                id: "ws-1".into(),
+                owner_type: "PLACE".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }));
+        // The room's phone, its rotation recorded: nothing to change but the room's location.
+        o.devices.push(LiveDevice::from_wire(
+            wire::Device {
+                id: "dev-room".into(),
+                workspace_id: Some("ws-1".into()),
+                product: Some("Yealink T54W".into()),
+                mac: Some("00AA00BB00CC".into()),
+                tags: vec![format!("{ROTATION_TAG}2")],
+                ..Default::default()
+            },
+            &mut Interner::default(),
+        ));
+        let yaml = format!(
+            "{}{}{}{}{}",
+            customer("webex_calling"),
+            location("Lyon", ""),
+            user("jdupont", "webex_calling", "HQ", "  extension: \"1100\"\n"),
+            workspace_yaml("Salle Jupiter", "Lyon", ""),
+            device_yaml(
+                "room-phone",
+                "00AA00BB00CC",
+                "Yealink T54W",
+                "{workspace: Salle Jupiter}",
+                "  sharedWith: [{user: jdupont@c1.example}]\n  sipPassword: {fromEnv: ROOM_SIP, rotation: 2}\n",
+            ),
+        ) + &device_yaml(
+            "desk",
+            "001A2B3C4D5E",
+            "Yealink T54W",
+            "{user: jdupont@c1.example}",
+            "  sipPassword: {generate: true}\n",
+        );
+        let plan = run(&yaml, &live);
+        assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+        // Webex deletes a workspace's devices with it: the room's phone is added again after
+        // the new room, with its whole body, lines and password source; the desk phone stays.
+        assert_eq!(
+            ops(&plan),
+            [
+                "± Workspace Salle Jupiter (immutable location)",
+                "+ Device 00AA00BB00CC (password)"
+            ]
+        );
+        let phone = &plan.actions[1];
+        let desired = phone.desired.as_ref().expect("desired");
+        assert_eq!(desired["body"]["mac"], json!("00AA00BB00CC"));
+        assert_eq!(desired["refs"]["owner"], json!({"workspace": "Salle Jupiter"}));
+        assert_eq!(desired["refs"]["sharedWith"], json!([{"user": "jdupont@c1.example"}]));
+        assert_eq!(desired["refs"]["sipPassword"]["fromEnv"], json!("ROOM_SIP"));
+        assert_eq!(desired["refs"]["sipPassword"]["rotation"], json!(2));
+        assert!(paths(phone).contains(&"sipPassword"));
+        // A saved plan records the phone as it is now: a change to it since is noticed.
+        let fingerprint = plan
+            .fingerprints
+            .iter()
+            .find(|f| f.object.key == "00AA00BB00CC")
+            .expect("fingerprinted");
+        assert_ne!(fingerprint.value, "absent");
+    }
+
+    #[test]
+    fn a_replaced_customer_has_what_is_declared_under_it_made_again() {
+        let mut live = provisioned();
+        subscriber(&mut live, "jdupont@c1.example", "webex_calling", "1100", "A", "B");
+        device(&mut live, "001A2B3C4D5E", "Yealink T54W", "jdupont@c1.example", &[]);
+        let yaml = format!(
+            "{}  orgId: org-elsewhere\n{}{}",
+            customer("webex_calling"),
+            user("jdupont", "webex_calling", "HQ", "  extension: \"1100\"\n"),
+            device_yaml(
+                "desk",
+                "001A2B3C4D5E",
+                "Yealink T54W",
+                "{user: jdupont@c1.example}",
+                "  sipPassword: {generate: true}\n",
+            ),
+        );
+        let plan = run(&yaml, &live);
+        assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+        assert_eq!(
+            ops(&plan),
+            [
+                "± Customer C1 (immutable orgId)",
+                "+ User jdupont@c1.example",
+                "+ Device 001A2B3C4D5E (password)"
+            ]
+        );
+        // Made in the new organisation: no id of the old one is carried over.
+        let user = plan.actions[1].desired.as_ref().expect("desired");
+        assert_eq!(user["body"]["customerId"], json!(""));
+        let device = plan.actions[2].desired.as_ref().expect("desired");
+        assert!(device["body"]["personId"].is_null(), "{device}");
     }
 
     #[test]

@@ -822,6 +822,9 @@ spec:
     if v2 {
         yaml.push_str(&format!("  orgId: {SPARE_ORG}\n"));
     }
+    // What GAMMA holds goes with its old organisation: made again in the new one.
+    yaml.push_str(&user_yaml("GAMMA-0003", 0, "Siège"));
+    yaml.push_str(&device_yaml("GAMMA-0003", 0, "02EF00000100"));
     std::fs::write(dir.join("customers.yaml"), yaml).expect("write");
 }
 
@@ -859,6 +862,7 @@ async fn every_kind_of_change_applies_and_converges() {
         ("Workspace", "Update"),
         ("Workspace", "Replace"),
         ("Workspace", "Delete"),
+        ("Device", "Create"),
         ("Device", "Update"),
         ("Device", "Replace"),
         ("Device", "Delete"),
@@ -881,6 +885,9 @@ async fn every_kind_of_change_applies_and_converges() {
     assert!(customers.iter().all(|c| c.external_id != "BETA-0002"), "BETA is gone");
     let gamma = customers.iter().find(|c| c.external_id == "GAMMA-0003").expect("GAMMA");
     assert_eq!(gamma.org_id.as_deref(), Some(SPARE_ORG));
+    let users = client.list_subscribers(gamma).await.expect("subscribers");
+    assert_eq!(users.len(), 1, "GAMMA's user, made again: {users:#?}");
+    assert!(devices_of(client, "GAMMA-0003").await.contains_key("02EF00000100"));
     let devices = devices_of(client, "ALPHA-0001").await;
     assert!(!devices.contains_key("02EF00000002"), "pruned");
     assert_eq!(devices["02EF00000001"].product.as_deref(), Some("Yealink T54W"));
@@ -1459,4 +1466,111 @@ fn a_kill_9_during_apply_then_a_new_apply_converges_without_duplicates() {
     let second = secrets_lines(&[dir.path().join("second.tsv")]);
     assert_eq!(second.len(), total - partial, "{second:?}");
     runtime.block_on(emulator.shutdown()).expect("shutdown");
+}
+
+/// A customer with a meeting room `Salle A` (at `location`), and a phone the room owns (a
+/// generated password) that shows user0's line.
+fn room_with_phones(dir: &Path, location: &str) {
+    let ext = "FLEET-000";
+    let mut yaml = String::from(TEMPLATE);
+    yaml.push_str(&customer_yaml(ext));
+    yaml.push_str(&annexe_yaml(ext, "Annexe"));
+    yaml.push_str(&user_yaml(ext, 0, "Siège"));
+    yaml.push_str(&device_yaml(ext, 0, "02AB00000000"));
+    yaml.push_str(&format!(
+        r#"---
+apiVersion: telform/v1
+kind: Workspace
+metadata: {{name: salle-a}}
+spec:
+  customer: {ext}
+  name: Salle A
+  roomType: meetingRoom
+  capacity: 8
+  license: professional
+  location: {location}
+  extension: "3000"
+---
+apiVersion: telform/v1
+kind: Device
+metadata: {{name: salle-a-phone}}
+spec:
+  customer: {ext}
+  mac: "02AB000000FF"
+  model: Yealink T54W
+  owner: {{workspace: Salle A}}
+  sharedWith: [{{user: user0@fleet-000.example}}]
+  sipPassword: {GENERATED}
+"#
+    ));
+    std::fs::write(dir.join("fleet.yaml"), yaml).expect("write");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_workspace_gets_its_phones_and_lines_back_in_the_same_apply() {
+    let (emulator, env) = start("", |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    room_with_phones(dir.path(), "Siège");
+    let planned = plan(dir.path(), &env).await;
+    let first = dir.path().join("first.tsv");
+    let outcomes = apply(&planned, dir.path(), &env, Some(&first)).await;
+    assert!(
+        outcomes.iter().all(|o| o.status == Status::Done),
+        "{}",
+        report::text(&outcomes)
+    );
+    assert!(webex_actions(&plan(dir.path(), &env).await).is_empty());
+
+    // The room moves to Annexe: Webex makes it again, and its phone goes with the old one.
+    room_with_phones(dir.path(), "Annexe");
+    let planned = plan(dir.path(), &env).await;
+    let actions = webex_actions(&planned);
+    let listed: Vec<(Op, &str)> = actions.iter().map(|a| (a.op, a.object.key.as_str())).collect();
+    let at = |op: Op, key: &str| {
+        listed
+            .iter()
+            .position(|l| *l == (op, key))
+            .unwrap_or_else(|| panic!("no {op:?} {key}: {listed:?}"))
+    };
+    // The room's phone is added again after the room (with a new password and its line).
+    assert!(
+        at(Op::Replace, "Salle A") < at(Op::Create, "02AB000000FF"),
+        "{listed:?}"
+    );
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let second = dir.path().join("second.tsv");
+    let outcomes = apply(&planned, dir.path(), &env, Some(&second)).await;
+    let shown = report::text(&outcomes);
+    assert!(outcomes.iter().all(|o| o.status == Status::Done), "{shown}");
+
+    let client = planned.webex.as_ref().expect("client");
+    let devices = devices_of(client, "FLEET-000").await;
+    let workspaces = client
+        .list_workspaces(
+            "FLEET-000",
+            devices["02AB000000FF"].org_id.as_deref().unwrap_or_default(),
+        )
+        .await
+        .expect("workspaces");
+    let room = workspaces
+        .iter()
+        .find(|w| w.display_name == "Salle A")
+        .expect("the room");
+    assert_eq!(
+        devices["02AB000000FF"].workspace_id.as_deref(),
+        Some(room.id.as_str()),
+        "the phone is back, owned by the new room"
+    );
+    let lines = secrets_lines(&[second]);
+    assert_eq!(lines.len(), 1, "the room's phone has a new password: {lines:?}");
+    assert_eq!(lines[0].1, "02AB000000FF");
+    let org = devices["02AB000000FF"].org_id.clone().unwrap_or_default();
+    let members = client
+        .device_members("FLEET-000", &org, &devices["02AB000000FF"])
+        .await
+        .expect("lines");
+    assert_eq!(members.members.len(), 2, "the room's line and user0's: {members:#?}");
+    let left = webex_actions(&plan(dir.path(), &env).await);
+    assert!(left.is_empty(), "{left:#?}\n{shown}");
+    emulator.shutdown().await.expect("shutdown");
 }
