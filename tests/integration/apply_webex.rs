@@ -1369,12 +1369,10 @@ async fn fleet_contents(client: &WebexClient) -> Vec<(String, Vec<String>, Vec<S
 
 #[test]
 fn a_kill_9_during_apply_then_a_new_apply_converges_without_duplicates() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .build()
-        .expect("runtime");
-    let (emulator, env) = runtime.block_on(start("latency=20ms,only=webex", |_| {}));
+    let mut seed = seed::demo();
+    seed.timing.webex_provisioning_delay = Duration::from_millis(100);
+    let (runtime, emulator, env) = crate::emulator_on_runtime(seed, "latency=20ms,only=webex");
+    let env: HashMap<String, String> = env.into_iter().collect();
     let dir = tempfile::tempdir().expect("temp dir");
     let (customers, users) = (3, 40);
     fleet_with(dir.path(), customers, users, |_| GENERATED);
