@@ -313,7 +313,7 @@ async fn a_rotation_bump_resets_the_password_and_records_it() {
     emulator.shutdown().await.expect("shutdown");
 }
 
-const TEMPLATE: &str = r#"apiVersion: telform/v1
+pub(crate) const TEMPLATE: &str = r#"apiVersion: telform/v1
 kind: Template
 metadata: {name: fr-smb-calling}
 spec:
@@ -375,9 +375,9 @@ fn device_yaml(ext: &str, i: usize, mac: &str) -> String {
 }
 
 /// The fleet's SIP password, from the environment.
-const FROM_ENV: &str = "{fromEnv: GEN_SIP_PASSWORD}";
+pub(crate) const FROM_ENV: &str = "{fromEnv: GEN_SIP_PASSWORD}";
 /// A SIP password telform generates (and writes to the secrets file).
-const GENERATED: &str = "{generate: true}";
+pub(crate) const GENERATED: &str = "{generate: true}";
 
 fn device_yaml_with(ext: &str, i: usize, mac: &str, password: &str) -> String {
     let name = ext.to_lowercase();
@@ -402,7 +402,7 @@ fn fleet(dir: &Path, customers: usize, users: usize) {
 }
 
 /// [`fleet`], with the SIP password of each user's phone from `password(user)`.
-fn fleet_with(dir: &Path, customers: usize, users: usize, password: impl Fn(usize) -> &'static str) {
+pub(crate) fn fleet_with(dir: &Path, customers: usize, users: usize, password: impl Fn(usize) -> &'static str) {
     let mut yaml = String::from(TEMPLATE);
     for c in 0..customers {
         let ext = format!("FLEET-{c:03}");
@@ -415,12 +415,12 @@ fn fleet_with(dir: &Path, customers: usize, users: usize, password: impl Fn(usiz
     std::fs::write(dir.join("fleet.yaml"), yaml).expect("write");
 }
 
-fn fleet_mac(customer: usize, user: usize) -> String {
+pub(crate) fn fleet_mac(customer: usize, user: usize) -> String {
     format!("02AB{customer:02X}{user:06X}")
 }
 
 /// The lines of secrets files (customer, MAC, password), comments left out.
-fn secrets_lines(files: &[std::path::PathBuf]) -> Vec<(String, String, String)> {
+pub(crate) fn secrets_lines(files: &[std::path::PathBuf]) -> Vec<(String, String, String)> {
     files
         .iter()
         .filter(|f| f.exists())

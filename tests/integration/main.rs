@@ -1,6 +1,7 @@
 //! telform's integration tests: one binary (see Cargo.toml) so the suite links once.
 
 mod apply_acg;
+mod apply_faults;
 mod apply_webex;
 mod bad_input;
 mod cli;
