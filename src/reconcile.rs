@@ -97,23 +97,24 @@ pub async fn plan_dir(options: &PlanOptions, env: Env<'_>) -> Result<Planned, Fa
         })
         .unwrap_or(DEFAULT_MAX_DELETES);
     let (acg, webex) = clients(&manifests, settings.as_ref(), env)?;
-    let mut live = Live::default();
-    if let Some(client) = &acg {
-        live.acg = Some(
-            client
-                .read_live(&plan::acg::needs(&manifests))
-                .await
-                .map_err(|e| Failure::Other(e.to_string()))?,
-        );
-    }
-    if let Some(client) = &webex {
-        live.webex = Some(
-            client
-                .read_live(&plan::webex::needs(&manifests))
-                .await
-                .map_err(|e| Failure::Other(e.to_string()))?,
-        );
-    }
+    // The two providers are read at the same time: each read mostly waits on its provider.
+    let acg_read = async {
+        match &acg {
+            Some(client) => client.read_live(&plan::acg::needs(&manifests)).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let webex_read = async {
+        match &webex {
+            Some(client) => client.read_live(&plan::webex::needs(&manifests)).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (acg_live, webex_live) = tokio::join!(acg_read, webex_read);
+    let live = Live {
+        acg: acg_live.map_err(|e| Failure::Other(e.to_string()))?,
+        webex: webex_live.map_err(|e| Failure::Other(e.to_string()))?,
+    };
     let cx = Context {
         sources: &validated.sources,
         prune: options.prune,
