@@ -20,6 +20,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use super::{Outcome, Run, Status};
+use crate::manifest::webex::WorkspaceLicense;
 use crate::plan::model::{Action, Op, ProviderName, Reason};
 use crate::plan::webex::{ROTATION_TAG, mac_key};
 use crate::provider::http::ProviderError;
@@ -1047,18 +1048,11 @@ impl<'a> Branch<'a> {
     /// The licence id of a workspace of this kind (`professional`, `commonArea`), from the
     /// customer's packages.
     fn license_id(&self, kind: &str) -> Option<String> {
-        let packages: &[&str] = match kind {
-            "commonArea" => &["common_area_calling"],
-            _ => &["webex_calling", "webex_suite"],
+        let license = match kind {
+            "commonArea" => WorkspaceLicense::CommonArea,
+            _ => WorkspaceLicense::Professional,
         };
-        let details = self.customer.as_ref()?.resource_details.as_ref()?;
-        packages.iter().find_map(|name| {
-            details
-                .packages
-                .iter()
-                .find(|p| p.name == *name)
-                .and_then(|p| p.license_ids.as_ref()?.first().cloned())
-        })
+        crate::plan::webex::license_id(self.customer.as_ref(), license)
     }
 
     /// Fills in the organisation, the location and the licence the plan could not know.

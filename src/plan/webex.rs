@@ -480,8 +480,9 @@ fn license_kinds(customer: &wire::Customer) -> HashMap<&str, &'static str> {
     kinds
 }
 
-/// The licence id a workspace of this kind would take, when known.
-fn license_id(customer: Option<&wire::Customer>, license: WorkspaceLicense) -> Option<String> {
+/// The licence id a workspace of this kind would take, when known (the planner's desired body,
+/// and apply once the customer it creates is provisioned).
+pub fn license_id(customer: Option<&wire::Customer>, license: WorkspaceLicense) -> Option<String> {
     let packages: &[&str] = match license {
         WorkspaceLicense::CommonArea => &["common_area_calling"],
         WorkspaceLicense::Professional => &["webex_calling", "webex_suite"],
