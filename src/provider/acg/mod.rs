@@ -201,18 +201,22 @@ impl AcgClient {
             .header("x-ms-client-request-id", request_id()))
     }
 
+    /// A GET with the bearer token and a fresh `x-ms-client-request-id` (built again for each
+    /// attempt of a retried read).
+    fn get(&self, url: &str, token: &SecretString) -> reqwest::RequestBuilder {
+        self.http
+            .get(url)
+            .bearer_auth(token.expose_secret())
+            .header("x-ms-client-request-id", request_id())
+    }
+
     async fn read<T: DeserializeOwned>(&self, operation: &str, url: &str) -> Result<T, ProviderError> {
         let token = self.token().await?;
         let (bytes, _) = read_bytes_paced(
             ProviderName::Acg,
             &self.stats,
             operation,
-            || {
-                self.http
-                    .get(url)
-                    .bearer_auth(token.expose_secret())
-                    .header("x-ms-client-request-id", request_id())
-            },
+            || self.get(url, &token),
             || self.pace(),
         )
         .await?;

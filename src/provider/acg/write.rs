@@ -177,12 +177,7 @@ impl AcgClient {
             ProviderName::Acg,
             &self.stats,
             operation,
-            || {
-                self.http
-                    .get(url)
-                    .bearer_auth(token.expose_secret())
-                    .header("x-ms-client-request-id", request_id())
-            },
+            || self.get(url, &token),
             || self.pace(),
         )
         .await;
