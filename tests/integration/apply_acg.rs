@@ -46,7 +46,7 @@ fn acg_examples() -> tempfile::TempDir {
 }
 
 /// `accounts` Direct Routing accounts of `per_account` numbers each.
-fn generated(dir: &Path, accounts: usize, per_account: usize, header: &str) {
+pub(crate) fn generated(dir: &Path, accounts: usize, per_account: usize, header: &str) {
     let mut yaml = String::new();
     for a in 0..accounts {
         let from = 442_070_000_000u64 + (a as u64) * 100_000;

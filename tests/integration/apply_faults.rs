@@ -20,15 +20,7 @@ const CUSTOMERS: usize = 4;
 const USERS: usize = 125;
 
 fn manifests(dir: &Path) {
-    let mut yaml = String::new();
-    for a in 0..ACCOUNTS {
-        let from = 442_080_000_000u64 + (a as u64) * 100_000;
-        yaml.push_str(&format!(
-            "---\napiVersion: telform/v1\nkind: Account\nmetadata: {{name: faults-{a}}}\nspec:\n  services:\n    directRouting: {{enabled: true}}\n---\napiVersion: telform/v1\nkind: NumberSet\nmetadata: {{name: faults-{a}-numbers}}\nspec:\n  account: faults-{a}\n  service: directRouting\n  ranges:\n    - {{from: \"+{from}\", to: \"+{}\"}}\n",
-            from + NUMBERS as u64 - 1
-        ));
-    }
-    std::fs::write(dir.join("accounts.yaml"), yaml).expect("write");
+    crate::apply_acg::generated(dir, ACCOUNTS, NUMBERS, "trunk");
     fleet_with(dir, CUSTOMERS, USERS, |_| GENERATED);
 }
 
@@ -95,7 +87,7 @@ fn a_2000_object_change_under_twenty_percent_faults_converges_without_duplicates
     {
         let acg = App::lock(&emulator.app.acg);
         for a in 0..ACCOUNTS {
-            assert_eq!(acg.by_account[&format!("faults-{a}")].len(), NUMBERS);
+            assert_eq!(acg.by_account[&format!("gen-{a}")].len(), NUMBERS);
         }
     }
     // Webex, read back through the API: every customer, subscriber and device once.
