@@ -15,12 +15,12 @@ use std::process::Command;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use telform::emulator::{self, Config, seed};
+use telform::emulator::seed;
 
 #[path = "live.rs"]
 mod live;
 
-use live::{Every, cpu_seconds, seed_acg, seed_webex};
+use live::{Every, cpu_seconds, seed_acg, seed_webex, start};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -52,23 +52,7 @@ fn main() {
     );
     drop(set);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .build()
-        .expect("runtime");
-    let emulator = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        emulator::start(
-            listener,
-            Config {
-                seed,
-                ..Config::default()
-            },
-        )
-        .await
-        .expect("the seed is accepted")
-    });
+    let (runtime, emulator) = start(seed);
     let telform = std::env::current_exe()
         .expect("exe")
         .parent()

@@ -13,6 +13,28 @@ use telform::plan::acg::{account_to_wire, number_to_wire};
 use telform::plan::webex::{ROTATION_TAG, mac_key};
 use telform::wire::acg::{CivicAddress, CivicLocation};
 
+/// A runtime and, on it, an emulator serving `seed` on loopback.
+pub fn start(seed: seed::Seed) -> (tokio::runtime::Runtime, emulator::Emulator) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .build()
+        .expect("runtime");
+    let emulator = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        emulator::start(
+            listener,
+            emulator::Config {
+                seed,
+                ..emulator::Config::default()
+            },
+        )
+        .await
+        .expect("the seed is accepted")
+    });
+    (runtime, emulator)
+}
+
 /// Which objects of each kind are changed: every n-th (0: none).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Every {

@@ -27,13 +27,13 @@ use std::process::Command;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use telform::emulator::{self, Config, seed};
+use telform::emulator::{self, seed};
 use telform::plan::model::Op;
 
 #[path = "live.rs"]
 mod live;
 
-use live::{Every, cpu_seconds, seed_acg, seed_webex};
+use live::{Every, cpu_seconds, seed_acg, seed_webex, start};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -72,24 +72,8 @@ fn main() {
     }
     drop(set);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .worker_threads(2)
-        .build()
-        .expect("runtime");
     let started = Instant::now();
-    let emulator = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        emulator::start(
-            listener,
-            Config {
-                seed,
-                ..Config::default()
-            },
-        )
-        .await
-        .expect("the seed is accepted")
-    });
+    let (runtime, emulator) = start(seed);
     println!("emulator seeded in {:.2} s", started.elapsed().as_secs_f64());
     // `PLAN_BENCH_TELFORM=A:B:…` runs each of those builds in turn against this one seeded
     // emulator (the emulator stamps objects with the time they were seeded, which their
