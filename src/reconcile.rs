@@ -1,14 +1,14 @@
 //! The pipeline `plan`, `apply` and `watch` share: load and validate a manifest folder, read
 //! the live state it needs from the providers, and plan.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::manifest::ManifestSet;
 use crate::manifest::settings::Settings;
 use crate::plan::model::{Plan, PlanOrigin};
 use crate::plan::{self, Context, DEFAULT_MAX_DELETES, Live};
 use crate::provider::acg::AcgClient;
-use crate::provider::config::{self, Env};
+use crate::provider::config::{self, Trusted};
 use crate::provider::webex::WebexClient;
 use crate::validate::{self, report};
 
@@ -44,6 +44,7 @@ pub struct Planned {
     pub plan: Plan,
     pub acg: Option<AcgClient>,
     pub webex: Option<WebexClient>,
+    /// The manifest folder's `telform.yaml` (harmless options only).
     pub settings: Option<Settings>,
     pub options: PlanOptions,
 }
@@ -61,12 +62,13 @@ impl Planned {
 }
 
 /// Validates `options.dir`, reads the live state it needs and plans.
-pub async fn plan_dir(options: &PlanOptions, env: Env<'_>) -> Result<Planned, Failure> {
+pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Planned, Failure> {
     let dir = options.dir.clone();
     let validated = {
         let dir = dir.clone();
+        let policy = trusted.secret_policy();
         // Validation is CPU-bound and parallel (rayon): off the async threads.
-        tokio::task::spawn_blocking(move || validate::validate(std::slice::from_ref(&dir)))
+        tokio::task::spawn_blocking(move || validate::validate_with(std::slice::from_ref(&dir), &policy))
             .await
             .map_err(|e| Failure::Other(format!("validation stopped: {e}")))?
     };
@@ -96,7 +98,7 @@ pub async fn plan_dir(options: &PlanOptions, env: Env<'_>) -> Result<Planned, Fa
                 .map(|n| n as usize)
         })
         .unwrap_or(DEFAULT_MAX_DELETES);
-    let (acg, webex) = clients(&manifests, settings.as_ref(), env)?;
+    let (acg, webex) = clients(&manifests, settings.as_ref(), trusted)?;
     // The two providers are read at the same time: each read mostly waits on its provider.
     let acg_read = async {
         match &acg {
@@ -134,13 +136,13 @@ pub async fn plan_dir(options: &PlanOptions, env: Env<'_>) -> Result<Planned, Fa
 /// The clients of the providers the manifests use.
 fn clients(
     manifests: &ManifestSet,
-    settings: Option<&Settings>,
-    env: Env<'_>,
+    folder: Option<&Settings>,
+    trusted: Trusted<'_>,
 ) -> Result<(Option<AcgClient>, Option<WebexClient>), Failure> {
     let uses_acg =
         !manifests.accounts.is_empty() || !manifests.number_sets.is_empty() || !manifests.consents.is_empty();
     let acg = if uses_acg {
-        let config = config::acg(settings, env).map_err(|missing| Failure::Other(missing.to_string()))?;
+        let config = config::acg(trusted, folder).map_err(|missing| Failure::Other(missing.to_string()))?;
         Some(AcgClient::new(config).map_err(|e| Failure::Other(e.to_string()))?)
     } else {
         None
@@ -152,7 +154,7 @@ fn clients(
         || !manifests.workspaces.is_empty()
         || !manifests.devices.is_empty();
     let webex = if uses_webex {
-        let config = config::webex(settings, env).map_err(|missing| Failure::Other(missing.to_string()))?;
+        let config = config::webex(trusted).map_err(|missing| Failure::Other(missing.to_string()))?;
         Some(WebexClient::new(config).map_err(|e| Failure::Other(e.to_string()))?)
     } else {
         None
@@ -194,13 +196,4 @@ pub fn select(set: ManifestSet, selectors: &[String]) -> Result<ManifestSet, Str
         devices
     );
     Ok(out)
-}
-
-/// The folder `fromFile` secrets are relative to.
-pub fn secrets_base(dir: &Path) -> PathBuf {
-    if dir.is_file() {
-        dir.parent().map(Path::to_path_buf).unwrap_or_default()
-    } else {
-        dir.to_path_buf()
-    }
 }

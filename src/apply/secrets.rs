@@ -14,7 +14,12 @@ use std::sync::Mutex;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
+use crate::manifest::confined;
+use crate::manifest::settings::SecretPolicy;
 use crate::plan::model::{Action, Op, ProviderName, Reason};
+
+/// A password file longer than this is not a password (and may be a device that never ends).
+const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
 
 /// Where a password comes from, as the plan records it (`refs.sipPassword`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,51 +92,70 @@ impl Secrets {
     }
 
     /// Resolves every password the actions set. `base` is the manifest folder (`fromFile`
-    /// paths are relative to it). `secrets_out` is where generated passwords go; it is created
+    /// paths are relative to it, and confined to it); `policy` says which variables `fromEnv`
+    /// may name. `secrets_out` is where generated passwords go; it is created
     /// now (refusing an existing file), so that a run that cannot keep them never starts.
     pub fn resolve(
         actions: &[Action],
         base: &Path,
         env: EnvLookup,
+        policy: &SecretPolicy,
         secrets_out: Option<&Path>,
     ) -> Result<Secrets, Vec<SecretError>> {
         let mut passwords = HashMap::new();
         let mut generated = std::collections::HashSet::new();
         let mut errors = Vec::new();
+        // Every source is checked again here, before anything is read: a saved plan is a file
+        // someone could have edited.
         for action in actions.iter().filter(|a| sets_password(a)) {
             let device = action.object.key.clone();
             let refs = action.desired.as_ref().map(|d| &d["refs"]).unwrap_or(&Value::Null);
             let password = match PasswordSource::from_refs(refs) {
-                Some(PasswordSource::Env(name)) => match env(&name) {
-                    Some(value) if !value.is_empty() => Ok(SecretString::from(value)),
-                    _ => Err(SecretError {
-                        device: device.clone(),
-                        message: format!("the SIP password of device {device} comes from ${name}, which is not set"),
-                        hint: format!("export {name}=… before `telform apply` (from your vault)"),
-                    }),
-                },
-                Some(PasswordSource::File(path)) => {
-                    let full = base.join(&path);
-                    match std::fs::read_to_string(&full) {
-                        Ok(text) => {
-                            let value = text.trim_end_matches(['\n', '\r']);
-                            if value.is_empty() {
-                                Err(SecretError {
-                                    device: device.clone(),
-                                    message: format!("the SIP password file {} of device {device} is empty", full.display()),
-                                    hint: "write the password on the file's first line".into(),
-                                })
-                            } else {
-                                Ok(SecretString::from(value.to_string()))
-                            }
-                        }
-                        Err(error) => Err(SecretError {
+                Some(PasswordSource::Env(name)) => {
+                    if let Some(why) = policy.refuses(&name) {
+                        Err(SecretError {
                             device: device.clone(),
-                            message: format!("cannot read the SIP password file {} of device {device}: {error}", full.display()),
-                            hint: "write the file from your vault before `telform apply` (paths are relative to the manifest folder)".into(),
-                        }),
+                            message: format!("the SIP password of device {device} may not come from ${name}: {why}"),
+                            hint: format!("name a variable that matches {}", policy.allowed().join(" or ")),
+                        })
+                    } else {
+                        match env(&name) {
+                            Some(value) if !value.is_empty() => Ok(SecretString::from(value)),
+                            _ => Err(SecretError {
+                                device: device.clone(),
+                                message: format!(
+                                    "the SIP password of device {device} comes from ${name}, which is not set"
+                                ),
+                                hint: format!("export {name}=… before `telform apply` (from your vault)"),
+                            }),
+                        }
                     }
                 }
+                Some(PasswordSource::File(path)) => match confined::read_named(base, &path, MAX_PASSWORD_FILE_BYTES) {
+                    Ok(Some(bytes)) => {
+                        let text = String::from_utf8(bytes).unwrap_or_default();
+                        let value = text.trim_end_matches(['\n', '\r']);
+                        if value.is_empty() {
+                            Err(SecretError {
+                                device: device.clone(),
+                                message: format!("the SIP password file {path} of device {device} is empty or not UTF-8"),
+                                hint: "write the password on the file's first line, in UTF-8".into(),
+                            })
+                        } else {
+                            Ok(SecretString::from(value.to_string()))
+                        }
+                    }
+                    Ok(None) => Err(SecretError {
+                        device: device.clone(),
+                        message: format!("the SIP password file {path} of device {device} is longer than a password"),
+                        hint: "write only the password in the file".into(),
+                    }),
+                    Err(refusal) => Err(SecretError {
+                        device: device.clone(),
+                        message: format!("cannot read the SIP password file {path} of device {device}: {refusal}"),
+                        hint: "write the file from your vault before `telform apply`: a regular file inside the manifest folder, named by a relative path without `..`".into(),
+                    }),
+                },
                 Some(PasswordSource::Generate) => {
                     if secrets_out.is_none() {
                         Err(SecretError {
@@ -304,7 +328,7 @@ mod tests {
             device("BB", json!({"fromFile": "missing.sip"})),
             device("CC", json!({"generate": true})),
         ];
-        let errors = Secrets::resolve(&actions, &dir, &|_| None, None).unwrap_err();
+        let errors = Secrets::resolve(&actions, &dir, &|_| None, &SecretPolicy::default(), None).unwrap_err();
         let devices: Vec<&str> = errors.iter().map(|e| e.device.as_str()).collect();
         assert_eq!(devices, ["AA", "BB", "CC"]);
         assert!(errors[0].message.contains("$NOT_SET_ANYWHERE"));
@@ -321,10 +345,10 @@ mod tests {
         let actions = vec![
             device("AA", json!({"generate": true})),
             device("BB", json!({"fromFile": "p.sip"})),
-            device("DD", json!({"fromEnv": "X"})),
+            device("DD", json!({"fromEnv": "DESK_SIP_PASSWORD"})),
         ];
-        let env = |name: &str| (name == "X").then(|| "env-Pw2".to_string());
-        let secrets = Secrets::resolve(&actions, &dir, &env, Some(&out)).unwrap();
+        let env = |name: &str| (name == "DESK_SIP_PASSWORD").then(|| "env-Pw2".to_string());
+        let secrets = Secrets::resolve(&actions, &dir, &env, &SecretPolicy::default(), Some(&out)).unwrap();
         assert_eq!(secrets.password("BB").unwrap().expose_secret(), "from-file-Pw1");
         assert_eq!(secrets.password("DD").unwrap().expose_secret(), "env-Pw2");
         assert!(secrets.accepted("C1", "BB").unwrap().is_none());
@@ -337,19 +361,53 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
         }
-        let again = Secrets::resolve(&actions, &dir, &env, Some(&out)).unwrap_err();
+        let again = Secrets::resolve(&actions, &dir, &env, &SecretPolicy::default(), Some(&out)).unwrap_err();
         assert!(again[0].hint.contains("never overwrites"));
         drop(secrets);
         assert!(out.exists(), "a file holding a password is kept");
 
         // A run that set no generated password leaves no file behind.
         let unused = dir.join("unused.tsv");
-        let secrets = Secrets::resolve(&actions, &dir, &env, Some(&unused)).unwrap();
+        let secrets = Secrets::resolve(&actions, &dir, &env, &SecretPolicy::default(), Some(&unused)).unwrap();
         assert!(
             unused.exists(),
             "created before any write, so that a run that cannot keep passwords never starts"
         );
         drop(secrets);
         assert!(!unused.exists());
+    }
+
+    /// A saved plan is a file: one edited to name a credential or a file outside the folder is
+    /// refused at apply too, and nothing of what it names is read.
+    #[test]
+    fn sources_a_saved_plan_could_be_edited_to_name_are_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("key"), "canary-outside").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(outside.path().join("key"), dir.path().join("link.sip")).unwrap();
+        let outside_key = outside.path().join("key").display().to_string();
+        let actions = vec![
+            device("AA", json!({"fromEnv": "TELFORM_ACG_CLIENT_SECRET"})),
+            device("BB", json!({"fromFile": outside_key})),
+            device("CC", json!({"fromFile": "../key"})),
+            device("DD", json!({"fromFile": "link.sip"})),
+        ];
+        let read = std::cell::Cell::new(false);
+        let env = |_: &str| {
+            read.set(true);
+            Some("canary-env".to_string())
+        };
+        let errors = Secrets::resolve(&actions, dir.path(), &env, &SecretPolicy::default(), None).unwrap_err();
+        let devices: Vec<&str> = errors.iter().map(|e| e.device.as_str()).collect();
+        assert_eq!(devices, ["AA", "BB", "CC", "DD"]);
+        assert!(!read.get(), "a refused variable is not even read");
+        assert!(errors[0].message.contains("credential"), "{}", errors[0].message);
+        assert!(errors[1].message.contains("absolute"), "{}", errors[1].message);
+        assert!(errors[2].message.contains(".."), "{}", errors[2].message);
+        assert!(errors[3].message.contains("outside"), "{}", errors[3].message);
+        for e in &errors {
+            assert!(!e.message.contains("canary") && !e.hint.contains("canary"));
+        }
     }
 }

@@ -140,6 +140,7 @@ mod tests {
                     old: Some(json!(old)),
                     new: Some(json!("CallingUserAssignment")),
                     sensitive: false,
+                    secret_source: None,
                 }],
                 reason: None,
                 desired: Some(json!({"usage": "CallingUserAssignment"})),

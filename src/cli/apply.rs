@@ -3,29 +3,36 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use super::{ApplyArgs, ApplyFormat, ExitStatus, print_err, print_out};
+use super::{ApplyArgs, ApplyFormat, ExitStatus, OperatorSettings, print_err, print_out};
 use crate::apply::{self, Options, Progress, Run, Secrets, Stop, report, stale};
 use crate::plan::model::{Plan, ProviderName};
 use crate::plan::render;
-use crate::provider::config::{Env, process_env};
+use crate::provider::config::{Env, Trusted, process_env};
 use crate::reconcile::{self, PlanOptions, Planned};
 
 /// Where apply finds provider settings and SIP passwords.
 pub(crate) struct ApplyEnv<'a> {
-    /// `TELFORM_*` provider configuration.
-    pub providers: Env<'a>,
+    /// The provider configuration and the SIP password policy.
+    pub trusted: Trusted<'a>,
     /// Variables named by `sipPassword.fromEnv`.
     pub secrets: Env<'a>,
     /// The folder `sipPassword.fromFile` paths are relative to (default: the manifest folder).
     pub secrets_base: Option<PathBuf>,
 }
 
-pub fn run(args: ApplyArgs) -> ExitStatus {
+pub fn run(args: ApplyArgs, operator: &OperatorSettings) -> ExitStatus {
+    let settings = match operator.load(args.target.as_deref().unwrap_or(Path::new("."))) {
+        Ok(settings) => settings,
+        Err(status) => return status,
+    };
     let secrets = |name: &str| std::env::var(name).ok();
     run_with_env(
         args,
         &ApplyEnv {
-            providers: &process_env,
+            trusted: Trusted {
+                env: &process_env,
+                settings: settings.as_ref(),
+            },
             secrets: &secrets,
             secrets_base: None,
         },
@@ -59,7 +66,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
         }
         match load_saved(&target) {
             Ok((saved_plan, options)) => {
-                let mut planned = match runtime.block_on(reconcile::plan_dir(&options, env.providers)) {
+                let mut planned = match runtime.block_on(reconcile::plan_dir(&options, env.trusted)) {
                     Ok(p) => p,
                     Err(failure) => {
                         print_err(&failure.text());
@@ -101,7 +108,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
             max_deletes: args.max_deletes,
             selector: args.selector.clone(),
         };
-        match runtime.block_on(reconcile::plan_dir(&options, env.providers)) {
+        match runtime.block_on(reconcile::plan_dir(&options, env.trusted)) {
             Ok(mut planned) => {
                 // One copy of the plan: a plan over 100,000 numbers is hundreds of megabytes.
                 let plan = std::mem::take(&mut planned.plan);
@@ -160,8 +167,14 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
     let base = env
         .secrets_base
         .clone()
-        .unwrap_or_else(|| reconcile::secrets_base(&planned.options.dir));
-    let secrets = match Secrets::resolve(&plan.actions, &base, env.secrets, args.secrets_out.as_deref()) {
+        .unwrap_or_else(|| crate::manifest::confined::folder_of(&planned.options.dir));
+    let secrets = match Secrets::resolve(
+        &plan.actions,
+        &base,
+        env.secrets,
+        &env.trusted.secret_policy(),
+        args.secrets_out.as_deref(),
+    ) {
         Ok(secrets) => secrets,
         Err(errors) => {
             let mut message = format!(

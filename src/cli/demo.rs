@@ -10,15 +10,18 @@ use super::{
     print_err, print_out, validate,
 };
 use crate::emulator::{self, Config, seed};
-use crate::provider::config::Env;
+use crate::provider::config::Trusted;
 
 pub fn run(args: DemoArgs) -> ExitStatus {
     let dir = args.dir;
     print_out(&format!("==> 1/5  telform validate {}\n", dir.display()));
-    let status = validate::run(ValidateArgs {
-        paths: vec![dir.clone()],
-        output: DiagnosticFormat::Text,
-    });
+    let status = validate::run(
+        ValidateArgs {
+            paths: vec![dir.clone()],
+            output: DiagnosticFormat::Text,
+        },
+        &super::OperatorSettings(None),
+    );
     if status != ExitStatus::Success {
         print_err("error: the demo needs valid manifests\n");
         return ExitStatus::Failure;
@@ -60,13 +63,13 @@ pub fn run(args: DemoArgs) -> ExitStatus {
     // shell has in TELFORM_*.
     let env: HashMap<String, String> = emulator.env().into_iter().collect();
     let providers = |key: &str| env.get(key).cloned();
-    let status = demo_cycle(&dir, &providers);
+    let status = demo_cycle(&dir, Trusted::env(&providers));
     let _ = runtime.block_on(emulator.shutdown());
     status
 }
 
 /// plan → apply → plan again, against the emulator whose environment `providers` reads.
-fn demo_cycle(dir: &Path, providers: Env) -> ExitStatus {
+fn demo_cycle(dir: &Path, providers: Trusted) -> ExitStatus {
     let plan_args = || PlanArgs {
         dir: Some(dir.to_path_buf()),
         out: None,
@@ -127,7 +130,7 @@ fn demo_cycle(dir: &Path, providers: Env) -> ExitStatus {
             stats: true,
         },
         &apply::ApplyEnv {
-            providers,
+            trusted: providers,
             secrets: &demo_password,
             secrets_base: Some(scratch.path.clone()),
         },
@@ -164,8 +167,12 @@ struct Scratch {
 
 impl Scratch {
     fn new() -> std::io::Result<Scratch> {
-        let path = std::env::temp_dir().join(format!("telform-demo-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
+        // A name nobody can guess and a folder that must not exist yet: another user of a
+        // shared /tmp cannot prepare it (or a symlink in its place).
+        let mut random = [0u8; 8];
+        getrandom::fill(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let path = std::env::temp_dir().join(format!("telform-demo-{}-{suffix}", std::process::id()));
         let mut builder = std::fs::DirBuilder::new();
         #[cfg(unix)]
         {
@@ -181,11 +188,31 @@ impl Scratch {
         let validated = crate::validate::validate(&[dir.to_path_buf()]);
         for device in &validated.manifests.devices {
             if let Some(file) = &device.spec.sip_password.from_file {
-                let path = self.path.join(file);
+                // Only inside the scratch folder: a path that would leave it (absolute, `..`)
+                // is refused by validation, and skipped here whatever happens there.
+                let Ok(relative) = crate::manifest::confined::relative(file) else {
+                    continue;
+                };
+                let path = self.path.join(relative);
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent)?;
                 }
-                std::fs::write(&path, format!("Demo-file-{}-Pw7\n", std::process::id()))?;
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    options.mode(0o600);
+                }
+                match options.open(&path) {
+                    Ok(mut out) => {
+                        use std::io::Write;
+                        out.write_all(format!("Demo-file-{}-Pw7\n", std::process::id()).as_bytes())?;
+                    }
+                    // Two devices may share a file.
+                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(error) => return Err(error),
+                }
             }
         }
         Ok(())

@@ -388,6 +388,8 @@ const RULE_KINDS: &[(&str, &[&str])] = &[
     ("TF182", &["Device"]),
     ("TF183", &["Device"]),
     ("TF184", &["Device"]),
+    ("TF185", &["Device"]),
+    ("TF186", &["Device"]),
 ];
 
 /// The codes of the domain rules (TF101 on); the others come from reading files and the schema

@@ -43,11 +43,11 @@ pub fn run(args: FmtArgs) -> ExitStatus {
     for id in (0..files as u32).map(FileId) {
         let path = validated.sources.path(id);
         let shown = validated.sources.display(id);
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(error) => {
+        let text = match validated.sources.read(id).map(String::from_utf8) {
+            Some(Ok(text)) => text,
+            _ => {
                 print_err(&format!(
-                    "error: {shown}: cannot read: {error}\nhint: check the file's permissions, then run `telform fmt` again\n"
+                    "error: {shown}: cannot read it again (changed or removed since it was validated)\nhint: run `telform fmt` again\n"
                 ));
                 refused += 1;
                 continue;
@@ -126,17 +126,12 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// Replaces `path` by a rename, so that an interrupted run never leaves half a manifest; the
 /// file keeps its permissions.
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.telform-fmt"));
-    std::fs::write(&temp, text)?;
-    let renamed = std::fs::metadata(path)
-        .and_then(|meta| std::fs::set_permissions(&temp, meta.permissions()))
-        .and_then(|()| std::fs::rename(&temp, path));
-    if renamed.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    renamed
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path)?.permissions().mode() & 0o7777
+    };
+    #[cfg(not(unix))]
+    let mode = 0o644;
+    crate::manifest::confined::replace_file(path, text.as_bytes(), mode)
 }

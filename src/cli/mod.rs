@@ -54,6 +54,11 @@ the difference.",
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// The operator's settings file, kept outside the manifests' checkout: provider endpoints,
+    /// tenants, client ids, the names of credential variables, which variables
+    /// `sipPassword.fromEnv` may name (docs/security.md). An empty TELFORM_SETTINGS is unset.
+    #[arg(long, global = true, value_name = "FILE", env = "TELFORM_SETTINGS", hide_env_values = true)]
+    pub settings: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,7 +204,7 @@ pub struct ShowArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ShowFormat::Text, global = true)]
     pub output: ShowFormat,
-    /// The manifest folder whose telform.yaml configures the providers (optional).
+    /// The manifest folder whose telform.yaml may lower the ACG request budget (optional).
     #[arg(long, value_name = "DIR", global = true)]
     pub dir: Option<PathBuf>,
 }
@@ -391,19 +396,36 @@ pub struct SchemaArgs {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitStatus {
+    let operator = OperatorSettings(cli.settings.filter(|p| !p.as_os_str().is_empty()));
     match cli.command {
-        Command::Validate(args) => validate::run(args),
+        Command::Validate(args) => validate::run(args, &operator),
         Command::Schema(args) => schema::run(args),
         Command::Emulator(args) => emulator::run(args),
-        Command::Plan(args) => plan::run(args),
-        Command::Apply(args) => apply::run(args),
+        Command::Plan(args) => plan::run(args, &operator),
+        Command::Apply(args) => apply::run(args, &operator),
+        // The demo talks to its own emulator only: no operator settings.
         Command::Demo(args) => demo::run(args),
-        Command::Show(args) => show::run(args),
+        Command::Show(args) => show::run(args, &operator),
         Command::Fmt(args) => fmt::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Docs(args) => docs::run(args),
-        Command::Watch(args) => watch::run(args),
+        Command::Watch(args) => watch::run(args, &operator),
         Command::Init(args) => init::run(args),
+    }
+}
+
+/// The operator's settings file named by `--settings` / `TELFORM_SETTINGS`, when one is.
+pub(crate) struct OperatorSettings(Option<PathBuf>);
+
+impl OperatorSettings {
+    /// Reads it, refusing one inside the checkout of `target` (the manifest folder or file).
+    pub(crate) fn load(&self, target: &std::path::Path) -> Result<Option<crate::manifest::settings::Settings>, ExitStatus> {
+        let Some(path) = &self.0 else { return Ok(None) };
+        let folder = crate::manifest::confined::folder_of(target);
+        crate::validate::operator_settings(path, &folder).map(Some).map_err(|message| {
+            print_err(&format!("error: {message}\n"));
+            ExitStatus::Failure
+        })
     }
 }
 

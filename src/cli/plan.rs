@@ -2,21 +2,31 @@
 
 use std::path::PathBuf;
 
-use super::{ExitStatus, PlanArgs, PlanFormat, print_err, print_out};
+use super::{ExitStatus, OperatorSettings, PlanArgs, PlanFormat, print_err, print_out};
 use crate::plan::render;
 use crate::provider::acg::AcgClient;
-use crate::provider::config::{Env, process_env};
+use crate::provider::config::{Trusted, process_env};
 use crate::provider::webex::WebexClient;
 use crate::provider::{CallStats, Provider};
 use crate::reconcile::{self, PlanOptions};
 
-pub fn run(args: PlanArgs) -> ExitStatus {
-    run_with_env(args, &process_env)
+pub fn run(args: PlanArgs, operator: &OperatorSettings) -> ExitStatus {
+    let settings = match operator.load(args.dir.as_deref().unwrap_or(std::path::Path::new("."))) {
+        Ok(settings) => settings,
+        Err(status) => return status,
+    };
+    run_with_env(
+        args,
+        Trusted {
+            env: &process_env,
+            settings: settings.as_ref(),
+        },
+    )
 }
 
-/// Plans with the provider configuration read from `env` (the process environment, or the
-/// emulator's for `telform demo`).
-pub fn run_with_env(args: PlanArgs, env: Env) -> ExitStatus {
+/// Plans with the provider configuration `trusted` gives (the process environment and the
+/// operator's settings, or the emulator's environment for `telform demo`).
+pub fn run_with_env(args: PlanArgs, trusted: Trusted) -> ExitStatus {
     let runtime = match super::runtime() {
         Ok(r) => r,
         Err(status) => return status,
@@ -27,7 +37,7 @@ pub fn run_with_env(args: PlanArgs, env: Env) -> ExitStatus {
         max_deletes: args.max_deletes,
         selector: args.selector.clone(),
     };
-    let planned = match runtime.block_on(reconcile::plan_dir(&options, env)) {
+    let planned = match runtime.block_on(reconcile::plan_dir(&options, trusted)) {
         Ok(planned) => planned,
         Err(failure) => {
             print_err(&failure.text());
@@ -44,7 +54,9 @@ pub fn run_with_env(args: PlanArgs, env: Env) -> ExitStatus {
     if let Some(path) = &args.out {
         let mut saved = plan.clone();
         saved.origin = Some(planned.origin());
-        if let Err(error) = std::fs::write(path, render::json(&saved)) {
+        // A new file renamed into place: a committed symlink named like the plan is replaced,
+        // never followed.
+        if let Err(error) = crate::manifest::confined::replace_file(path, render::json(&saved).as_bytes(), 0o644) {
             print_err(&format!("error: cannot write {}: {error}\n", path.display()));
             return ExitStatus::Failure;
         }

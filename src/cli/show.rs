@@ -2,14 +2,22 @@
 
 use serde_json::json;
 
-use super::{ExitStatus, ShowArgs, ShowFormat, ShowWhat, print_err, print_out};
+use super::{ExitStatus, OperatorSettings, ShowArgs, ShowFormat, ShowWhat, print_err, print_out};
 use crate::manifest::settings::Settings;
 use crate::provider::acg::AcgClient;
-use crate::provider::config::{self, process_env};
+use crate::provider::config::{self, Trusted, process_env};
 use crate::provider::http::ProviderError;
 use crate::provider::webex::WebexClient;
 
-pub fn run(args: ShowArgs) -> ExitStatus {
+pub fn run(args: ShowArgs, operator: &OperatorSettings) -> ExitStatus {
+    let trusted_settings = match operator.load(args.dir.as_deref().unwrap_or(std::path::Path::new("."))) {
+        Ok(settings) => settings,
+        Err(status) => return status,
+    };
+    let trusted = Trusted {
+        env: &process_env,
+        settings: trusted_settings.as_ref(),
+    };
     let settings = match &args.dir {
         Some(dir) => {
             let validated = crate::validate::validate(std::slice::from_ref(dir));
@@ -21,7 +29,7 @@ pub fn run(args: ShowArgs) -> ExitStatus {
         Ok(r) => r,
         Err(error) => return fail(&format!("cannot start the runtime: {error}")),
     };
-    let result = runtime.block_on(show(&args.what, settings.as_ref(), args.output));
+    let result = runtime.block_on(show(&args.what, trusted, settings.as_ref(), args.output));
     match result {
         Ok(text) => {
             print_out(&text);
@@ -36,13 +44,13 @@ fn fail(message: &str) -> ExitStatus {
     ExitStatus::Failure
 }
 
-fn acg(settings: Option<&Settings>) -> Result<AcgClient, String> {
-    let cfg = config::acg(settings, &process_env).map_err(|m| m.to_string())?;
+fn acg(trusted: Trusted, folder: Option<&Settings>) -> Result<AcgClient, String> {
+    let cfg = config::acg(trusted, folder).map_err(|m| m.to_string())?;
     AcgClient::new(cfg).map_err(|e| e.to_string())
 }
 
-fn webex(settings: Option<&Settings>) -> Result<WebexClient, String> {
-    let cfg = config::webex(settings, &process_env).map_err(|m| m.to_string())?;
+fn webex(trusted: Trusted) -> Result<WebexClient, String> {
+    let cfg = config::webex(trusted).map_err(|m| m.to_string())?;
     WebexClient::new(cfg).map_err(|e| e.to_string())
 }
 
@@ -50,10 +58,15 @@ fn text_of(e: ProviderError) -> String {
     e.to_string()
 }
 
-async fn show(what: &ShowWhat, settings: Option<&Settings>, format: ShowFormat) -> Result<String, String> {
+async fn show(
+    what: &ShowWhat,
+    trusted: Trusted<'_>,
+    settings: Option<&Settings>,
+    format: ShowFormat,
+) -> Result<String, String> {
     match what {
         ShowWhat::Consents => {
-            let client = acg(settings)?;
+            let client = acg(trusted, settings)?;
             let consents = client.list_consents().await.map_err(text_of)?;
             if format == ShowFormat::Json {
                 return Ok(serde_json::to_string_pretty(&consents).unwrap_or_default() + "\n");
@@ -94,7 +107,7 @@ async fn show(what: &ShowWhat, settings: Option<&Settings>, format: ShowFormat) 
             Ok(out)
         }
         ShowWhat::CivicAddresses { account } => {
-            let client = acg(settings)?;
+            let client = acg(trusted, settings)?;
             let addresses = client.list_civic_addresses(account).await.map_err(text_of)?;
             if format == ShowFormat::Json {
                 return Ok(serde_json::to_string_pretty(&addresses).unwrap_or_default() + "\n");
@@ -130,7 +143,7 @@ async fn show(what: &ShowWhat, settings: Option<&Settings>, format: ShowFormat) 
             Ok(out)
         }
         ShowWhat::Devices { customer } => {
-            let client = webex(settings)?;
+            let client = webex(trusted)?;
             let customers = client.list_customers().await.map_err(text_of)?;
             let Some(found) = customers.iter().find(|c| &c.external_id == customer) else {
                 return Err(format!(

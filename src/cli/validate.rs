@@ -2,16 +2,21 @@
 
 use std::path::PathBuf;
 
-use super::{DiagnosticFormat, ExitStatus, ValidateArgs, print_out};
+use super::{DiagnosticFormat, ExitStatus, OperatorSettings, ValidateArgs, print_out};
+use crate::manifest::settings::SecretPolicy;
 use crate::validate::{self, report};
 
-pub fn run(args: ValidateArgs) -> ExitStatus {
+pub fn run(args: ValidateArgs, operator: &OperatorSettings) -> ExitStatus {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths
     };
-    let validated = validate::validate(&paths);
+    let trusted = match operator.load(&paths[0]) {
+        Ok(settings) => settings,
+        Err(status) => return status,
+    };
+    let validated = validate::validate_with(&paths, &SecretPolicy::of(trusted.as_ref()));
     let located = report::locate(&validated.diagnostics, &validated.sources);
     match args.output {
         DiagnosticFormat::Text => {

@@ -2,11 +2,15 @@
 
 use std::path::PathBuf;
 
-use super::{ExitStatus, WatchArgs, WatchFormat, print_err, print_out};
-use crate::provider::config::process_env;
+use super::{ExitStatus, OperatorSettings, WatchArgs, WatchFormat, print_err, print_out};
+use crate::provider::config::{Trusted, process_env};
 use crate::watch::{self, Config, Deps, Ended, Listener, LogFormat, Printer, Shutdown};
 
-pub fn run(args: WatchArgs) -> ExitStatus {
+pub fn run(args: WatchArgs, operator: &OperatorSettings) -> ExitStatus {
+    let settings = match operator.load(args.dir.as_deref().unwrap_or(std::path::Path::new("."))) {
+        Ok(settings) => settings,
+        Err(status) => return status,
+    };
     let runtime = match super::runtime() {
         Ok(r) => r,
         Err(status) => return status,
@@ -41,7 +45,10 @@ pub fn run(args: WatchArgs) -> ExitStatus {
             }
         });
         let deps = Deps {
-            providers: &process_env,
+            trusted: Trusted {
+                env: &process_env,
+                settings: settings.as_ref(),
+            },
             secrets: &secrets,
             printer: &printer,
         };

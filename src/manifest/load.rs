@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde_json::Value;
 
+use super::confined::{self, Refusal};
 use super::settings::SETTINGS_FILE_NAMES;
 use super::yaml::{self, Limits, Pos, Span, YamlError, YamlErrorKind};
 use super::{FileId, Origin};
@@ -20,12 +21,31 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
     files: Vec<PathBuf>,
+    /// Where each file may be read: its real path, checked to be a regular file inside the
+    /// folder it was found in; `None` for an entry that is never read (refused, unreadable).
+    readable: Vec<Option<PathBuf>>,
 }
 
 impl Sources {
+    /// An entry that is shown by its path and never read.
     pub fn add(&mut self, path: PathBuf) -> FileId {
         self.files.push(path);
+        self.readable.push(None);
         FileId(self.files.len() as u32 - 1)
+    }
+
+    /// A file that may be read, at its checked real path.
+    pub fn add_readable(&mut self, path: PathBuf, real: PathBuf) -> FileId {
+        let id = self.add(path);
+        self.readable[id.0 as usize] = Some(real);
+        id
+    }
+
+    /// The bytes of a file that may be read (at most [`MAX_FILE_BYTES`]), read again from disk
+    /// the way the loader read it: never an entry it refused, never through a final symlink.
+    pub fn read(&self, id: FileId) -> Option<Vec<u8>> {
+        let real = self.readable[id.0 as usize].as_ref()?;
+        confined::read_regular(real, MAX_FILE_BYTES).ok().flatten()
     }
 
     pub fn path(&self, id: FileId) -> &Path {
@@ -128,7 +148,15 @@ pub fn load_map<T: Send>(paths: &[PathBuf], map: impl Fn(RawDoc) -> T + Sync) ->
                                 continue;
                             }
                             let is_settings = file.parent() == Some(path.as_path()) && is_settings_name(&file);
-                            let id = loaded.sources.add(file);
+                            let id = match confined::check(path, &file) {
+                                Ok(real) => loaded.sources.add_readable(file, real),
+                                Err(refusal) => {
+                                    let id = loaded.sources.add(file);
+                                    loaded.diagnostics.push(refused(id, &refusal));
+                                    loaded.partial.push(id);
+                                    continue;
+                                }
+                            };
                             if is_settings && settings_file.is_none() {
                                 settings_file = Some(id);
                             } else {
@@ -147,7 +175,20 @@ pub fn load_map<T: Send>(paths: &[PathBuf], map: impl Fn(RawDoc) -> T + Sync) ->
                 if !first_visit(path) {
                     continue;
                 }
-                let id = loaded.sources.add(path.clone());
+                // A file named on the command line is confined to its own folder.
+                let folder = match path.parent() {
+                    Some(parent) if !parent.as_os_str().is_empty() => parent,
+                    _ => Path::new("."),
+                };
+                let id = match confined::check(folder, path) {
+                    Ok(real) => loaded.sources.add_readable(path.clone(), real),
+                    Err(refusal) => {
+                        let id = loaded.sources.add(path.clone());
+                        loaded.diagnostics.push(refused(id, &refusal));
+                        loaded.partial.push(id);
+                        continue;
+                    }
+                };
                 if is_settings_name(path) && settings_file.is_none() {
                     settings_file = Some(id);
                 } else {
@@ -177,7 +218,7 @@ pub fn load_map<T: Send>(paths: &[PathBuf], map: impl Fn(RawDoc) -> T + Sync) ->
     let results: Vec<(FileId, Vec<T>, Vec<Diagnostic>, bool)> = files
         .par_iter()
         .map(|&id| {
-            let read = read_file(id, sources.path(id));
+            let read = read_source(sources, id);
             (
                 id,
                 read.docs.into_iter().map(&map).collect(),
@@ -196,7 +237,7 @@ pub fn load_map<T: Send>(paths: &[PathBuf], map: impl Fn(RawDoc) -> T + Sync) ->
     if let Some(id) = settings_file {
         let FileRead {
             mut docs, diagnostics, ..
-        } = read_file(id, loaded.sources.path(id));
+        } = read_source(&loaded.sources, id);
         loaded.diagnostics.extend(diagnostics);
         if docs.len() > 1 {
             loaded.diagnostics.push(
@@ -281,13 +322,43 @@ fn walk(dir: &Path, out: &mut Vec<Found>) {
         if file_type.is_dir() {
             walk(&path, out);
         } else if name.ends_with(".yaml") || name.ends_with(".yml") {
-            // Follows a symlink: a dangling one is reported, a link to a folder is skipped.
+            // Follows a symlink: a dangling one is reported, a link to a folder is skipped, and
+            // anything else (a link out of the folder, a FIFO, a device) is taken, to be refused
+            // by name when it is checked.
             match std::fs::metadata(&path) {
-                Ok(meta) if meta.is_file() => out.push(Found::File(path)),
-                Ok(_) => {}
+                Ok(meta) if meta.is_dir() => {}
+                Ok(_) => out.push(Found::File(path)),
                 Err(error) => out.push(Found::Unreadable(path, error)),
             }
         }
+    }
+}
+
+/// An entry of the folder that is not read. Nothing of it is shown (the diagnostic has no
+/// snippet, and a symlink's target is not named): it may lead to a secret.
+fn refused(id: FileId, refusal: &Refusal) -> Diagnostic {
+    let diagnostic = match refusal {
+        Refusal::Io(error) => return io_error(id, error),
+        Refusal::Outside => Diagnostic::error(
+            codes::UNSAFE_ENTRY,
+            At::File(id),
+            format!("not read: {refusal}"),
+        )
+        .hint("manifests are regular files inside the manifest folder: commit the file itself, not a link to it"),
+        Refusal::NotRegular(_) => Diagnostic::error(codes::UNSAFE_ENTRY, At::File(id), format!("not read: {refusal}"))
+            .hint("manifests are regular files: remove this entry, or rename it so that it does not end in .yaml or .yml"),
+    };
+    diagnostic.sensitive()
+}
+
+/// Reads a file the loader accepted; see [`read_file`].
+fn read_source(sources: &Sources, id: FileId) -> FileRead {
+    match sources.readable[id.0 as usize].as_deref() {
+        Some(real) => read_file(id, real),
+        None => FileRead::failed(io_error(
+            id,
+            &std::io::Error::other("this entry is not read"),
+        )),
     }
 }
 
@@ -317,9 +388,22 @@ pub fn read_file(id: FileId, path: &Path) -> FileRead {
         Ok(_) => {}
         Err(error) => return FileRead::failed(io_error(id, &error)),
     }
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(error) => return FileRead::failed(io_error(id, &error)),
+    // Opened again without following a symlink and checked after the open: the entry may have
+    // been swapped since the folder was walked.
+    let bytes = match confined::read_regular(path, MAX_FILE_BYTES) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            return FileRead::failed(
+                Diagnostic::error(
+                    codes::TOO_LARGE,
+                    At::File(id),
+                    format!("the file is larger than {} MiB, the limit per file", MAX_FILE_BYTES / (1024 * 1024)),
+                )
+                .hint("split it into several files (10,000 numbers per file is a good size)"),
+            );
+        }
+        Err(Refusal::Io(error)) => return FileRead::failed(io_error(id, &error)),
+        Err(refusal) => return FileRead::failed(refused(id, &refusal)),
     };
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         return FileRead::failed(

@@ -2,6 +2,7 @@
 
 pub mod acg;
 pub mod common;
+pub mod confined;
 pub mod load;
 pub mod settings;
 pub mod webex;

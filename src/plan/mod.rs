@@ -125,6 +125,7 @@ fn diff_into(path: &str, old: &Value, new: &Value, out: &mut Vec<FieldChange>) {
             old: (!old.is_null()).then(|| old.clone()),
             new: (!new.is_null()).then(|| new.clone()),
             sensitive: false,
+            secret_source: None,
         }),
     }
 }

@@ -99,6 +99,33 @@ pub struct FieldChange {
     pub new: Option<Value>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sensitive: bool,
+    /// Where a sensitive value comes from, so that a reviewer sees what the plan would read
+    /// (never the value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_source: Option<SecretSource>,
+}
+
+/// Where a secret comes from, as the manifest names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SecretSource {
+    /// An environment variable, by name.
+    FromEnv(String),
+    /// A file of the manifest folder, by relative path.
+    FromFile(String),
+    /// Generated at apply time.
+    Generate,
+}
+
+impl std::fmt::Display for SecretSource {
+    /// `from $ACME_DESK_SIP_PASSWORD`, `from file secrets/desk.sip`, `generated at apply`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretSource::FromEnv(name) => write!(f, "from ${name}"),
+            SecretSource::FromFile(path) => write!(f, "from file {path}"),
+            SecretSource::Generate => write!(f, "generated at apply"),
+        }
+    }
 }
 
 /// Why an action is in the plan, when it is not plainly "the manifest says so".

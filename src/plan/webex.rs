@@ -17,13 +17,14 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::model::{
-    Action, FieldChange, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, SourceRef,
-    Unmanaged,
+    Action, FieldChange, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, SecretSource,
+    SourceRef, Unmanaged,
 };
 use super::{Context, diff_json, fingerprint_of};
 use crate::manifest::common::Address;
 use crate::manifest::webex::{
-    CustomerSpec, DeviceSpec, LocationSpec, Package, RoomType, TemplateSpec, UserSpec, WorkspaceLicense, WorkspaceSpec,
+    CustomerSpec, DeviceSpec, LocationSpec, Package, RoomType, SipPassword, TemplateSpec, UserSpec, WorkspaceLicense,
+    WorkspaceSpec,
 };
 use crate::manifest::{Ensure, Manifest, ManifestSet};
 use crate::provider::webex::live::{LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
@@ -583,12 +584,19 @@ fn same_model(list: Option<&[wire::SupportedDevice]>, a: &str, b: &str) -> bool 
     }
 }
 
-fn sip_password_change() -> FieldChange {
+/// A password that is set: never a value, only where it comes from.
+fn sip_password_change(password: &SipPassword) -> FieldChange {
+    let source = match (&password.from_env, &password.from_file) {
+        (Some(name), _) => Some(SecretSource::FromEnv(name.clone())),
+        (None, Some(path)) => Some(SecretSource::FromFile(path.clone())),
+        (None, None) => (password.generate == Some(true)).then_some(SecretSource::Generate),
+    };
     FieldChange {
         path: "sipPassword".into(),
         old: None,
         new: None,
         sensitive: true,
+        secret_source: source,
     }
 }
 
@@ -908,6 +916,7 @@ impl<'a> Scope<'a> {
                             old: Some(json!(have)),
                             new: Some(json!(want)),
                             sensitive: false,
+                            secret_source: None,
                         }],
                     );
                     replace.reason = Some(Reason::Immutable { field: "orgId".into() });
@@ -1207,6 +1216,7 @@ impl<'a> Scope<'a> {
                                 old: None,
                                 new: Some(json!(want.name)),
                                 sensitive: false,
+                                secret_source: None,
                             }],
                         );
                         create.desired = desired(body, refs);
@@ -1228,6 +1238,7 @@ impl<'a> Scope<'a> {
                                 old: there.map(|t| json!(t)),
                                 new: Some(json!(want.name)),
                                 sensitive: false,
+                                secret_source: None,
                             }],
                         );
                         replace.reason = Some(Reason::Immutable {
@@ -1650,7 +1661,7 @@ impl<'a> Scope<'a> {
             let current = current.filter(|_| goes_with_workspace.is_none());
             let Some(current) = current else {
                 let mut changes = diff_json("", &Value::Null, &want);
-                changes.push(sip_password_change());
+                changes.push(sip_password_change(&spec.sip_password));
                 let mut create = action(Op::Create, &object, source(), changes);
                 create.reason = Some(Reason::PasswordReset);
                 create.desired = desired(body(), refs());
@@ -1695,7 +1706,7 @@ impl<'a> Scope<'a> {
             if let Some(field) = immutable {
                 // Webex sets a device's model and owner when it is added: a new one is added
                 // (with a new SIP password).
-                changes.push(sip_password_change());
+                changes.push(sip_password_change(&spec.sip_password));
                 let mut replace = action(Op::Replace, &object, source(), changes);
                 replace.reason = Some(Reason::Immutable { field });
                 let mut refs = refs();
@@ -1709,7 +1720,7 @@ impl<'a> Scope<'a> {
             let reset = current.rotation != rotation;
             let shared_changed = !changes.is_empty();
             if reset {
-                changes.push(sip_password_change());
+                changes.push(sip_password_change(&spec.sip_password));
             }
             if changes.is_empty() {
                 continue;

@@ -1,9 +1,11 @@
-//! Provider configuration: flags win, then the environment, then `telform.yaml`. Nothing
-//! defaults to the emulator: a real endpoint is used whenever one is configured.
+//! Provider configuration, from trusted sources only (docs/security.md): the environment, then
+//! the operator's settings file (`--settings`, `TELFORM_SETTINGS`). The manifest folder's
+//! `telform.yaml` may only lower the request budget. Nothing defaults to the emulator: a real
+//! endpoint is used whenever one is configured.
 
 use secrecy::SecretString;
 
-use crate::manifest::settings::Settings;
+use crate::manifest::settings::{SecretPolicy, Settings};
 use crate::wire::acg::API_VERSION;
 
 /// The Provisioning API's scope as its spec declares it; a real deployment may need another
@@ -44,71 +46,127 @@ impl std::fmt::Display for Missing {
 /// Reads a variable of the process environment (a function, so tests can pass their own).
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
+/// A variable of the process environment; an empty one is unset (CI platforms set a secret
+/// that is not defined to the empty string).
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-fn pick(env: Env, var: &str, file: Option<&String>, setting: &str) -> Result<String, Missing> {
-    env(var).or_else(|| file.cloned()).ok_or_else(|| Missing {
+/// What telform trusts to configure the providers and the secrets: the environment and the
+/// operator's settings file. Never the manifest folder.
+#[derive(Clone, Copy)]
+pub struct Trusted<'a> {
+    pub env: Env<'a>,
+    /// The operator's settings file, when one is named.
+    pub settings: Option<&'a Settings>,
+}
+
+impl<'a> Trusted<'a> {
+    /// The environment alone.
+    pub fn env(env: Env<'a>) -> Trusted<'a> {
+        Trusted { env, settings: None }
+    }
+
+    /// A variable, empty counting as unset.
+    fn var(&self, name: &str) -> Option<String> {
+        (self.env)(name).filter(|v| !v.is_empty())
+    }
+
+    /// Which variables manifests may name as SIP password sources.
+    pub fn secret_policy(&self) -> SecretPolicy {
+        SecretPolicy::of(self.settings)
+    }
+}
+
+impl std::fmt::Debug for Trusted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trusted").field("settings", &self.settings.is_some()).finish()
+    }
+}
+
+const SETTINGS_HINT: &str = "the operator's settings file (--settings or TELFORM_SETTINGS)";
+
+fn pick(trusted: &Trusted, var: &str, file: Option<&String>, setting: &str) -> Result<String, Missing> {
+    trusted.var(var).or_else(|| file.cloned()).ok_or_else(|| Missing {
         what: format!("the {setting}"),
-        hint: format!("set {var}, or `{setting}` in telform.yaml"),
+        hint: format!("set {var}, or `{setting}` in {SETTINGS_HINT}"),
     })
 }
 
-pub fn acg(settings: Option<&Settings>, env: Env) -> Result<AcgConfig, Missing> {
-    let file = settings.and_then(|s| s.acg.clone()).unwrap_or_default();
-    let url = pick(env, "TELFORM_ACG_URL", file.url.as_ref(), "acg.url")?;
-    let tenant = env("TELFORM_ACG_TENANT").or(file.tenant.clone());
-    let token_url = match env("TELFORM_ACG_TOKEN_URL").or(file.token_url.clone()) {
+/// `folder` is the manifest folder's `telform.yaml`: only its `acg.requestsPerMinute` is read,
+/// and only to lower the trusted budget.
+pub fn acg(trusted: Trusted, folder: Option<&Settings>) -> Result<AcgConfig, Missing> {
+    let file = trusted.settings.and_then(|s| s.acg.clone()).unwrap_or_default();
+    let url = pick(&trusted, "TELFORM_ACG_URL", file.url.as_ref(), "acg.url")?;
+    let tenant = trusted.var("TELFORM_ACG_TENANT").or(file.tenant.clone());
+    let token_url = match trusted.var("TELFORM_ACG_TOKEN_URL").or(file.token_url.clone()) {
         Some(url) => url,
         None => match &tenant {
             Some(tenant) => format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
             None => {
                 return Err(Missing {
                     what: "the ACG token endpoint".into(),
-                    hint: "set TELFORM_ACG_TENANT (or TELFORM_ACG_TOKEN_URL), or `acg.tenant` in telform.yaml".into(),
+                    hint: format!(
+                        "set TELFORM_ACG_TENANT (or TELFORM_ACG_TOKEN_URL), or `acg.tenant` in {SETTINGS_HINT}"
+                    ),
                 });
             }
         },
     };
-    let client_id = pick(env, "TELFORM_ACG_CLIENT_ID", file.client_id.as_ref(), "acg.clientId")?;
+    let client_id = pick(&trusted, "TELFORM_ACG_CLIENT_ID", file.client_id.as_ref(), "acg.clientId")?;
     let secret_var = file
         .client_secret
         .as_ref()
         .map_or("TELFORM_ACG_CLIENT_SECRET".to_string(), |s| s.from_env.clone());
-    let client_secret = env(&secret_var).ok_or_else(|| Missing {
+    let client_secret = trusted.var(&secret_var).ok_or_else(|| Missing {
         what: "the ACG client secret".into(),
         hint: format!("set the environment variable {secret_var} (telform never reads a secret from a file in Git)"),
     })?;
+    // 0 turns pacing off (an emulator without a limit).
+    let trusted_budget = trusted
+        .var("TELFORM_ACG_REQUESTS_PER_MINUTE")
+        .and_then(|v| v.parse().ok())
+        .or(file.requests_per_minute)
+        .unwrap_or(100);
+    let folder_budget = folder
+        .and_then(|s| s.acg.as_ref())
+        .and_then(|a| a.requests_per_minute);
     Ok(AcgConfig {
         url: url.trim_end_matches('/').to_string(),
         token_url,
         client_id,
         client_secret: SecretString::from(client_secret),
-        scope: env("TELFORM_ACG_SCOPE")
+        scope: trusted
+            .var("TELFORM_ACG_SCOPE")
             .or(file.scope.clone())
             .unwrap_or_else(|| DEFAULT_ACG_SCOPE.to_string()),
-        api_version: env("TELFORM_ACG_API_VERSION")
+        api_version: trusted
+            .var("TELFORM_ACG_API_VERSION")
             .or(file.api_version.clone())
             .unwrap_or_else(|| API_VERSION.to_string()),
-        // 0 turns pacing off (an emulator without a limit).
-        requests_per_minute: env("TELFORM_ACG_REQUESTS_PER_MINUTE")
-            .and_then(|v| v.parse().ok())
-            .or(file.requests_per_minute)
-            .unwrap_or(100),
+        requests_per_minute: lower_budget(trusted_budget, folder_budget),
     })
 }
 
-pub fn webex(settings: Option<&Settings>, env: Env) -> Result<WebexConfig, Missing> {
-    let file = settings.and_then(|s| s.webex.clone()).unwrap_or_default();
-    let url = env("TELFORM_WEBEX_URL")
+/// The folder may ask for fewer requests per minute than the operator allows, never more.
+fn lower_budget(trusted: u32, folder: Option<u32>) -> u32 {
+    match folder {
+        Some(asked) if trusted == 0 || asked < trusted => asked,
+        _ => trusted,
+    }
+}
+
+pub fn webex(trusted: Trusted) -> Result<WebexConfig, Missing> {
+    let file = trusted.settings.and_then(|s| s.webex.clone()).unwrap_or_default();
+    let url = trusted
+        .var("TELFORM_WEBEX_URL")
         .or(file.url.clone())
         .unwrap_or_else(|| DEFAULT_WEBEX_URL.to_string());
     let token_var = file
         .token
         .as_ref()
         .map_or("TELFORM_WEBEX_TOKEN".to_string(), |t| t.from_env.clone());
-    let token = env(&token_var).ok_or_else(|| Missing {
+    let token = trusted.var(&token_var).ok_or_else(|| Missing {
         what: "the Webex token".into(),
         hint: format!("set the environment variable {token_var}"),
     })?;
@@ -132,7 +190,7 @@ mod tests {
             ("TELFORM_ACG_CLIENT_SECRET", "s3cret"),
         ];
         let env = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
-        let cfg = acg(None, &env).expect("configured");
+        let cfg = acg(Trusted::env(&env), None).expect("configured");
         assert_eq!(cfg.url, "https://provapi.example");
         assert_eq!(
             cfg.token_url,
@@ -142,10 +200,39 @@ mod tests {
         assert!(!format!("{cfg:?}").contains("s3cret"), "Debug must not show the secret");
 
         let none = |_: &str| None;
-        let missing = acg(None, &none).expect_err("nothing set");
+        let missing = acg(Trusted::env(&none), None).expect_err("nothing set");
         assert!(
             missing.hint.contains("TELFORM_ACG_URL") && missing.hint.contains("acg.url"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn an_empty_variable_is_unset_and_the_folder_only_lowers_the_budget() {
+        let vars = [
+            ("TELFORM_ACG_URL", "https://provapi.example"),
+            ("TELFORM_ACG_TENANT", "contoso.onmicrosoft.com"),
+            ("TELFORM_ACG_TOKEN_URL", ""),
+            ("TELFORM_ACG_CLIENT_ID", "id"),
+            ("TELFORM_ACG_CLIENT_SECRET", "s3cret"),
+        ];
+        let env = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
+        let cfg = acg(Trusted::env(&env), None).expect("configured");
+        assert_eq!(
+            cfg.token_url,
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+            "an empty TELFORM_ACG_TOKEN_URL is unset"
+        );
+        assert_eq!(cfg.requests_per_minute, 100);
+        let folder = |n| Settings {
+            acg: Some(crate::manifest::settings::AcgSettings {
+                requests_per_minute: Some(n),
+                ..Default::default()
+            }),
+            ..Settings::default()
+        };
+        assert_eq!(acg(Trusted::env(&env), Some(&folder(20))).expect("ok").requests_per_minute, 20);
+        assert_eq!(acg(Trusted::env(&env), Some(&folder(5000))).expect("ok").requests_per_minute, 100);
+        assert_eq!(lower_budget(0, Some(5000)), 5000, "no trusted limit: the folder's applies");
     }
 }

@@ -28,6 +28,7 @@ codes! {
     YAML_UNSUPPORTED = "TF008", "unsupported YAML feature (tags, complex keys)";
     EMPTY_FILE = "TF009", "the file holds no document";
     NO_MANIFESTS = "TF010", "no manifest file found";
+    UNSAFE_ENTRY = "TF011", "not a regular file inside the manifest folder (a link out of it, a FIFO, a device)";
 
     // Documents and schema.
     NOT_A_MAPPING = "TF020", "a document is not a mapping";
@@ -37,6 +38,7 @@ codes! {
     MISSING_FIELD = "TF024", "required field missing";
     WRONG_TYPE = "TF025", "value of the wrong type";
     INVALID_VALUE = "TF026", "value not allowed by the schema";
+    UNTRUSTED_SETTING = "TF027", "a setting the manifest folder may not decide (endpoints, tenants, credentials)";
 
     // Numbers.
     E164_FORMAT = "TF101", "number is not E.164 (`+` then digits)";
@@ -93,6 +95,8 @@ codes! {
     SIP_PASSWORD_SOURCE = "TF182", "sipPassword needs exactly one source";
     DEVICE_OWNER = "TF183", "device owner needs exactly one of user or workspace";
     SHARED_WITH = "TF184", "device shared with its owner or twice with the same user";
+    SECRET_FILE_OUTSIDE = "TF185", "sipPassword.fromFile leads outside the manifest folder";
+    SECRET_ENV_NOT_ALLOWED = "TF186", "sipPassword.fromEnv names a variable that is not allowed";
 }
 
 #[cfg(test)]

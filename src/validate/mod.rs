@@ -13,9 +13,10 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use crate::manifest::load::{self, Sources};
-use crate::manifest::settings::Settings;
+use crate::manifest::settings::{SecretPolicy, Settings};
 use crate::manifest::{Kind, ManifestSet};
 use diagnostic::Diagnostic;
+use schema::SettingsFile;
 
 /// What `validate` found: the manifests that passed the schema layer, and every problem.
 #[derive(Debug)]
@@ -36,8 +37,14 @@ impl Validated {
     }
 }
 
-/// Loads and validates everything under `paths`, reporting all problems, not the first.
+/// Loads and validates everything under `paths`, reporting all problems, not the first, with
+/// the default SIP password policy.
 pub fn validate(paths: &[PathBuf]) -> Validated {
+    validate_with(paths, &SecretPolicy::default())
+}
+
+/// [`validate`], with the SIP password policy of the operator's settings.
+pub fn validate_with(paths: &[PathBuf], policy: &SecretPolicy) -> Validated {
     // Each document is checked against its schema on the thread that parsed its file. The
     // identity a failed document declares is read from its raw value first, so that a
     // reference to it is not reported as dangling on top of the document's own errors.
@@ -64,9 +71,15 @@ pub fn validate(paths: &[PathBuf]) -> Validated {
             }
         }
     }
-    diagnostics.extend(rules::check(&manifests, &unresolved));
+    // `fromFile` paths are relative to the manifest folder: the one folder (or file's folder)
+    // named, when one is.
+    let root = match paths {
+        [one] => Some(crate::manifest::confined::folder_of(one)),
+        _ => None,
+    };
+    diagnostics.extend(rules::check(&manifests, &unresolved, policy, root.as_deref()));
 
-    let settings = loaded.settings.and_then(|doc| match schema::check_settings(doc) {
+    let settings = loaded.settings.and_then(|doc| match schema::check_settings(doc, SettingsFile::Folder) {
         Ok(settings) => Some(settings),
         Err(mut found) => {
             diagnostics.append(&mut found);
@@ -79,6 +92,59 @@ pub fn validate(paths: &[PathBuf]) -> Validated {
         settings,
         diagnostics,
         documents,
+    }
+}
+
+/// Reads the operator's settings file (`--settings`, `TELFORM_SETTINGS`). It must lie outside
+/// `checkout` (the manifest folder, or the Git work tree that holds it): a file of the pull
+/// request is not trusted however it is named. The error is the rendered diagnostics.
+pub fn operator_settings(path: &std::path::Path, checkout: &std::path::Path) -> Result<Settings, String> {
+    let inside = |root: &std::path::Path| {
+        let root = std::fs::canonicalize(root).ok();
+        let file = std::fs::canonicalize(path).ok();
+        matches!((root, file), (Some(root), Some(file)) if file.starts_with(&root))
+    };
+    let work_tree = checkout
+        .canonicalize()
+        .ok()
+        .and_then(|dir| dir.ancestors().find(|a| a.join(".git").exists()).map(std::path::Path::to_path_buf));
+    if inside(checkout) || work_tree.as_deref().is_some_and(inside) {
+        return Err(format!(
+            "the settings file {} is inside the checkout of the manifests: a pull request could change it
+             hint: keep the operator's settings outside the repository (e.g. /etc/telform/settings.yaml, or a CI secret file) and name it with --settings or TELFORM_SETTINGS",
+            path.display()
+        ));
+    }
+    let mut sources = load::Sources::default();
+    let real = std::fs::canonicalize(path)
+        .map_err(|e| format!("cannot read the settings file {}: {e}
+hint: check the path given to --settings or TELFORM_SETTINGS", path.display()))?;
+    let id = sources.add_readable(path.to_path_buf(), real.clone());
+    let read = load::read_file(id, &real);
+    let mut diagnostics = read.diagnostics;
+    let mut settings = None;
+    match read.docs.len() {
+        1 => match schema::check_settings(read.docs.into_iter().next().expect("one document"), SettingsFile::Operator) {
+            Ok(found) => settings = Some(found),
+            Err(mut found) => diagnostics.append(&mut found),
+        },
+        0 => {}
+        _ => diagnostics.push(
+            Diagnostic::error(codes::YAML_UNSUPPORTED, diagnostic::At::File(id), "the settings file holds more than one document")
+                .hint("keep one document in the settings file"),
+        ),
+    }
+    match settings {
+        Some(settings) if diagnostics.is_empty() => Ok(settings),
+        _ => {
+            let located = report::locate(&diagnostics, &sources);
+            Err(format!(
+                "{}the settings file {} is not valid
+hint: fix it as shown above",
+                report::render_text(&located, false),
+                path.display()
+            ))
+        }
     }
 }
 

@@ -180,9 +180,9 @@ fn view<'a>(
     files: &'a mut HashMap<FileId, FileView>,
 ) -> &'a mut FileView {
     let view = files.entry(file).or_insert_with(|| FileView {
-        text: std::fs::read(sources.path(file))
-            .ok()
-            .filter(|b| b.len() as u64 <= crate::manifest::load::MAX_FILE_BYTES)
+        // Read the way the loader read it: an entry it refused is never shown.
+        text: sources
+            .read(file)
             .and_then(|b| String::from_utf8(b).ok())
             .map(|t| t.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(t)),
         trees: None,

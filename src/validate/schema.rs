@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use crate::manifest::acg::{AccountSpec, ConsentSpec, NumberSetSpec};
 use crate::manifest::common::{API_VERSION, AccountMetadata, Metadata};
 use crate::manifest::load::RawDoc;
-use crate::manifest::settings::Settings;
+use crate::manifest::settings::{FOLDER_MAY_SET, Settings, trusted_home};
 use crate::manifest::webex::{CustomerSpec, DeviceSpec, LocationSpec, TemplateSpec, UserSpec, WorkspaceSpec};
 use crate::manifest::yaml::{escape_segment, pointer_segments};
 use crate::manifest::{AnyManifest, Kind, Manifest, Origin};
@@ -371,10 +371,22 @@ fn typed<S: DeserializeOwned>(
     })
 }
 
-/// Checks the settings file.
-pub fn check_settings(doc: RawDoc) -> Result<Settings, Vec<Diagnostic>> {
+/// Whose settings file it is (docs/security.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsFile {
+    /// The operator's, named by `--settings` / `TELFORM_SETTINGS`: every setting.
+    Operator,
+    /// `telform.yaml` in the manifest folder: the harmless options only.
+    Folder,
+}
+
+/// Checks a settings file.
+pub fn check_settings(doc: RawDoc, file: SettingsFile) -> Result<Settings, Vec<Diagnostic>> {
     let RawDoc { origin, mut value } = doc;
     let mut diagnostics = Vec::new();
+    if file == SettingsFile::Folder {
+        diagnostics.extend(take_untrusted_settings(origin, &mut value));
+    }
     // A secret written out in the settings file is refused, and never echoed.
     let mut reported_secrets = Vec::new();
     for field in &SETTINGS_SECRETS {
@@ -406,6 +418,71 @@ pub fn check_settings(doc: RawDoc) -> Result<Settings, Vec<Diagnostic>> {
             .hint("this is a telform bug: please report it with this file (remove the values you cannot share)"),
         ]
     })
+}
+
+/// Settings of the manifest folder's `telform.yaml` that only the operator may give: each is
+/// refused where it is written (the message never quotes its value; the source line is shown
+/// redacted, like any other) and removed before the schema layer. Keys the settings do not know are left to the schema layer.
+fn take_untrusted_settings(origin: Origin, value: &mut Value) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Value::Object(top) = value else {
+        return out;
+    };
+    let known = settings_schema().get("properties").and_then(Value::as_object);
+    for (section, inner) in top.iter_mut() {
+        let Value::Object(fields) = inner else { continue };
+        let section_schema = known
+            .and_then(|k| k.get(section))
+            .and_then(|s| schema_properties(settings_schema(), s));
+        let refused: Vec<String> = fields
+            .keys()
+            .filter(|key| {
+                let pointer = format!("/{section}/{key}");
+                !FOLDER_MAY_SET.contains(&pointer.as_str())
+                    && section_schema.is_some_and(|p| p.contains_key(key.as_str()))
+            })
+            .cloned()
+            .collect();
+        for key in refused {
+            fields.remove(&key);
+            let pointer = format!("/{section}/{}", escape_segment(&key));
+            let instead = match trusted_home(&pointer) {
+                Some(var) => format!("set {var} in the environment where telform runs (a CI secret or variable), or "),
+                None => String::new(),
+            };
+            out.push(
+                Diagnostic::error(
+                    codes::UNTRUSTED_SETTING,
+                    At::key(origin, pointer),
+                    format!(
+                        "`{section}.{key}` may not be set in the manifest folder: a pull request could change it to send a credential elsewhere or read another variable"
+                    ),
+                )
+                .hint(format!(
+                    "{instead}write it in the operator's settings file, outside the checkout, named by --settings or TELFORM_SETTINGS (see docs/security.md)"
+                )),
+            );
+        }
+    }
+    out
+}
+
+/// The `properties` of a settings section, following a `$ref` into `$defs`.
+fn schema_properties<'a>(root: &'a Value, section: &'a Value) -> Option<&'a Map<String, Value>> {
+    let target = match section.get("$ref").and_then(Value::as_str) {
+        Some(reference) => root.pointer(reference.strip_prefix('#')?)?,
+        None => section,
+    };
+    let target = match target.get("anyOf").and_then(Value::as_array) {
+        // `Option<T>` may be written as `anyOf: [{$ref}, {type: null}]`.
+        Some(branches) => branches
+            .iter()
+            .find_map(|b| b.get("$ref").and_then(Value::as_str))
+            .and_then(|r| root.pointer(r.strip_prefix('#')?))
+            .unwrap_or(target),
+        None => target,
+    };
+    target.get("properties").and_then(Value::as_object)
 }
 
 /// A field that holds a secret by reference only.

@@ -36,7 +36,7 @@ use crate::apply::secrets::EnvLookup;
 use crate::apply::{self, Options, Progress, Run, Secrets, Stop, report};
 use crate::plan::model::{Action, ObjectRef, Op};
 use crate::provider::Provider;
-use crate::provider::config::Env;
+use crate::provider::config::Trusted;
 use crate::reconcile::{self, Failure, PlanOptions, Planned};
 use events::{Batch, Classifier, Watcher};
 use server::{Server, Shared, lock};
@@ -127,8 +127,8 @@ impl Shutdown {
 
 /// What the loop reads from its surroundings.
 pub struct Deps<'a> {
-    /// `TELFORM_*` provider configuration.
-    pub providers: Env<'a>,
+    /// The provider configuration and the SIP password policy.
+    pub trusted: Trusted<'a>,
     /// Variables named by `sipPassword.fromEnv`.
     pub secrets: EnvLookup<'a>,
     pub printer: &'a Printer,
@@ -427,7 +427,7 @@ impl Loop<'_> {
         };
         // Reads only: a signal drops the plan at once.
         let planned = tokio::select! {
-            planned = reconcile::plan_dir(&options, self.deps.providers) => planned,
+            planned = reconcile::plan_dir(&options, self.deps.trusted) => planned,
             () = self.shutdown.wait() => {
                 record.outcome = Outcome::Interrupted;
                 record.error = Some("stopped while planning: nothing was written".into());
@@ -524,9 +524,15 @@ impl Loop<'_> {
     /// (passwords that cannot be set); the record gets the outcome.
     async fn apply(&self, planned: &Planned, record: &mut Record, details: &mut String) -> Option<Vec<apply::Outcome>> {
         let plan = &planned.plan;
-        let base = reconcile::secrets_base(&planned.options.dir);
+        let base = crate::manifest::confined::folder_of(&planned.options.dir);
         let out = self.config.secrets_out.as_deref().map(secrets_file);
-        let secrets = match Secrets::resolve(&plan.actions, &base, self.deps.secrets, out.as_deref()) {
+        let secrets = match Secrets::resolve(
+            &plan.actions,
+            &base,
+            self.deps.secrets,
+            &self.deps.trusted.secret_policy(),
+            out.as_deref(),
+        ) {
             Ok(secrets) => secrets,
             Err(errors) => {
                 let mut text = format!(
@@ -811,12 +817,14 @@ mod tests {
                     old: Some(serde_json::json!("portal")),
                     new: Some(serde_json::json!("hq")),
                     sensitive: false,
+                    secret_source: None,
                 },
                 FieldChange {
                     path: "sipPassword".into(),
                     old: Some(serde_json::json!("hunter2")),
                     new: Some(serde_json::json!("s3cret")),
                     sensitive: true,
+                    secret_source: None,
                 },
             ],
             reason: None,

@@ -3,6 +3,8 @@
 //! duplicates, a failed customer and a refused location skipping their dependents only, and a
 //! password rotation.
 
+use telform::manifest::settings::SecretPolicy;
+use telform::provider::config::Trusted;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::time::Duration;
@@ -79,7 +81,7 @@ async fn plan(dir: &Path, env: &HashMap<String, String>) -> Planned {
         dir: dir.to_path_buf(),
         ..PlanOptions::default()
     };
-    let planned = reconcile::plan_dir(&options, &lookup)
+    let planned = reconcile::plan_dir(&options, Trusted::env(&lookup))
         .await
         .unwrap_or_else(|f| panic!("plan: {}", f.text()));
     assert!(
@@ -118,7 +120,7 @@ async fn apply(
     let client = planned.webex.as_ref().expect("the plan made a Webex client");
     let actions = webex_actions(planned);
     let lookup = |key: &str| env.get(key).cloned();
-    let secrets = Secrets::resolve(&actions, dir, &lookup, secrets_out).expect("every password resolves");
+    let secrets = Secrets::resolve(&actions, dir, &lookup, &SecretPolicy::default(), secrets_out).expect("every password resolves");
     let run = Run {
         options: options(),
         stop: Stop::default(),
@@ -919,7 +921,7 @@ async fn an_interrupted_apply_reports_what_it_did_and_the_next_one_finishes() {
         options: options(),
         stop: Stop::default(),
         progress: Progress::hidden(),
-        secrets: Secrets::resolve(&actions, dir.path(), &lookup, None).expect("secrets"),
+        secrets: Secrets::resolve(&actions, dir.path(), &lookup, &SecretPolicy::default(), None).expect("secrets"),
     };
     // Ctrl-C once Webex has served 80 requests (the plan's reads included): customers made,
     // users and devices half way.
@@ -1269,7 +1271,7 @@ async fn ctrl_c_ends_the_wait_for_provisioning_the_customer_done_its_children_no
         },
         stop: Stop::default(),
         progress: Progress::hidden(),
-        secrets: Secrets::resolve(&actions, dir.path(), &lookup, None).expect("secrets"),
+        secrets: Secrets::resolve(&actions, dir.path(), &lookup, &SecretPolicy::default(), None).expect("secrets"),
     };
     let stop = run.stop.clone();
     let started = std::time::Instant::now();

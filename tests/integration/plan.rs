@@ -444,7 +444,7 @@ fn webex_lists_are_read_page_by_page() {
     seed.webex.subscribers = serde_json::from_value(Value::Array(subscribers)).expect("subscribers");
     let (runtime, emulator, env) = start(seed);
     let vars: std::collections::HashMap<String, String> = env.into_iter().collect();
-    let config = telform::provider::config::webex(None, &|k: &str| vars.get(k).cloned()).expect("configured");
+    let config = telform::provider::config::webex(telform::provider::config::Trusted::env(&|k: &str| vars.get(k).cloned())).expect("configured");
     let client = WebexClient::new(config).expect("client");
     let needs = WebexNeeds {
         customers: ["P0007".to_string()].into(),

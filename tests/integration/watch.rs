@@ -214,7 +214,7 @@ fn run_watch(
     };
     let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let deps = Deps {
-        providers: &lookup,
+        trusted: telform::provider::config::Trusted::env(&lookup),
         secrets: &lookup,
         printer: &printer,
     };

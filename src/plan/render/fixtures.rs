@@ -19,6 +19,7 @@ pub fn change(path: &str, old: Option<Value>, new: Option<Value>) -> FieldChange
         old,
         new,
         sensitive: false,
+        secret_source: None,
     }
 }
 
@@ -37,6 +38,7 @@ pub fn secret(path: &str) -> FieldChange {
         old: None,
         new: None,
         sensitive: true,
+        secret_source: None,
     }
 }
 

@@ -179,7 +179,10 @@ fn diff_marker(op: Op) -> &'static str {
 fn change_line(action: &Action, change: &FieldChange, look: Look) -> String {
     let path = clean(&change.path);
     let value = if change.sensitive {
-        look.paint(DIM, "(sensitive)")
+        match &change.secret_source {
+            Some(source) => look.paint(DIM, &format!("(sensitive, {source})")),
+            None => look.paint(DIM, "(sensitive)"),
+        }
     } else {
         match action.op {
             Op::Create => look.paint(ADD, &show(change.new.as_ref())),
@@ -213,7 +216,7 @@ fn show(value: Option<&Value>) -> String {
 mod tests {
     use super::super::fixtures::{self, *};
     use super::super::text;
-    use crate::plan::model::{FORMAT_VERSION, Op, Plan};
+    use crate::plan::model::{FORMAT_VERSION, FieldChange, Op, Plan, SecretSource};
 
     #[test]
     fn creation() {
@@ -262,6 +265,31 @@ mod tests {
         let json = super::super::json(&plan);
         assert!(!json.contains("hunter2"), "{json}");
         assert!(json.contains("\"sensitive\": true"), "{json}");
+    }
+
+    /// A reviewer sees where every password would be read from, in all three formats.
+    #[test]
+    fn the_source_of_a_secret_is_shown_in_every_format() {
+        let mut plan = plan(numbers(Op::Update, "contoso", 14255550100, 1, &[]));
+        let from = |source| FieldChange {
+            secret_source: Some(source),
+            ..secret("sipPassword")
+        };
+        plan.actions[0].changes = vec![
+            from(SecretSource::FromEnv("ACME_DESK_SIP_PASSWORD".into())),
+            from(SecretSource::FromFile("secrets/desk.sip".into())),
+            from(SecretSource::Generate),
+        ];
+        let text = text(&plan, false);
+        let markdown = super::super::markdown(&plan);
+        for shown in [&text, &markdown] {
+            assert!(shown.contains("sipPassword: (sensitive, from $ACME_DESK_SIP_PASSWORD)"), "{shown}");
+            assert!(shown.contains("sipPassword: (sensitive, from file secrets/desk.sip)"), "{shown}");
+            assert!(shown.contains("sipPassword: (sensitive, generated at apply)"), "{shown}");
+        }
+        let json = super::super::json(&plan);
+        assert!(json.contains(r#""secret_source": {"#) && json.contains(r#""fromEnv": "ACME_DESK_SIP_PASSWORD""#), "{json}");
+        assert!(json.contains(r#""fromFile": "secrets/desk.sip""#) && json.contains(r#""secret_source": "generate""#), "{json}");
     }
 
     #[test]

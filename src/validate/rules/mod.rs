@@ -4,12 +4,14 @@
 mod acg;
 mod identity;
 mod numbers;
+mod secrets;
 mod webex;
 
 use std::collections::HashSet;
 use std::collections::hash_map::{Entry, HashMap};
 use std::hash::Hash;
 
+use crate::manifest::settings::SecretPolicy;
 use crate::manifest::{Kind, Manifest, ManifestSet};
 use crate::validate::diagnostic::{At, Diagnostic};
 
@@ -49,8 +51,16 @@ impl Unresolved {
 }
 
 /// Runs every rule. References to the identities of `unresolved` are not reported as dangling.
-pub fn check(set: &ManifestSet, unresolved: &Unresolved) -> Vec<Diagnostic> {
+/// `policy` says which variables a SIP password may come from; `root` is the manifest folder,
+/// where `fromFile` paths lead.
+pub fn check(
+    set: &ManifestSet,
+    unresolved: &Unresolved,
+    policy: &SecretPolicy,
+    root: Option<&std::path::Path>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    secrets::check(set, policy, root, &mut out);
     numbers::check(set, &mut out);
     identity::check_unique(set, &mut out);
     identity::check_references(set, unresolved, &mut out);
@@ -120,7 +130,7 @@ pub(crate) mod test_support {
 
     /// The codes `check` reports on `yaml`, sorted.
     pub fn codes(yaml: &str) -> Vec<&'static str> {
-        let mut codes: Vec<&str> = super::check(&set(yaml), &Default::default())
+        let mut codes: Vec<&str> = super::check(&set(yaml), &Default::default(), &Default::default(), None)
             .iter()
             .map(|d| d.code.id)
             .collect();

@@ -553,7 +553,7 @@ mod tests {
     #[test]
     fn package_dependencies_name_the_packages() {
         let set = crate::validate::rules::test_support::set(&customer("webex_voice, attendant_console"));
-        let found = super::super::check(&set, &Default::default());
+        let found = super::super::check(&set, &Default::default(), &Default::default(), None);
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].message,
