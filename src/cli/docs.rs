@@ -529,9 +529,14 @@ fn settings_page(examples: &Examples) -> Result<String, String> {
         "the JSON Schema `schemas/settings.json`, the rule codes and `examples/`",
     ));
     out.push_str(
-        "`telform.yaml` at the root of the manifest folder (optional) configures the providers. Every \
-setting also has an environment variable and a flag; flags win, then the environment, then this \
-file. Secrets are only ever named here (an environment variable), never written.\n\n",
+        "The same settings are read from two files. The operator's settings file, outside the \
+manifest repository, named by `--settings FILE` or `TELFORM_SETTINGS`, may set every field. \
+`telform.yaml` at the root of the manifest folder (optional) is written by whoever opens a pull \
+request, so it may set only `apiVersion`, `acg.requestsPerMinute` (lower than the operator's, \
+never higher) and `apply.*`; any other field there is refused (TF027), because it could send a \
+credential elsewhere ([`docs/security.md`](../security.md)). The environment variables \
+(`TELFORM_ACG_URL`, ...) win over the operator's file, which wins over the folder's. Secrets \
+are only ever named (an environment variable), never written.\n\n",
     );
     out.push_str("Schema: [`schemas/settings.json`](../../schemas/settings.json).\n\n## Fields\n\n");
     out.push_str(&fields_table(schema, &shape::settings()));
@@ -550,7 +555,7 @@ file. Secrets are only ever named here (an environment variable), never written.
 fn rules_section(kind: &str) -> String {
     let mut out = String::from("## Rules\n\n");
     out.push_str(
-        "Besides the schema above (codes TF020–TF026, and TF001–TF010 for the file itself), \
+        "Besides the schema above (codes TF020–TF027, and TF001–TF011 for the file itself), \
 `telform validate` checks these rules; [`docs/diagnostics.md`](../diagnostics.md) explains the \
 output.\n\n",
     );

@@ -160,28 +160,19 @@ fn summary(dir: &Path, count: usize) -> String {
 
 const SETTINGS: &str = r#"# yaml-language-server: $schema=schemas/settings.json
 #
-# Settings of this manifest repository: where the providers are and how to authenticate. Every
-# value can also come from the environment (TELFORM_ACG_URL, TELFORM_WEBEX_TOKEN, ...) or a flag;
-# flags win, then the environment, then this file. Secrets are only ever *named* here (fromEnv):
-# telform reads the variable at run time and never prints its value.
+# Settings of this manifest repository: the harmless options only. Whoever opens a pull request
+# can change this file, so it never says where the providers are, how to authenticate, or which
+# variables hold passwords: telform refuses those here. They come from the environment where
+# telform runs (TELFORM_ACG_URL, TELFORM_ACG_TENANT, TELFORM_ACG_CLIENT_ID,
+# TELFORM_ACG_CLIENT_SECRET, TELFORM_WEBEX_TOKEN, ...: in CI, repository secrets, see
+# .github/workflows/telform.yml) or from the operator's settings file outside this repository,
+# named by --settings or TELFORM_SETTINGS (docs/security.md in the telform repository).
 apiVersion: telform/v1
 
-# Azure Communications Gateway Provisioning API. Uncomment and fill in, or set the
-# TELFORM_ACG_* variables (in CI: repository secrets, see .github/workflows/telform.yml).
 # acg:
-#   url: https://provapi.<your ACG domain>
-#   # The Entra tenant that holds the Communications Gateway resource (not a customer's).
-#   tenant: <tenant GUID>
-#   # App registration with the ProvisioningAPI.* app roles.
-#   clientId: <client id GUID>
-#   clientSecret: {fromEnv: TELFORM_ACG_CLIENT_SECRET}
 #   # ACG allows 100 requests per minute shared by every caller: leave room for the portal.
+#   # This file can only lower the operator's budget, never raise it.
 #   requestsPerMinute: 90
-
-# Webex for service providers.
-# webex:
-#   url: https://webexapis.com/v1
-#   token: {fromEnv: TELFORM_WEBEX_TOKEN}
 
 apply:
   # A plan that would delete more than this fails: no mass deletion from one bad commit.

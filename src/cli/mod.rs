@@ -57,7 +57,13 @@ pub struct Cli {
     /// The operator's settings file, kept outside the manifests' checkout: provider endpoints,
     /// tenants, client ids, the names of credential variables, which variables
     /// `sipPassword.fromEnv` may name (docs/security.md). An empty TELFORM_SETTINGS is unset.
-    #[arg(long, global = true, value_name = "FILE", env = "TELFORM_SETTINGS", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "TELFORM_SETTINGS",
+        hide_env_values = true
+    )]
     pub settings: Option<PathBuf>,
 }
 
@@ -419,13 +425,18 @@ pub(crate) struct OperatorSettings(Option<PathBuf>);
 
 impl OperatorSettings {
     /// Reads it, refusing one inside the checkout of `target` (the manifest folder or file).
-    pub(crate) fn load(&self, target: &std::path::Path) -> Result<Option<crate::manifest::settings::Settings>, ExitStatus> {
+    pub(crate) fn load(
+        &self,
+        target: &std::path::Path,
+    ) -> Result<Option<crate::manifest::settings::Settings>, ExitStatus> {
         let Some(path) = &self.0 else { return Ok(None) };
         let folder = crate::manifest::confined::folder_of(target);
-        crate::validate::operator_settings(path, &folder).map(Some).map_err(|message| {
-            print_err(&format!("error: {message}\n"));
-            ExitStatus::Failure
-        })
+        crate::validate::operator_settings(path, &folder)
+            .map(Some)
+            .map_err(|message| {
+                print_err(&format!("error: {message}\n"));
+                ExitStatus::Failure
+            })
     }
 }
 

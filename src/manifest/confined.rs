@@ -60,11 +60,7 @@ fn regular(meta: &std::fs::Metadata) -> Result<(), Refusal> {
     if kind.is_file() {
         return Ok(());
     }
-    let what = if kind.is_dir() {
-        "a folder"
-    } else {
-        kind_name(&kind)
-    };
+    let what = if kind.is_dir() { "a folder" } else { kind_name(&kind) };
     Err(Refusal::NotRegular(what))
 }
 
@@ -127,7 +123,10 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, Refusal>
 /// whole new one.
 pub fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     use std::io::Write;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut random = [0u8; 6];
     getrandom::fill(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
     let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
@@ -253,7 +252,10 @@ mod tests {
 
         assert_eq!(read_named(r, "ok.sip", 100).expect("read"), Some(b"pw".to_vec()));
         assert_eq!(read_named(r, "in.sip", 100).expect("read"), Some(b"pw".to_vec()));
-        assert!(matches!(read_named(r, "out.sip", 100), Err(NamedRefusal::Entry(Refusal::Outside))));
+        assert!(matches!(
+            read_named(r, "out.sip", 100),
+            Err(NamedRefusal::Entry(Refusal::Outside))
+        ));
         assert!(matches!(
             read_named(r, "fifo.sip", 100),
             Err(NamedRefusal::Entry(Refusal::NotRegular("a named pipe")))
@@ -263,7 +265,11 @@ mod tests {
             Err(Refusal::NotRegular("a symbolic link"))
         ));
         assert!(matches!(open_regular(&fifo), Err(Refusal::NotRegular("a named pipe"))));
-        assert_eq!(read_regular(&r.join("ok.sip"), 1).expect("read"), None, "longer than the limit");
+        assert_eq!(
+            read_regular(&r.join("ok.sip"), 1).expect("read"),
+            None,
+            "longer than the limit"
+        );
     }
 
     #[cfg(unix)]
@@ -282,6 +288,10 @@ mod tests {
         assert!(!std::fs::symlink_metadata(&out).expect("meta").file_type().is_symlink());
         let mode = std::fs::metadata(&out).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode & 0o600, 0o600);
-        assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1, "no temporary file left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("list").count(),
+            1,
+            "no temporary file left"
+        );
     }
 }

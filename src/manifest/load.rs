@@ -339,14 +339,12 @@ fn walk(dir: &Path, out: &mut Vec<Found>) {
 fn refused(id: FileId, refusal: &Refusal) -> Diagnostic {
     let diagnostic = match refusal {
         Refusal::Io(error) => return io_error(id, error),
-        Refusal::Outside => Diagnostic::error(
-            codes::UNSAFE_ENTRY,
-            At::File(id),
-            format!("not read: {refusal}"),
-        )
-        .hint("manifests are regular files inside the manifest folder: commit the file itself, not a link to it"),
+        Refusal::Outside => Diagnostic::error(codes::UNSAFE_ENTRY, At::File(id), format!("not read: {refusal}"))
+            .hint("manifests are regular files inside the manifest folder: commit the file itself, not a link to it"),
         Refusal::NotRegular(_) => Diagnostic::error(codes::UNSAFE_ENTRY, At::File(id), format!("not read: {refusal}"))
-            .hint("manifests are regular files: remove this entry, or rename it so that it does not end in .yaml or .yml"),
+            .hint(
+                "manifests are regular files: remove this entry, or rename it so that it does not end in .yaml or .yml",
+            ),
     };
     diagnostic.sensitive()
 }
@@ -355,10 +353,7 @@ fn refused(id: FileId, refusal: &Refusal) -> Diagnostic {
 fn read_source(sources: &Sources, id: FileId) -> FileRead {
     match sources.readable[id.0 as usize].as_deref() {
         Some(real) => read_file(id, real),
-        None => FileRead::failed(io_error(
-            id,
-            &std::io::Error::other("this entry is not read"),
-        )),
+        None => FileRead::failed(io_error(id, &std::io::Error::other("this entry is not read"))),
     }
 }
 
@@ -397,7 +392,10 @@ pub fn read_file(id: FileId, path: &Path) -> FileRead {
                 Diagnostic::error(
                     codes::TOO_LARGE,
                     At::File(id),
-                    format!("the file is larger than {} MiB, the limit per file", MAX_FILE_BYTES / (1024 * 1024)),
+                    format!(
+                        "the file is larger than {} MiB, the limit per file",
+                        MAX_FILE_BYTES / (1024 * 1024)
+                    ),
                 )
                 .hint("split it into several files (10,000 numbers per file is a good size)"),
             );

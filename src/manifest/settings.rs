@@ -77,8 +77,24 @@ pub const DEFAULT_SIP_PASSWORD_ENV: &str = "*_SIP_PASSWORD";
 /// Prefixes of variables a manifest may never name, whatever the operator allows: telform's own
 /// configuration and the CI platforms' (tokens, runner internals).
 const NEVER_ENV_PREFIXES: &[&str] = &[
-    "TELFORM_", "GITHUB_", "ACTIONS_", "RUNNER_", "CI_", "GITLAB_", "BUILDKITE_", "CIRCLE_", "JENKINS_", "TRAVIS_",
-    "SYSTEM_", "AGENT_", "BUILD_", "AWS_", "AZURE_", "ARM_", "GOOGLE_", "SSH_",
+    "TELFORM_",
+    "GITHUB_",
+    "ACTIONS_",
+    "RUNNER_",
+    "CI_",
+    "GITLAB_",
+    "BUILDKITE_",
+    "CIRCLE_",
+    "JENKINS_",
+    "TRAVIS_",
+    "SYSTEM_",
+    "AGENT_",
+    "BUILD_",
+    "AWS_",
+    "AZURE_",
+    "ARM_",
+    "GOOGLE_",
+    "SSH_",
 ];
 
 /// Which environment variables manifests may name as a SIP password's source.

@@ -101,7 +101,7 @@ pub struct FieldChange {
     pub sensitive: bool,
     /// Where a sensitive value comes from, so that a reviewer sees what the plan would read
     /// (never the value).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "secretSource", skip_serializing_if = "Option::is_none")]
     pub secret_source: Option<SecretSource>,
 }
 

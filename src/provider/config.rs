@@ -80,7 +80,9 @@ impl<'a> Trusted<'a> {
 
 impl std::fmt::Debug for Trusted<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Trusted").field("settings", &self.settings.is_some()).finish()
+        f.debug_struct("Trusted")
+            .field("settings", &self.settings.is_some())
+            .finish()
     }
 }
 
@@ -113,7 +115,12 @@ pub fn acg(trusted: Trusted, folder: Option<&Settings>) -> Result<AcgConfig, Mis
             }
         },
     };
-    let client_id = pick(&trusted, "TELFORM_ACG_CLIENT_ID", file.client_id.as_ref(), "acg.clientId")?;
+    let client_id = pick(
+        &trusted,
+        "TELFORM_ACG_CLIENT_ID",
+        file.client_id.as_ref(),
+        "acg.clientId",
+    )?;
     let secret_var = file
         .client_secret
         .as_ref()
@@ -128,9 +135,7 @@ pub fn acg(trusted: Trusted, folder: Option<&Settings>) -> Result<AcgConfig, Mis
         .and_then(|v| v.parse().ok())
         .or(file.requests_per_minute)
         .unwrap_or(100);
-    let folder_budget = folder
-        .and_then(|s| s.acg.as_ref())
-        .and_then(|a| a.requests_per_minute);
+    let folder_budget = folder.and_then(|s| s.acg.as_ref()).and_then(|a| a.requests_per_minute);
     Ok(AcgConfig {
         url: url.trim_end_matches('/').to_string(),
         token_url,
@@ -219,8 +224,7 @@ mod tests {
         let env = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
         let cfg = acg(Trusted::env(&env), None).expect("configured");
         assert_eq!(
-            cfg.token_url,
-            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+            cfg.token_url, "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
             "an empty TELFORM_ACG_TOKEN_URL is unset"
         );
         assert_eq!(cfg.requests_per_minute, 100);
@@ -231,8 +235,22 @@ mod tests {
             }),
             ..Settings::default()
         };
-        assert_eq!(acg(Trusted::env(&env), Some(&folder(20))).expect("ok").requests_per_minute, 20);
-        assert_eq!(acg(Trusted::env(&env), Some(&folder(5000))).expect("ok").requests_per_minute, 100);
-        assert_eq!(lower_budget(0, Some(5000)), 5000, "no trusted limit: the folder's applies");
+        assert_eq!(
+            acg(Trusted::env(&env), Some(&folder(20)))
+                .expect("ok")
+                .requests_per_minute,
+            20
+        );
+        assert_eq!(
+            acg(Trusted::env(&env), Some(&folder(5000)))
+                .expect("ok")
+                .requests_per_minute,
+            100
+        );
+        assert_eq!(
+            lower_budget(0, Some(5000)),
+            5000,
+            "no trusted limit: the folder's applies"
+        );
     }
 }

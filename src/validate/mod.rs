@@ -79,13 +79,15 @@ pub fn validate_with(paths: &[PathBuf], policy: &SecretPolicy) -> Validated {
     };
     diagnostics.extend(rules::check(&manifests, &unresolved, policy, root.as_deref()));
 
-    let settings = loaded.settings.and_then(|doc| match schema::check_settings(doc, SettingsFile::Folder) {
-        Ok(settings) => Some(settings),
-        Err(mut found) => {
-            diagnostics.append(&mut found);
-            None
-        }
-    });
+    let settings = loaded
+        .settings
+        .and_then(|doc| match schema::check_settings(doc, SettingsFile::Folder) {
+            Ok(settings) => Some(settings),
+            Err(mut found) => {
+                diagnostics.append(&mut found);
+                None
+            }
+        });
     Validated {
         sources: loaded.sources,
         manifests,
@@ -104,10 +106,11 @@ pub fn operator_settings(path: &std::path::Path, checkout: &std::path::Path) -> 
         let file = std::fs::canonicalize(path).ok();
         matches!((root, file), (Some(root), Some(file)) if file.starts_with(&root))
     };
-    let work_tree = checkout
-        .canonicalize()
-        .ok()
-        .and_then(|dir| dir.ancestors().find(|a| a.join(".git").exists()).map(std::path::Path::to_path_buf));
+    let work_tree = checkout.canonicalize().ok().and_then(|dir| {
+        dir.ancestors()
+            .find(|a| a.join(".git").exists())
+            .map(std::path::Path::to_path_buf)
+    });
     if inside(checkout) || work_tree.as_deref().is_some_and(inside) {
         return Err(format!(
             "the settings file {} is inside the checkout of the manifests: a pull request could change it
@@ -116,22 +119,33 @@ pub fn operator_settings(path: &std::path::Path, checkout: &std::path::Path) -> 
         ));
     }
     let mut sources = load::Sources::default();
-    let real = std::fs::canonicalize(path)
-        .map_err(|e| format!("cannot read the settings file {}: {e}
-hint: check the path given to --settings or TELFORM_SETTINGS", path.display()))?;
+    let real = std::fs::canonicalize(path).map_err(|e| {
+        format!(
+            "cannot read the settings file {}: {e}
+hint: check the path given to --settings or TELFORM_SETTINGS",
+            path.display()
+        )
+    })?;
     let id = sources.add_readable(path.to_path_buf(), real.clone());
     let read = load::read_file(id, &real);
     let mut diagnostics = read.diagnostics;
     let mut settings = None;
     match read.docs.len() {
-        1 => match schema::check_settings(read.docs.into_iter().next().expect("one document"), SettingsFile::Operator) {
+        1 => match schema::check_settings(
+            read.docs.into_iter().next().expect("one document"),
+            SettingsFile::Operator,
+        ) {
             Ok(found) => settings = Some(found),
             Err(mut found) => diagnostics.append(&mut found),
         },
         0 => {}
         _ => diagnostics.push(
-            Diagnostic::error(codes::YAML_UNSUPPORTED, diagnostic::At::File(id), "the settings file holds more than one document")
-                .hint("keep one document in the settings file"),
+            Diagnostic::error(
+                codes::YAML_UNSUPPORTED,
+                diagnostic::At::File(id),
+                "the settings file holds more than one document",
+            )
+            .hint("keep one document in the settings file"),
         ),
     }
     match settings {

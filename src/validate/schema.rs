@@ -384,9 +384,6 @@ pub enum SettingsFile {
 pub fn check_settings(doc: RawDoc, file: SettingsFile) -> Result<Settings, Vec<Diagnostic>> {
     let RawDoc { origin, mut value } = doc;
     let mut diagnostics = Vec::new();
-    if file == SettingsFile::Folder {
-        diagnostics.extend(take_untrusted_settings(origin, &mut value));
-    }
     // A secret written out in the settings file is refused, and never echoed.
     let mut reported_secrets = Vec::new();
     for field in &SETTINGS_SECRETS {
@@ -402,6 +399,11 @@ pub fn check_settings(doc: RawDoc, file: SettingsFile) -> Result<Settings, Vec<D
             continue;
         }
         diagnostics.extend(map_error(settings_schema(), origin, &error));
+    }
+    // The folder's file is checked as a whole first, so that a secret committed there is
+    // reported as such (it must be rotated) besides being a setting the folder may not decide.
+    if file == SettingsFile::Folder {
+        diagnostics.extend(take_untrusted_settings(origin, &mut value));
     }
     if !diagnostics.is_empty() {
         return Err(diagnostics);

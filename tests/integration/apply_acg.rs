@@ -376,7 +376,10 @@ fn an_account_changed_between_plan_and_write_is_not_overwritten() {
         ..Default::default()
     };
     let planned = rt
-        .block_on(telform::reconcile::plan_dir(&options, telform::provider::config::Trusted::env(&providers)))
+        .block_on(telform::reconcile::plan_dir(
+            &options,
+            telform::provider::config::Trusted::env(&providers),
+        ))
         .expect("plans");
     assert_eq!(planned.plan.actions.len(), 1, "{:?}", planned.plan.actions);
     // Someone edits the account in the portal after the plan was made.

@@ -92,7 +92,8 @@ fn a_2000_object_change_under_twenty_percent_faults_converges_without_duplicates
     }
     // Webex, read back through the API: every customer, subscriber and device once.
     let lookup: HashMap<String, String> = env.iter().cloned().collect();
-    let client = WebexClient::new(config::webex(config::Trusted::env(&|k| lookup.get(k).cloned())).expect("config")).expect("client");
+    let client = WebexClient::new(config::webex(config::Trusted::env(&|k| lookup.get(k).cloned())).expect("config"))
+        .expect("client");
     let mut devices_live: BTreeSet<(String, String)> = BTreeSet::new();
     runtime.block_on(async {
         let customers = client.list_customers().await.expect("customers");

@@ -3,11 +3,11 @@
 //! duplicates, a failed customer and a refused location skipping their dependents only, and a
 //! password rotation.
 
-use telform::manifest::settings::SecretPolicy;
-use telform::provider::config::Trusted;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::time::Duration;
+use telform::manifest::settings::SecretPolicy;
+use telform::provider::config::Trusted;
 
 use telform::apply::{Options, Outcome, Progress, Run, Secrets, Status, Stop, report};
 use telform::emulator::faults::Faults;
@@ -120,7 +120,8 @@ async fn apply(
     let client = planned.webex.as_ref().expect("the plan made a Webex client");
     let actions = webex_actions(planned);
     let lookup = |key: &str| env.get(key).cloned();
-    let secrets = Secrets::resolve(&actions, dir, &lookup, &SecretPolicy::default(), secrets_out).expect("every password resolves");
+    let secrets = Secrets::resolve(&actions, dir, &lookup, &SecretPolicy::default(), secrets_out)
+        .expect("every password resolves");
     let run = Run {
         options: options(),
         stop: Stop::default(),

@@ -375,7 +375,14 @@ fn examples_plan_is_a_full_creation() {
         );
     }
     // A new device gets its password; no value anywhere.
-    assert!(text.contains("sipPassword: (sensitive)"), "{text}");
+    assert!(
+        text.contains("sipPassword: (sensitive, from $ACME_JUPITER_TABLE_SIP_PASSWORD)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sipPassword: (sensitive, from file secrets/acme-accueil-phone.sip)"),
+        "{text}"
+    );
     assert!(err.contains("Webex") && err.contains("ACG"), "--stats: {err}");
     insta::with_settings!({snapshot_path => root().join("tests/integration/snapshots/plan"), prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("examples_creation_text", text);
@@ -444,7 +451,9 @@ fn webex_lists_are_read_page_by_page() {
     seed.webex.subscribers = serde_json::from_value(Value::Array(subscribers)).expect("subscribers");
     let (runtime, emulator, env) = start(seed);
     let vars: std::collections::HashMap<String, String> = env.into_iter().collect();
-    let config = telform::provider::config::webex(telform::provider::config::Trusted::env(&|k: &str| vars.get(k).cloned())).expect("configured");
+    let config =
+        telform::provider::config::webex(telform::provider::config::Trusted::env(&|k: &str| vars.get(k).cloned()))
+            .expect("configured");
     let client = WebexClient::new(config).expect("client");
     let needs = WebexNeeds {
         customers: ["P0007".to_string()].into(),

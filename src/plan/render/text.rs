@@ -283,13 +283,28 @@ mod tests {
         let text = text(&plan, false);
         let markdown = super::super::markdown(&plan);
         for shown in [&text, &markdown] {
-            assert!(shown.contains("sipPassword: (sensitive, from $ACME_DESK_SIP_PASSWORD)"), "{shown}");
-            assert!(shown.contains("sipPassword: (sensitive, from file secrets/desk.sip)"), "{shown}");
-            assert!(shown.contains("sipPassword: (sensitive, generated at apply)"), "{shown}");
+            assert!(
+                shown.contains("sipPassword: (sensitive, from $ACME_DESK_SIP_PASSWORD)"),
+                "{shown}"
+            );
+            assert!(
+                shown.contains("sipPassword: (sensitive, from file secrets/desk.sip)"),
+                "{shown}"
+            );
+            assert!(
+                shown.contains("sipPassword: (sensitive, generated at apply)"),
+                "{shown}"
+            );
         }
         let json = super::super::json(&plan);
-        assert!(json.contains(r#""secret_source": {"#) && json.contains(r#""fromEnv": "ACME_DESK_SIP_PASSWORD""#), "{json}");
-        assert!(json.contains(r#""fromFile": "secrets/desk.sip""#) && json.contains(r#""secret_source": "generate""#), "{json}");
+        assert!(
+            json.contains(r#""secretSource": {"#) && json.contains(r#""fromEnv": "ACME_DESK_SIP_PASSWORD""#),
+            "{json}"
+        );
+        assert!(
+            json.contains(r#""fromFile": "secrets/desk.sip""#) && json.contains(r#""secretSource": "generate""#),
+            "{json}"
+        );
     }
 
     #[test]
