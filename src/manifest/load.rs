@@ -144,11 +144,11 @@ pub fn load_map<T: Send>(paths: &[PathBuf], map: impl Fn(RawDoc) -> T + Sync) ->
                 for entry in found {
                     match entry {
                         Found::File(file) => {
-                            if !first_visit(&file) {
-                                continue;
-                            }
                             let is_settings = file.parent() == Some(path.as_path()) && is_settings_name(&file);
+                            // Confinement first: every refused entry is named, even when two
+                            // of them lead to the same place.
                             let id = match confined::check(path, &file) {
+                                Ok(real) if !first_visit(&real) => continue,
                                 Ok(real) => loaded.sources.add_readable(file, real),
                                 Err(refusal) => {
                                     let id = loaded.sources.add(file);
@@ -172,15 +172,13 @@ pub fn load_map<T: Send>(paths: &[PathBuf], map: impl Fn(RawDoc) -> T + Sync) ->
                 }
             }
             Ok(_) => {
-                if !first_visit(path) {
-                    continue;
-                }
                 // A file named on the command line is confined to its own folder.
                 let folder = match path.parent() {
                     Some(parent) if !parent.as_os_str().is_empty() => parent,
                     _ => Path::new("."),
                 };
                 let id = match confined::check(folder, path) {
+                    Ok(real) if !first_visit(&real) => continue,
                     Ok(real) => loaded.sources.add_readable(path.clone(), real),
                     Err(refusal) => {
                         let id = loaded.sources.add(path.clone());

@@ -11,6 +11,7 @@ mod emulator_webex;
 mod fmt;
 mod fuzz;
 mod github;
+mod hostile;
 mod plan;
 mod watch;
 

@@ -568,6 +568,37 @@ fn an_invalid_manifest_applies_nothing_and_fixing_it_applies() {
     assert!(status["next_reconcile_at"].is_string(), "{status:#}");
 }
 
+/// The status page and `/status` show diagnostics for everyone who can reach them: a committed
+/// link to the process environment or to a file outside the folder is named, never read.
+#[test]
+fn the_status_never_shows_what_a_link_out_of_the_folder_leads_to() {
+    let emu = start_emulator("");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let canary = "canary-outside-the-watched-folder-93be";
+    let outside = temp.path().join("outside.yaml");
+    std::fs::write(
+        &outside,
+        format!("apiVersion: telform/v1\nkind: Account\nmetadata: {{name: {canary}}}\nspec: [\n"),
+    )
+    .expect("outside");
+    let dir = temp.path().join("manifests");
+    write(&dir, "fabrikam.yaml", &fabrikam("dr"));
+    std::os::unix::fs::symlink("/proc/self/environ", dir.join("zz.yaml")).expect("link");
+    std::os::unix::fs::symlink(&outside, dir.join("leak.yaml")).expect("link");
+    let w = start_watch(&dir, &emu.env, true, NEVER, DEBOUNCE);
+    let status = w.wait("an invalid reconcile", |s| s["last_reconcile"]["outcome"] == "invalid");
+    let (_, _, page) = get(w.addr, "/");
+    let shown = format!("{status}{page}{}", w.log());
+    for entry in ["zz.yaml", "leak.yaml"] {
+        assert!(shown.contains(entry), "{entry} is not named: {shown}");
+    }
+    assert!(shown.contains("TF011"), "{shown}");
+    assert!(!shown.contains(canary), "a file outside the folder is shown: {shown}");
+    let path = std::env::var("PATH").expect("PATH");
+    assert!(!shown.contains(&path), "the environment is shown: {shown}");
+    assert_eq!(emu.header(TN), None, "nothing applied");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Drift
 
