@@ -212,7 +212,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
     let stop = run.stop.clone();
     let outcomes = runtime.block_on(async {
         let signals = tokio::spawn(async move {
-            let message = "\ninterrupted: finishing the writes in flight, starting nothing new (press Ctrl-C again to quit at once)\n";
+            let message = "interrupted: finishing the writes in flight, starting nothing new (press Ctrl-C again to quit at once)\n";
             super::signals::stop_on_signals(|| stop.request(), message).await;
         });
         let outcomes = apply::execute(&planned, acg_actions, webex_actions, &run).await;

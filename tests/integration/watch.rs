@@ -872,6 +872,16 @@ fn binary(dir: &Path, env: &[(String, String)], args: &[&str]) -> Command {
 
 #[test]
 fn sigterm_during_an_apply_finishes_the_writes_in_flight_and_exits_0() {
+    a_signal_during_an_apply_finishes_the_writes_in_flight_and_exits_0("TERM");
+}
+
+/// A closed SSH session or terminal sends SIGHUP: the same clean stop, said in the log.
+#[test]
+fn sighup_during_an_apply_finishes_the_writes_in_flight_and_exits_0() {
+    a_signal_during_an_apply_finishes_the_writes_in_flight_and_exits_0("HUP");
+}
+
+fn a_signal_during_an_apply_finishes_the_writes_in_flight_and_exits_0(name: &str) {
     // 64 accounts of one number each, every request 150 ms, 8 accounts at a time: the writes
     // last about 2.4 s, and the signal comes after the first one.
     let emu = start_emulator("latency=150ms");
@@ -901,13 +911,13 @@ fn sigterm_during_an_apply_finishes_the_writes_in_flight_and_exits_0() {
         .expect("telform starts");
     eventually("the apply to start writing", || emu.objects("sig-") > 0);
     let signal = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([&format!("-{name}"), &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(signal.success());
     let started = Instant::now();
     while child.try_wait().expect("waitable").is_none() {
-        assert!(started.elapsed() < PATIENCE, "telform did not stop after SIGTERM");
+        assert!(started.elapsed() < PATIENCE, "telform did not stop after SIG{name}");
         std::thread::sleep(Duration::from_millis(10));
     }
     let output = child.wait_with_output().expect("output");
@@ -917,6 +927,7 @@ fn sigterm_during_an_apply_finishes_the_writes_in_flight_and_exits_0() {
     );
     assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stderr.contains("finishing the writes in flight"), "{stderr}");
+    assert!(stderr.contains(&format!("SIG{name}: stopping")), "{stderr}");
     let record: Value = stdout
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
