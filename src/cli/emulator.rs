@@ -38,6 +38,10 @@ pub fn run(args: EmulatorArgs) -> ExitStatus {
             seed,
             state_file: args.state.clone(),
             faults,
+            connections: emulator::Connections {
+                header_read: args.header_read_timeout,
+                idle: args.idle_timeout,
+            },
         };
         let emulator = match emulator::start(listener, config).await {
             Ok(emulator) => emulator,

@@ -335,7 +335,7 @@ pub struct EmulatorArgs {
     /// Seed file (YAML or JSON). Default: the built-in demo seed (serves examples/).
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
-    /// Persist the store in FILE across restarts (written atomically).
+    /// Persist the store in FILE across restarts (written atomically, mode 0600: it holds the seed's secrets).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// Faults to inject, e.g. `seed=42,429=0.05,500=0.02,lost=0.01,acg-limit=100/min`.
@@ -344,6 +344,12 @@ pub struct EmulatorArgs {
     /// Write the TELFORM_* environment for this emulator to FILE (mode 0600).
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
+    /// Close a connection whose request headers have not all arrived within DURATION.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::watch::parse_duration)]
+    pub header_read_timeout: std::time::Duration,
+    /// Close a connection that sends and receives nothing for DURATION.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::watch::parse_duration)]
+    pub idle_timeout: std::time::Duration,
 }
 
 #[derive(Debug, clap::Args)]

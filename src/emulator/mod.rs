@@ -38,6 +38,26 @@ pub struct Config {
     /// Persist the store here (written atomically), and start from it when it exists.
     pub state_file: Option<PathBuf>,
     pub faults: Faults,
+    pub connections: Connections,
+}
+
+/// Limits on a client's connection, so that idle or half-sent connections cannot pile up and
+/// starve the emulator (a few hundred are enough without them).
+#[derive(Debug, Clone, Copy)]
+pub struct Connections {
+    /// A request's headers must arrive within this time.
+    pub header_read: Duration,
+    /// A connection that sends and receives nothing for this long is closed.
+    pub idle: Duration,
+}
+
+impl Default for Connections {
+    fn default() -> Connections {
+        Connections {
+            header_read: Duration::from_secs(10),
+            idle: Duration::from_secs(60),
+        }
+    }
 }
 
 /// The shared state of a running emulator.
@@ -86,10 +106,9 @@ impl App {
             let webex = App::lock(&self.webex);
             serde_json::to_vec(&serde_json::json!({"acg": &*acg, "webex": &*webex})).map_err(std::io::Error::other)?
         };
-        // Atomic: a crash leaves the previous state, never half a file.
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, json)?;
-        std::fs::rename(&tmp, path)
+        // Atomic (a crash leaves the previous state, never half a file) and readable by its owner
+        // only, whatever mode an earlier file had: it holds the seed's client secrets and tokens.
+        crate::manifest::confined::replace_file(path, &json, 0o600)
     }
 }
 
@@ -153,11 +172,8 @@ impl Emulator {
         for (key, value) in self.env() {
             text.push_str(&format!("{key}='{}'\n", value.replace('\'', "'\\''")));
         }
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        std::io::Write::write_all(&mut options.open(path)?, text.as_bytes())
+        // A new file renamed into place: an existing file's mode (0644) is not kept.
+        crate::manifest::confined::replace_file(path, text.as_bytes(), 0o600)
     }
 
     /// Stops accepting, lets requests in flight finish, and saves the state.
@@ -170,6 +186,42 @@ impl Emulator {
         }
         self.app.save()
     }
+}
+
+/// Accepts connections until `stop`, each served with the limits of `connections`; then waits
+/// for the requests in flight.
+async fn serve(listener: TcpListener, router: Router, connections: Connections, mut stop: oneshot::Receiver<()>) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let stream = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of descriptors, most often: wait for connections to close.
+                    eprintln!("telform emulator: cannot accept a connection: {error}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let mut io = tokio_io_timeout::TimeoutStream::new(stream);
+        io.set_read_timeout(Some(connections.idle));
+        io.set_write_timeout(Some(connections.idle));
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(connections.header_read)
+            .serve_connection(TokioIo::new(Box::pin(io)), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that goes away or times out is not the emulator's error.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// Starts the emulator on `listener` (bind `127.0.0.1:0` for a free port). Returns once it
@@ -214,9 +266,7 @@ pub async fn start(listener: TcpListener, config: Config) -> std::io::Result<Emu
     let (tx, rx) = oneshot::channel::<()>();
     let saver = app.clone();
     let task = tokio::spawn(async move {
-        let server = axum::serve(listener, router).with_graceful_shutdown(async move {
-            let _ = rx.await;
-        });
+        let server = serve(listener, router, config.connections, rx);
         let autosave = async {
             loop {
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -226,11 +276,7 @@ pub async fn start(listener: TcpListener, config: Config) -> std::io::Result<Emu
             }
         };
         tokio::select! {
-            result = server => {
-                if let Err(error) = result {
-                    eprintln!("telform emulator: {error}");
-                }
-            }
+            () = server => {}
             () = autosave => {}
         }
     });

@@ -937,6 +937,12 @@ async fn the_state_file_survives_a_restart() {
     assert_eq!(response.status(), StatusCode::CREATED);
     first.shutdown().await.expect("saved");
     assert!(state.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&state).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the state holds the seed's client secrets");
+    }
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let second = emulator::start(listener, config()).await.expect("restarts");
@@ -958,6 +964,13 @@ async fn the_env_file_points_telform_at_the_emulator() {
     let acg = start().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("e.env");
+    // An earlier file readable by everyone does not keep its mode.
+    std::fs::write(&path, "old").expect("earlier file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    }
     acg.emulator.write_env_file(&path).expect("written");
     let text = std::fs::read_to_string(&path).expect("readable");
     for key in [
@@ -980,4 +993,45 @@ async fn the_env_file_points_telform_at_the_emulator() {
             0o600
         );
     }
+}
+
+/// Idle and half-sent connections are closed, so that they cannot pile up and starve the
+/// emulator; a client that keeps talking is served.
+#[tokio::test]
+async fn idle_and_half_sent_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let config = Config {
+        seed: demo_seed(),
+        connections: emulator::Connections {
+            header_read: Duration::from_millis(300),
+            idle: Duration::from_millis(600),
+        },
+        ..Config::default()
+    };
+    let emulator = emulator::start(listener, config).await.expect("starts");
+    let addr = emulator.url().trim_start_matches("http://").to_string();
+    // Closed: the read ends (0 bytes, or a 408 then the end) well before the patience runs out.
+    let closed_within = |mut stream: tokio::net::TcpStream| async move {
+        let started = std::time::Instant::now();
+        let mut buffer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut buffer)).await;
+        assert!(read.is_ok(), "the connection is still open after 10 s");
+        started.elapsed()
+    };
+    let silent = tokio::net::TcpStream::connect(&addr).await.expect("connects");
+    let mut half = tokio::net::TcpStream::connect(&addr).await.expect("connects");
+    half.write_all(b"GET /acg/accounts HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("sent");
+    let (silent, half) = tokio::join!(closed_within(silent), closed_within(half));
+    assert!(silent < Duration::from_secs(5), "idle connection kept {silent:?}");
+    assert!(half < Duration::from_secs(5), "half-sent request kept {half:?}");
+    // A whole request is still answered.
+    let response = Client::new()
+        .get(format!("{}/acg/accounts", emulator.url()))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
