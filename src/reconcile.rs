@@ -87,7 +87,18 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
     }
     let manifests = select(validated.manifests, &options.selector)
         .map_err(|message| Failure::Other(format!("{message}\nhint: write --selector key=value")))?;
-    let settings = validated.settings;
+    // Apply's options: the operator's settings file wins over the folder's `telform.yaml`.
+    let operator_apply = trusted.settings.and_then(|s| s.apply.as_ref());
+    let settings = match validated.settings {
+        Some(mut folder) => {
+            folder.apply = Some(folder.apply.unwrap_or_default().under(operator_apply));
+            Some(folder)
+        }
+        None => operator_apply.map(|apply| Settings {
+            apply: Some(apply.clone()),
+            ..Settings::default()
+        }),
+    };
     let max_deletes = options
         .max_deletes
         .or_else(|| {

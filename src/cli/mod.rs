@@ -119,7 +119,7 @@ telform watch --apply --listen 127.0.0.1:9464 manifests/    # apply them; status
 telform watch --once --apply --output json manifests/      # one reconcile (cron, CI)\n\n\
 Endpoints (--listen): /healthz, /status (JSON), / (a page for people). Running as a systemd \
 service: docs/watch.md\n\
-Exit status: 0 when stopped by SIGINT/SIGTERM (after the writes in flight); with --once, 0 when \
+Exit status: 0 when stopped by SIGINT, SIGTERM or SIGHUP (after the writes in flight); with --once, 0 when \
 the reconcile succeeded, 1 otherwise."
     )]
     Watch(WatchArgs),

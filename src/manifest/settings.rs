@@ -250,9 +250,45 @@ pub struct ApplySettings {
     pub provisioning_timeout: Option<String>,
 }
 
+impl ApplySettings {
+    /// These settings, each replaced by the operator's where the operator gives one: the
+    /// operator's settings file wins over the manifest folder's.
+    pub fn under(self, operator: Option<&ApplySettings>) -> ApplySettings {
+        let Some(operator) = operator else { return self };
+        ApplySettings {
+            concurrency: operator.concurrency.or(self.concurrency),
+            max_deletes: operator.max_deletes.or(self.max_deletes),
+            provisioning_timeout: operator.provisioning_timeout.clone().or(self.provisioning_timeout),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_operator_s_apply_settings_win_field_by_field() {
+        let folder = ApplySettings {
+            concurrency: Some(4),
+            max_deletes: Some(100_000),
+            provisioning_timeout: None,
+        };
+        let operator = ApplySettings {
+            max_deletes: Some(1),
+            provisioning_timeout: Some("5m".into()),
+            ..ApplySettings::default()
+        };
+        assert_eq!(
+            folder.clone().under(Some(&operator)),
+            ApplySettings {
+                concurrency: Some(4),
+                max_deletes: Some(1),
+                provisioning_timeout: Some("5m".into()),
+            }
+        );
+        assert_eq!(folder.clone().under(None), folder);
+    }
 
     #[test]
     fn patterns_match_whole_names() {

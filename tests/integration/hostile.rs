@@ -484,3 +484,35 @@ fn demo_of_a_hostile_folder_writes_nothing_outside_it() {
         .collect();
     assert_eq!(left.len(), 2, "{left:?}");
 }
+
+/// The delete guard is the operator's: a pull request that raises `apply.maxDeletes` in the
+/// folder's `telform.yaml` does not lift the limit the operator's settings file sets.
+#[test]
+fn the_operator_s_delete_limit_wins_over_the_folder_s() {
+    let (_runtime, _emulator, emulator_env) = crate::emulator_on_runtime(seed::demo(), "");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path();
+    let copied = std::process::Command::new("cp")
+        .args(["-r"])
+        .arg(crate::root().join("examples"))
+        .arg(dir.join("manifests"))
+        .status()
+        .expect("cp");
+    assert!(copied.success());
+    write(
+        &dir.join("manifests/telform.yaml"),
+        "apiVersion: telform/v1\napply: {maxDeletes: 100000}\n",
+    );
+    write(
+        &dir.join("operator.yaml"),
+        "apiVersion: telform/v1\napply: {maxDeletes: 1}\n",
+    );
+    let mut env = emulator_env.clone();
+    env.push(("ACME_JUPITER_TABLE_SIP_PASSWORD".into(), "Jupiter-Passw0rd-1".into()));
+    let folder_alone = run(dir, &env, &["plan", "manifests"]);
+    assert_eq!(folder_alone.status.code(), Some(0), "{}", everything(&folder_alone));
+    let output = run(dir, &env, &["plan", "--settings", "operator.yaml", "manifests"]);
+    let shown = everything(&output);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("more than the limit of 1"), "{shown}");
+}
