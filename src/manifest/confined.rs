@@ -26,6 +26,8 @@ pub fn folder_of(target: &Path) -> PathBuf {
 pub enum Refusal {
     /// A symbolic link whose target lies outside the folder.
     Outside,
+    /// A symbolic link to nothing: what it will point to once its target exists is unknown.
+    Dangling,
     /// Not a regular file: a FIFO, a socket, a device, a folder.
     NotRegular(&'static str),
     /// It cannot be examined or opened.
@@ -36,6 +38,10 @@ impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Refusal::Outside => write!(f, "it is a symbolic link to something outside the manifest folder"),
+            Refusal::Dangling => write!(
+                f,
+                "it is a symbolic link to nothing, which could lead anywhere once it exists"
+            ),
             Refusal::NotRegular(what) => write!(f, "it is {what}, not a regular file"),
             Refusal::Io(error) => write!(f, "{error}"),
         }
@@ -115,6 +121,58 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, Refusal>
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes).map_err(Refusal::Io)?;
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+/// Why `relative`, below `root`, may not be a file of the folder even before it exists: one of
+/// its components is a symbolic link that leads outside `root`, or to nothing. `None` when the
+/// components that exist are plain entries or links inside `root`.
+pub fn link_on_the_way(root: &Path, relative: &Path) -> Option<Refusal> {
+    let real_root = std::fs::canonicalize(root).ok()?;
+    let mut prefix = root.to_path_buf();
+    for component in relative.components() {
+        prefix.push(component);
+        let Ok(meta) = std::fs::symlink_metadata(&prefix) else {
+            // Not there (yet): nothing below it exists either.
+            return None;
+        };
+        if meta.file_type().is_symlink() {
+            match std::fs::canonicalize(&prefix) {
+                Ok(real) if real.starts_with(&real_root) => {}
+                Ok(_) => return Some(Refusal::Outside),
+                Err(_) => return Some(Refusal::Dangling),
+            }
+        }
+    }
+    None
+}
+
+/// The first component of the folder `path` that is a symbolic link a checkout could hold, if
+/// any: the root of the manifest folder is confinement's reference, so it must not itself be a
+/// link a pull request committed (`manifests -> ../elsewhere`). Checked are the components below
+/// the current folder for a relative path (the CI workspace, the operator's choice), and the
+/// components below the Git work tree that holds an absolute one; a link above them is the
+/// operator's.
+pub fn linked_component(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let mut prefix = if path.is_absolute() {
+        PathBuf::new()
+    } else {
+        std::env::current_dir().ok()?
+    };
+    let mut checked = !path.is_absolute();
+    for component in path.components() {
+        prefix.push(component);
+        if !matches!(component, Component::Normal(_)) {
+            continue;
+        }
+        if checked && std::fs::symlink_metadata(&prefix).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(prefix);
+        }
+        if !checked && prefix.join(".git").exists() {
+            checked = true;
+        }
+    }
+    None
 }
 
 /// Writes `bytes` to `path` by creating a new file beside it (never an existing one, never
@@ -273,6 +331,25 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn a_folder_that_is_a_committed_link_is_found() {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let repo = temp.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).expect("repo");
+        std::fs::create_dir_all(repo.join("real/acg")).expect("folder");
+        std::fs::create_dir_all(temp.path().join("outside")).expect("outside");
+        std::os::unix::fs::symlink("../outside", repo.join("manifests")).expect("link");
+        assert_eq!(linked_component(&repo.join("manifests")), Some(repo.join("manifests")));
+        assert_eq!(
+            linked_component(&repo.join("manifests/acg")),
+            Some(repo.join("manifests"))
+        );
+        assert_eq!(linked_component(&repo.join("real/acg")), None);
+        // Above the work tree, a link is the operator's.
+        std::os::unix::fs::symlink(&repo, temp.path().join("checkout")).expect("link");
+        assert_eq!(linked_component(&temp.path().join("checkout/real")), None);
+    }
+
     #[test]
     fn a_replaced_file_never_writes_through_a_symlink() {
         use std::os::unix::fs::PermissionsExt;

@@ -136,6 +136,27 @@ pub fn load_map<T: Send>(paths: &[PathBuf], map: impl Fn(RawDoc) -> T + Sync) ->
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut first_visit = |path: &Path| seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
     for path in paths {
+        let folder = match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => path.as_path(),
+            _ => path.parent().unwrap_or(Path::new("")),
+        };
+        if let Some(link) = confined::linked_component(folder) {
+            let id = loaded.sources.add(path.clone());
+            loaded.diagnostics.push(
+                Diagnostic::error(
+                    codes::UNSAFE_ENTRY,
+                    At::File(id),
+                    format!(
+                        "not read: {} is a symbolic link inside the checkout, so the manifest folder could be anywhere",
+                        link.display()
+                    ),
+                )
+                .hint("name the real folder, or commit the manifests themselves instead of a link to them")
+                .sensitive(),
+            );
+            loaded.partial.push(id);
+            continue;
+        }
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => {
                 let mut found = Vec::new();
@@ -337,8 +358,11 @@ fn walk(dir: &Path, out: &mut Vec<Found>) {
 fn refused(id: FileId, refusal: &Refusal) -> Diagnostic {
     let diagnostic = match refusal {
         Refusal::Io(error) => return io_error(id, error),
-        Refusal::Outside => Diagnostic::error(codes::UNSAFE_ENTRY, At::File(id), format!("not read: {refusal}"))
-            .hint("manifests are regular files inside the manifest folder: commit the file itself, not a link to it"),
+        Refusal::Outside | Refusal::Dangling => {
+            Diagnostic::error(codes::UNSAFE_ENTRY, At::File(id), format!("not read: {refusal}")).hint(
+                "manifests are regular files inside the manifest folder: commit the file itself, not a link to it",
+            )
+        }
         Refusal::NotRegular(_) => Diagnostic::error(codes::UNSAFE_ENTRY, At::File(id), format!("not read: {refusal}"))
             .hint(
                 "manifests are regular files: remove this entry, or rename it so that it does not end in .yaml or .yml",

@@ -376,10 +376,15 @@ fn sip_password_sources_outside_the_boundary_are_refused_by_validate_and_plan() 
     let secrets = dir.join("manifests/secrets");
     std::fs::create_dir_all(&secrets).expect("secrets");
     std::os::unix::fs::symlink(dir.join("outside.sip"), secrets.join("link.sip")).expect("link");
+    // Green in the pull request, then pointed outside once the target appears: refused now.
+    std::os::unix::fs::symlink(dir.join("later.sip"), secrets.join("dangling.sip")).expect("link");
+    std::os::unix::fs::symlink(dir.join("elsewhere"), dir.join("manifests/vault")).expect("link");
     let cases = [
         ("{fromFile: /etc/passwd}", "TF185"),
         ("{fromFile: ../outside.sip}", "TF185"),
         ("{fromFile: secrets/link.sip}", "TF185"),
+        ("{fromFile: secrets/dangling.sip}", "TF185"),
+        ("{fromFile: vault/desk.sip}", "TF185"),
         ("{fromFile: 'C:\\secrets\\desk.sip'}", "TF185"),
         ("{fromEnv: TELFORM_ACG_CLIENT_SECRET}", "TF186"),
         ("{fromEnv: TELFORM_WEBEX_TOKEN}", "TF186"),
@@ -515,4 +520,38 @@ fn the_operator_s_delete_limit_wins_over_the_folder_s() {
     let shown = everything(&output);
     assert_eq!(output.status.code(), Some(1), "{shown}");
     assert!(shown.contains("more than the limit of 1"), "{shown}");
+}
+
+/// The manifest folder is confinement's reference: a pull request that replaces the folder the
+/// workflow names with a link (`manifests -> ../outside`) must not move it.
+#[test]
+fn a_manifest_folder_that_is_a_committed_link_is_not_read() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path();
+    write(
+        &dir.join("outside/config.yaml"),
+        &format!("apiVersion: telform/v1\nkind: Account\nmetadata: {{name: x}}\nspec:\n  host: {OUTSIDE_CANARY}\n"),
+    );
+    write(&dir.join("repo/.git/HEAD"), "ref: refs/heads/main\n");
+    std::os::unix::fs::symlink("../outside", dir.join("repo/manifests")).expect("link");
+    let repo = dir.join("repo");
+    let absolute = repo.join("manifests").display().to_string();
+    let absolute_file = repo.join("manifests/config.yaml").display().to_string();
+    for (cwd, args) in [
+        (&repo, vec!["validate", "manifests"]),
+        (&repo, vec!["validate", "--output", "github", "manifests"]),
+        (&repo, vec!["validate", "manifests/config.yaml"]),
+        (&repo, vec!["plan", "--output", "json", "manifests"]),
+        (&repo, vec!["watch", "--once", "manifests"]),
+        (&dir.to_path_buf(), vec!["validate", absolute.as_str()]),
+        (&dir.to_path_buf(), vec!["validate", absolute_file.as_str()]),
+    ] {
+        let what = format!("telform {}", args.join(" "));
+        let output = run(cwd, &[], &args);
+        let shown = everything(&output);
+        assert_eq!(output.status.code(), Some(1), "{what}: {shown}");
+        assert!(shown.contains("TF011"), "{what}: {shown}");
+        assert!(shown.contains("symbolic link inside the checkout"), "{what}: {shown}");
+        assert_nothing_secret(&shown, &[], &what);
+    }
 }

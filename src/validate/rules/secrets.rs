@@ -38,6 +38,9 @@ pub(super) fn check(set: &ManifestSet, policy: &SecretPolicy, root: Option<&Path
         let refusal = match confined::relative(text) {
             Err(bad) => Some(NamedRefusal::Path(bad)),
             Ok(relative) => root.and_then(|root| {
+                if let Some(refusal) = confined::link_on_the_way(root, &relative) {
+                    return Some(NamedRefusal::Entry(refusal));
+                }
                 let path = root.join(relative);
                 // Not there yet is fine: the vault writes it before apply.
                 if std::fs::symlink_metadata(&path).is_err() {
