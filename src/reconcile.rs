@@ -76,8 +76,9 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         let located = report::locate(&validated.diagnostics, &validated.sources);
         let mut text = report::render_text(&located, true);
         text.push_str(&format!(
-            "error: the manifests are not valid ({} problems): nothing was planned\nhint: run `telform validate {}` and fix them\n",
+            "error: the manifests are not valid ({} problem{}): nothing was planned\nhint: run `telform validate {}` and fix them\n",
             located.len(),
+            if located.len() == 1 { "" } else { "s" },
             dir.display()
         ));
         return Err(Failure::Invalid {

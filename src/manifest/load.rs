@@ -53,8 +53,20 @@ impl Sources {
     }
 
     /// The path as shown to users: as given on the command line, with `/` separators.
+    /// The path as shown to people. A file name is chosen by whoever committed it: control
+    /// characters are escaped, so that a name holding a newline cannot start a line of its own
+    /// (a CI workflow command such as `::warning::`, a forged diagnostic).
     pub fn display(&self, id: FileId) -> String {
-        let path = self.path(id).to_string_lossy().replace('\\', "/");
+        let path: String = self
+            .path(id)
+            .to_string_lossy()
+            .chars()
+            .map(|c| match c {
+                '\\' => "/".to_string(),
+                c if c.is_control() => c.escape_default().to_string(),
+                c => c.to_string(),
+            })
+            .collect();
         path.strip_prefix("./").map(str::to_string).unwrap_or(path)
     }
 

@@ -113,8 +113,7 @@ pub fn operator_settings(path: &std::path::Path, checkout: &std::path::Path) -> 
     });
     if inside(checkout) || work_tree.as_deref().is_some_and(inside) {
         return Err(format!(
-            "the settings file {} is inside the checkout of the manifests: a pull request could change it
-             hint: keep the operator's settings outside the repository (e.g. /etc/telform/settings.yaml, or a CI secret file) and name it with --settings or TELFORM_SETTINGS",
+            "the settings file {} is inside the checkout of the manifests: a pull request could change it\nhint: keep the operator's settings outside the repository (e.g. /etc/telform/settings.yaml, or a CI secret file) and name it with --settings or TELFORM_SETTINGS",
             path.display()
         ));
     }

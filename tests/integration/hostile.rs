@@ -555,3 +555,31 @@ fn a_manifest_folder_that_is_a_committed_link_is_not_read() {
         assert_nothing_secret(&shown, &[], &what);
     }
 }
+
+/// A file name is the committer's choice: one holding a newline must not put a line of its own
+/// into the output (on GitHub, a line starting with `::` is a workflow command).
+#[test]
+fn a_file_name_cannot_start_a_line_of_the_output() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path();
+    write(
+        &dir.join("manifests/acg/x\n::warning title=INJECTED::from a file name\n.yaml"),
+        "apiVersion: telform/v1\nkind: Account\n",
+    );
+    for format in ["text", "json", "github"] {
+        let output = run(dir, &[], &["validate", "--output", format, "manifests"]);
+        let shown = everything(&output);
+        assert_eq!(output.status.code(), Some(1), "{format}: {shown}");
+        assert!(shown.contains("INJECTED"), "{format}: the file is not named: {shown}");
+        assert!(
+            !shown.lines().any(|l| l.trim_start().starts_with("::warning")),
+            "{format}: a line was injected: {shown}"
+        );
+    }
+    let output = run(dir, &[], &["plan", "manifests"]);
+    let shown = everything(&output);
+    assert!(
+        !shown.lines().any(|l| l.trim_start().starts_with("::warning")),
+        "{shown}"
+    );
+}
