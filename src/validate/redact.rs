@@ -13,6 +13,12 @@
 //! - a masked quoted scalar or flow collection that goes on over several lines is masked until
 //!   it closes, whatever the indentation of its lines.
 //!
+//! - a key that is a misspelling of one (`sipPasword`, `pasword`, `secert`, `tokn`: within two
+//!   edits of a secret word, or holding `pass`, `pwd` or `secr`) is a secret key too: a
+//!   diagnostic about it suggests the real name, and its value is the password the user meant;
+//! - an anchored value (`&pw "…"`) that a secret key uses later (`sipPassword: *pw`) is masked
+//!   where it is written.
+//!
 //! Masking errs on the side of hiding: a line that merely looks like a secret key is masked too.
 
 use std::collections::HashMap;
@@ -31,6 +37,7 @@ const TAB_WIDTH: usize = 8;
 /// show instead.
 pub fn redactions(text: &str) -> HashMap<usize, String> {
     let mut out = HashMap::new();
+    let anchors = secret_anchors(text);
     // Inside the value of a secret key at this indentation.
     let mut block: Option<usize> = None;
     // Inside a masked quoted scalar or flow collection that started on an earlier line.
@@ -63,8 +70,11 @@ pub fn redactions(text: &str) -> HashMap<usize, String> {
                 block = None;
             }
         }
-        if let Some(masked) = redact_keys(line, &mut block, &mut open) {
+        if let Some(masked) = redact_keys(line, &anchors, &mut block, &mut open) {
             out.insert(i, masked);
+        } else if anchors.iter().any(|a| defines_anchor(line, a)) {
+            // An anchored secret where no key precedes it (a list item, a flow collection).
+            out.insert(i, mask_line(line));
         }
     }
     out
@@ -73,16 +83,16 @@ pub fn redactions(text: &str) -> HashMap<usize, String> {
 /// Looks for secret keys on one line (outside a secret value). Returns the line to show when
 /// something on it is masked; sets `block` when the line opens a secret value that goes on
 /// below, and `open` when a masked value stays open at the end of the line.
-fn redact_keys(line: &str, block: &mut Option<usize>, open: &mut Option<Scan>) -> Option<String> {
+fn redact_keys(line: &str, anchors: &[String], block: &mut Option<usize>, open: &mut Option<Scan>) -> Option<String> {
     let mut from = 0;
     while let Some((key_start, colon)) = next_key(line, from) {
         let key = line[key_start..colon].trim_matches(['"', '\'']);
-        if !is_secret_name(key) {
+        let rest = &line[colon + 1..];
+        let value = rest.trim_start_matches([' ', '\t']);
+        if !is_secret_name(key) && !anchors.iter().any(|a| defines_anchor(value, a)) {
             from = colon + 1;
             continue;
         }
-        let rest = &line[colon + 1..];
-        let value = rest.trim_start_matches([' ', '\t']);
         if value.is_empty() || value.starts_with('#') {
             // The value is on the lines below: a block, or the rest of an open flow collection.
             *block = Some(width(&line[..key_start]));
@@ -130,7 +140,78 @@ fn next_key(line: &str, from: usize) -> Option<(usize, usize)> {
 
 fn is_secret_name(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    SECRET_WORDS.iter().any(|w| key.contains(w))
+    if SECRET_WORDS.iter().any(|w| key.contains(w)) || ["pass", "pwd", "secr"].iter().any(|w| key.contains(w)) {
+        return true;
+    }
+    // A misspelling: some part of the key is within two edits of `password`, one of the
+    // shorter words (two would take `customer` for `token`).
+    let key: Vec<char> = key.chars().collect();
+    SECRET_WORDS.iter().any(|word| {
+        let word: Vec<char> = word.chars().collect();
+        let most = if word.len() >= 8 { 2 } else { 1 };
+        (word.len() - most..=word.len() + most)
+            .any(|len| len >= 4 && len <= key.len() && key.windows(len).any(|part| edits(part, &word) <= most))
+    })
+}
+
+/// The edit distance (insertions, deletions, substitutions, swaps of neighbours) of `a` and `b`.
+fn edits(a: &[char], b: &[char]) -> usize {
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        rows[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
+/// The names of the anchors a secret key uses as its value (`sipPassword: *pw`).
+fn secret_anchors(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut from = 0;
+        while let Some((key_start, colon)) = next_key(line, from) {
+            let key = line[key_start..colon].trim_matches(['"', '\'']);
+            let value = line[colon + 1..].trim_start_matches([' ', '\t']);
+            if is_secret_name(key)
+                && let Some(alias) = value.strip_prefix('*')
+            {
+                let name: String = alias
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '}' | ']'))
+                    .collect();
+                if !name.is_empty() && !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+            from = colon + 1;
+        }
+    }
+    out
+}
+
+/// `text` defines the anchor `name` (`&name` followed by a space, a flow separator or the end).
+fn defines_anchor(text: &str, name: &str) -> bool {
+    let pattern = format!("&{name}");
+    text.match_indices(&pattern).any(|(at, _)| {
+        text[at + pattern.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, ',' | '}' | ']'))
+    })
 }
 
 /// `fromEnv: NAME` (and the like) alone on a line, perhaps with a comment.
@@ -285,6 +366,64 @@ mod tests {
             .enumerate()
             .map(|(i, l)| masks.get(&i).cloned().unwrap_or_else(|| l.to_string()) + "\n")
             .collect()
+    }
+
+    #[test]
+    fn misspelled_secret_keys_are_masked() {
+        for key in [
+            "sipPasword",
+            "sipPasswrod",
+            "sipPassowrd",
+            "pasword",
+            "secert",
+            "tokn",
+            "clientSecert",
+            "sipPwd",
+        ] {
+            let text = format!("spec:\n  {key}: Hunter2-literal\n");
+            let masked = redactions(&text);
+            assert_eq!(
+                masked.get(&1).map(String::as_str),
+                Some(format!("  {key}: (sensitive)").as_str()),
+                "{key}"
+            );
+        }
+        for key in [
+            "model",
+            "owner",
+            "mac",
+            "customer",
+            "extension",
+            "location",
+            "capacity",
+            "paging",
+            "tenant",
+            "teamsTenantId",
+            "template",
+            "ticketId",
+            "timezone",
+            "language",
+            "country",
+            "relationship",
+            "correlationId",
+            "rotation",
+        ] {
+            let text = format!("spec:\n  {key}: shown\n");
+            assert!(redactions(&text).is_empty(), "{key}");
+        }
+    }
+
+    #[test]
+    fn an_anchored_value_used_as_a_password_is_masked_where_it_is_written() {
+        let text = "metadata:\n  labels: {vendor: &pw \"Hunter2-anchor\" }\n  other: &fine shown\nspec:\n  sipPassword: *pw\n  model: *fine\n";
+        let masked = redactions(text);
+        assert!(masked.contains_key(&1), "{masked:?}");
+        assert!(!masked.contains_key(&2), "{masked:?}");
+        let text = "a: &pw Hunter2-anchor\nb: *pw\nspec:\n  sipPassword: *pw\n";
+        let masked = redactions(text);
+        assert_eq!(masked.get(&0).map(String::as_str), Some("a: (sensitive)"), "{masked:?}");
+        let text = "list:\n  - &pw Hunter2-anchor\nspec:\n  sipPassword: *pw\n";
+        assert_eq!(redactions(text).get(&1).map(String::as_str), Some("  (sensitive)"));
     }
 
     #[test]
