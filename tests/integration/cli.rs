@@ -242,3 +242,28 @@ fn the_demo_runs_the_whole_cycle_against_the_embedded_emulator() {
         assert!(!shown.contains("Demo-"), "a password was shown: {shown}");
     }
 }
+
+/// A usage error exits 1 like every other error: 2 is what `plan --detailed-exitcode` says for
+/// "changes", and CI reads it as such.
+#[test]
+fn a_usage_error_exits_1_not_the_changes_status() {
+    for args in [
+        &["plan", "examples/", "--detailed-exitcode", "--max-deletes=ten"][..],
+        &["no-such-command"],
+        &["apply", "--no-such-flag"],
+    ] {
+        let output = telform(&root(), args);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!output.stderr.is_empty(), "{args:?}: the error is said");
+    }
+    for args in [&["--help"][..], &["plan", "--help"], &["--version"]] {
+        let output = telform(&root(), args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(!output.stdout.is_empty(), "{args:?}");
+    }
+}
