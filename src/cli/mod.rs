@@ -253,7 +253,7 @@ pub struct PlanArgs {
     #[arg(value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Save the plan (with fingerprints of what it read) for `telform apply FILE`.
-    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    #[arg(short = 'o', long = "out", value_name = "FILE", value_parser = saved_plan_path)]
     pub out: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
@@ -467,4 +467,23 @@ pub(crate) fn print_out(text: &str) {
 pub(crate) fn print_err(text: &str) {
     let mut err = anstream::stderr().lock();
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// `plan -o FILE`: refuses the values that are someone's habit rather than a file name, which
+/// would otherwise save the plan silently to a file named `json` or `ut=plan.json`.
+fn saved_plan_path(value: &str) -> Result<PathBuf, String> {
+    if let Some(file) = value.strip_prefix("ut=") {
+        return Err(format!(
+            "`-out={file}` is Terraform's spelling; telform's is `-o {file}` (or `--out {file}`)"
+        ));
+    }
+    if ["text", "markdown", "json"].contains(&value) {
+        return Err(format!(
+            "`-o {value}` would save the plan to a file named `{value}`: for the {value} format write `--output {value}`; to save the plan, name a file, e.g. `-o plan.json`"
+        ));
+    }
+    if value.is_empty() {
+        return Err("name the file to save the plan to, e.g. `-o plan.json`".into());
+    }
+    Ok(PathBuf::from(value))
 }

@@ -60,6 +60,12 @@ pub fn run_with_env(args: PlanArgs, trusted: Trusted) -> ExitStatus {
             print_err(&format!("error: cannot write {}: {error}\n", path.display()));
             return ExitStatus::Failure;
         }
+        if plan.errors.is_empty() {
+            print_err(&format!(
+                "Saved the plan to {0}. Apply it with: telform apply {0}\n",
+                path.display()
+            ));
+        }
     }
     if args.stats {
         print_err(&call_stats(planned.acg.as_ref(), planned.webex.as_ref()));

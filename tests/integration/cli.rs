@@ -267,3 +267,24 @@ fn a_usage_error_exits_1_not_the_changes_status() {
         assert!(!output.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// `-o` takes a file: the habits that would save the plan to a file named `json` or
+/// `ut=plan.json` are refused with the right spelling, and nothing is written.
+#[test]
+fn plan_out_refuses_a_format_name_and_terraform_s_out_flag() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let examples = root().join("examples");
+    let examples = examples.to_str().expect("utf-8 path");
+    for (args, said) in [
+        (vec!["plan", examples, "-o", "json"], "--output json"),
+        (vec!["plan", examples, "-o", "markdown"], "--output markdown"),
+        (vec!["plan", examples, "-out=plan.json"], "`-o plan.json`"),
+    ] {
+        let output = telform(temp.path(), &args);
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(said), "{args:?}: {err}");
+        let left: Vec<_> = std::fs::read_dir(temp.path()).expect("dir").collect();
+        assert!(left.is_empty(), "{args:?}: a file was written");
+    }
+}

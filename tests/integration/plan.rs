@@ -341,6 +341,13 @@ fn examples_plan_is_a_full_creation() {
     assert_eq!(output.status.code(), Some(2), "{text}\n{err}");
     let saved = std::fs::read_to_string(&saved_path).expect("plan.json");
     check_no_secret(&env, &output, &saved);
+    assert!(
+        err.contains(&format!(
+            "Saved the plan to {0}. Apply it with: telform apply {0}",
+            saved_path.display()
+        )),
+        "{err}"
+    );
 
     // Every declared object is created; besides, only consent relationships are set.
     let plan: Value = serde_json::from_str(&saved).expect("json");
