@@ -1,0 +1,345 @@
+//! What every ACG operation shares: the Azure.Core error body, the answer and its headers,
+//! authentication and authorisation of the bearer token, `api-version`, replays of repeatable
+//! requests (`Repeatability-Request-ID`), `If-Match`/`If-None-Match`, and paging
+//! (`maxpagesize`, `skip`, `top`, `skipToken`, `countRecords`).
+
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::store;
+use crate::emulator::{App, now_ms};
+use crate::wire::acg::{API_VERSION, ErrorResponse, Paged};
+use crate::wire::encode;
+
+pub(super) type Params = HashMap<String, String>;
+
+/// The Azure.Core error body, with `x-ms-error-code`.
+pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = ErrorResponse {
+        error: crate::wire::acg::Error {
+            code: code.to_string(),
+            message: message.to_string(),
+            target: None,
+        },
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(code) {
+        response.headers_mut().insert("x-ms-error-code", value);
+    }
+    response
+}
+
+pub(super) fn bad_request(code: &str, message: impl AsRef<str>) -> Response {
+    error(StatusCode::BAD_REQUEST, code, message.as_ref())
+}
+
+/// A successful answer, before headers common to every response are added.
+pub(super) struct Reply {
+    status: StatusCode,
+    pub(super) etag: Option<String>,
+    body: Option<String>,
+    record_count: Option<usize>,
+}
+
+impl Reply {
+    pub(super) fn json<T: Serialize>(status: StatusCode, etag: Option<String>, body: &T) -> Reply {
+        Reply {
+            status,
+            etag,
+            body: Some(serde_json::to_string(body).unwrap_or_default()),
+            record_count: None,
+        }
+    }
+
+    pub(super) fn empty(status: StatusCode) -> Reply {
+        Reply {
+            status,
+            etag: None,
+            body: None,
+            record_count: None,
+        }
+    }
+
+    fn into_response(self) -> Response {
+        let mut response = match self.body {
+            Some(body) => (self.status, [(header::CONTENT_TYPE, "application/json")], body).into_response(),
+            None => self.status.into_response(),
+        };
+        if let Some(etag) = self.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
+            response.headers_mut().insert(header::ETAG, etag);
+        }
+        if let Some(count) = self.record_count {
+            response
+                .headers_mut()
+                .insert("x-ms-record-count", HeaderValue::from(count));
+        }
+        response
+    }
+}
+
+/// What every call carries: identity, version, correlation and idempotency headers.
+pub(super) struct Call {
+    client_request_id: Option<HeaderValue>,
+    repeatability_id: Option<String>,
+}
+
+/// Authenticates, authorises and checks `api-version`. A replayed repeatable request comes
+/// back as `Err` with the first answer.
+fn begin(app: &App, method: &Method, headers: &HeaderMap, params: &Params) -> Result<Call, Response> {
+    let now = now_ms();
+    let mut store = App::lock(&app.acg);
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let roles = match token.and_then(|t| store.tokens.get(t)) {
+        Some(issued) if issued.expires_ms > now => issued.roles.clone(),
+        Some(_) => return Err(unauthorized("the access token has expired")),
+        None if token.is_some() => return Err(unauthorized("the access token is not valid")),
+        None => return Err(unauthorized("no bearer token: send Authorization: Bearer <token>")),
+    };
+    let needed = match *method {
+        Method::GET | Method::HEAD => "ProvisioningAPI.Read",
+        Method::DELETE => "ProvisioningAPI.Delete",
+        _ => "ProvisioningAPI.Write",
+    };
+    if !roles.iter().any(|r| r == needed || r == "ProvisioningAPI.Admin") {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            &format!("the caller lacks the app role {needed} (or ProvisioningAPI.Admin)"),
+        ));
+    }
+    match params.get("api-version").map(String::as_str) {
+        Some(API_VERSION) => {}
+        Some(other) => {
+            return Err(bad_request(
+                "UnsupportedApiVersion",
+                format!("api-version {other} is not supported; use {API_VERSION}"),
+            ));
+        }
+        None => {
+            return Err(bad_request(
+                "MissingApiVersionParameter",
+                format!("the api-version query parameter is required ({API_VERSION})"),
+            ));
+        }
+    }
+    let call = Call {
+        client_request_id: headers.get("x-ms-client-request-id").cloned(),
+        repeatability_id: headers
+            .get("repeatability-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    };
+    if *method != Method::GET
+        && let Some(id) = &call.repeatability_id
+    {
+        store.expire_replays(now);
+        if let Some(replay) = store.replays.get(id) {
+            let reply = Reply {
+                status: StatusCode::from_u16(replay.status).unwrap_or(StatusCode::OK),
+                etag: replay.etag.clone(),
+                body: (!replay.body.is_empty()).then(|| replay.body.clone()),
+                record_count: None,
+            };
+            return Err(finish(&call, reply));
+        }
+    }
+    Ok(call)
+}
+
+fn unauthorized(message: &str) -> Response {
+    let mut response = error(StatusCode::UNAUTHORIZED, "Unauthorized", message);
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+fn finish(call: &Call, reply: Reply) -> Response {
+    decorate(call, reply.into_response())
+}
+
+/// Adds the correlation headers every answer carries, errors included.
+fn decorate(call: &Call, mut response: Response) -> Response {
+    if let Some(id) = &call.client_request_id {
+        response.headers_mut().insert("x-ms-client-request-id", id.clone());
+    }
+    if call.repeatability_id.is_some() {
+        response
+            .headers_mut()
+            .insert("repeatability-result", HeaderValue::from_static("accepted"));
+    }
+    response
+}
+
+/// Runs an operation between [`begin`] and [`finish`], keeping the answer of a successful
+/// repeatable write for replays.
+pub(super) async fn handle(
+    app: Arc<App>,
+    method: Method,
+    headers: HeaderMap,
+    params: Params,
+    operation: impl FnOnce(&App, &Call) -> Result<Reply, Response>,
+) -> Response {
+    let call = match begin(&app, &method, &headers, &params) {
+        Ok(call) => call,
+        Err(response) => return response,
+    };
+    let reply = match operation(&app, &call) {
+        Ok(reply) => reply,
+        Err(response) => return decorate(&call, response),
+    };
+    if method != Method::GET
+        && let Some(id) = &call.repeatability_id
+    {
+        let mut store = App::lock(&app.acg);
+        store.replays.insert(
+            id.clone(),
+            store::Replay {
+                at_ms: now_ms(),
+                status: reply.status.as_u16(),
+                etag: reply.etag.clone(),
+                body: reply.body.clone().unwrap_or_default(),
+            },
+        );
+    }
+    if method != Method::GET {
+        app.changed();
+    }
+    finish(&call, reply)
+}
+
+pub(super) fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+    serde_json::from_slice(body)
+        .map_err(|e| bad_request("InvalidRequestBody", format!("the request body is not valid: {e}")))
+}
+
+/// `If-Match` / `If-None-Match` against the current ETag (`None`: the resource does not exist).
+pub(super) fn preconditions(headers: &HeaderMap, current: Option<&str>) -> Result<(), Response> {
+    let failed = || {
+        error(
+            StatusCode::PRECONDITION_FAILED,
+            "PreconditionFailed",
+            "the resource changed (or exists, or does not) contrary to the request's condition",
+        )
+    };
+    if let Some(expected) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
+        let matches = match current {
+            None => false,
+            Some(_) if expected.trim() == "*" => true,
+            Some(etag) => expected.split(',').any(|e| e.trim() == etag),
+        };
+        if !matches {
+            return Err(failed());
+        }
+    }
+    if let Some(unwanted) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        let matches = match current {
+            None => false,
+            Some(_) if unwanted.trim() == "*" => true,
+            Some(etag) => unwanted.split(',').any(|e| e.trim() == etag),
+        };
+        if matches {
+            return Err(failed());
+        }
+    }
+    Ok(())
+}
+
+// ---- paging -----------------------------------------------------------------------------
+
+const DEFAULT_PAGE: usize = 200;
+const MAX_PAGE: usize = 500;
+
+pub(super) struct Page {
+    skip: usize,
+    top: Option<usize>,
+    size: usize,
+    /// The last key of the previous page, from `nextLink`.
+    pub(super) after: Option<String>,
+    pub(super) count: bool,
+}
+
+pub(super) fn page(params: &Params) -> Result<Page, Response> {
+    let int = |key: &str| -> Result<Option<usize>, Response> {
+        params
+            .get(key)
+            .map(|v| {
+                v.parse::<usize>().map_err(|_| {
+                    bad_request(
+                        "InvalidQueryParameter",
+                        format!("{key}={v} is not a non-negative integer"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let size = int("maxpagesize")?.unwrap_or(DEFAULT_PAGE);
+    if size == 0 {
+        return Err(bad_request("InvalidQueryParameter", "maxpagesize must be at least 1"));
+    }
+    Ok(Page {
+        skip: int("skip")?.unwrap_or(0),
+        top: int("top")?,
+        size: size.min(MAX_PAGE),
+        after: params.get("skipToken").cloned(),
+        count: params.get("countRecords").is_some_and(|v| v == "true"),
+    })
+}
+
+/// Takes one page of `keys` (already positioned after `page.after`) and builds its `nextLink`.
+pub(super) fn window<'a>(
+    keys: impl Iterator<Item = &'a String>,
+    page: &Page,
+    app: &App,
+    path: &str,
+) -> (Vec<&'a String>, Option<String>) {
+    let skip = if page.after.is_some() { 0 } else { page.skip };
+    let limit = page.size.min(page.top.unwrap_or(usize::MAX));
+    let mut keys = keys.skip(skip);
+    let taken: Vec<&String> = keys.by_ref().take(limit).collect();
+    let remaining_top = page.top.map(|t| t - taken.len());
+    let more = taken.len() == limit && remaining_top != Some(0) && keys.next().is_some();
+    let next = more.then(|| {
+        let mut link = format!(
+            "{}/acg{path}?api-version={API_VERSION}&maxpagesize={}&skipToken={}",
+            app.base_url,
+            page.size,
+            encode(taken.last().map_or("", |k| k.as_str()))
+        );
+        if let Some(top) = remaining_top {
+            link.push_str(&format!("&top={top}"));
+        }
+        if page.count {
+            link.push_str("&countRecords=true");
+        }
+        link
+    });
+    (taken, next)
+}
+
+pub(super) fn after<'a, V>(
+    map: &'a std::collections::BTreeMap<String, V>,
+    page: &Page,
+) -> impl Iterator<Item = &'a String> {
+    let start = match &page.after {
+        Some(key) => Bound::Excluded(key.clone()),
+        None => Bound::Unbounded,
+    };
+    map.range((start, Bound::Unbounded)).map(|(k, _)| k)
+}
+
+pub(super) fn paged_reply<T: Serialize>(value: Vec<T>, next_link: Option<String>, total: Option<usize>) -> Reply {
+    let mut reply = Reply::json(StatusCode::OK, None, &Paged { value, next_link });
+    reply.record_count = total;
+    reply
+}
