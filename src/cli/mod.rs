@@ -69,7 +69,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The tour: validate examples/, start the emulator in-process, plan against it.
+    /// The tour: validate examples/, start the emulator in-process, plan, apply, and plan again (no changes).
     #[command(
         after_help = "Example:\n  telform demo\n\nNothing leaves this machine: the providers are the built-in emulator."
     )]
@@ -83,7 +83,7 @@ Exit status: 0 when valid, 1 when any error was found."
     /// Compare the manifests with the providers' live state and show what would change.
     #[command(
         after_help = "Examples:\n  telform plan examples/\n  telform plan --output markdown --detailed-exitcode -o plan.json manifests/\n\n\
-Exit status: 0 when there is nothing to change, 1 on error; with --detailed-exitcode, 2 when there are changes."
+Exit status: 0 when the plan was made (with or without changes), 1 on error; with --detailed-exitcode, 0 when there is nothing to change and 2 when there are changes."
     )]
     Plan(PlanArgs),
     /// Make the plan happen on the providers: from a folder (after confirmation) or a saved plan.
@@ -265,7 +265,7 @@ pub struct PlanArgs {
     /// devices of a customer) even where the parent does not say `prune: true`.
     #[arg(long)]
     pub prune: bool,
-    /// Fail when the plan would delete more objects than this.
+    /// Fail when the plan would delete more objects than this [default: apply.maxDeletes of the settings, else 50].
     #[arg(long, value_name = "N")]
     pub max_deletes: Option<usize>,
     /// Only manifests with this label (`key=value`); repeat for several.

@@ -53,6 +53,10 @@ fn summary(validated: &validate::Validated, located: &[report::Located]) -> Stri
     let mut with_errors: Vec<&str> = located.iter().filter_map(|d| d.file.as_deref()).collect();
     with_errors.sort_unstable();
     with_errors.dedup();
+    if validated.documents == 0 && located.iter().all(|d| matches!(d.code, "TF001" | "TF010")) {
+        // Nothing was read at all (an empty folder, a path that does not exist).
+        return format!("error: {}, no manifest read\n", plural(located.len(), "problem"));
+    }
     format!(
         "error: {} in {} ({} read)\n",
         plural(located.len(), "problem"),

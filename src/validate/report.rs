@@ -130,6 +130,10 @@ fn place(
 ) -> (Option<String>, Option<yaml::Span>, Snip) {
     let (file, span) = match at {
         At::Nowhere => return (None, None, Snip::None),
+        // A path that does not exist: named, without a position it does not have.
+        At::File(file) if std::fs::symlink_metadata(sources.path(*file)).is_err() => {
+            return (Some(sources.display(*file)), None, Snip::None);
+        }
         At::File(file) => (*file, None),
         At::Span(file, span) => (*file, Some(*span)),
         At::Node { origin, pointer, part } => {
@@ -274,11 +278,13 @@ pub fn render_text(located: &[Located], styled: bool) -> String {
                 );
             }
             (Some(file), _) => {
-                group = group.element(
-                    SnippetOrigin::path(file.as_str())
-                        .line(d.line.unwrap_or(1) as usize)
-                        .char_column(d.column.unwrap_or(1) as usize),
-                );
+                group = group.element(match (d.line, d.column) {
+                    (Some(line), Some(column)) => SnippetOrigin::path(file.as_str())
+                        .line(line as usize)
+                        .char_column(column as usize),
+                    // A path that does not exist has no line to point at.
+                    _ => SnippetOrigin::path(file.as_str()),
+                });
             }
             _ => {}
         }

@@ -113,7 +113,15 @@ fn ten_thousand_deep_nesting_is_refused() {
 #[test]
 fn a_missing_path_is_reported() {
     let dir = tempfile::tempdir().expect("temp dir");
-    assert_refused(dir.path(), "no-such-folder", "tf001");
+    let (found, text, status) = diagnostics(dir.path(), "no-such-folder");
+    assert_eq!(status, 1, "{text}");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["code"], "TF001");
+    assert_eq!(found[0]["file"], "no-such-folder");
+    // Named, without a position it does not have.
+    assert_eq!(found[0].get("line"), None, "{found:?}");
+    assert!(found[0]["hint"].is_string());
+    assert!(text.contains("--> no-such-folder\n"), "{text}");
 }
 
 #[test]

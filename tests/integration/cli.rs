@@ -288,3 +288,23 @@ fn plan_out_refuses_a_format_name_and_terraform_s_out_flag() {
         assert!(left.is_empty(), "{args:?}: a file was written");
     }
 }
+
+/// Nothing read is said as such: no "0 documents read", no `:1:1` for a path that does not exist.
+#[test]
+fn an_empty_folder_and_a_missing_path_are_reported_plainly() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(temp.path().join("empty")).expect("folder");
+    let empty = telform(temp.path(), &["validate", "empty"]);
+    let text = stdout(&empty);
+    assert_eq!(empty.status.code(), Some(1), "{text}");
+    assert!(text.contains("TF010"), "{text}");
+    assert!(text.ends_with("error: 1 problem, no manifest read\n"), "{text}");
+    let missing = telform(temp.path(), &["validate", "nonexistent"]);
+    let text = stdout(&missing);
+    assert!(text.contains("--> nonexistent\n"), "{text}");
+    assert!(!text.contains("nonexistent:1:1"), "{text}");
+    let json = telform(temp.path(), &["validate", "--output", "json", "nonexistent"]);
+    let found: Value = serde_json::from_str(&stdout(&json)).expect("JSON");
+    assert_eq!(found[0]["file"], "nonexistent");
+    assert_eq!(found[0].get("line"), None, "{found}");
+}
