@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod cli;
 pub mod clock;
+pub mod diag;
 pub mod emulator;
 pub mod fmt;
 pub mod manifest;
