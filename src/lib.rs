@@ -10,6 +10,7 @@ pub mod diag;
 pub mod emulator;
 pub mod fmt;
 pub mod manifest;
+pub mod model;
 pub mod plan;
 pub mod provider;
 pub mod rate;

@@ -17,12 +17,11 @@ pub mod secrets;
 pub mod stale;
 pub mod webex;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::model::Stop;
 use crate::plan::model::{Action, ObjectRef, Op, ProviderName};
 use crate::provider::http::RetryBudget;
 pub use progress::Progress;
@@ -52,20 +51,6 @@ impl Default for Options {
             async_timeout: Duration::from_secs(600),
             poll_interval: Duration::from_secs(2),
         }
-    }
-}
-
-/// Ctrl-C: the writes in flight finish, nothing new starts.
-#[derive(Debug, Clone, Default)]
-pub struct Stop(Arc<AtomicBool>);
-
-impl Stop {
-    pub fn request(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    pub fn requested(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
     }
 }
 

@@ -4,7 +4,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use super::{ApplyArgs, ApplyFormat, ExitStatus, OperatorSettings, print_err, print_out};
-use crate::apply::{self, Options, Progress, Run, Secrets, Stop, report, stale};
+use crate::apply::{self, Options, Progress, Run, Secrets, report, stale};
+use crate::model::Stop;
 use crate::plan::model::{Plan, ProviderName};
 use crate::plan::render;
 use crate::provider::config::{Env, Trusted, process_env};

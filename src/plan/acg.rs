@@ -10,12 +10,13 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::model::{Action, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, Unmanaged};
-use super::{Context, diff_json, fingerprint_of};
+use super::{Context, diff_json};
 use crate::manifest::acg::{
     AccountSpec, ConsentSpec, NumberAttributes, NumberCapability, NumberService, NumberSetSpec, NumberUsage,
     Relationship,
 };
 use crate::manifest::{Ensure, Manifest, ManifestSet};
+use crate::model::fingerprint_of;
 use crate::provider::acg::{AcgLive, AcgNeeds};
 use crate::validate::e164;
 use crate::wire::acg::{

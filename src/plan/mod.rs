@@ -130,16 +130,6 @@ fn diff_into(path: &str, old: &Value, new: &Value, out: &mut Vec<FieldChange>) {
     }
 }
 
-/// A content hash of a live object, for objects without an ETag (FNV-1a over its JSON: the
-/// maps are sorted, so the same object always gives the same hash).
-pub fn fingerprint_of(value: &Value) -> String {
-    let text = value.to_string();
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    format!("fnv:{hash:016x}")
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -8,21 +8,9 @@ use serde_json::Value;
 /// Bumped on any incompatible change of the JSON plan.
 pub const FORMAT_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderName {
-    Acg,
-    Webex,
-}
-
-impl ProviderName {
-    pub fn title(self) -> &'static str {
-        match self {
-            ProviderName::Acg => "Azure Communications Gateway",
-            ProviderName::Webex => "Webex",
-        }
-    }
-}
+/// Part of the plan's vocabulary; defined in [`crate::model`] because the providers name
+/// themselves with it too.
+pub use crate::model::ProviderName;
 
 /// What an action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

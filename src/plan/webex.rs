@@ -20,13 +20,14 @@ use super::model::{
     Action, FieldChange, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, SecretSource,
     SourceRef, Unmanaged,
 };
-use super::{Context, diff_json, fingerprint_of};
+use super::{Context, diff_json};
 use crate::manifest::common::Address;
 use crate::manifest::webex::{
     CustomerSpec, DeviceSpec, LocationSpec, Package, RoomType, SipPassword, TemplateSpec, UserSpec, WorkspaceLicense,
     WorkspaceSpec,
 };
 use crate::manifest::{Ensure, Manifest, ManifestSet};
+use crate::model::fingerprint_of;
 use crate::provider::webex::live::{LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
 use crate::provider::webex::{OrgLive, WebexLive, WebexNeeds};
 use crate::wire::webex as wire;

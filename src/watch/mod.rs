@@ -33,7 +33,8 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
 
 use crate::apply::secrets::EnvLookup;
-use crate::apply::{self, Options, Progress, Run, Secrets, Stop, report};
+use crate::apply::{self, Options, Progress, Run, Secrets, report};
+use crate::model::Stop;
 use crate::plan::model::{Action, ObjectRef, Op};
 use crate::provider::Provider;
 use crate::provider::config::Trusted;

@@ -391,7 +391,7 @@ fn an_account_changed_between_plan_and_write_is_not_overwritten() {
     }
     let run = telform::apply::Run {
         options: telform::apply::Options::default(),
-        stop: telform::apply::Stop::default(),
+        stop: telform::model::Stop::default(),
         progress: telform::apply::Progress::hidden(),
         secrets: telform::apply::Secrets::none(),
     };

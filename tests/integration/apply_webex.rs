@@ -9,9 +9,10 @@ use std::time::Duration;
 use telform::manifest::settings::SecretPolicy;
 use telform::provider::config::Trusted;
 
-use telform::apply::{Options, Outcome, Progress, Run, Secrets, Status, Stop, report};
+use telform::apply::{Options, Outcome, Progress, Run, Secrets, Status, report};
 use telform::emulator::faults::Faults;
 use telform::emulator::{self, Config, Emulator, seed};
+use telform::model::Stop;
 use telform::plan::model::{Action, Op, ProviderName};
 use telform::provider::webex::WebexClient;
 use telform::provider::webex::write::{Gate, WebexWriter};

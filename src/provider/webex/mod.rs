@@ -19,7 +19,7 @@ use serde_json::value::RawValue;
 use super::config::WebexConfig;
 use super::http::{ProviderError, not_json, read_bytes, read_json};
 use super::{CallStats, Provider};
-use crate::plan::model::ProviderName;
+use crate::model::ProviderName;
 use crate::wire::encode;
 use crate::wire::webex::{
     CUSTOMER_PROVISIONED, CUSTOMER_PROVISIONED_WITH_ERRORS, Customer, Device, DeviceMembers, Location, PhoneNumber,
