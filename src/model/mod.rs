@@ -15,6 +15,7 @@
 //! step; it moves here when its payloads are typed, together with an `ObjectKind` enum in place
 //! of the kind strings (the saved plan's format is unchanged until then).
 
+pub mod acg;
 mod stop;
 
 use serde::{Deserialize, Serialize};

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::manifest::load::Sources;
 use crate::manifest::{ManifestSet, Origin};
-use crate::provider::acg::AcgLive;
+use crate::model::acg::AcgLive;
 use crate::provider::webex::WebexLive;
 use model::{FieldChange, Op, Plan, PlanError, SourceRef};
 
