@@ -17,6 +17,7 @@
 
 pub mod acg;
 mod stop;
+pub mod webex;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

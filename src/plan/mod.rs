@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::manifest::load::Sources;
 use crate::manifest::{ManifestSet, Origin};
 use crate::model::acg::AcgLive;
-use crate::provider::webex::WebexLive;
+use crate::model::webex::WebexLive;
 use model::{FieldChange, Op, Plan, PlanError, SourceRef};
 
 /// Default of `--max-deletes`.

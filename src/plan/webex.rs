@@ -28,25 +28,11 @@ use crate::manifest::webex::{
 };
 use crate::manifest::{Ensure, Manifest, ManifestSet};
 use crate::model::fingerprint_of;
-use crate::provider::webex::live::{LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
-use crate::provider::webex::{OrgLive, WebexLive, WebexNeeds};
+use crate::model::webex::live::{LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
+use crate::model::webex::{OrgLive, ROTATION_TAG, WebexLive, WebexNeeds, mac_key};
 use crate::wire::webex as wire;
 
 const P: ProviderName = ProviderName::Webex;
-
-/// The device tag through which apply records the SIP password `rotation` it last set:
-/// `telform-sip-rotation=<n>`. No API reads a password back, so a rotation bump is seen by
-/// comparing it with this tag (a device without the tag counts as rotation 0).
-pub const ROTATION_TAG: &str = "telform-sip-rotation=";
-
-/// A MAC address as Webex keeps it: twelve upper-case hex digits (the manifests were
-/// validated, so only the separators `:`, `-` and `.` need removing).
-pub fn mac_key(mac: &str) -> String {
-    mac.chars()
-        .filter(char::is_ascii_hexdigit)
-        .collect::<String>()
-        .to_ascii_uppercase()
-}
 
 fn is_absent(ensure: Option<Ensure>) -> bool {
     ensure == Some(Ensure::Absent)
@@ -618,7 +604,7 @@ impl Fingerprinted for wire::Location {
     }
 }
 
-/// Taken from the wire form as it was read (see `provider::webex::live`).
+/// Taken from the wire form as it was read (see `model::webex::live`).
 macro_rules! read_fingerprint {
     ($($t:ty),*) => {$(
         impl Fingerprinted for $t {
@@ -1850,7 +1836,7 @@ impl<'a> Scope<'a> {
 mod tests {
     use super::*;
     use crate::manifest::load::Sources;
-    use crate::provider::webex::live::Interner;
+    use crate::model::webex::live::Interner;
     use crate::validate::rules::test_support::{customer, location, set, user};
 
     const EXT: &str = "C1";

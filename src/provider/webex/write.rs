@@ -39,7 +39,7 @@ use serde_json::{Value, json};
 use super::WebexClient;
 use crate::model::ProviderName;
 use crate::model::Stop;
-use crate::plan::webex::mac_key;
+use crate::model::webex::mac_key;
 use crate::provider::http::{Attempt, ProviderError, RetryBudget, backoff, retryable, write_once};
 use crate::wire::encode;
 use crate::wire::webex::{

@@ -13,8 +13,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
+use super::ROTATION_TAG;
 pub use super::content_hash::ContentHash;
-use crate::plan::webex::ROTATION_TAG;
 use crate::wire::webex as wire;
 
 /// Shares the strings that repeat within an organisation.
