@@ -22,8 +22,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::model::Stop;
-use crate::plan::model::{Action, ObjectRef, Op, ProviderName};
+use crate::plan::model::{Action, Fingerprint, ObjectRef, Op, ProviderName};
+use crate::provider::acg::AcgClient;
 use crate::provider::http::RetryBudget;
+use crate::provider::webex::WebexClient;
 pub use progress::Progress;
 pub use secrets::Secrets;
 
@@ -168,20 +170,22 @@ pub fn per_provider(actions: Vec<Action>) -> (Vec<Action>, Vec<Action>) {
         .partition(|a| a.object.provider == ProviderName::Acg)
 }
 
-/// Runs both providers' actions at once (their branches are independent).
+/// Runs both providers' actions at once (their branches are independent), through the clients
+/// that read the live state of the plan; `fingerprints` are the plan's (ACG writes are
+/// conditional on them). `reconcile::Planned::execute` calls it with a plan's own parts.
 pub async fn execute(
-    planned: &crate::reconcile::Planned,
+    acg_client: Option<&AcgClient>,
+    webex_client: Option<&WebexClient>,
+    fingerprints: &[Fingerprint],
     acg_actions: Vec<Action>,
     webex_actions: Vec<Action>,
     run: &Run,
 ) -> Vec<Outcome> {
     let acg = async {
-        match (&planned.acg, acg_actions.is_empty()) {
+        match (acg_client, acg_actions.is_empty()) {
             (_, true) => Vec::new(),
             (Some(client), false) => {
-                let fingerprints: acg::Fingerprints = planned
-                    .plan
-                    .fingerprints
+                let fingerprints: acg::Fingerprints = fingerprints
                     .iter()
                     .filter(|f| f.object.provider == ProviderName::Acg)
                     .map(|f| (f.object.clone(), f.value.clone()))
@@ -192,7 +196,7 @@ pub async fn execute(
         }
     };
     let webex = async {
-        match (&planned.webex, webex_actions.is_empty()) {
+        match (webex_client, webex_actions.is_empty()) {
             (_, true) => Vec::new(),
             (Some(client), false) => webex::apply(client, webex_actions, run).await,
             (None, false) => unconfigured(&webex_actions, "Webex"),

@@ -1052,7 +1052,7 @@ impl<'a> Branch<'a> {
             "commonArea" => WorkspaceLicense::CommonArea,
             _ => WorkspaceLicense::Professional,
         };
-        crate::plan::webex::license_id(self.customer.as_ref(), license)
+        crate::model::webex::license_id(self.customer.as_ref(), license)
     }
 
     /// Fills in the organisation, the location and the licence the plan could not know.

@@ -216,7 +216,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
             let message = "\ninterrupted: finishing the writes in flight, starting nothing new (press Ctrl-C again to quit at once)\n";
             super::signals::stop_on_signals(|| stop.request(), message).await;
         });
-        let outcomes = apply::execute(&planned, acg_actions, webex_actions, &run).await;
+        let outcomes = planned.execute(acg_actions, webex_actions, &run).await;
         signals.abort();
         outcomes
     });

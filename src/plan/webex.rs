@@ -29,7 +29,7 @@ use crate::manifest::webex::{
 use crate::manifest::{Ensure, Manifest, ManifestSet};
 use crate::model::fingerprint_of;
 use crate::model::webex::live::{LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
-use crate::model::webex::{OrgLive, ROTATION_TAG, WebexLive, WebexNeeds, mac_key};
+use crate::model::webex::{OrgLive, ROTATION_TAG, WebexLive, WebexNeeds, license_id, mac_key};
 use crate::wire::webex as wire;
 
 const P: ProviderName = ProviderName::Webex;
@@ -466,23 +466,6 @@ fn license_kinds(customer: &wire::Customer) -> HashMap<&str, &'static str> {
         }
     }
     kinds
-}
-
-/// The licence id a workspace of this kind would take, when known (the planner's desired body,
-/// and apply once the customer it creates is provisioned).
-pub fn license_id(customer: Option<&wire::Customer>, license: WorkspaceLicense) -> Option<String> {
-    let packages: &[&str] = match license {
-        WorkspaceLicense::CommonArea => &["common_area_calling"],
-        WorkspaceLicense::Professional => &["webex_calling", "webex_suite"],
-    };
-    let details = customer?.resource_details.as_ref()?;
-    packages.iter().find_map(|name| {
-        details
-            .packages
-            .iter()
-            .find(|p| p.name == *name)
-            .and_then(|p| p.license_ids.as_ref()?.first().cloned())
-    })
 }
 
 fn live_workspace_view(

@@ -560,7 +560,7 @@ impl Loop<'_> {
             progress: Progress::hidden(),
             secrets,
         };
-        let outcomes = apply::execute(planned, acg, webex, &run).await;
+        let outcomes = planned.execute(acg, webex, &run).await;
         let totals = report::totals(&outcomes);
         record.applied = Some(totals);
         record.apply_line = Some(report::closing_line(&outcomes));

@@ -2,16 +2,21 @@
 //! planner and the Webex client compare by. The Webex client builds these values; the planner
 //! reads them; apply writes the rotation tag.
 //!
-//! [`ROTATION_TAG`] and [`mac_key`] moved here from `plan::webex`: the client reads the tag when
-//! it normalises a device ([`live::rotation_of`]) and finds a device by its MAC key, so with them
-//! in `plan` the client imported the planner. [`live`] and [`content_hash`] moved here from
-//! `provider::webex` for the opposite reason: the planner reads them.
+//! Why each item is here:
+//! - [`ROTATION_TAG`] and [`mac_key`] came from `plan::webex`: the client reads the tag when it
+//!   normalises a device ([`live::rotation_of`]) and finds a device by its MAC key, so with them
+//!   in `plan` the client imported the planner.
+//! - [`license_id`] came from `plan::webex` too: apply asks it again once a customer it created
+//!   is provisioned, and apply does not import the planner.
+//! - [`live`], [`content_hash`] and the [`WebexLive`] tree came from `provider::webex`: the
+//!   planner reads them, and the planner does not import the providers.
 
 pub mod content_hash;
 pub mod live;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::manifest::webex::WorkspaceLicense;
 use crate::wire::webex::{Customer, DeviceMembers, Location, PlaceDeviceList, SupportedDevice};
 use live::{LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
 
@@ -27,6 +32,23 @@ pub fn mac_key(mac: &str) -> String {
         .filter(char::is_ascii_hexdigit)
         .collect::<String>()
         .to_ascii_uppercase()
+}
+
+/// The licence id a workspace of this kind would take, when known (the planner's desired body,
+/// and apply once the customer it creates is provisioned).
+pub fn license_id(customer: Option<&Customer>, license: WorkspaceLicense) -> Option<String> {
+    let packages: &[&str] = match license {
+        WorkspaceLicense::CommonArea => &["common_area_calling"],
+        WorkspaceLicense::Professional => &["webex_calling", "webex_suite"],
+    };
+    let details = customer?.resource_details.as_ref()?;
+    packages.iter().find_map(|name| {
+        details
+            .packages
+            .iter()
+            .find(|p| p.name == *name)
+            .and_then(|p| p.license_ids.as_ref()?.first().cloned())
+    })
 }
 
 /// What to read from Webex for a plan.
