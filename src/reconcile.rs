@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::apply::{self, Outcome, Run};
 use crate::manifest::ManifestSet;
 use crate::manifest::settings::Settings;
-use crate::plan::model::{Action, Plan, PlanOrigin};
+use crate::model::plan::{Action, Plan, PlanOrigin};
 use crate::plan::{self, Context, DEFAULT_MAX_DELETES, Live};
 use crate::provider::acg::AcgClient;
 use crate::provider::config::{self, Trusted};

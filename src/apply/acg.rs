@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{Outcome, Run, Status};
 use crate::model::fingerprint_of;
-use crate::plan::model::{Action, ObjectRef, Op, ProviderName};
+use crate::model::plan::{Action, ObjectRef, Op, ProviderName};
 use crate::provider::acg::AcgClient;
 use crate::provider::acg::write::{WriteFailure, WriteRequest};
 use crate::provider::http::ProviderError;

@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::model::Stop;
-use crate::plan::model::{Action, Fingerprint, ObjectRef, Op, ProviderName};
+use crate::model::plan::{Action, Fingerprint, ObjectRef, Op, ProviderName};
 use crate::provider::acg::AcgClient;
 use crate::provider::http::RetryBudget;
 use crate::provider::webex::WebexClient;
@@ -224,7 +224,7 @@ fn unconfigured(actions: &[Action], provider: &str) -> Vec<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::model::{ObjectRef, Op, ProviderName};
+    use crate::model::plan::{ObjectRef, Op, ProviderName};
 
     fn action(kind: &str, key: &str, group: &str) -> Action {
         Action {

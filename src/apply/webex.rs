@@ -21,8 +21,8 @@ use serde_json::{Value, json};
 
 use super::{Outcome, Run, Status};
 use crate::manifest::webex::WorkspaceLicense;
+use crate::model::plan::{Action, Op, ProviderName, Reason};
 use crate::model::webex::{ROTATION_TAG, mac_key};
-use crate::plan::model::{Action, Op, ProviderName, Reason};
 use crate::provider::http::ProviderError;
 use crate::provider::webex::WebexClient;
 use crate::provider::webex::write::{Gate, Gone, INTERRUPTED, Made, WebexWriter, pause};

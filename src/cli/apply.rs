@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::{ApplyArgs, ApplyFormat, ExitStatus, OperatorSettings, print_err, print_out};
 use crate::apply::{self, Options, Progress, Run, Secrets, report, stale};
 use crate::model::Stop;
-use crate::plan::model::{Plan, ProviderName};
+use crate::model::plan::{Plan, ProviderName};
 use crate::plan::render;
 use crate::provider::config::{Env, Trusted, process_env};
 use crate::reconcile::{self, PlanOptions, Planned};

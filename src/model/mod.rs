@@ -2,20 +2,28 @@
 //! of `plan`, `provider`, `apply` or anything that joins them.
 //!
 //! What lives here, and why:
-//! - [`ProviderName`]: every provider client names itself with it, and the plan model
-//!   (`plan::model`, which re-exports it) tags each object with it. Defined in the plan model
-//!   it made every provider file import `plan`.
-//! - [`Stop`], the cancel flag: apply sets nothing new going once it is raised, and the provider
+//! - [`plan`], the plan model (`Plan`, `Action`, `ObjectRef`, fingerprints; it was
+//!   `plan::model`): the planner builds it, apply executes it, the commands show and save it.
+//!   Moving it did not change the saved plan's JSON (same types, same serde attributes).
+//! - [`ProviderName`]: every provider client names itself with it, and the plan model tags each
+//!   object with it ([`plan`] re-exports it). Defined in the plan model it made every provider
+//!   file import `plan`.
+//! - [`Stop`], the cancel flag: apply starts nothing new once it is raised, and the provider
 //!   clients read it inside their waits. Defined in `apply` it made the providers import apply.
 //! - [`fingerprint_of`]: the hash a saved plan records for a live object without an ETag. Apply
-//!   recomputes it, and the Webex live state has a streaming twin
-//!   (`ContentHash`, with the Webex live state) tested against it.
+//!   recomputes it, and the Webex live state has a streaming twin (`ContentHash`, in [`webex`])
+//!   tested against it.
+//! - [`acg`] and [`webex`]: the live state each provider client builds and the planner reads,
+//!   with the keys both compare by (each module says what came from where).
 //!
-//! The plan model itself (`Plan`, `Action`, `ObjectRef`) still lives in `plan::model` in this
-//! step; it moves here when its payloads are typed, together with an `ObjectKind` enum in place
-//! of the kind strings (the saved plan's format is unchanged until then).
+//! This layer may use `wire` (the providers' contracts) and the manifests' enums (`manifest`):
+//! both are ground floors too, and neither imports `model`.
+//!
+//! Not done yet: object kinds are still strings (`ObjectRef.kind`); an `ObjectKind` enum comes
+//! with typed payloads, when the saved plan's format version is bumped.
 
 pub mod acg;
+pub mod plan;
 mod stop;
 pub mod webex;
 

@@ -8,7 +8,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::{Map, Value, json};
 
-use super::model::{Action, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, Unmanaged};
 use super::{Context, diff_json};
 use crate::manifest::acg::{
     AccountSpec, ConsentSpec, NumberAttributes, NumberCapability, NumberService, NumberSetSpec, NumberUsage,
@@ -17,6 +16,9 @@ use crate::manifest::acg::{
 use crate::manifest::{Ensure, Manifest, ManifestSet};
 use crate::model::acg::{AcgLive, AcgNeeds, CAPABILITIES, Interner, NumberState, capability_wire};
 use crate::model::fingerprint_of;
+use crate::model::plan::{
+    Action, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, Unmanaged,
+};
 use crate::validate::e164;
 use crate::wire::acg::{
     AccountResource, AccountServiceDetails, CustomerRelationship, DirectRoutingAccountService, DirectRoutingConfig,

@@ -2,7 +2,6 @@
 //! Pure: no I/O here, so every rule is unit-testable without a network.
 
 pub mod acg;
-pub mod model;
 pub mod render;
 pub mod webex;
 
@@ -11,8 +10,8 @@ use serde_json::Value;
 use crate::manifest::load::Sources;
 use crate::manifest::{ManifestSet, Origin};
 use crate::model::acg::AcgLive;
+use crate::model::plan::{self as model, FieldChange, Op, Plan, PlanError, SourceRef};
 use crate::model::webex::WebexLive;
-use model::{FieldChange, Op, Plan, PlanError, SourceRef};
 
 /// Default of `--max-deletes`.
 pub const DEFAULT_MAX_DELETES: usize = 50;

@@ -16,10 +16,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::model::{
-    Action, FieldChange, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, SecretSource,
-    SourceRef, Unmanaged,
-};
 use super::{Context, diff_json};
 use crate::manifest::common::Address;
 use crate::manifest::webex::{
@@ -28,6 +24,10 @@ use crate::manifest::webex::{
 };
 use crate::manifest::{Ensure, Manifest, ManifestSet};
 use crate::model::fingerprint_of;
+use crate::model::plan::{
+    Action, FieldChange, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, SecretSource,
+    SourceRef, Unmanaged,
+};
 use crate::model::webex::live::{LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
 use crate::model::webex::{OrgLive, ROTATION_TAG, WebexLive, WebexNeeds, license_id, mac_key};
 use crate::wire::webex as wire;

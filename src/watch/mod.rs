@@ -35,7 +35,7 @@ use tokio::sync::watch;
 use crate::apply::secrets::EnvLookup;
 use crate::apply::{self, Options, Progress, Run, Secrets, report};
 use crate::model::Stop;
-use crate::plan::model::{Action, ObjectRef, Op};
+use crate::model::plan::{Action, ObjectRef, Op};
 use crate::provider::Provider;
 use crate::provider::config::Trusted;
 use crate::reconcile::{self, Failure, PlanOptions, Planned};
@@ -807,7 +807,7 @@ mod tests {
 
     #[test]
     fn drift_descriptions_never_show_sensitive_values() {
-        use crate::plan::model::{FieldChange, ProviderName};
+        use crate::model::plan::{FieldChange, ProviderName};
         let action = Action {
             op: Op::Update,
             object: ObjectRef::new(ProviderName::Acg, "Number", "+14255550105", "contoso"),
