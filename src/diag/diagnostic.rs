@@ -1,5 +1,5 @@
 //! What a check found, and where. Rules point at a document and a JSON pointer; positions are
-//! resolved only when a diagnostic is shown (see [`crate::validate::report`]).
+//! resolved only when a diagnostic is shown (by `validate::report`).
 
 use super::codes::Code;
 use super::source::{FileId, Origin, Span};
