@@ -28,7 +28,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use telform::emulator::{self, seed};
-use telform::plan::model::Op;
+use telform::model::plan::Op;
 
 #[path = "live.rs"]
 mod live;

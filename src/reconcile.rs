@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
+use crate::apply::{self, Outcome, Run};
 use crate::manifest::ManifestSet;
 use crate::manifest::settings::Settings;
-use crate::plan::model::{Plan, PlanOrigin};
+use crate::model::plan::{Action, Plan, PlanOrigin};
 use crate::plan::{self, Context, DEFAULT_MAX_DELETES, Live};
 use crate::provider::acg::AcgClient;
 use crate::provider::config::{self, Trusted};
@@ -50,6 +51,20 @@ pub struct Planned {
 }
 
 impl Planned {
+    /// Runs `acg_actions` and `webex_actions` (this plan's, split by [`apply::per_provider`])
+    /// through the clients that read the plan's live state.
+    pub async fn execute(&self, acg_actions: Vec<Action>, webex_actions: Vec<Action>, run: &Run) -> Vec<Outcome> {
+        apply::execute(
+            self.acg.as_ref(),
+            self.webex.as_ref(),
+            &self.plan.fingerprints,
+            acg_actions,
+            webex_actions,
+            run,
+        )
+        .await
+    }
+
     /// Where the plan came from, as a saved plan records it.
     pub fn origin(&self) -> PlanOrigin {
         PlanOrigin {

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{Outcome, Run, Status};
-use crate::plan::fingerprint_of;
-use crate::plan::model::{Action, ObjectRef, Op, ProviderName};
+use crate::model::fingerprint_of;
+use crate::model::plan::{Action, ObjectRef, Op, ProviderName};
 use crate::provider::acg::AcgClient;
 use crate::provider::acg::write::{WriteFailure, WriteRequest};
 use crate::provider::http::ProviderError;

@@ -17,14 +17,15 @@ pub mod secrets;
 pub mod stale;
 pub mod webex;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::plan::model::{Action, ObjectRef, Op, ProviderName};
+use crate::model::Stop;
+use crate::model::plan::{Action, Fingerprint, ObjectRef, Op, ProviderName};
+use crate::provider::acg::AcgClient;
 use crate::provider::http::RetryBudget;
+use crate::provider::webex::WebexClient;
 pub use progress::Progress;
 pub use secrets::Secrets;
 
@@ -52,20 +53,6 @@ impl Default for Options {
             async_timeout: Duration::from_secs(600),
             poll_interval: Duration::from_secs(2),
         }
-    }
-}
-
-/// Ctrl-C: the writes in flight finish, nothing new starts.
-#[derive(Debug, Clone, Default)]
-pub struct Stop(Arc<AtomicBool>);
-
-impl Stop {
-    pub fn request(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    pub fn requested(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
     }
 }
 
@@ -183,20 +170,22 @@ pub fn per_provider(actions: Vec<Action>) -> (Vec<Action>, Vec<Action>) {
         .partition(|a| a.object.provider == ProviderName::Acg)
 }
 
-/// Runs both providers' actions at once (their branches are independent).
+/// Runs both providers' actions at once (their branches are independent), through the clients
+/// that read the live state of the plan; `fingerprints` are the plan's (ACG writes are
+/// conditional on them). `reconcile::Planned::execute` calls it with a plan's own parts.
 pub async fn execute(
-    planned: &crate::reconcile::Planned,
+    acg_client: Option<&AcgClient>,
+    webex_client: Option<&WebexClient>,
+    fingerprints: &[Fingerprint],
     acg_actions: Vec<Action>,
     webex_actions: Vec<Action>,
     run: &Run,
 ) -> Vec<Outcome> {
     let acg = async {
-        match (&planned.acg, acg_actions.is_empty()) {
+        match (acg_client, acg_actions.is_empty()) {
             (_, true) => Vec::new(),
             (Some(client), false) => {
-                let fingerprints: acg::Fingerprints = planned
-                    .plan
-                    .fingerprints
+                let fingerprints: acg::Fingerprints = fingerprints
                     .iter()
                     .filter(|f| f.object.provider == ProviderName::Acg)
                     .map(|f| (f.object.clone(), f.value.clone()))
@@ -207,7 +196,7 @@ pub async fn execute(
         }
     };
     let webex = async {
-        match (&planned.webex, webex_actions.is_empty()) {
+        match (webex_client, webex_actions.is_empty()) {
             (_, true) => Vec::new(),
             (Some(client), false) => webex::apply(client, webex_actions, run).await,
             (None, false) => unconfigured(&webex_actions, "Webex"),
@@ -235,7 +224,7 @@ fn unconfigured(actions: &[Action], provider: &str) -> Vec<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::model::{ObjectRef, Op, ProviderName};
+    use crate::model::plan::{ObjectRef, Op, ProviderName};
 
     fn action(kind: &str, key: &str, group: &str) -> Action {
         Action {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::plan::model::ProviderName;
+use crate::model::plan::ProviderName;
 
 /// Plain lines are printed at most this often (plus every note).
 const LINE_EVERY: Duration = Duration::from_secs(5);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{Outcome, Status};
-use crate::plan::model::Summary;
+use crate::model::plan::Summary;
 
 /// Rows of one kind of result in one group past this are collapsed into a count and the
 /// first and last object (a 100,000-number apply must stay readable); failures never are.
@@ -156,7 +156,7 @@ pub fn json(outcomes: &[Outcome]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::model::{ObjectRef, Op, ProviderName};
+    use crate::model::plan::{ObjectRef, Op, ProviderName};
 
     fn outcome(key: &str, status: Status) -> Outcome {
         Outcome {

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::manifest::confined;
 use crate::manifest::settings::SecretPolicy;
-use crate::plan::model::{Action, Op, ProviderName, Reason};
+use crate::model::plan::{Action, Op, ProviderName, Reason};
 
 /// A password file longer than this is not a password (and may be a device that never ends).
 const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
@@ -296,7 +296,7 @@ fn generate_password() -> Result<SecretString, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::model::ObjectRef;
+    use crate::model::plan::ObjectRef;
     use serde_json::json;
 
     fn device(mac: &str, password: Value) -> Action {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::plan::model::{Action, ObjectRef, Plan};
+use crate::model::plan::{Action, ObjectRef, Plan};
 
 /// One reason a saved plan is stale.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +125,7 @@ pub fn check(saved: &Plan, fresh: &Plan) -> Vec<Staleness> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::model::{FieldChange, Fingerprint, Op, ProviderName};
+    use crate::model::plan::{FieldChange, Fingerprint, Op, ProviderName};
     use serde_json::json;
 
     fn number(key: &str, old: &str) -> (Action, Fingerprint) {

@@ -21,8 +21,8 @@ use serde_json::{Value, json};
 
 use super::{Outcome, Run, Status};
 use crate::manifest::webex::WorkspaceLicense;
-use crate::plan::model::{Action, Op, ProviderName, Reason};
-use crate::plan::webex::{ROTATION_TAG, mac_key};
+use crate::model::plan::{Action, Op, ProviderName, Reason};
+use crate::model::webex::{ROTATION_TAG, mac_key};
 use crate::provider::http::ProviderError;
 use crate::provider::webex::WebexClient;
 use crate::provider::webex::write::{Gate, Gone, INTERRUPTED, Made, WebexWriter, pause};
@@ -1052,7 +1052,7 @@ impl<'a> Branch<'a> {
             "commonArea" => WorkspaceLicense::CommonArea,
             _ => WorkspaceLicense::Professional,
         };
-        crate::plan::webex::license_id(self.customer.as_ref(), license)
+        crate::model::webex::license_id(self.customer.as_ref(), license)
     }
 
     /// Fills in the organisation, the location and the licence the plan could not know.

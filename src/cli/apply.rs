@@ -4,8 +4,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use super::{ApplyArgs, ApplyFormat, ExitStatus, OperatorSettings, print_err, print_out};
-use crate::apply::{self, Options, Progress, Run, Secrets, Stop, report, stale};
-use crate::plan::model::{Plan, ProviderName};
+use crate::apply::{self, Options, Progress, Run, Secrets, report, stale};
+use crate::model::Stop;
+use crate::model::plan::{Plan, ProviderName};
 use crate::plan::render;
 use crate::provider::config::{Env, Trusted, process_env};
 use crate::reconcile::{self, PlanOptions, Planned};
@@ -215,7 +216,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
             let message = "interrupted: finishing the writes in flight, starting nothing new (press Ctrl-C again to quit at once)\n";
             super::signals::stop_on_signals(|| stop.request(), message).await;
         });
-        let outcomes = apply::execute(&planned, acg_actions, webex_actions, &run).await;
+        let outcomes = planned.execute(acg_actions, webex_actions, &run).await;
         signals.abort();
         outcomes
     });

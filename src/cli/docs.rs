@@ -12,10 +12,10 @@ use clap::{Arg, ArgAction, Command, CommandFactory};
 use serde_json::Value;
 
 use super::{Cli, DocsArgs, ExitStatus, print_err, print_out};
+use crate::diag::codes;
 use crate::fmt::shape::{self, Shape};
 use crate::manifest::Kind;
 use crate::manifest::settings::SETTINGS_FILE_NAMES;
-use crate::validate::codes;
 use crate::validate::schema::{kind_schema, settings_schema};
 
 /// How to regenerate, said in every generated file and in drift errors.

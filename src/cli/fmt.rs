@@ -3,11 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use super::{ExitStatus, FmtArgs, print_err, print_out};
+use crate::diag::codes;
+use crate::diag::diagnostic::{Diagnostic, Severity};
 use crate::fmt::{self, FileKind};
 use crate::manifest::FileId;
 use crate::manifest::settings::SETTINGS_FILE_NAMES;
-use crate::validate::diagnostic::{Diagnostic, Severity};
-use crate::validate::{self, codes, report};
+use crate::validate::{self, report};
 
 pub fn run(args: FmtArgs) -> ExitStatus {
     let paths = if args.paths.is_empty() {

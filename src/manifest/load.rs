@@ -10,8 +10,8 @@ use super::confined::{self, Refusal};
 use super::settings::SETTINGS_FILE_NAMES;
 use super::yaml::{self, Limits, Pos, Span, YamlError, YamlErrorKind};
 use super::{FileId, Origin};
-use crate::validate::codes;
-use crate::validate::diagnostic::{At, Diagnostic};
+use crate::diag::codes;
+use crate::diag::diagnostic::{At, Diagnostic};
 
 /// Files larger than this are refused: a manifest file this big is a mistake (or an attack),
 /// and split files keep pull-request diffs readable.

@@ -10,6 +10,8 @@ pub mod yaml;
 
 use std::str::FromStr;
 
+/// Positions live with the diagnostics that point at them (`crate::diag::source`).
+pub use crate::diag::source::{FileId, Origin};
 pub use acg::{AccountSpec, ConsentSpec, NumberSetSpec};
 pub use common::{Ensure, Metadata};
 pub use webex::{CustomerSpec, DeviceSpec, LocationSpec, TemplateSpec, UserSpec, WorkspaceSpec};
@@ -80,19 +82,6 @@ impl std::fmt::Display for Kind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// Index of a source file in [`load::Sources`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FileId(pub u32);
-
-/// Where a document came from: its file and its index among the file's documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Origin {
-    pub file: FileId,
-    pub doc: u32,
-    /// Line where the document starts, for messages that need no finer position.
-    pub line: u32,
 }
 
 /// A validated manifest of one kind.

@@ -12,34 +12,17 @@
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as RawSpan, Tag};
 use serde_json::{Map, Number, Value};
 
-/// A position in a source file: 1-based line and 1-based column counted in characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Pos {
-    pub line: u32,
-    pub col: u32,
-}
+pub use crate::diag::source::{Pos, Span};
 
-/// A range in a source file, end exclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Span {
-    pub start: Pos,
-    pub end: Pos,
-}
-
-impl Span {
-    pub fn point(pos: Pos) -> Span {
-        Span { start: pos, end: pos }
-    }
-
-    fn from_raw(raw: RawSpan) -> Span {
-        let pos = |m: saphyr_parser::Marker| Pos {
-            line: m.line() as u32,
-            col: m.col() as u32 + 1,
-        };
-        Span {
-            start: pos(raw.start),
-            end: pos(raw.end),
-        }
+/// A parser span in our terms (1-based columns).
+fn span_of(raw: RawSpan) -> Span {
+    let pos = |m: saphyr_parser::Marker| Pos {
+        line: m.line() as u32,
+        col: m.col() as u32 + 1,
+    };
+    Span {
+        start: pos(raw.start),
+        end: pos(raw.end),
     }
 }
 
@@ -214,7 +197,7 @@ pub fn parse(text: &str, limits: Limits, with_spans: bool) -> Parsed {
                         if builder.doc_errors.is_empty() {
                             parsed.docs.push(YamlDoc {
                                 value,
-                                start: node.as_ref().map_or(Span::from_raw(span).start, |n| n.span.start),
+                                start: node.as_ref().map_or(span_of(span).start, |n| n.span.start),
                                 spans: node,
                             });
                         } else {
@@ -232,7 +215,7 @@ pub fn parse(text: &str, limits: Limits, with_spans: bool) -> Parsed {
                 parsed.errors.push(YamlError {
                     kind: YamlErrorKind::Syntax,
                     message: format!("unexpected YAML event {other:?}"),
-                    span: Span::from_raw(span),
+                    span: span_of(span),
                     related: None,
                 });
                 break;
@@ -299,7 +282,7 @@ impl<'a> Builder<'a> {
         raw: RawSpan,
         depth: usize,
     ) -> Result<(Value, Option<SpanNode>, usize), YamlError> {
-        let span = Span::from_raw(raw);
+        let span = span_of(raw);
         if depth > self.limits.max_depth {
             return Err(YamlError {
                 kind: YamlErrorKind::Limit,
@@ -337,7 +320,7 @@ impl<'a> Builder<'a> {
                 loop {
                     let (event, raw) = self.expect_next(span)?;
                     if let Event::SequenceEnd = event {
-                        end = Span::from_raw(raw).end.max(end);
+                        end = span_of(raw).end.max(end);
                         break;
                     }
                     let (value, node, n) = self.node(event, raw, depth + 1)?;
@@ -365,7 +348,7 @@ impl<'a> Builder<'a> {
                 let mut end = span.end;
                 loop {
                     let (event, raw) = self.expect_next(span)?;
-                    let key_span = Span::from_raw(raw);
+                    let key_span = span_of(raw);
                     let key = match event {
                         Event::MappingEnd => {
                             end = key_span.end.max(end);

@@ -5,18 +5,20 @@
 //! change reads as the reviewer wrote it (`services.operatorConnect.sync: false → true`).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::model::{Action, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, Unmanaged};
-use super::{Context, diff_json, fingerprint_of};
+use super::{Context, diff_json};
 use crate::manifest::acg::{
     AccountSpec, ConsentSpec, NumberAttributes, NumberCapability, NumberService, NumberSetSpec, NumberUsage,
     Relationship,
 };
 use crate::manifest::{Ensure, Manifest, ManifestSet};
-use crate::provider::acg::{AcgLive, AcgNeeds};
+use crate::model::acg::{AcgLive, AcgNeeds, CAPABILITIES, Interner, NumberState, capability_wire};
+use crate::model::fingerprint_of;
+use crate::model::plan::{
+    Action, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, Unmanaged,
+};
 use crate::validate::e164;
 use crate::wire::acg::{
     AccountResource, AccountServiceDetails, CustomerRelationship, DirectRoutingAccountService, DirectRoutingConfig,
@@ -93,14 +95,6 @@ fn usage_wire(usage: NumberUsage) -> &'static str {
         NumberUsage::User => "CallingUserAssignment",
         NumberUsage::Application => "FirstPartyAppAssignment",
         NumberUsage::Conference => "ConferenceAssignment",
-    }
-}
-
-fn capability_wire(c: NumberCapability) -> &'static str {
-    match c {
-        NumberCapability::Inbound => "InboundCalling",
-        NumberCapability::Outbound => "OutboundCalling",
-        NumberCapability::Mobile => "Mobile",
     }
 }
 
@@ -206,43 +200,6 @@ fn account_view(a: &AccountResource) -> Value {
     view
 }
 
-/// Shares the few distinct strings (civic address ids, headers) of a million numbers.
-#[derive(Debug, Default)]
-pub struct Interner(HashMap<String, Arc<str>>);
-
-impl Interner {
-    pub fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some(shared) = self.0.get(s) {
-            return shared.clone();
-        }
-        let shared: Arc<str> = Arc::from(s);
-        self.0.insert(s.to_string(), shared.clone());
-        shared
-    }
-}
-
-/// A number in the manifest's terms, compact and directly comparable: a plan compares a
-/// million of them, and only the ones that differ are turned into field changes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct NumberState {
-    /// `None`: enabled for no service.
-    pub service: Option<NumberService>,
-    pub usage: Option<NumberUsage>,
-    /// Bit set of [`NumberCapability`] (inbound 1, outbound 2, mobile 4).
-    pub capabilities: u8,
-    pub civic_address_id: Option<Arc<str>>,
-    pub location_id: Option<Arc<str>>,
-    pub allow_tenant_address_update: bool,
-    pub country_code: Option<Arc<str>>,
-    pub custom_sip_header: Option<Arc<str>>,
-}
-
-const CAPABILITIES: [(NumberCapability, u8, &str); 3] = [
-    (NumberCapability::Inbound, 1, "inbound"),
-    (NumberCapability::Outbound, 2, "outbound"),
-    (NumberCapability::Mobile, 4, "mobile"),
-];
-
 impl NumberState {
     pub fn from_manifest(service: NumberService, attrs: &NumberAttributes, interner: &mut Interner) -> NumberState {
         let teams = service.is_teams();
@@ -262,52 +219,6 @@ impl NumberState {
             allow_tenant_address_update: teams && attrs.allow_tenant_address_update == Some(true),
             country_code: own(&attrs.country_code).filter(|_| teams),
             custom_sip_header: own(&attrs.custom_sip_header),
-        }
-    }
-
-    pub fn from_wire(n: &NumberResource, interner: &mut Interner) -> NumberState {
-        let d = &n.service_details;
-        fn on(x: Option<&TeamsNumberDetails>) -> Option<&TeamsNumberDetails> {
-            x.filter(|s| s.enabled)
-        }
-        let service = if on(d.teams_operator_connect.as_ref()).is_some() {
-            Some(NumberService::OperatorConnect)
-        } else if on(d.teams_phone_mobile.as_ref()).is_some() {
-            Some(NumberService::TeamsPhoneMobile)
-        } else if d.teams_direct_routing.as_ref().is_some_and(|s| s.enabled) {
-            Some(NumberService::DirectRouting)
-        } else if d.zoom_phone_cloud_peering.as_ref().is_some_and(|s| s.enabled) {
-            Some(NumberService::Zoom)
-        } else if d.azure_operator_call_protection.as_ref().is_some_and(|s| s.enabled) {
-            Some(NumberService::CallProtection)
-        } else {
-            None
-        };
-        let config = on(d.teams_operator_connect.as_ref())
-            .or(on(d.teams_phone_mobile.as_ref()))
-            .and_then(|t| t.configuration.as_ref());
-        let mut own = |v: Option<&String>| v.map(|s| interner.get(s));
-        NumberState {
-            service,
-            usage: config.and_then(|c| match c.usage.as_str() {
-                "CallingUserAssignment" => Some(NumberUsage::User),
-                "FirstPartyAppAssignment" => Some(NumberUsage::Application),
-                "ConferenceAssignment" => Some(NumberUsage::Conference),
-                _ => None,
-            }),
-            capabilities: config.map_or(0, |c| {
-                c.choosable_capabilities.iter().fold(0, |bits, cap| {
-                    bits | CAPABILITIES
-                        .iter()
-                        .find(|(k, _, _)| capability_wire(*k) == cap)
-                        .map_or(0, |(_, b, _)| *b)
-                })
-            }),
-            civic_address_id: own(config.and_then(|c| c.civic_address_id.as_ref())),
-            location_id: own(config.and_then(|c| c.location_id.as_ref())),
-            allow_tenant_address_update: config.and_then(|c| c.allow_tenant_address_update) == Some(true),
-            country_code: own(config.and_then(|c| c.displayed_country_code.as_ref())),
-            custom_sip_header: own(n.configuration.as_ref().and_then(|c| c.custom_sip_header.as_ref())),
         }
     }
 
@@ -370,35 +281,6 @@ impl NumberState {
             view.insert("allowTenantAddressUpdate".into(), json!(true));
         }
         Value::Object(view)
-    }
-}
-
-/// A live number, normalised as it is read (its wire form is not kept: there may be a million).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveNumber {
-    pub account: Arc<str>,
-    pub state: NumberState,
-    /// `serviceProvisioningStatus` when it is not `synced`, with the first error's text.
-    pub unsynced: Option<Box<(String, Option<String>)>>,
-}
-
-impl LiveNumber {
-    pub fn from_wire(n: &NumberResource, interner: &mut Interner) -> LiveNumber {
-        let unsynced = match n.service_provisioning_status.as_deref() {
-            Some(status @ (PENDING | FAILED)) => Some(Box::new((
-                status.to_string(),
-                n.service_provisioning_errors
-                    .as_ref()
-                    .and_then(|e| e.first())
-                    .map(|e| format!("{} {}", e.code, e.message)),
-            ))),
-            _ => None,
-        };
-        LiveNumber {
-            account: interner.get(&n.account_name),
-            state: NumberState::from_wire(n, interner),
-            unsynced,
-        }
     }
 }
 

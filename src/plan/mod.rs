@@ -2,7 +2,6 @@
 //! Pure: no I/O here, so every rule is unit-testable without a network.
 
 pub mod acg;
-pub mod model;
 pub mod render;
 pub mod webex;
 
@@ -10,9 +9,9 @@ use serde_json::Value;
 
 use crate::manifest::load::Sources;
 use crate::manifest::{ManifestSet, Origin};
-use crate::provider::acg::AcgLive;
-use crate::provider::webex::WebexLive;
-use model::{FieldChange, Op, Plan, PlanError, SourceRef};
+use crate::model::acg::AcgLive;
+use crate::model::plan::{self as model, FieldChange, Op, Plan, PlanError, SourceRef};
+use crate::model::webex::WebexLive;
 
 /// Default of `--max-deletes`.
 pub const DEFAULT_MAX_DELETES: usize = 50;
@@ -128,16 +127,6 @@ fn diff_into(path: &str, old: &Value, new: &Value, out: &mut Vec<FieldChange>) {
             secret_source: None,
         }),
     }
-}
-
-/// A content hash of a live object, for objects without an ETag (FNV-1a over its JSON: the
-/// maps are sorted, so the same object always gives the same hash).
-pub fn fingerprint_of(value: &Value) -> String {
-    let text = value.to_string();
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    format!("fnv:{hash:016x}")
 }
 
 #[cfg(test)]

@@ -16,36 +16,23 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::model::{
-    Action, FieldChange, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, SecretSource,
-    SourceRef, Unmanaged,
-};
-use super::{Context, diff_json, fingerprint_of};
+use super::{Context, diff_json};
 use crate::manifest::common::Address;
 use crate::manifest::webex::{
     CustomerSpec, DeviceSpec, LocationSpec, Package, RoomType, SipPassword, TemplateSpec, UserSpec, WorkspaceLicense,
     WorkspaceSpec,
 };
 use crate::manifest::{Ensure, Manifest, ManifestSet};
-use crate::provider::webex::live::{LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
-use crate::provider::webex::{OrgLive, WebexLive, WebexNeeds};
+use crate::model::fingerprint_of;
+use crate::model::plan::{
+    Action, FieldChange, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, SecretSource,
+    SourceRef, Unmanaged,
+};
+use crate::model::webex::live::{LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
+use crate::model::webex::{OrgLive, ROTATION_TAG, WebexLive, WebexNeeds, license_id, mac_key};
 use crate::wire::webex as wire;
 
 const P: ProviderName = ProviderName::Webex;
-
-/// The device tag through which apply records the SIP password `rotation` it last set:
-/// `telform-sip-rotation=<n>`. No API reads a password back, so a rotation bump is seen by
-/// comparing it with this tag (a device without the tag counts as rotation 0).
-pub const ROTATION_TAG: &str = "telform-sip-rotation=";
-
-/// A MAC address as Webex keeps it: twelve upper-case hex digits (the manifests were
-/// validated, so only the separators `:`, `-` and `.` need removing).
-pub fn mac_key(mac: &str) -> String {
-    mac.chars()
-        .filter(char::is_ascii_hexdigit)
-        .collect::<String>()
-        .to_ascii_uppercase()
-}
 
 fn is_absent(ensure: Option<Ensure>) -> bool {
     ensure == Some(Ensure::Absent)
@@ -481,23 +468,6 @@ fn license_kinds(customer: &wire::Customer) -> HashMap<&str, &'static str> {
     kinds
 }
 
-/// The licence id a workspace of this kind would take, when known (the planner's desired body,
-/// and apply once the customer it creates is provisioned).
-pub fn license_id(customer: Option<&wire::Customer>, license: WorkspaceLicense) -> Option<String> {
-    let packages: &[&str] = match license {
-        WorkspaceLicense::CommonArea => &["common_area_calling"],
-        WorkspaceLicense::Professional => &["webex_calling", "webex_suite"],
-    };
-    let details = customer?.resource_details.as_ref()?;
-    packages.iter().find_map(|name| {
-        details
-            .packages
-            .iter()
-            .find(|p| p.name == *name)
-            .and_then(|p| p.license_ids.as_ref()?.first().cloned())
-    })
-}
-
 fn live_workspace_view(
     spec: &WorkspaceSpec,
     w: &LiveWorkspace,
@@ -617,7 +587,7 @@ impl Fingerprinted for wire::Location {
     }
 }
 
-/// Taken from the wire form as it was read (see `provider::webex::live`).
+/// Taken from the wire form as it was read (see `model::webex::live`).
 macro_rules! read_fingerprint {
     ($($t:ty),*) => {$(
         impl Fingerprinted for $t {
@@ -1849,7 +1819,7 @@ impl<'a> Scope<'a> {
 mod tests {
     use super::*;
     use crate::manifest::load::Sources;
-    use crate::provider::webex::live::Interner;
+    use crate::model::webex::live::Interner;
     use crate::validate::rules::test_support::{customer, location, set, user};
 
     const EXT: &str = "C1";

@@ -6,7 +6,7 @@ use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 
 use super::CallStats;
-use crate::plan::model::ProviderName;
+use crate::model::ProviderName;
 
 /// A failed provider call, with everything a user needs to act on it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,7 @@ pub mod webex;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::plan::model::ProviderName;
+use crate::model::ProviderName;
 
 /// Counts of the calls a provider client made, for `--stats` and the benchmarks.
 #[derive(Debug, Default)]

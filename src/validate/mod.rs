@@ -1,7 +1,5 @@
 //! Validation in three layers: YAML syntax (while loading), JSON Schema, domain rules.
 
-pub mod codes;
-pub mod diagnostic;
 pub mod e164;
 pub mod redact;
 pub mod report;
@@ -12,10 +10,11 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use crate::diag::codes;
+use crate::diag::diagnostic::{self, Diagnostic};
 use crate::manifest::load::{self, Sources};
 use crate::manifest::settings::{SecretPolicy, Settings};
 use crate::manifest::{Kind, ManifestSet};
-use diagnostic::Diagnostic;
 use schema::SettingsFile;
 
 /// What `validate` found: the manifests that passed the schema layer, and every problem.

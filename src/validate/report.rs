@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin as SnippetOrigin, Renderer, Snippet};
 use serde::Serialize;
 
+use crate::diag::diagnostic::{At, Diagnostic, Part, Severity};
 use crate::manifest::FileId;
 use crate::manifest::load::Sources;
 use crate::manifest::yaml::{self, Limits, SpanChildren, SpanNode};
-use crate::validate::diagnostic::{At, Diagnostic, Part, Severity};
 use crate::validate::redact;
 
 /// A diagnostic with its position resolved, ready to show. This is also the documented JSON

@@ -14,6 +14,8 @@ use schemars::generate::SchemaSettings;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
+use crate::diag::codes;
+use crate::diag::diagnostic::{At, Diagnostic};
 use crate::manifest::acg::{AccountSpec, ConsentSpec, NumberSetSpec};
 use crate::manifest::common::{API_VERSION, AccountMetadata, Metadata};
 use crate::manifest::load::RawDoc;
@@ -21,8 +23,6 @@ use crate::manifest::settings::{FOLDER_MAY_SET, Settings, trusted_home};
 use crate::manifest::webex::{CustomerSpec, DeviceSpec, LocationSpec, TemplateSpec, UserSpec, WorkspaceSpec};
 use crate::manifest::yaml::{escape_segment, pointer_segments};
 use crate::manifest::{AnyManifest, Kind, Manifest, Origin};
-use crate::validate::codes;
-use crate::validate::diagnostic::{At, Diagnostic};
 
 const SCHEMA_BASE: &str = "https://telform.dev/schemas/v1/";
 

@@ -33,8 +33,9 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
 
 use crate::apply::secrets::EnvLookup;
-use crate::apply::{self, Options, Progress, Run, Secrets, Stop, report};
-use crate::plan::model::{Action, ObjectRef, Op};
+use crate::apply::{self, Options, Progress, Run, Secrets, report};
+use crate::model::Stop;
+use crate::model::plan::{Action, ObjectRef, Op};
 use crate::provider::Provider;
 use crate::provider::config::Trusted;
 use crate::reconcile::{self, Failure, PlanOptions, Planned};
@@ -559,7 +560,7 @@ impl Loop<'_> {
             progress: Progress::hidden(),
             secrets,
         };
-        let outcomes = apply::execute(planned, acg, webex, &run).await;
+        let outcomes = planned.execute(acg, webex, &run).await;
         let totals = report::totals(&outcomes);
         record.applied = Some(totals);
         record.apply_line = Some(report::closing_line(&outcomes));
@@ -806,7 +807,7 @@ mod tests {
 
     #[test]
     fn drift_descriptions_never_show_sensitive_values() {
-        use crate::plan::model::{FieldChange, ProviderName};
+        use crate::model::plan::{FieldChange, ProviderName};
         let action = Action {
             op: Op::Update,
             object: ObjectRef::new(ProviderName::Acg, "Number", "+14255550105", "contoso"),

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use crate::apply::report::Totals;
-use crate::plan::model::Summary;
+use crate::model::plan::Summary;
 
 /// Longest error text kept in the status (a whole repository's diagnostics can be megabytes;
 /// the log has them all).

@@ -391,12 +391,12 @@ fn an_account_changed_between_plan_and_write_is_not_overwritten() {
     }
     let run = telform::apply::Run {
         options: telform::apply::Options::default(),
-        stop: telform::apply::Stop::default(),
+        stop: telform::model::Stop::default(),
         progress: telform::apply::Progress::hidden(),
         secrets: telform::apply::Secrets::none(),
     };
     let (acg, webex) = telform::apply::per_provider(planned.plan.actions.clone());
-    let outcomes = rt.block_on(telform::apply::execute(&planned, acg, webex, &run));
+    let outcomes = rt.block_on(planned.execute(acg, webex, &run));
     assert_eq!(outcomes.len(), 1);
     let telform::apply::Status::Failed { reason } = &outcomes[0].status else {
         panic!("not refused: {:?}", outcomes[0]);

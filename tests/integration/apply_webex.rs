@@ -9,10 +9,11 @@ use std::time::Duration;
 use telform::manifest::settings::SecretPolicy;
 use telform::provider::config::Trusted;
 
-use telform::apply::{Options, Outcome, Progress, Run, Secrets, Status, Stop, report};
+use telform::apply::{Options, Outcome, Progress, Run, Secrets, Status, report};
 use telform::emulator::faults::Faults;
 use telform::emulator::{self, Config, Emulator, seed};
-use telform::plan::model::{Action, Op, ProviderName};
+use telform::model::Stop;
+use telform::model::plan::{Action, Op, ProviderName};
 use telform::provider::webex::WebexClient;
 use telform::provider::webex::write::{Gate, WebexWriter};
 use telform::reconcile::{self, PlanOptions, Planned};
@@ -1218,7 +1219,7 @@ async fn ctrl_c_ends_the_wait_for_a_rate_limit_and_nothing_is_written() {
     .expect("client");
     let action = |ext: &str| Action {
         op: Op::Create,
-        object: telform::plan::model::ObjectRef::new(ProviderName::Webex, "Customer", ext, ext),
+        object: telform::model::plan::ObjectRef::new(ProviderName::Webex, "Customer", ext, ext),
         source: None,
         changes: Vec::new(),
         reason: None,

@@ -197,7 +197,7 @@ fn a_closed_pipe_is_not_a_crash() {
 #[test]
 fn every_code_is_documented() {
     let doc = std::fs::read_to_string(root().join("docs/diagnostics.md")).expect("docs/diagnostics.md");
-    for code in telform::validate::codes::ALL {
+    for code in telform::diag::codes::ALL {
         let row = format!("| `{}` | {} |", code.id, code.title);
         assert!(doc.contains(&row), "docs/diagnostics.md lacks the row {row}");
     }

@@ -438,7 +438,8 @@ fn examples_against_the_demo_seed_plan_without_errors() {
 /// in 2 pages of 1,000; 150 subscribers in 2 pages of 100), `Link` for the others.
 #[test]
 fn webex_lists_are_read_page_by_page() {
-    use telform::provider::webex::{WebexClient, WebexNeeds};
+    use telform::model::webex::WebexNeeds;
+    use telform::provider::webex::WebexClient;
     let mut seed = greenfield();
     let address = json!({"addressLine1": "1 rue A", "city": "Paris", "country": "FR"});
     let customers: Vec<Value> = (0..1001)

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::plan::model::*;
+use crate::model::plan::*;
 
 pub fn plan(actions: Vec<Action>) -> Plan {
     Plan {

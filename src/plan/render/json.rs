@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::plan::model::{FORMAT_VERSION, Plan};
+use crate::model::plan::{FORMAT_VERSION, Plan};
 
 pub(super) fn render(plan: &Plan) -> String {
     let plan = stamped(plan);
@@ -76,7 +76,7 @@ pub(super) fn parse(text: &str) -> Result<Plan, String> {
 mod tests {
     use super::super::fixtures;
     use super::super::{from_json, json};
-    use crate::plan::model::{FORMAT_VERSION, Plan};
+    use crate::model::plan::{FORMAT_VERSION, Plan};
 
     #[test]
     fn creation() {

@@ -12,7 +12,7 @@ use super::text::{self, Look};
 use super::{
     Group, Item, Section, clean, describe, kind_counts, phrase, reason_words, sections, top_level, unmanaged_examples,
 };
-use crate::plan::model::{Op, Plan, Summary};
+use crate::model::plan::{Op, Plan, Summary};
 
 /// The first line of the comment, hidden by GitHub: CI finds its previous comment by it and
 /// edits it rather than adding one per push.

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::model::{Action, FieldChange, ObjectRef, Op, Plan, ProviderName, Reason, Summary};
+use crate::model::plan::{Action, FieldChange, ObjectRef, Op, Plan, ProviderName, Reason, Summary};
 
 pub use markdown::MARKER;
 
@@ -361,7 +361,7 @@ fn clean(s: &str) -> Cow<'_, str> {
 mod tests {
     use super::fixtures::*;
     use super::*;
-    use crate::plan::model::{FORMAT_VERSION, Unmanaged};
+    use crate::model::plan::{FORMAT_VERSION, Unmanaged};
 
     fn heads(plan: &Plan) -> Vec<String> {
         sections(plan)

@@ -6,7 +6,7 @@ use anstyle::{AnsiColor, Color, Style};
 use serde_json::Value;
 
 use super::{Item, clean, describe, kind_counts, phrase, reason_words, sections, unmanaged_examples};
-use crate::plan::model::{Action, FieldChange, Op, Plan, Reason};
+use crate::model::plan::{Action, FieldChange, Op, Plan, Reason};
 
 const fn fg(color: AnsiColor) -> Style {
     Style::new().fg_color(Some(Color::Ansi(color)))
@@ -216,7 +216,7 @@ fn show(value: Option<&Value>) -> String {
 mod tests {
     use super::super::fixtures::{self, *};
     use super::super::text;
-    use crate::plan::model::{FORMAT_VERSION, FieldChange, Op, Plan, SecretSource};
+    use crate::model::plan::{FORMAT_VERSION, FieldChange, Op, Plan, SecretSource};
 
     #[test]
     fn creation() {

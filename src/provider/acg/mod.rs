@@ -1,6 +1,6 @@
 //! The Azure Communications Gateway Provisioning API client.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -11,8 +11,8 @@ use tokio::sync::Mutex;
 use super::config::AcgConfig;
 use super::http::{ProviderError, not_json, read_bytes_paced};
 use super::{CallStats, Provider};
-use crate::plan::acg::{Interner, LiveNumber};
-use crate::plan::model::ProviderName;
+use crate::model::ProviderName;
+use crate::model::acg::{AcgLive, AcgNeeds, Interner, LiveNumber};
 use crate::rate::RateWindow;
 use crate::wire::acg::{AccountResource, CivicAddress, NumberResource, Paged, RequestForInformation, TokenResponse};
 use crate::wire::encode;
@@ -46,27 +46,6 @@ impl Provider for AcgClient {
     fn stats(&self) -> &CallStats {
         &self.stats
     }
-}
-
-/// What a plan reads from ACG.
-#[derive(Debug, Default, Clone)]
-pub struct AcgLive {
-    pub accounts: BTreeMap<String, AccountResource>,
-    /// Numbers by telephone number, of the managed accounts that have numbers, normalised as
-    /// they are read.
-    pub numbers: BTreeMap<String, LiveNumber>,
-    /// Consents by lower-case tenant id.
-    pub consents: BTreeMap<String, RequestForInformation>,
-    /// Civic addresses by account.
-    pub civic_addresses: BTreeMap<String, Vec<CivicAddress>>,
-}
-
-/// What to read: the accounts the manifests manage, and those whose civic addresses are needed.
-#[derive(Debug, Default, Clone)]
-pub struct AcgNeeds {
-    pub accounts: BTreeSet<String>,
-    pub civic_addresses_of: BTreeSet<String>,
-    pub consents: bool,
 }
 
 fn request_id() -> String {

@@ -9,7 +9,7 @@ use secrecy::ExposeSecret;
 use serde::Serialize;
 
 use super::{AcgClient, request_id};
-use crate::plan::model::ProviderName;
+use crate::model::ProviderName;
 use crate::provider::http::{Attempt, ProviderError, RetryBudget, backoff, write_once};
 
 /// A write's answer.
@@ -51,7 +51,7 @@ pub struct WriteRequest<'a> {
     /// Retries allowed.
     pub budget: RetryBudget,
     /// Ctrl-C: a first attempt still waiting for the request budget is not sent.
-    pub stop: Option<&'a crate::apply::Stop>,
+    pub stop: Option<&'a crate::model::Stop>,
 }
 
 impl AcgClient {
@@ -94,7 +94,7 @@ impl AcgClient {
             // Interrupted while waiting for the budget: the first attempt is not sent at all
             // (a retry still is: its first attempt may have been applied, and the repeatable
             // resend settles what happened).
-            if attempt == 1 && conditions.stop.is_some_and(crate::apply::Stop::requested) {
+            if attempt == 1 && conditions.stop.is_some_and(crate::model::Stop::requested) {
                 return Err(WriteFailure {
                     error: ProviderError {
                         provider: ProviderName::Acg,

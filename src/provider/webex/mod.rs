@@ -1,11 +1,9 @@
 //! The Webex for service providers client: wholesale customers and subscribers, and, inside each
 //! customer's organisation (`orgId`), its locations, numbers, workspaces and devices.
 
-pub mod content_hash;
-pub mod live;
 pub mod write;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -19,13 +17,14 @@ use serde_json::value::RawValue;
 use super::config::WebexConfig;
 use super::http::{ProviderError, not_json, read_bytes, read_json};
 use super::{CallStats, Provider};
-use crate::plan::model::ProviderName;
+use crate::model::ProviderName;
+use crate::model::webex::live::{Interner, LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
+use crate::model::webex::{OrgLive, WebexLive, WebexNeeds};
 use crate::wire::encode;
 use crate::wire::webex::{
     CUSTOMER_PROVISIONED, CUSTOMER_PROVISIONED_WITH_ERRORS, Customer, Device, DeviceMembers, Location, PhoneNumber,
     PlaceDeviceList, Subscriber, SupportedDevice, Workspace,
 };
-use live::{Interner, LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
 
 const P: ProviderName = ProviderName::Webex;
 
@@ -58,49 +57,6 @@ impl Provider for WebexClient {
     fn stats(&self) -> &CallStats {
         &self.stats
     }
-}
-
-/// What to read from Webex for a plan.
-#[derive(Debug, Default, Clone)]
-pub struct WebexNeeds {
-    /// External ids of the customers the manifests name: their organisations are read.
-    pub customers: BTreeSet<String>,
-    /// Devices (normalised MACs) whose lines are compared: those whose manifest has
-    /// `sharedWith`.
-    pub members_of: BTreeSet<String>,
-    /// Workspaces (customer external id, name) whose device limit is checked: those given more
-    /// than one device (every Webex Calling workspace holds at least one).
-    pub workspace_limits_of: BTreeSet<(String, String)>,
-    /// Whether devices are declared (the supported-devices list is read).
-    pub supported_devices: bool,
-}
-
-/// What a plan reads from Webex.
-#[derive(Debug, Default, Clone)]
-pub struct WebexLive {
-    /// Every wholesale customer of the partner, by external id.
-    pub customers: BTreeMap<String, Customer>,
-    /// The organisations read completely, by the customer's external id: those of the managed
-    /// customers that are provisioned.
-    pub orgs: BTreeMap<String, OrgLive>,
-    /// `GET /telephony/config/supportedDevices`, when devices are declared.
-    pub supported_devices: Option<Vec<SupportedDevice>>,
-}
-
-/// The content of one customer's organisation, normalised as it is read (see [`live`]): the
-/// wire structs of its users, numbers, workspaces and devices are not kept.
-#[derive(Debug, Default, Clone)]
-pub struct OrgLive {
-    pub locations: Vec<Location>,
-    /// Numbers and extensions: where the numbers of locations, users and workspaces are read.
-    pub numbers: Vec<LiveNumberEntry>,
-    pub subscribers: Vec<LiveSubscriber>,
-    pub workspaces: Vec<LiveWorkspace>,
-    pub devices: Vec<LiveDevice>,
-    /// Lines by device id, for the devices of [`WebexNeeds::members_of`].
-    pub members: BTreeMap<String, DeviceMembers>,
-    /// Devices and limits by workspace id, for [`WebexNeeds::workspace_limits_of`].
-    pub workspace_devices: BTreeMap<String, PlaceDeviceList>,
 }
 
 /// How a list is paged when no `Link` header leads on (a `Link` `rel="next"` is always

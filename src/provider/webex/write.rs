@@ -37,9 +37,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::WebexClient;
-use crate::apply::Stop;
-use crate::plan::model::ProviderName;
-use crate::plan::webex::mac_key;
+use crate::model::ProviderName;
+use crate::model::Stop;
+use crate::model::webex::mac_key;
 use crate::provider::http::{Attempt, ProviderError, RetryBudget, backoff, retryable, write_once};
 use crate::wire::encode;
 use crate::wire::webex::{

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use super::{at, is_absent};
+use crate::diag::codes::{self, Code};
+use crate::diag::diagnostic::Diagnostic;
 use crate::manifest::acg::{AccountSpec, NumberAttributes, NumberService, NumberUsage, Relationship};
 use crate::manifest::{Kind, Manifest, ManifestSet};
-use crate::validate::codes::{self, Code};
-use crate::validate::diagnostic::Diagnostic;
 
 pub const TICKET_ID_MAX: usize = 64;
 

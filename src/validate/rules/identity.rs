@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use super::{FirstHolder, Unresolved, at, is_absent};
+use crate::diag::codes::{self, Code};
+use crate::diag::diagnostic::{At, Diagnostic};
 use crate::manifest::webex::CustomerSpec;
 use crate::manifest::{Kind, Manifest, ManifestSet};
-use crate::validate::codes::{self, Code};
-use crate::validate::diagnostic::{At, Diagnostic};
 use crate::validate::schema::did_you_mean;
 
 /// Normalises a MAC address written as `00:1A:2B:3C:4D:5E`, `00-1a-2b-3c-4d-5e`,

@@ -1,5 +1,5 @@
 //! Domain rules: what the platforms and the vendor procedures require beyond the schema.
-//! One file per family; each rule reports with its own code from [`super::codes`].
+//! One file per family; each rule reports with its own code from [`crate::diag::codes`].
 
 mod acg;
 mod identity;
@@ -11,9 +11,9 @@ use std::collections::HashSet;
 use std::collections::hash_map::{Entry, HashMap};
 use std::hash::Hash;
 
+use crate::diag::diagnostic::{At, Diagnostic};
 use crate::manifest::settings::SecretPolicy;
 use crate::manifest::{Kind, Manifest, ManifestSet};
-use crate::validate::diagnostic::{At, Diagnostic};
 
 /// Identities declared by documents that failed the schema layer (they are not in the
 /// [`ManifestSet`]): a reference to one of them is not reported as dangling, since the

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 
 use super::{FirstHolder, at, is_absent};
+use crate::diag::codes;
+use crate::diag::diagnostic::{At, Diagnostic};
 use crate::manifest::{Kind, ManifestSet};
-use crate::validate::codes;
-use crate::validate::diagnostic::{At, Diagnostic};
 use crate::validate::e164::{self, E164Error, NumberKey};
 
 /// At most this many numbers in one range: a typo in `to` must not declare millions.

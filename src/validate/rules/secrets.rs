@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
+use crate::diag::codes;
+use crate::diag::diagnostic::Diagnostic;
 use crate::manifest::confined::{self, NamedRefusal, Refusal};
 use crate::manifest::settings::SecretPolicy;
 use crate::manifest::{Kind, ManifestSet};
-use crate::validate::codes;
-use crate::validate::diagnostic::Diagnostic;
 
 use super::at;
 

@@ -4,11 +4,11 @@ use std::collections::HashMap;
 
 use super::identity::normalize_mac;
 use super::{FirstHolder, at, is_absent};
+use crate::diag::codes::{self, Code};
+use crate::diag::diagnostic::{At, Diagnostic};
 use crate::manifest::common::Address;
 use crate::manifest::webex::{CustomerSpec, Package, UserSpec, WorkspaceLicense};
 use crate::manifest::{Kind, Manifest, ManifestSet};
-use crate::validate::codes::{self, Code};
-use crate::validate::diagnostic::{At, Diagnostic};
 
 pub const ADDRESS_LINE_MAX: usize = 50;
 pub const LOCATION_NAME_MAX: usize = 80;

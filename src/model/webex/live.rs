@@ -1,7 +1,7 @@
 //! The content of a customer's organisation as a plan keeps it: each page is normalised as it
 //! is read, into a compact form holding what the diff, the fingerprints and the plan output
 //! use. A partner may have a hundred thousand users and devices: their wire structs (every
-//! field Webex answers) are dropped page by page, as ACG numbers are (`plan::acg::LiveNumber`).
+//! field Webex answers) are dropped page by page, as ACG numbers are (`model::acg::LiveNumber`).
 //!
 //! Strings that repeat within an organisation (person ids, which a subscriber, its devices and
 //! its numbers all carry; location names; package names; models) are shared through an
@@ -13,8 +13,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
+use super::ROTATION_TAG;
 pub use super::content_hash::ContentHash;
-use crate::plan::webex::ROTATION_TAG;
 use crate::wire::webex as wire;
 
 /// Shares the strings that repeat within an organisation.

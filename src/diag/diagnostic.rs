@@ -1,9 +1,8 @@
 //! What a check found, and where. Rules point at a document and a JSON pointer; positions are
-//! resolved only when a diagnostic is shown (see [`crate::validate::report`]).
+//! resolved only when a diagnostic is shown (by `validate::report`).
 
-use crate::manifest::yaml::Span;
-use crate::manifest::{FileId, Origin};
-use crate::validate::codes::Code;
+use super::codes::Code;
+use super::source::{FileId, Origin, Span};
 
 /// Where a diagnostic points.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,9 @@
-//! The plan: what telform would change, as values. Built by [`super::plan`], shown by
-//! [`super::render`], executed by apply. Serialised as the versioned `plan.json`
+//! The plan: what telform would change, as values. Built by `plan::plan`, shown by
+//! `plan::render`, executed by apply. Serialised as the versioned `plan.json`
 //! (docs/plan-format.md).
+//!
+//! It lives below the planner (it was `plan::model`) because apply, the commands and the saved
+//! plan read it without planning anything. Its serialised form is unchanged by the move.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -8,21 +11,9 @@ use serde_json::Value;
 /// Bumped on any incompatible change of the JSON plan.
 pub const FORMAT_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderName {
-    Acg,
-    Webex,
-}
-
-impl ProviderName {
-    pub fn title(self) -> &'static str {
-        match self {
-            ProviderName::Acg => "Azure Communications Gateway",
-            ProviderName::Webex => "Webex",
-        }
-    }
-}
+/// Part of the plan's vocabulary, re-exported here; defined one level up because the providers
+/// name themselves with it too.
+pub use super::ProviderName;
 
 /// What an action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

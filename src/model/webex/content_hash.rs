@@ -1,5 +1,5 @@
 //! The content hash of a live object, as a saved plan records it: FNV-1a over the object's
-//! JSON text with every map's keys sorted, i.e. what `plan::fingerprint_of` computes over
+//! JSON text with every map's keys sorted, i.e. what `model::fingerprint_of` computes over
 //! `json!(object)`.
 //!
 //! A plan reads a hundred thousand users and devices and hashes each as it is read; going
@@ -474,7 +474,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::plan::fingerprint_of;
+    use crate::model::fingerprint_of;
     use crate::wire::webex as wire;
 
     fn same<T: Serialize>(object: &T) {
