@@ -1,7 +1,7 @@
 //! The pipeline `plan`, `apply` and `watch` share: load and validate a manifest folder, read
 //! the live state it needs from the providers, and plan.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::apply::{self, Outcome, Run};
 use crate::manifest::ManifestSet;
@@ -66,14 +66,43 @@ impl Planned {
     }
 
     /// Where the plan came from, as a saved plan records it.
-    pub fn origin(&self) -> PlanOrigin {
+    /// Where this plan came from, for a plan saved to `plan_file`.
+    pub fn origin(&self, plan_file: &Path) -> PlanOrigin {
         PlanOrigin {
             dir: self.options.dir.display().to_string(),
+            dir_from_plan: relative_to_folder_of(&self.options.dir, plan_file),
+            acg_url: self.acg.as_ref().map(|c| c.config.url.clone()),
+            webex_url: self.webex.as_ref().map(|c| c.config.url.clone()),
             prune: self.options.prune,
             max_deletes: self.options.max_deletes,
             selector: self.options.selector.clone(),
         }
     }
+}
+
+/// `dir` as a path relative to the folder that holds `file` (both resolved), e.g. `manifests`
+/// or `../repo/manifests`.
+fn relative_to_folder_of(dir: &Path, file: &Path) -> Option<String> {
+    let dir = std::fs::canonicalize(dir).ok()?;
+    let folder = match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let folder = std::fs::canonicalize(folder).ok()?;
+    let shared = dir
+        .components()
+        .zip(folder.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut relative = PathBuf::new();
+    for _ in folder.components().skip(shared) {
+        relative.push("..");
+    }
+    for part in dir.components().skip(shared) {
+        relative.push(part);
+    }
+    let text = relative.to_str()?.to_string();
+    Some(if text.is_empty() { ".".into() } else { text })
 }
 
 /// Validates `options.dir`, reads the live state it needs and plans.

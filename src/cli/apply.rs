@@ -40,8 +40,10 @@ pub fn run(args: ApplyArgs, operator: &OperatorSettings) -> ExitStatus {
     )
 }
 
+/// A `.json` target is a saved plan, whether or not it exists: `apply nope.json` must not be
+/// read as a manifest folder.
 fn is_saved_plan(target: &Path) -> bool {
-    target.is_file() && target.extension().is_some_and(|e| e == "json")
+    !target.is_dir() && target.extension().is_some_and(|e| e == "json")
 }
 
 fn fail(message: &str) -> ExitStatus {
@@ -74,6 +76,12 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
                         return ExitStatus::Failure;
                     }
                 };
+                if let Some(differ) = other_endpoints(&saved_plan, &planned) {
+                    return fail(&format!(
+                        "the saved plan {} was made against other providers ({differ}): nothing was applied\nhint: set TELFORM_ACG_URL / TELFORM_WEBEX_URL (or the operator's settings) as when the plan was made, or make a new plan against these providers",
+                        target.display()
+                    ));
+                }
                 let stale = stale::check(&saved_plan, &planned.plan);
                 if !stale.is_empty() {
                     let mut message = format!(
@@ -258,30 +266,68 @@ fn options(args: &ApplyArgs, planned: &Planned) -> Options {
 
 /// Reads a saved plan and the options it was made with.
 fn load_saved(path: &Path) -> Result<(Plan, PlanOptions), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let plan = render::from_json(&text).map_err(|e| {
+    let text = std::fs::read_to_string(path).map_err(|e| {
         format!(
-            "{} is not a telform plan: {e}\nhint: save one with `telform plan DIR -o {}`",
-            path.display(),
+            "cannot read the saved plan {}: {e}\nhint: make one with `telform plan DIR -o plan.json`, or name a manifest folder to plan and apply in one go",
             path.display()
+        )
+    })?;
+    let plan = render::from_json(&text).map_err(|e| {
+        // The file is someone's: the hint must not suggest overwriting it.
+        format!(
+            "{} is not a saved telform plan ({e})\nhint: apply a plan saved by `telform plan DIR -o plan.json`, or name a manifest folder",
+            path.display(),
         )
     })?;
     let Some(origin) = plan.origin.clone() else {
         return Err(format!(
-            "{} does not say which manifest folder it was made from (made with `--output json` rather than `-o`?)\nhint: save the plan with `telform plan DIR -o {}`",
+            "{} does not say which manifest folder it was made from (made with `--output json` rather than `-o`?)\nhint: save the plan with `telform plan DIR -o plan.json`",
             path.display(),
-            path.display()
         ));
+    };
+    // The folder as seen from the plan file first: the plan may be applied from elsewhere.
+    let from_plan = origin.dir_from_plan.as_deref().map(|relative| {
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        folder.join(relative)
+    });
+    let dir = match from_plan {
+        Some(dir) if dir.is_dir() => dir,
+        _ => PathBuf::from(&origin.dir),
     };
     Ok((
         plan,
         PlanOptions {
-            dir: PathBuf::from(origin.dir),
+            dir,
             prune: origin.prune,
             max_deletes: origin.max_deletes,
             selector: origin.selector,
         },
     ))
+}
+
+/// Why the providers `planned` would write to are not those the saved plan read, if they are
+/// not: a plan made against one ACG or Webex must not be applied to another.
+fn other_endpoints(saved: &Plan, planned: &Planned) -> Option<String> {
+    let origin = saved.origin.as_ref()?;
+    let mut differ = Vec::new();
+    let now = (
+        planned.acg.as_ref().map(|c| c.config.url.as_str()),
+        planned.webex.as_ref().map(|c| c.config.url.as_str()),
+    );
+    for (name, then, now) in [
+        ("ACG", origin.acg_url.as_deref(), now.0),
+        ("Webex", origin.webex_url.as_deref(), now.1),
+    ] {
+        if let (Some(then), Some(now)) = (then, now)
+            && then != now
+        {
+            differ.push(format!("{name}: planned against {then}, now configured for {now}"));
+        }
+    }
+    (!differ.is_empty()).then(|| differ.join("; "))
 }
 
 /// Asks on the terminal, as Terraform does.

@@ -53,7 +53,7 @@ pub fn run_with_env(args: PlanArgs, trusted: Trusted) -> ExitStatus {
     print_out(&shown);
     if let Some(path) = &args.out {
         let mut saved = plan.clone();
-        saved.origin = Some(planned.origin());
+        saved.origin = Some(planned.origin(path));
         // A new file renamed into place: a committed symlink named like the plan is replaced,
         // never followed.
         if let Err(error) = crate::manifest::confined::replace_file(path, render::json(&saved).as_bytes(), 0o644) {

@@ -191,6 +191,15 @@ pub struct PlanError {
 pub struct PlanOrigin {
     /// The manifest folder, as given to `telform plan`.
     pub dir: String,
+    /// The manifest folder relative to the saved plan's own folder, so that the plan can be
+    /// applied from another working folder (or machine) that has both in the same places.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir_from_plan: Option<String>,
+    /// The providers' URLs the plan read: apply refuses to write anywhere else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acg_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webex_url: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prune: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -192,6 +192,61 @@ fn a_saved_plan_is_applied_when_fresh_and_refused_when_stale() {
     assert!(text(&output.stderr).contains("a saved plan is applied as it was made"));
 }
 
+/// A saved plan is found from anywhere, is never confused with a folder or another JSON file,
+/// and is applied only to the providers it was made against.
+#[test]
+fn a_saved_plan_applies_from_elsewhere_and_only_to_the_providers_it_read() {
+    let (_rt, emulator, env) = start("", |_| {});
+    let temp = tempfile::tempdir().expect("temp dir");
+    let repo = temp.path().join("repo");
+    std::fs::create_dir_all(repo.join("manifests")).expect("folder");
+    generated(&repo.join("manifests"), 1, 3, "trunk");
+
+    // Not there, or not a plan: said as such, and the hint overwrites nothing.
+    let missing = telform(&repo, &env, &["apply", "nope.json"]);
+    let err = text(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot read the saved plan nope.json"), "{err}");
+    let seed = root().join("examples/emulator/seed.json");
+    let not_a_plan = telform(&repo, &env, &["apply", seed.to_str().expect("utf-8")]);
+    let err = text(&not_a_plan.stderr);
+    assert_eq!(not_a_plan.status.code(), Some(1), "{err}");
+    assert!(err.contains("is not a saved telform plan"), "{err}");
+    assert!(
+        !err.contains("-o examples/emulator/seed.json") && !err.contains("-o /"),
+        "{err}"
+    );
+
+    // Made in the repository, applied from its parent folder.
+    let planned = telform(&repo, &env, &["plan", "manifests", "-o", "plan.json"]);
+    assert_eq!(planned.status.code(), Some(0), "{}", text(&planned.stderr));
+
+    // Against another ACG: refused by name, nothing written.
+    let (_rt2, _other, other_env) = start("", |_| {});
+    let elsewhere = telform(temp.path(), &other_env, &["apply", "repo/plan.json"]);
+    let err = text(&elsewhere.stderr);
+    assert_eq!(elsewhere.status.code(), Some(1), "{err}");
+    assert!(err.contains("made against other providers"), "{err}");
+    assert!(err.contains("ACG: planned against"), "{err}");
+    assert!(
+        !App::lock(&emulator.app.acg)
+            .accounts
+            .keys()
+            .any(|a| a.starts_with("gen-")),
+        "nothing applied"
+    );
+
+    let applied = telform(temp.path(), &env, &["apply", "repo/plan.json"]);
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&applied.stdout),
+        text(&applied.stderr)
+    );
+    assert!(text(&applied.stdout).contains("4 added"), "{}", text(&applied.stdout));
+}
+
 #[test]
 fn with_the_rate_limit_on_apply_never_meets_a_429_and_batches_numbers() {
     // 20 requests per minute at the gateway, and telform told the same: the change needs 5
