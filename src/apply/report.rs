@@ -82,14 +82,21 @@ pub fn text(outcomes: &[Outcome]) -> String {
             let o = first;
             if collapse {
                 let last = rows[i + run - 1];
+                // `a..b` is the plan's notation for a contiguous range: only used for one.
+                let contiguous = rows[i..i + run]
+                    .windows(2)
+                    .all(|w| follows(&w[0].object.key, &w[1].object.key));
+                let span = if contiguous {
+                    format!("{}..{}", o.object.key, last.object.key)
+                } else {
+                    format!("from {} to {}, not contiguous", o.object.key, last.object.key)
+                };
                 out.push_str(&format!(
-                    "    {:<9} {} {} {}s {}..{}",
+                    "    {:<9} {} {} {}s {span}",
                     label(&o.status),
                     o.op.symbol(),
                     run,
                     o.object.kind,
-                    o.object.key,
-                    last.object.key
                 ));
             } else {
                 out.push_str(&format!("    {:<9} {} {}", label(&o.status), o.op.symbol(), o.object));
@@ -153,6 +160,14 @@ pub fn json(outcomes: &[Outcome]) -> String {
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
 }
 
+/// `next` is the number right after `key` (`+14255550100`, `+14255550101`), digits for digits.
+fn follows(key: &str, next: &str) -> bool {
+    let (Some(a), Some(b)) = (key.strip_prefix('+'), next.strip_prefix('+')) else {
+        return false;
+    };
+    a.len() == b.len() && matches!((a.parse::<u64>(), b.parse::<u64>()), (Ok(a), Ok(b)) if a.checked_add(1) == Some(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +218,22 @@ mod tests {
             text.contains("Apply failed: 1 failed, 1 skipped; 100 added, 0 changed, 0 deleted."),
             "{text}"
         );
+    }
+
+    #[test]
+    fn numbers_that_are_not_contiguous_are_not_written_as_a_range() {
+        let outcomes: Vec<Outcome> = (0..100)
+            .map(|i| outcome(&format!("+1425555{:04}", i * 2), Status::Done))
+            .collect();
+        let text = text(&outcomes);
+        assert!(
+            text.contains("done      + 100 Numbers from +14255550000 to +14255550198, not contiguous"),
+            "{text}"
+        );
+        assert!(!text.contains(".."), "{text}");
+        assert!(follows("+14255550099", "+14255550100"));
+        assert!(!follows("+14255550099", "+142555500100"));
+        assert!(!follows("+19", "+20x"));
     }
 
     #[test]
