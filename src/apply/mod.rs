@@ -106,6 +106,9 @@ impl Outcome {
 }
 
 /// What the executors share.
+/// Why an action was skipped when apply was interrupted (Ctrl-C, SIGTERM, SIGHUP).
+pub const INTERRUPTED: &str = "apply was interrupted before it started";
+
 pub struct Run {
     pub options: Options,
     pub stop: Stop,
@@ -119,7 +122,7 @@ impl Run {
         Outcome::new(
             action,
             Status::Skipped {
-                because: "apply was interrupted before it started".into(),
+                because: INTERRUPTED.into(),
             },
         )
     }

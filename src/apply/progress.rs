@@ -14,7 +14,7 @@ const LINE_EVERY: Duration = Duration::from_secs(5);
 enum Mode {
     Hidden,
     Lines,
-    Bars(#[allow(dead_code)] MultiProgress),
+    Bars(MultiProgress),
 }
 
 struct Counter {
@@ -38,6 +38,21 @@ fn name(provider: ProviderName) -> &'static str {
 }
 
 impl Progress {
+    /// Prints a line that the bars do not draw over (from any task): a notice such as "stopping"
+    /// would otherwise be wiped by their next redraw.
+    pub fn printer(&self) -> impl Fn(&str) + Send + Sync + 'static {
+        let multi = match &self.mode {
+            Mode::Bars(multi) => Some(multi.clone()),
+            _ => None,
+        };
+        move |text: &str| match &multi {
+            Some(multi) => {
+                let _ = multi.println(text.trim_matches('\n'));
+            }
+            None => eprint!("{text}"),
+        }
+    }
+
     /// Nothing shown (JSON output, tests).
     pub fn hidden() -> Progress {
         Progress {

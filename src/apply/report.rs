@@ -134,8 +134,22 @@ pub fn closing_line(outcomes: &[Outcome]) -> String {
         done.record(o.op);
     }
     let applied = format!("{} added, {} changed, {} deleted", done.add, done.change, done.delete);
+    let interrupted = outcomes
+        .iter()
+        .filter(|o| matches!(&o.status, Status::Skipped { because } if because == super::INTERRUPTED))
+        .count();
     if t.failed + t.skipped == 0 {
         format!("Apply complete! Resources: {applied}.")
+    } else if interrupted > 0 && t.failed == 0 {
+        format!(
+            "Apply interrupted: {interrupted} not started; {applied}. Run `telform apply` again when you are ready: it resumes from what is live."
+        )
+    } else if interrupted > 0 {
+        format!(
+            "Apply interrupted, with failures: {} failed, {interrupted} not started, {} skipped; {applied}. Fix the failures, then run `telform apply` again: it resumes from what is live.",
+            t.failed,
+            t.skipped - interrupted
+        )
     } else {
         format!(
             "Apply failed: {} failed, {} skipped; {applied}. Fix the failures, then run `telform apply` again: it resumes from what is live.",
@@ -217,6 +231,35 @@ mod tests {
         assert!(
             text.contains("Apply failed: 1 failed, 1 skipped; 100 added, 0 changed, 0 deleted."),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn an_interrupted_apply_says_so_rather_than_failed() {
+        let mut outcomes: Vec<Outcome> = (0..3)
+            .map(|i| outcome(&format!("+1425555{i:04}"), Status::Done))
+            .collect();
+        outcomes.extend((3..8).map(|i| {
+            outcome(
+                &format!("+1425555{i:04}"),
+                Status::Skipped {
+                    because: super::super::INTERRUPTED.into(),
+                },
+            )
+        }));
+        let line = closing_line(&outcomes);
+        assert!(line.starts_with("Apply interrupted: 5 not started; 3 added"), "{line}");
+        assert!(!line.contains("Fix the failures"), "{line}");
+        outcomes.push(outcome(
+            "+14255559999",
+            Status::Failed {
+                reason: "ACG: HTTP 400".into(),
+            },
+        ));
+        let line = closing_line(&outcomes);
+        assert!(
+            line.starts_with("Apply interrupted, with failures: 1 failed, 5 not started, 0 skipped"),
+            "{line}"
         );
     }
 

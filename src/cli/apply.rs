@@ -219,10 +219,11 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
         secrets,
     };
     let stop = run.stop.clone();
+    let say = run.progress.printer();
     let outcomes = runtime.block_on(async {
         let signals = tokio::spawn(async move {
             let message = "interrupted: finishing the writes in flight, starting nothing new (press Ctrl-C again to quit at once)\n";
-            super::signals::stop_on_signals(|| stop.request(), message).await;
+            super::signals::stop_on_signals(|| stop.request(), message, say).await;
         });
         let outcomes = planned.execute(acg_actions, webex_actions, &run).await;
         signals.abort();

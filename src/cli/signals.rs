@@ -7,18 +7,23 @@ use super::print_err;
 
 /// Waits for the first signal and calls `stop` with it, saying which signal and `message`; on a
 /// second signal exits with 130.
-pub(crate) async fn stop_on_signals(stop: impl FnOnce(), message: &str) {
+pub(crate) async fn stop_on_signals(stop: impl FnOnce(), message: &str, say: impl Fn(&str)) {
     let Some(first) = wait_signal().await else {
         return;
     };
     stop();
-    print_err(&format!("\n{first}: {message}"));
+    say(&format!("\n{first}: {message}"));
     if let Some(second) = wait_signal().await {
-        print_err(&format!(
+        say(&format!(
             "{second}: quitting at once: run `telform plan` to see what was applied\n"
         ));
         std::process::exit(130);
     }
+}
+
+/// Prints to stderr, for [`stop_on_signals`] when nothing else draws there.
+pub(crate) fn to_stderr(text: &str) {
+    print_err(text);
 }
 
 /// The name of the next SIGINT (Ctrl-C), SIGTERM (systemd's stop, CI's cancel) or SIGHUP; `None`

@@ -41,7 +41,7 @@ pub fn run(args: WatchArgs, operator: &OperatorSettings) -> ExitStatus {
                 // Watch must also wake its loop, so it stops a `Shutdown`, not only apply's `Stop`.
                 let message =
                     "stopping: finishing the writes in flight, starting nothing new (a second signal quits at once)\n";
-                super::signals::stop_on_signals(|| shutdown.request(), message).await;
+                super::signals::stop_on_signals(|| shutdown.request(), message, super::signals::to_stderr).await;
             }
         });
         let deps = Deps {
