@@ -131,7 +131,11 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         });
     }
     let manifests = select(validated.manifests, &options.selector)
-        .map_err(|message| Failure::Other(format!("{message}\nhint: write --selector key=value")))?;
+        .map_err(|message| {
+            Failure::Other(format!(
+                "{message}\nhint: --selector key=value keeps the manifests whose metadata.labels have key: value; check the labels, or plan without --selector"
+            ))
+        })?;
     // Apply's options: the operator's settings file wins over the folder's `telform.yaml`.
     let operator_apply = trusted.settings.and_then(|s| s.apply.as_ref());
     let settings = match validated.settings {
@@ -251,5 +255,20 @@ pub fn select(set: ManifestSet, selectors: &[String]) -> Result<ManifestSet, Str
         workspaces,
         devices
     );
+    let kept = out.accounts.len()
+        + out.number_sets.len()
+        + out.consents.len()
+        + out.customers.len()
+        + out.locations.len()
+        + out.users.len()
+        + out.workspaces.len()
+        + out.devices.len();
+    if kept == 0 {
+        // "No changes" would be a lie: nothing was compared.
+        return Err(format!(
+            "--selector {} matches no manifest: nothing to plan",
+            selectors.join(" --selector ")
+        ));
+    }
     Ok(out)
 }

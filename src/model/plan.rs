@@ -214,6 +214,10 @@ pub struct Plan {
     /// Present in saved plans (`telform plan -o FILE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<PlanOrigin>,
+    /// Made for the manifests a `--selector` kept: the objects it lists as unmanaged may be
+    /// declared by manifests the selector left out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub selected: bool,
     /// In dependency order: apply runs them in this order (per provider and group).
     pub actions: Vec<Action>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -271,6 +275,17 @@ impl Summary {
                 "Plan: {} to add, {} to change, {} to delete.",
                 self.add, self.change, self.delete
             )
+        }
+    }
+}
+
+impl Plan {
+    /// The heading of the objects the plan leaves alone.
+    pub fn unmanaged_heading(&self) -> &'static str {
+        if self.selected {
+            "Not planned (outside --selector, or in no manifest; left alone)"
+        } else {
+            "Unmanaged (not in any manifest, left alone)"
         }
     }
 }

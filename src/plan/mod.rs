@@ -47,6 +47,7 @@ pub struct Live {
 pub fn plan(set: &ManifestSet, live: &Live, cx: &Context) -> Plan {
     let mut plan = Plan {
         format_version: model::FORMAT_VERSION,
+        selected: cx.partial,
         ..Plan::default()
     };
     if let Some(acg_live) = &live.acg {

@@ -535,3 +535,39 @@ fn show_lists_consents_civic_addresses_and_devices() {
         assert!(!stdout(&devices).contains(secret.as_str()));
     }
 }
+
+/// A selector says what it left out as such, and one that matches nothing is an error, not
+/// "No changes".
+#[test]
+fn a_selector_names_what_it_left_out_and_refuses_to_match_nothing() {
+    let (_runtime, _emulator, env) = start(seed::demo());
+    let mut env = env.to_vec();
+    env.extend(SIP_PASSWORDS.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let nothing = plan(
+        &root(),
+        &env,
+        &["examples/", "--selector", "tier=no-such-tier", "--detailed-exitcode"],
+    );
+    let err = String::from_utf8_lossy(&nothing.stderr);
+    assert_eq!(nothing.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("--selector tier=no-such-tier matches no manifest"),
+        "{err}"
+    );
+    assert!(!stdout(&nothing).contains("No changes"), "{}", stdout(&nothing));
+
+    let selected = plan(&root(), &env, &["examples/", "--selector", "region=amer"]);
+    let text = stdout(&selected);
+    assert_eq!(
+        selected.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&selected.stderr)
+    );
+    assert!(text.contains("Account contoso"), "{text}");
+    assert!(!text.contains("Unmanaged (not in any manifest"), "{text}");
+    assert!(
+        text.contains("Not planned (outside --selector, or in no manifest; left alone)"),
+        "{text}"
+    );
+}

@@ -412,7 +412,8 @@ fn tail(plan: &Plan, shape: &Shape) -> Result<String, Full> {
     if !plan.unmanaged.is_empty() {
         let counts = kind_counts(plan.unmanaged.iter().map(|u| &u.object));
         b.line(&format!(
-            "<details><summary>Unmanaged (not in any manifest, left alone): {}</summary>",
+            "<details><summary>{}: {}</summary>",
+            plan.unmanaged_heading(),
             html(&counts, shape.long)
         ))?;
         b.line("")?;

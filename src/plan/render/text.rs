@@ -68,7 +68,7 @@ pub(super) fn render(plan: &Plan, styled: bool) -> String {
 
     if !plan.unmanaged.is_empty() {
         let counts = kind_counts(plan.unmanaged.iter().map(|u| &u.object));
-        let _ = writeln!(out, "Unmanaged (not in any manifest, left alone): {counts}.");
+        let _ = writeln!(out, "{}: {counts}.", plan.unmanaged_heading());
         for example in unmanaged_examples(plan, UNMANAGED_EXAMPLES) {
             let _ = writeln!(out, "  {}", clean(&example));
         }
