@@ -140,11 +140,11 @@ rewritten safely, or (with --check) would change."
 telform completions zsh > ~/.zfunc/_telform\n  telform completions fish > ~/.config/fish/completions/telform.fish"
     )]
     Completions(CompletionsArgs),
+    /// The version of telform and the commit it was built from.
+    #[command(after_help = "Examples:\n  telform version\n  telform version --output json")]
+    Version(VersionArgs),
     /// Write or check the generated documentation (docs/cli.md, docs/reference/).
-    #[command(
-        hide = true,
-        after_help = "Examples:\n  telform docs --write docs\n  telform docs --check docs"
-    )]
+    #[command(after_help = "Examples:\n  telform docs --write docs\n  telform docs --check docs")]
     Docs(DocsArgs),
 }
 
@@ -353,6 +353,33 @@ pub struct EmulatorArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct VersionArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VersionFormat::Text)]
+    pub output: VersionFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VersionFormat {
+    Text,
+    Json,
+}
+
+/// `telform version`: what a bug report needs to name the build.
+fn version(args: &VersionArgs) -> ExitStatus {
+    let version = env!("CARGO_PKG_VERSION");
+    let commit = env!("TELFORM_COMMIT");
+    match args.output {
+        VersionFormat::Text => print_out(&format!("telform {version} (commit {commit})\n")),
+        VersionFormat::Json => print_out(&format!(
+            "{}\n",
+            serde_json::json!({"version": version, "commit": commit, "planFormatVersion": crate::model::plan::FORMAT_VERSION})
+        )),
+    }
+    ExitStatus::Success
+}
+
+#[derive(Debug, clap::Args)]
 pub struct InitArgs {
     /// The folder to write into (created if missing).
     #[arg(value_name = "DIR", default_value = ".")]
@@ -420,6 +447,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Show(args) => show::run(args, &operator),
         Command::Fmt(args) => fmt::run(args),
         Command::Completions(args) => completions::run(args),
+        Command::Version(args) => version(&args),
         Command::Docs(args) => docs::run(args),
         Command::Watch(args) => watch::run(args, &operator),
         Command::Init(args) => init::run(args),

@@ -308,3 +308,54 @@ fn an_empty_folder_and_a_missing_path_are_reported_plainly() {
     assert_eq!(found[0]["file"], "nonexistent");
     assert_eq!(found[0].get("line"), None, "{found}");
 }
+
+#[test]
+fn version_names_the_build() {
+    let text = telform(&root(), &["version"]);
+    assert_eq!(text.status.code(), Some(0));
+    let line = stdout(&text);
+    assert!(
+        line.starts_with(&format!("telform {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{line}"
+    );
+    let json = telform(&root(), &["version", "--output", "json"]);
+    let found: Value = serde_json::from_str(&stdout(&json)).expect("JSON");
+    assert_eq!(found["version"], env!("CARGO_PKG_VERSION"));
+    let commit = found["commit"].as_str().expect("commit");
+    assert!(
+        commit == "unknown" || commit.chars().take(12).all(|c| c.is_ascii_hexdigit()),
+        "{commit}"
+    );
+    assert!(line.contains(commit), "{line}");
+}
+
+/// README's commands table and clap agree: every command is in the table, and every row is a
+/// command.
+#[test]
+fn the_readme_commands_table_matches_the_cli() {
+    use clap::CommandFactory;
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let rows: Vec<String> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `telform "))
+        .filter_map(|rest| rest.split([' ', '`']).next())
+        .map(str::to_string)
+        .collect();
+    let commands: Vec<String> = telform::cli::Cli::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for command in &commands {
+        assert!(
+            rows.contains(command),
+            "README's commands table lacks `telform {command}`"
+        );
+    }
+    for row in &rows {
+        assert!(
+            commands.contains(row),
+            "README's commands table names `telform {row}`, which is not a command"
+        );
+    }
+}
