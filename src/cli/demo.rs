@@ -12,8 +12,80 @@ use super::{
 use crate::emulator::{self, Config, seed};
 use crate::provider::config::Trusted;
 
+/// The repository's `examples/` manifests, built in: `telform demo` works from any folder,
+/// after `cargo install` too. A test checks that the list is the folder's.
+pub const BUILT_IN_EXAMPLES: &[(&str, &str)] = &[
+    ("acg/contoso.yaml", include_str!("../../examples/acg/contoso.yaml")),
+    (
+        "acg/fabrikam-mobile.yaml",
+        include_str!("../../examples/acg/fabrikam-mobile.yaml"),
+    ),
+    (
+        "acg/litware-decommission.yaml",
+        include_str!("../../examples/acg/litware-decommission.yaml"),
+    ),
+    ("acg/prospects.yaml", include_str!("../../examples/acg/prospects.yaml")),
+    ("acg/tailspin.yaml", include_str!("../../examples/acg/tailspin.yaml")),
+    ("telform.yaml", include_str!("../../examples/telform.yaml")),
+    (
+        "webex/acme/customer.yaml",
+        include_str!("../../examples/webex/acme/customer.yaml"),
+    ),
+    (
+        "webex/acme/devices.yaml",
+        include_str!("../../examples/webex/acme/devices.yaml"),
+    ),
+    (
+        "webex/acme/locations.yaml",
+        include_str!("../../examples/webex/acme/locations.yaml"),
+    ),
+    (
+        "webex/acme/users.yaml",
+        include_str!("../../examples/webex/acme/users.yaml"),
+    ),
+    (
+        "webex/acme/workspaces.yaml",
+        include_str!("../../examples/webex/acme/workspaces.yaml"),
+    ),
+    (
+        "webex/globex/customer.yaml",
+        include_str!("../../examples/webex/globex/customer.yaml"),
+    ),
+    (
+        "webex/templates.yaml",
+        include_str!("../../examples/webex/templates.yaml"),
+    ),
+];
+
 pub fn run(args: DemoArgs) -> ExitStatus {
-    let dir = args.dir;
+    // Kept until the demo ends: the built-in examples are written there.
+    let mut _built_in = None;
+    let dir = match args.dir {
+        Some(dir) => dir,
+        None if Path::new("examples").is_dir() => PathBuf::from("examples"),
+        None => match Scratch::new().and_then(|scratch| {
+            let dir = scratch.path.join("examples");
+            for (name, text) in BUILT_IN_EXAMPLES {
+                let path = dir.join(name);
+                std::fs::create_dir_all(path.parent().unwrap_or(&dir))?;
+                std::fs::write(&path, text)?;
+            }
+            Ok((scratch, dir))
+        }) {
+            Ok((scratch, dir)) => {
+                print_out(&format!(
+                    "(no examples/ here: using the examples built into telform, written to {})\n",
+                    dir.display()
+                ));
+                _built_in = Some(scratch);
+                dir
+            }
+            Err(error) => {
+                print_err(&format!("error: cannot write the built-in examples: {error}\n"));
+                return ExitStatus::Failure;
+            }
+        },
+    };
     print_out(&format!("==> 1/5  telform validate {}\n", dir.display()));
     let status = validate::run(
         ValidateArgs {
@@ -44,7 +116,7 @@ pub fn run(args: DemoArgs) -> ExitStatus {
         emulator::start(
             listener,
             Config {
-                seed: seed::demo(),
+                seed: seed_for(&dir),
                 ..Config::default()
             },
         )
@@ -66,6 +138,45 @@ pub fn run(args: DemoArgs) -> ExitStatus {
     let status = demo_cycle(&dir, Trusted::env(&providers));
     let _ = runtime.block_on(emulator.shutdown());
     status
+}
+
+/// The built-in demo seed, plus what no API can create and the folder's manifests rely on: an
+/// onboarding template (made in Partner Hub) for each `Template`'s provisioning id, and a
+/// consent (an enterprise gives it in Teams admin center) for each `Consent`'s tenant, so that
+/// the demo works on any folder, `telform init`'s too.
+fn seed_for(dir: &Path) -> seed::Seed {
+    let mut seed = seed::demo();
+    let validated = crate::validate::validate(&[dir.to_path_buf()]);
+    for template in &validated.manifests.templates {
+        let id = &template.spec.provisioning_id;
+        if !seed.webex.provisioning_ids.contains(id) {
+            print_out(&format!(
+                "(the emulator holds an onboarding template for {}, as if it had been made in Partner Hub)\n",
+                template.metadata.name
+            ));
+            seed.webex.provisioning_ids.push(id.clone());
+        }
+    }
+    let Some(template) = seed.acg.requests_for_information.first().cloned() else {
+        return seed;
+    };
+    for consent in &validated.manifests.consents {
+        let tenant = &consent.spec.tenant_id;
+        if seed.acg.requests_for_information.iter().any(|r| &r.tenant_id == tenant) {
+            continue;
+        }
+        print_out(&format!(
+            "(the emulator holds a consent from tenant {tenant}, as if the enterprise had picked you in Teams admin center)\n"
+        ));
+        let mut given = template.clone();
+        given.tenant_id = tenant.clone();
+        given.id = Some(tenant.clone());
+        given.account_name = None;
+        given.customer_relationship = None;
+        given.contacts = None;
+        seed.acg.requests_for_information.push(given);
+    }
+    seed
 }
 
 /// plan → apply → plan again, against the emulator whose environment `providers` reads.

@@ -2,7 +2,7 @@
 
 pub(crate) mod apply;
 mod completions;
-mod demo;
+pub mod demo;
 mod docs;
 mod emulator;
 mod fmt;
@@ -242,9 +242,10 @@ pub enum ShowFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// The manifest folder to demonstrate with.
-    #[arg(value_name = "DIR", default_value = "examples")]
-    pub dir: PathBuf,
+    /// The manifest folder to demonstrate with. Default: `examples/` when the current folder
+    /// has one (the repository's root), else the examples built into telform.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

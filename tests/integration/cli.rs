@@ -359,3 +359,56 @@ fn the_readme_commands_table_matches_the_cli() {
         );
     }
 }
+
+/// `telform demo` works from any folder (after `cargo install` there is no examples/ beside
+/// it), and on the folder `telform init` writes.
+#[test]
+fn the_demo_runs_from_any_folder_and_on_the_starter() {
+    let mut built_in: Vec<String> = telform::cli::demo::BUILT_IN_EXAMPLES
+        .iter()
+        .map(|(name, text)| {
+            let on_disk = std::fs::read_to_string(root().join("examples").join(name)).expect("an example");
+            assert_eq!(&on_disk, text, "{name} differs from examples/");
+            name.to_string()
+        })
+        .collect();
+    built_in.sort();
+    let mut on_disk = Vec::new();
+    let mut stack = vec![root().join("examples")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("examples") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                let name = path.strip_prefix(root().join("examples")).expect("below");
+                on_disk.push(name.to_string_lossy().into_owned());
+            }
+        }
+    }
+    on_disk.sort();
+    assert_eq!(built_in, on_disk, "the built-in examples are examples/'s manifests");
+
+    let temp = tempfile::tempdir().expect("temp dir");
+    let anywhere = telform(temp.path(), &["demo"]);
+    let text = stdout(&anywhere);
+    assert_eq!(
+        anywhere.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&anywhere.stderr)
+    );
+    assert!(text.contains("using the examples built into telform"), "{text}");
+    assert!(text.contains("No changes."), "{text}");
+
+    assert_eq!(telform(temp.path(), &["init", "starter"]).status.code(), Some(0));
+    let starter = telform(temp.path(), &["demo", "starter"]);
+    let text = stdout(&starter);
+    assert_eq!(
+        starter.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&starter.stderr)
+    );
+    assert!(text.contains("No changes."), "{text}");
+}
