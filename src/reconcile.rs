@@ -201,23 +201,34 @@ fn clients(
 ) -> Result<(Option<AcgClient>, Option<WebexClient>), Failure> {
     let uses_acg =
         !manifests.accounts.is_empty() || !manifests.number_sets.is_empty() || !manifests.consents.is_empty();
-    let acg = if uses_acg {
-        let config = config::acg(trusted, folder).map_err(|missing| Failure::Other(missing.to_string()))?;
-        Some(AcgClient::new(config).map_err(|e| Failure::Other(e.to_string()))?)
-    } else {
-        None
-    };
     let uses_webex = !manifests.templates.is_empty()
         || !manifests.customers.is_empty()
         || !manifests.locations.is_empty()
         || !manifests.users.is_empty()
         || !manifests.workspaces.is_empty()
         || !manifests.devices.is_empty();
-    let webex = if uses_webex {
-        let config = config::webex(trusted).map_err(|missing| Failure::Other(missing.to_string()))?;
-        Some(WebexClient::new(config).map_err(|e| Failure::Other(e.to_string()))?)
-    } else {
-        None
+    // Both providers' settings are checked before either is refused: every missing setting is
+    // said in one run.
+    let acg_config = uses_acg.then(|| config::acg(trusted, folder)).transpose();
+    let webex_config = uses_webex.then(|| config::webex(trusted)).transpose();
+    let (acg_config, webex_config) = match (acg_config, webex_config) {
+        (Ok(acg), Ok(webex)) => (acg, webex),
+        (acg, webex) => {
+            let said: Vec<String> = [acg.err(), webex.err()]
+                .into_iter()
+                .flatten()
+                .map(|missing| missing.to_string())
+                .collect();
+            return Err(Failure::Other(said.join("\nerror: ")));
+        }
+    };
+    let acg = match acg_config {
+        Some(config) => Some(AcgClient::new(config).map_err(|e| Failure::Other(e.to_string()))?),
+        None => None,
+    };
+    let webex = match webex_config {
+        Some(config) => Some(WebexClient::new(config).map_err(|e| Failure::Other(e.to_string()))?),
+        None => None,
     };
     Ok((acg, webex))
 }

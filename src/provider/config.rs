@@ -37,9 +37,33 @@ pub struct Missing {
     pub hint: String,
 }
 
+impl Missing {
+    /// Every missing setting at once: fixing them one run at a time is a slow way to learn them.
+    fn all(missing: Vec<Missing>) -> Missing {
+        let what: Vec<&str> = missing.iter().map(|m| m.what.as_str()).collect();
+        let what = match what.as_slice() {
+            [] => String::new(),
+            [one] => one.to_string(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        };
+        let hint = missing
+            .iter()
+            .map(|m| m.hint.as_str())
+            .collect::<Vec<_>>()
+            .join("\nhint: ");
+        Missing { what, hint }
+    }
+}
+
+/// The value of `result`, or `None` with its error kept in `missing`.
+fn or_missing<T>(result: Result<T, Missing>, missing: &mut Vec<Missing>) -> Option<T> {
+    result.map_err(|m| missing.push(m)).ok()
+}
+
 impl std::fmt::Display for Missing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} is not configured\nhint: {}", self.what, self.hint)
+        let verb = if self.what.contains(" and ") { "are" } else { "is" };
+        write!(f, "{} {verb} not configured\nhint: {}", self.what, self.hint)
     }
 }
 
@@ -99,36 +123,53 @@ fn pick(trusted: &Trusted, var: &str, file: Option<&String>, setting: &str) -> R
 /// and only to lower the trusted budget.
 pub fn acg(trusted: Trusted, folder: Option<&Settings>) -> Result<AcgConfig, Missing> {
     let file = trusted.settings.and_then(|s| s.acg.clone()).unwrap_or_default();
-    let url = pick(&trusted, "TELFORM_ACG_URL", file.url.as_ref(), "acg.url")?;
+    let mut missing = Vec::new();
+    let url = or_missing(
+        pick(&trusted, "TELFORM_ACG_URL", file.url.as_ref(), "acg.url"),
+        &mut missing,
+    );
     let tenant = trusted.var("TELFORM_ACG_TENANT").or(file.tenant.clone());
     let token_url = match trusted.var("TELFORM_ACG_TOKEN_URL").or(file.token_url.clone()) {
-        Some(url) => url,
+        Some(url) => Some(url),
         None => match &tenant {
-            Some(tenant) => format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"),
+            Some(tenant) => Some(format!("https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token")),
             None => {
-                return Err(Missing {
+                missing.push(Missing {
                     what: "the ACG token endpoint".into(),
                     hint: format!(
                         "set TELFORM_ACG_TENANT (or TELFORM_ACG_TOKEN_URL), or `acg.tenant` in {SETTINGS_HINT}"
                     ),
                 });
+                None
             }
         },
     };
-    let client_id = pick(
-        &trusted,
-        "TELFORM_ACG_CLIENT_ID",
-        file.client_id.as_ref(),
-        "acg.clientId",
-    )?;
+    let client_id = or_missing(
+        pick(
+            &trusted,
+            "TELFORM_ACG_CLIENT_ID",
+            file.client_id.as_ref(),
+            "acg.clientId",
+        ),
+        &mut missing,
+    );
     let secret_var = file
         .client_secret
         .as_ref()
         .map_or("TELFORM_ACG_CLIENT_SECRET".to_string(), |s| s.from_env.clone());
-    let client_secret = trusted.var(&secret_var).ok_or_else(|| Missing {
-        what: "the ACG client secret".into(),
-        hint: format!("set the environment variable {secret_var} (telform never reads a secret from a file in Git)"),
-    })?;
+    let client_secret = trusted.var(&secret_var);
+    if client_secret.is_none() {
+        missing.push(Missing {
+            what: "the ACG client secret".into(),
+            hint: format!(
+                "set the environment variable {secret_var} (telform never reads a secret from a file in Git)"
+            ),
+        });
+    }
+    let (Some(url), Some(token_url), Some(client_id), Some(client_secret)) = (url, token_url, client_id, client_secret)
+    else {
+        return Err(Missing::all(missing));
+    };
     // 0 turns pacing off (an emulator without a limit).
     let trusted_budget = trusted
         .var("TELFORM_ACG_REQUESTS_PER_MINUTE")
@@ -210,6 +251,22 @@ mod tests {
             missing.hint.contains("TELFORM_ACG_URL") && missing.hint.contains("acg.url"),
             "{missing}"
         );
+        // Everything missing is said at once.
+        let shown = missing.to_string();
+        assert!(
+            shown.starts_with(
+                "the acg.url, the ACG token endpoint, the acg.clientId and the ACG client secret are not configured"
+            ),
+            "{shown}"
+        );
+        for var in [
+            "TELFORM_ACG_URL",
+            "TELFORM_ACG_TENANT",
+            "TELFORM_ACG_CLIENT_ID",
+            "TELFORM_ACG_CLIENT_SECRET",
+        ] {
+            assert!(shown.contains(var), "{var}: {shown}");
+        }
     }
 
     #[test]

@@ -49,16 +49,33 @@ impl std::error::Error for ProviderError {}
 
 impl ProviderError {
     pub fn transport(provider: ProviderName, operation: &str, error: &reqwest::Error) -> ProviderError {
-        // reqwest's message never holds a header (so no token); the URL it may hold carries no secret.
+        // reqwest's message never holds a header (so no token); the URL it may hold carries no
+        // secret. Its causes say what happened ("connection refused", "dns error"): reqwest's
+        // own message alone ("error sending request") does not.
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !message.contains(&cause_text) {
+                message.push_str(&format!(": {cause_text}"));
+            }
+            source = cause.source();
+        }
         ProviderError {
             provider,
             operation: operation.to_string(),
             status: None,
             code: None,
-            message: error.to_string(),
+            message,
             tracking_id: None,
             hint: "check that the URL is right and the provider reachable (TELFORM_ACG_URL / TELFORM_WEBEX_URL)".into(),
         }
+    }
+
+    /// The same error with another hint.
+    pub fn with_hint(mut self, hint: &str) -> ProviderError {
+        self.hint = hint.to_string();
+        self
     }
 
     /// Builds the error of a non-success response from its body and headers.

@@ -412,3 +412,53 @@ fn the_demo_runs_from_any_folder_and_on_the_starter() {
     );
     assert!(text.contains("No changes."), "{text}");
 }
+
+/// Every missing setting is said in one run, and an unreachable token endpoint says why and
+/// names the setting that leads there.
+#[test]
+fn configuration_errors_come_all_at_once_and_name_their_cause() {
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = assert_cmd::Command::cargo_bin("telform").expect("binary");
+        cmd.current_dir(root())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .args(["plan", "examples/"]);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("runs")
+    };
+    let nothing = run(&[]);
+    let err = String::from_utf8_lossy(&nothing.stderr).into_owned();
+    assert_eq!(nothing.status.code(), Some(1), "{err}");
+    for var in [
+        "TELFORM_ACG_URL",
+        "TELFORM_ACG_TENANT",
+        "TELFORM_ACG_CLIENT_ID",
+        "TELFORM_ACG_CLIENT_SECRET",
+        "TELFORM_WEBEX_TOKEN",
+    ] {
+        assert!(err.contains(var), "{var} is not named: {err}");
+    }
+    // Port 9 (discard) on loopback: nothing listens there.
+    let unreachable = run(&[
+        ("TELFORM_ACG_URL", "http://127.0.0.1:9/acg"),
+        ("TELFORM_ACG_TOKEN_URL", "http://127.0.0.1:9/token"),
+        ("TELFORM_ACG_CLIENT_ID", "id"),
+        ("TELFORM_ACG_CLIENT_SECRET", "secret-value-not-shown"),
+        ("TELFORM_WEBEX_URL", "http://127.0.0.1:9/webex"),
+        ("TELFORM_WEBEX_TOKEN", "token-value-not-shown"),
+    ]);
+    let err = String::from_utf8_lossy(&unreachable.stderr).into_owned();
+    assert_eq!(unreachable.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("Connection refused") || err.contains("connection refused"),
+        "the cause is hidden: {err}"
+    );
+    assert!(err.contains("TELFORM_ACG_TOKEN_URL"), "{err}");
+    assert!(
+        !err.contains("secret-value-not-shown") && !err.contains("token-value-not-shown"),
+        "{err}"
+    );
+}

@@ -114,7 +114,11 @@ impl AcgClient {
             ])
             .send()
             .await
-            .map_err(|e| ProviderError::transport(ProviderName::Acg, operation, &e))?;
+            .map_err(|e| {
+                ProviderError::transport(ProviderName::Acg, operation, &e).with_hint(
+                    "check that the token endpoint is right and reachable: TELFORM_ACG_TOKEN_URL, or TELFORM_ACG_TENANT from which it is derived (https://login.microsoftonline.com/TENANT/oauth2/v2.0/token)",
+                )
+            })?;
         if !response.status().is_success() {
             let status = response.status().as_u16();
             let body: serde_json::Value = response.json().await.unwrap_or_default();
