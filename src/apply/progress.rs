@@ -70,8 +70,15 @@ impl Progress {
             let bar = multi.as_ref().map(|m| {
                 let bar = m.add(ProgressBar::new(*total as u64));
                 bar.set_style(
-                    ProgressStyle::with_template("{prefix:>6} [{bar:30}] {pos}/{len} {per_sec} {wide_msg}")
+                    ProgressStyle::with_template("{prefix:>6} [{bar:30}] {pos}/{len} {rate} {wide_msg}")
                         .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        // indicatif's own `{per_sec}` shows four decimals (`162.8949/s`).
+                        .with_key(
+                            "rate",
+                            |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                                let _ = write!(out, "{}", rate(state.per_sec()));
+                            },
+                        )
                         .progress_chars("=> "),
                 );
                 bar.set_prefix(name(*provider));
@@ -110,15 +117,31 @@ impl Progress {
                     c.last_line = now;
                     let secs = now.duration_since(c.started).as_secs_f64().max(0.001);
                     eprintln!(
-                        "{}: {}/{} actions ({:.1}/s)",
+                        "{}: {}/{} actions ({})",
                         name(provider),
                         c.done,
                         c.total,
-                        c.done as f64 / secs
+                        rate(c.done as f64 / secs)
                     );
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Something that takes a while (`what`, in state `status`, for `elapsed` so far). A bar
+    /// keeps its message until the next one: it says no count of seconds that would freeze
+    /// there while the counters move; a log line says how long so far.
+    pub fn waiting(&self, provider: ProviderName, what: &str, status: &str, elapsed: Duration) {
+        let counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        match (&self.mode, counters.get(&provider).and_then(|c| c.bar.as_ref())) {
+            (Mode::Bars(_), Some(bar)) => bar.set_message(format!("waiting for {what} ({status})")),
+            (Mode::Lines, _) | (Mode::Bars(_), None) => eprintln!(
+                "{}: waiting for {what} ({status}, {} s so far)",
+                name(provider),
+                elapsed.as_secs()
+            ),
+            (Mode::Hidden, _) => {}
         }
     }
 
@@ -140,5 +163,28 @@ impl Progress {
                 bar.finish_and_clear();
             }
         }
+    }
+}
+
+/// Actions per second, as people read them: `163/s`, `6.5/s`, `0.25/s`.
+fn rate(per_sec: f64) -> String {
+    if per_sec >= 100.0 {
+        format!("{per_sec:.0}/s")
+    } else if per_sec >= 1.0 {
+        format!("{per_sec:.1}/s")
+    } else {
+        format!("{per_sec:.2}/s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_have_the_digits_people_read() {
+        assert_eq!(rate(162.8949), "163/s");
+        assert_eq!(rate(6.5123), "6.5/s");
+        assert_eq!(rate(0.2512), "0.25/s");
     }
 }

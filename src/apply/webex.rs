@@ -452,10 +452,7 @@ impl<'a> Branch<'a> {
             }
             if noted.is_none_or(|t| t.elapsed() >= NOTE_EVERY) {
                 noted = Some(Instant::now());
-                self.run.progress.note(
-                    P,
-                    &format!("waiting for {what} ({status}, {} s so far)", elapsed.as_secs()),
-                );
+                self.run.progress.waiting(P, what, &status, elapsed);
             }
             if !pause(interval.min(timeout - elapsed), &self.run.stop).await {
                 return Wait::Interrupted;

@@ -69,7 +69,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
         }
         match load_saved(&target) {
             Ok((saved_plan, options)) => {
-                let mut planned = match runtime.block_on(reconcile::plan_dir(&options, env.trusted)) {
+                let mut planned = match super::while_reading(&runtime, reconcile::plan_dir(&options, env.trusted)) {
                     Ok(p) => p,
                     Err(failure) => {
                         print_err(&failure.text());
@@ -117,7 +117,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
             max_deletes: args.max_deletes,
             selector: args.selector.clone(),
         };
-        match runtime.block_on(reconcile::plan_dir(&options, env.trusted)) {
+        match super::while_reading(&runtime, reconcile::plan_dir(&options, env.trusted)) {
             Ok(mut planned) => {
                 // One copy of the plan: a plan over 100,000 numbers is hundreds of megabytes.
                 let plan = std::mem::take(&mut planned.plan);

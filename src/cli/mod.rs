@@ -486,6 +486,23 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitStatus> {
         })
 }
 
+/// Runs `work` (validation and the reads of live state) with a spinner on a terminal: at real
+/// latencies the reads take seconds, and a silent terminal looks stuck.
+pub(crate) fn while_reading<T>(runtime: &tokio::runtime::Runtime, work: impl std::future::Future<Output = T>) -> T {
+    use std::io::IsTerminal;
+    let spinner = std::io::stderr().is_terminal().then(|| {
+        let spinner = indicatif::ProgressBar::new_spinner();
+        spinner.set_message("validating the manifests and reading the live state they need…");
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+        spinner
+    });
+    let result = runtime.block_on(work);
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    result
+}
+
 /// Writes to stdout. A closed pipe (`telform validate | head`) is not an error.
 pub(crate) fn print_out(text: &str) {
     let mut out = anstream::stdout().lock();

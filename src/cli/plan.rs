@@ -37,7 +37,7 @@ pub fn run_with_env(args: PlanArgs, trusted: Trusted) -> ExitStatus {
         max_deletes: args.max_deletes,
         selector: args.selector.clone(),
     };
-    let planned = match runtime.block_on(reconcile::plan_dir(&options, trusted)) {
+    let planned = match super::while_reading(&runtime, reconcile::plan_dir(&options, trusted)) {
         Ok(planned) => planned,
         Err(failure) => {
             print_err(&failure.text());

@@ -462,3 +462,24 @@ fn configuration_errors_come_all_at_once_and_name_their_cause() {
         "{err}"
     );
 }
+
+/// On a terminal, the reads of live state show a spinner: at real latencies they take seconds.
+/// `script` (util-linux) gives telform a pseudo-terminal.
+#[test]
+fn a_terminal_sees_the_read_phase() {
+    let (_runtime, _emulator, env) = crate::emulator_on_runtime(telform::emulator::seed::demo(), "latency=300ms");
+    let command = format!(
+        "{} plan {} > /dev/null",
+        env!("CARGO_BIN_EXE_telform"),
+        root().join("examples/acg").display()
+    );
+    let mut script = std::process::Command::new("script");
+    script.args(["-qec", &command, "/dev/null"]);
+    for (k, v) in &env {
+        script.env(k, v);
+    }
+    let output = script.output().expect("`script` (util-linux) runs");
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{shown}");
+    assert!(shown.contains("reading the live state"), "{shown}");
+}
