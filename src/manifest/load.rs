@@ -459,6 +459,26 @@ pub fn read_file(id: FileId, path: &Path) -> FileRead {
     parse_text(id, text)
 }
 
+/// The line of a document's first content at or after `line` (1-based): past its `---`
+/// separator, blank lines and comments, so that a plan or a message points at the object itself.
+fn first_content_line(text: &str, line: u32) -> u32 {
+    let skipped = text
+        .lines()
+        .skip(line.saturating_sub(1) as usize)
+        .take_while(|l| {
+            let l = l.trim();
+            l.is_empty() || l.starts_with('#') || l == "---" || l.starts_with("--- #") || l.starts_with('%')
+        })
+        .count();
+    let found = line + skipped as u32;
+    // A document that is only a separator and comments keeps its own line.
+    if found as usize > text.lines().count() {
+        line
+    } else {
+        found
+    }
+}
+
 /// Parses text already in memory (also used by the fuzz and property tests).
 pub fn parse_text(id: FileId, text: &str) -> FileRead {
     let parsed = yaml::parse(text, Limits::default(), false);
@@ -472,7 +492,7 @@ pub fn parse_text(id: FileId, text: &str) -> FileRead {
             origin: Origin {
                 file: id,
                 doc: i as u32,
-                line: d.start.line,
+                line: first_content_line(text, d.start.line),
             },
             value: d.value,
         })

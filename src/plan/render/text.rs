@@ -166,11 +166,15 @@ fn op_style(op: Op) -> Style {
     }
 }
 
+/// The first character colours the line in a ```diff block: `+` green, `-` red, `!` orange.
+/// A replacement deletes before it creates, as Terraform's `-/+` says: red, and told apart from
+/// an update.
 fn diff_marker(op: Op) -> &'static str {
     match op {
         Op::Create => "+",
         Op::Delete => "-",
-        Op::Update | Op::Replace => "!",
+        Op::Update => "!",
+        Op::Replace => "-/+",
     }
 }
 
