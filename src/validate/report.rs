@@ -166,6 +166,10 @@ fn place(
     };
     // A whole-file problem is reported at its first line so that every diagnostic is located.
     let span = span.unwrap_or(yaml::Span::point(yaml::Pos { line: 1, col: 1 }));
+    let span = {
+        let FileView { text, .. } = view(file, false, sources, files);
+        text.as_deref().map_or(span, |text| quoted_span(text, span))
+    };
     let snippet = if sensitive {
         Snip::Hidden
     } else {
@@ -175,6 +179,55 @@ fn place(
         text.map_or(Snip::None, |text| source_line(text, span, redactions))
     };
     (Some(sources.display(file)), Some(span), snippet)
+}
+
+/// A quoted scalar's span as the parser gives it runs on to what follows it on its line (a
+/// comment): it ends at the closing quote.
+fn quoted_span(text: &str, span: yaml::Span) -> yaml::Span {
+    if span.start.line != span.end.line {
+        return span;
+    }
+    let Some(line) = text.lines().nth(span.start.line.saturating_sub(1) as usize) else {
+        return span;
+    };
+    let mut chars = line.chars().skip(span.start.col.saturating_sub(1) as usize);
+    let Some(quote @ ('"' | '\'')) = chars.next() else {
+        return span;
+    };
+    let mut length = 1;
+    let mut escaped = false;
+    let mut rest = chars.peekable();
+    while let Some(c) = rest.next() {
+        length += 1;
+        match c {
+            '\\' if quote == '"' && !escaped => {
+                escaped = true;
+                continue;
+            }
+            // `''` is a quote inside a single-quoted scalar.
+            '\'' if quote == '\'' && rest.peek() == Some(&'\'') => {
+                rest.next();
+                length += 1;
+            }
+            c if c == quote && !escaped => {
+                let end = span.start.col + length;
+                return if end < span.end.col {
+                    yaml::Span {
+                        start: span.start,
+                        end: yaml::Pos {
+                            line: span.start.line,
+                            col: end,
+                        },
+                    }
+                } else {
+                    span
+                };
+            }
+            _ => {}
+        }
+        escaped = false;
+    }
+    span
 }
 
 fn view<'a>(

@@ -629,7 +629,15 @@ fn map_error_at(
     let doc_of = |s: Option<&Value>| {
         s.and_then(|s| s.get("description"))
             .and_then(Value::as_str)
-            .map(|d| d.lines().next().unwrap_or(d).to_string())
+            // The first paragraph, its lines joined: a line is not a sentence.
+            .map(|d| {
+                d.split("\n\n")
+                    .next()
+                    .unwrap_or(d)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
     };
     match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {

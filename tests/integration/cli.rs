@@ -483,3 +483,25 @@ fn a_terminal_sees_the_read_phase() {
     assert!(output.status.success(), "{shown}");
     assert!(shown.contains("reading the live state"), "{shown}");
 }
+
+/// The caret of a quoted value stops at its closing quote, not at the end of a trailing
+/// comment; a field's description in a hint is whole, not cut at a line break.
+#[test]
+fn a_quoted_value_is_underlined_alone_and_hints_quote_whole_descriptions() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        temp.path().join("a.yaml"),
+        "apiVersion: telform/v1\nkind: Account\nmetadata: {name: x}\nspec:\n  teamsTenantId: \"not-a-guid\"   # a comment\n  services:\n    directRouting: {enabled: true}\n",
+    )
+    .expect("written");
+    let json = telform(temp.path(), &["validate", "--output", "json", "a.yaml"]);
+    let found: Value = serde_json::from_str(&stdout(&json)).expect("JSON");
+    assert_eq!(found[0]["column"], 18, "{found}");
+    assert_eq!(found[0]["endColumn"], 30, "{found}");
+    let text = stdout(&telform(temp.path(), &["validate", "a.yaml"]));
+    assert!(text.contains("|                  ^^^^^^^^^^^^\n"), "{text}");
+    assert!(
+        text.contains("Required when Operator Connect or Teams Phone Mobile is enabled"),
+        "{text}"
+    );
+}
