@@ -94,7 +94,7 @@ impl<'a> Item<'a> {
     /// `Number +14255550100`, or `100 numbers +14255550100..+14255550199`.
     fn head(&self) -> String {
         match self {
-            Item::One(a) => a.object.to_string(),
+            Item::One(a) => consent_label(a).unwrap_or_else(|| a.object.to_string()),
             Item::Numbers { first, last, count, .. } => {
                 format!("{count} numbers {}..{}", first.object.key, last.object.key)
             }
@@ -139,16 +139,15 @@ fn sections(plan: &Plan) -> Vec<Section<'_>> {
         }
         // The group is named after its own object when the plan touches it (an `Account`, a
         // `Customer`, a top-level `Consent`), else after what groups are on that provider.
-        let kind = actions
-            .iter()
-            .find(|a| top_level(&a.object) && a.object.key == key)
-            .map(|a| a.object.kind.as_str())
-            .unwrap_or(match provider {
-                ProviderName::Acg => "Account",
-                ProviderName::Webex => "Customer",
-            });
+        let own = actions.iter().find(|a| top_level(&a.object) && a.object.key == key);
+        let kind = own.map(|a| a.object.kind.as_str()).unwrap_or(match provider {
+            ProviderName::Acg => "Account",
+            ProviderName::Webex => "Customer",
+        });
         let group = Group {
-            label: format!("{kind} {key}"),
+            label: own
+                .and_then(|a| consent_label(a))
+                .unwrap_or_else(|| format!("{kind} {key}")),
             items: collapse(&actions),
             summary,
         };
@@ -161,6 +160,16 @@ fn sections(plan: &Plan) -> Vec<Section<'_>> {
         }
     }
     sections
+}
+
+/// A consent by the name its manifest gives it, with its tenant: `Consent contoso (tenant
+/// 8c2f…)`. Its key alone is a tenant id no reviewer recognises.
+fn consent_label(action: &Action) -> Option<String> {
+    if action.object.kind != "Consent" {
+        return None;
+    }
+    let name = action.source.as_ref()?.manifest.strip_prefix("Consent/")?;
+    Some(format!("Consent {name} (tenant {})", action.object.key))
 }
 
 /// The group an object is shown under: its account or customer, else its own key.
@@ -461,7 +470,7 @@ mod tests {
             .collect();
         assert!(labels.contains(&"Account contoso".to_string()), "{labels:?}");
         assert!(
-            labels.contains(&"Consent 6d1e2f3a-4b5c-4d6e-9f70-8192a3b4c5d6".to_string()),
+            labels.contains(&"Consent litware (tenant 6d1e2f3a-4b5c-4d6e-9f70-8192a3b4c5d6)".to_string()),
             "{labels:?}"
         );
         assert!(labels.contains(&"Customer ACME-0001".to_string()), "{labels:?}");
