@@ -245,6 +245,7 @@ mod tests {
             changes: Vec::new(),
             reason: None,
             desired: None,
+            number: None,
         }
     }
 

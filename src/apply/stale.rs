@@ -36,13 +36,14 @@ fn how_changed(saved: Option<&Action>, fresh: Option<&Action>, saved_fp: &str, f
     }
     let mut parts = Vec::new();
     if let (Some(saved), Some(fresh)) = (saved, fresh) {
-        let before: HashMap<&str, Option<&Value>> = saved
-            .changes
+        let saved_changes = saved.changes();
+        let fresh_changes = fresh.changes();
+        let before: HashMap<&str, Option<&Value>> = saved_changes
             .iter()
             .filter(|c| !c.sensitive)
             .map(|c| (c.path.as_str(), c.old.as_ref()))
             .collect();
-        for change in fresh.changes.iter().filter(|c| !c.sensitive) {
+        for change in fresh_changes.iter().filter(|c| !c.sensitive) {
             let was = before.get(change.path.as_str()).copied().flatten();
             if was != change.old.as_ref() {
                 parts.push(format!(
@@ -101,7 +102,7 @@ pub fn check(saved: &Plan, fresh: &Plan) -> Vec<Staleness> {
         }
         let differs = match fresh_actions.get(&action.object) {
             None => true,
-            Some(fresh) => fresh.op != action.op || fresh.desired != action.desired || fresh.changes != action.changes,
+            Some(fresh) => fresh.op != action.op || fresh.desired() != action.desired() || fresh.changes() != action.changes(),
         };
         if differs {
             named.insert(&action.object);
@@ -144,6 +145,7 @@ mod tests {
                 }],
                 reason: None,
                 desired: Some(json!({"usage": "CallingUserAssignment"})),
+                number: None,
             },
             Fingerprint {
                 object,

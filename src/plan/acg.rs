@@ -373,6 +373,28 @@ impl NumberState {
     }
 }
 
+/// A number's create (no `old`) or update, as the plan holds it: the two states, a few dozen
+/// bytes with their strings shared, instead of its field changes and wire body as JSON trees
+/// (kilobytes). Both are built when read ([`super::model::Action::changes`],
+/// [`super::model::Action::desired`]), exactly as the diff would have built them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberChange {
+    pub old: Option<NumberState>,
+    pub new: NumberState,
+}
+
+impl NumberChange {
+    pub fn changes(&self) -> Vec<super::model::FieldChange> {
+        let old = self.old.as_ref().map_or(Value::Null, NumberState::view);
+        diff_json("", &old, &self.new.view())
+    }
+
+    /// The wire body: the number is the object's key, its account the object's group.
+    pub fn desired(&self, object: &ObjectRef) -> Value {
+        json!(self.new.to_wire(&object.group, &object.key))
+    }
+}
+
 /// A live number, normalised as it is read (its wire form is not kept: there may be a million).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveNumber {
@@ -460,7 +482,8 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
     let mut consent_writes: Vec<Action> = Vec::new();
     let mut number_deletes: Vec<Action> = Vec::new();
     let mut account_deletes: Vec<Action> = Vec::new();
-    let mut touched: Vec<(ObjectRef, Option<Value>)> = Vec::new();
+    // Each with its fingerprint, taken as it is touched (not its JSON view: there may be many).
+    let mut touched: Vec<(ObjectRef, Option<String>)> = Vec::new();
 
     let manifests: HashMap<&str, &Manifest<AccountSpec>> =
         set.accounts.iter().map(|a| (a.metadata.name.as_str(), a)).collect();
@@ -484,6 +507,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                     changes,
                     reason: None,
                     desired: Some(json!(want)),
+                    number: None,
                 });
                 touched.push((object, None));
             }
@@ -511,8 +535,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                         changes,
                         reason: None,
                         desired: Some(json!(want)),
+                        number: None,
                     });
-                    touched.push((object.clone(), Some(json!(current))));
+                    touched.push((object.clone(), Some(fingerprint_of(&json!(current)))));
                 }
                 pending_status(
                     plan,
@@ -542,8 +567,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                         changes: Vec::new(),
                         reason: Some(Reason::EnsureAbsent),
                         desired: None,
+                        number: None,
                     });
-                    touched.push((object, Some(number.state.view())));
+                    touched.push((object, Some(fingerprint_of(&number.state.view()))));
                 }
                 account_deletes.push(Action {
                     op: Op::Delete,
@@ -552,8 +578,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                     changes: Vec::new(),
                     reason: Some(Reason::EnsureAbsent),
                     desired: None,
+                    number: None,
                 });
-                touched.push((object, Some(json!(current))));
+                touched.push((object, Some(fingerprint_of(&json!(current)))));
             }
         }
     }
@@ -602,14 +629,17 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
             let source = Some(cx.source(want.set.origin, &format!("NumberSet/{}", want.set.metadata.name)));
             match (want.absent, current) {
                 (false, None) => {
-                    let changes = diff_json("", &Value::Null, &want.state.view());
                     number_writes.push(Action {
                         op: Op::Create,
                         object: object.clone(),
                         source,
-                        changes,
+                        changes: Vec::new(),
                         reason: None,
-                        desired: Some(json!(want.state.to_wire(account, tn))),
+                        desired: None,
+                        number: Some(Box::new(NumberChange {
+                            old: None,
+                            new: want.state.clone(),
+                        })),
                     });
                     touched.push((object, None));
                 }
@@ -624,16 +654,19 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                 });
                 }
                 (false, Some(current)) => {
-                    let changes = diff_json("", &current.state.view(), &want.state.view());
                     number_writes.push(Action {
                         op: Op::Update,
                         object: object.clone(),
                         source,
-                        changes,
+                        changes: Vec::new(),
                         reason: None,
-                        desired: Some(json!(want.state.to_wire(account, tn))),
+                        desired: None,
+                        number: Some(Box::new(NumberChange {
+                            old: Some(current.state.clone()),
+                            new: want.state.clone(),
+                        })),
                     });
-                    touched.push((object, Some(current.state.view())));
+                    touched.push((object, Some(fingerprint_of(&current.state.view()))));
                 }
                 (true, Some(current)) => {
                     number_deletes.push(Action {
@@ -643,8 +676,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                         changes: Vec::new(),
                         reason: Some(Reason::EnsureAbsent),
                         desired: None,
+                        number: None,
                     });
-                    touched.push((object, Some(current.state.view())));
+                    touched.push((object, Some(fingerprint_of(&current.state.view()))));
                 }
                 (true, None) => {}
             }
@@ -671,8 +705,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                 changes: Vec::new(),
                 reason: Some(Reason::Pruned),
                 desired: None,
+                number: None,
             });
-            touched.push((object, Some(current.state.view())));
+            touched.push((object, Some(fingerprint_of(&current.state.view()))));
         } else {
             plan.unmanaged.push(Unmanaged { object });
         }
@@ -715,8 +750,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                 changes,
                 reason: None,
                 desired: Some(json!({"customerRelationship": want})),
+                number: None,
             });
-            touched.push((object, Some(json!(current))));
+            touched.push((object, Some(fingerprint_of(&json!(current)))));
         }
     }
     for tenant in live.consents.keys() {
@@ -739,7 +775,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
     for (object, current) in touched {
         plan.fingerprints.push(Fingerprint {
             object,
-            value: current.map_or_else(|| "absent".to_string(), |v| fingerprint_of(&v)),
+            value: current.unwrap_or_else(|| "absent".to_string()),
         });
     }
 }

@@ -2,8 +2,12 @@
 //! [`super::render`], executed by apply. Serialised as the versioned `plan.json`
 //! (docs/plan-format.md).
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+pub use super::acg::NumberChange;
 
 /// Bumped on any incompatible change of the JSON plan.
 pub const FORMAT_VERSION: u32 = 1;
@@ -142,7 +146,7 @@ pub enum Reason {
     PasswordReset,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Action {
     pub op: Op,
     pub object: ObjectRef,
@@ -156,6 +160,72 @@ pub struct Action {
     /// Never holds a secret: passwords are resolved at apply time from their references.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired: Option<Value>,
+    /// A number's create or update, held compactly: a plan may hold millions of them, and
+    /// `changes` and `desired` as JSON trees cost kilobytes each. When this is set, `changes`
+    /// and `desired` above are empty and both are built from it when read: read them through
+    /// [`Action::changes`] and [`Action::desired`], never the fields. Not part of the JSON form
+    /// (a plan read back from JSON holds its number actions as JSON).
+    #[serde(skip)]
+    pub number: Option<Box<NumberChange>>,
+}
+
+impl Action {
+    /// The field changes, built from the compact form for a number.
+    pub fn changes(&self) -> Cow<'_, [FieldChange]> {
+        match &self.number {
+            Some(number) => Cow::Owned(number.changes()),
+            None => Cow::Borrowed(&self.changes),
+        }
+    }
+
+    /// The full desired object in the provider's wire format (absent for deletes), built from
+    /// the compact form for a number.
+    pub fn desired(&self) -> Option<Cow<'_, Value>> {
+        match &self.number {
+            Some(number) => Some(Cow::Owned(number.desired(&self.object))),
+            None => self.desired.as_ref().map(Cow::Borrowed),
+        }
+    }
+}
+
+/// Equal when their JSON forms are: however each is held.
+impl PartialEq for Action {
+    fn eq(&self, other: &Action) -> bool {
+        self.op == other.op
+            && self.object == other.object
+            && self.source == other.source
+            && self.reason == other.reason
+            && self.changes() == other.changes()
+            && self.desired() == other.desired()
+    }
+}
+
+/// The JSON form is the same whichever way an action is held.
+impl Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            op: Op,
+            object: &'a ObjectRef,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            source: Option<&'a SourceRef>,
+            #[serde(skip_serializing_if = "<[FieldChange]>::is_empty")]
+            changes: Cow<'a, [FieldChange]>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            reason: Option<&'a Reason>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            desired: Option<Cow<'a, Value>>,
+        }
+        Json {
+            op: self.op,
+            object: &self.object,
+            source: self.source.as_ref(),
+            changes: self.changes(),
+            reason: self.reason.as_ref(),
+            desired: self.desired(),
+        }
+        .serialize(serializer)
+    }
 }
 
 /// A live object telform found but no manifest mentions: shown, never touched.

@@ -702,6 +702,7 @@ fn action(op: Op, object: &ObjectRef, source: Option<SourceRef>, changes: Vec<Fi
         changes,
         reason: None,
         desired: None,
+        number: None,
     }
 }
 

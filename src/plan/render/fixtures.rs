@@ -58,6 +58,7 @@ fn action(op: Op, object: ObjectRef, source: Option<SourceRef>, changes: Vec<Fie
         changes,
         reason: None,
         desired: None,
+        number: None,
     }
 }
 

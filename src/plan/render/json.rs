@@ -19,6 +19,8 @@ pub(super) fn render(plan: &Plan) -> String {
 /// (the diff never records one; this makes sure a bug there cannot put a secret in a file).
 /// Borrowed when nothing needs fixing: a plan can hold a million actions.
 fn stamped(plan: &Plan) -> Cow<'_, Plan> {
+    // A number action held compactly (`Action::number`) has no sensitive field: its empty
+    // `changes` are all there is to look at here.
     let leaks = |plan: &Plan| {
         plan.actions
             .iter()

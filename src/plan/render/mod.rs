@@ -112,10 +112,10 @@ impl<'a> Item<'a> {
     }
 
     /// The field changes to show: for a range, without the one that names the number itself.
-    fn changes(&self) -> Box<dyn Iterator<Item = &'a FieldChange> + 'a> {
+    fn changes(&self) -> Vec<FieldChange> {
         match self {
-            Item::One(a) => Box::new(a.changes.iter()),
-            Item::Numbers { first, .. } => Box::new(other_changes(first)),
+            Item::One(a) => a.changes().into_owned(),
+            Item::Numbers { first, .. } => other_changes(first),
         }
     }
 }
@@ -242,12 +242,18 @@ fn same_run(a: &Action, b: &Action) -> bool {
         && a.object.group == b.object.group
         && a.reason == b.reason
         && same_source
-        && other_changes(a).eq(other_changes(b))
+        && other_changes(a) == other_changes(b)
 }
 
-/// The changes of an action but the one naming the object itself.
-fn other_changes(action: &Action) -> impl Iterator<Item = &FieldChange> {
-    action.changes.iter().filter(move |c| !names_itself(action, c))
+/// The changes of an action but the one naming the object itself (built on demand: a number
+/// action holds its changes compactly, see [`Action::changes`]).
+fn other_changes(action: &Action) -> Vec<FieldChange> {
+    action
+        .changes()
+        .iter()
+        .filter(|c| !names_itself(action, c))
+        .cloned()
+        .collect()
 }
 
 /// A change whose value is the object's own key (`number: "+14255550100"` on a create).
