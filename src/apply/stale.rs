@@ -102,7 +102,9 @@ pub fn check(saved: &Plan, fresh: &Plan) -> Vec<Staleness> {
         }
         let differs = match fresh_actions.get(&action.object) {
             None => true,
-            Some(fresh) => fresh.op != action.op || fresh.desired() != action.desired() || fresh.changes() != action.changes(),
+            Some(fresh) => {
+                fresh.op != action.op || fresh.desired() != action.desired() || fresh.changes() != action.changes()
+            }
         };
         if differs {
             named.insert(&action.object);

@@ -379,13 +379,14 @@ impl NumberState {
 /// [`super::model::Action::desired`]), exactly as the diff would have built them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NumberChange {
-    pub old: Option<NumberState>,
     pub new: NumberState,
+    /// Boxed: most number actions at scale are creates, which have none.
+    pub old: Option<Box<NumberState>>,
 }
 
 impl NumberChange {
     pub fn changes(&self) -> Vec<super::model::FieldChange> {
-        let old = self.old.as_ref().map_or(Value::Null, NumberState::view);
+        let old = self.old.as_deref().map_or(Value::Null, NumberState::view);
         diff_json("", &old, &self.new.view())
     }
 
@@ -635,8 +636,8 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                         reason: None,
                         desired: None,
                         number: Some(Box::new(NumberChange {
-                            old: None,
                             new: want.state.clone(),
+                            old: None,
                         })),
                     });
                     touch(plan, object, None);
@@ -660,8 +661,8 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                         reason: None,
                         desired: None,
                         number: Some(Box::new(NumberChange {
-                            old: Some(current.state.clone()),
                             new: want.state.clone(),
+                            old: Some(Box::new(current.state.clone())),
                         })),
                     });
                     touch(plan, object, Some(fingerprint_of(&current.state.view())));

@@ -2,6 +2,7 @@
 //! documented in docs/plan-format.md.
 
 use std::borrow::Cow;
+use std::io::Write;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -13,6 +14,15 @@ pub(super) fn render(plan: &Plan) -> String {
     let mut out = serde_json::to_string_pretty(&*plan).expect("a plan is plain data: it always serialises");
     out.push('\n');
     out
+}
+
+/// The same as [`render`], written to `out` as it is serialised.
+pub(super) fn write(plan: &Plan, out: impl std::io::Write) -> std::io::Result<()> {
+    let plan = stamped(plan);
+    let mut out = std::io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut out, &*plan).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// The plan with the current `format_version` and without any value on a sensitive change
@@ -83,6 +93,15 @@ mod tests {
     #[test]
     fn creation() {
         insta::assert_snapshot!(json(&fixtures::creation()));
+    }
+
+    #[test]
+    fn written_as_it_is_made_the_same_bytes() {
+        for plan in [fixtures::creation(), fixtures::mixed()] {
+            let mut written = Vec::new();
+            super::super::json_to(&plan, &mut written).expect("written");
+            assert_eq!(String::from_utf8(written).expect("utf-8"), json(&plan));
+        }
     }
 
     #[test]

@@ -39,6 +39,12 @@ pub fn json(plan: &Plan) -> String {
     json::render(plan)
 }
 
+/// [`json()`] written to `out` as it is made: the JSON of a plan of millions of numbers is
+/// gigabytes, never held whole.
+pub fn json_to(plan: &Plan, out: impl std::io::Write) -> std::io::Result<()> {
+    json::write(plan, out)
+}
+
 /// Reads a plan written by [`json()`], refusing a `format_version` this telform does not know.
 pub fn from_json(text: &str) -> Result<Plan, String> {
     json::parse(text)
