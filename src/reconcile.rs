@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::manifest::ManifestSet;
 use crate::manifest::settings::Settings;
 use crate::plan::model::{Plan, PlanOrigin};
-use crate::plan::{self, Context, DEFAULT_MAX_DELETES, Live};
+use crate::plan::{self, Context, DEFAULT_MAX_DELETES, DEFAULT_MAX_NUMBER_CHANGES, Live};
 use crate::provider::acg::AcgClient;
 use crate::provider::config::{self, Trusted};
 use crate::provider::webex::WebexClient;
@@ -18,6 +18,8 @@ pub struct PlanOptions {
     pub dir: PathBuf,
     pub prune: bool,
     pub max_deletes: Option<usize>,
+    /// `--max-number-changes` (default [`DEFAULT_MAX_NUMBER_CHANGES`]).
+    pub max_number_changes: Option<usize>,
     pub selector: Vec<String>,
 }
 
@@ -56,6 +58,7 @@ impl Planned {
             dir: self.options.dir.display().to_string(),
             prune: self.options.prune,
             max_deletes: self.options.max_deletes,
+            max_number_changes: self.options.max_number_changes,
             selector: self.options.selector.clone(),
         }
     }
@@ -121,6 +124,7 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         sources: &validated.sources,
         prune: options.prune,
         max_deletes,
+        max_number_changes: options.max_number_changes.unwrap_or(DEFAULT_MAX_NUMBER_CHANGES),
         partial: !options.selector.is_empty(),
     };
     let plan = plan::plan(&manifests, &live, &cx);

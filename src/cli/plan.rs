@@ -35,6 +35,13 @@ pub fn run_with_env(args: PlanArgs, trusted: Trusted) -> ExitStatus {
         dir: args.dir.clone().unwrap_or_else(|| PathBuf::from(".")),
         prune: args.prune,
         max_deletes: args.max_deletes,
+        max_number_changes: match super::max_number_changes(args.max_number_changes, trusted.env) {
+            Ok(n) => n,
+            Err(message) => {
+                print_err(&format!("error: {message}\n"));
+                return ExitStatus::Failure;
+            }
+        },
         selector: args.selector.clone(),
     };
     let planned = match runtime.block_on(reconcile::plan_dir(&options, trusted)) {

@@ -488,6 +488,10 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
         set.accounts.iter().map(|a| (a.metadata.name.as_str(), a)).collect();
 
     let mut interner = Interner::default();
+    let mut budget = NumberBudget {
+        cap: cx.max_number_changes,
+        count: 0,
+    };
 
     // Accounts.
     for account in &set.accounts {
@@ -558,6 +562,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                 }
                 // Its numbers go first, explicitly, so the plan shows (and counts) them.
                 for (tn, number) in live.numbers.iter().filter(|(_, n)| &*n.account == name) {
+                    if !budget.take(plan, &mut number_writes, &mut number_deletes) {
+                        continue;
+                    }
                     let object = ObjectRef::new(P, "Number", tn, name);
                     number_deletes.push(Action {
                         op: Op::Delete,
@@ -622,6 +629,17 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                     pending_number(plan, tn, account, unsynced);
                 }
                 check_civic_address(live, want, tn, cx, plan);
+                continue;
+            }
+            let acts = match (want.absent, current) {
+                (false, Some(current)) => &*current.account == account,
+                (true, None) => false,
+                _ => true,
+            };
+            if acts && !budget.take(plan, &mut number_writes, &mut number_deletes) {
+                if !want.absent {
+                    check_civic_address(live, want, tn, cx, plan);
+                }
                 continue;
             }
             let object = ObjectRef::new(P, "Number", tn, account);
@@ -694,6 +712,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
         let object = ObjectRef::new(P, "Number", tn, account);
         let prune = !cx.partial && (cx.prune || manifests.get(account).is_some_and(|a| a.spec.prune == Some(true)));
         if prune {
+            if !budget.take(plan, &mut number_writes, &mut number_deletes) {
+                continue;
+            }
             let source = manifests
                 .get(account)
                 .map(|a| cx.source(a.origin, &format!("Account/{account}")));
@@ -710,6 +731,18 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
         } else {
             plan.unmanaged.push(Unmanaged { object });
         }
+    }
+
+    if budget.count > budget.cap {
+        plan.errors.push(PlanError {
+            object: None,
+            source: None,
+            message: format!(
+                "the plan changes {} numbers, more than the limit of {} (--max-number-changes): no number change is planned",
+                budget.count, budget.cap
+            ),
+            hint: "split the change into smaller ones (fewer numbers per pull request), or raise the limit with --max-number-changes N (or TELFORM_MAX_NUMBER_CHANGES) on a machine with the memory for it".into(),
+        });
     }
 
     // Consent relationships.
@@ -778,6 +811,32 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
         plan.actions = actions;
     } else {
         plan.actions.extend(actions);
+    }
+}
+
+/// The cap on numbers created, updated or deleted by one plan (`--max-number-changes`). Past
+/// it, number changes are only counted, for the error: the plan never holds more than `cap`
+/// number actions, whatever the manifests declare.
+struct NumberBudget {
+    cap: usize,
+    count: usize,
+}
+
+impl NumberBudget {
+    /// Counts one number change; whether it may be planned. The first one past the cap drops
+    /// the number actions (and their fingerprints) planned so far: the plan fails anyway.
+    fn take(&mut self, plan: &mut Plan, writes: &mut Vec<Action>, deletes: &mut Vec<Action>) -> bool {
+        self.count += 1;
+        if self.count <= self.cap {
+            return true;
+        }
+        if self.count == self.cap + 1 {
+            *writes = Vec::new();
+            *deletes = Vec::new();
+            plan.fingerprints
+                .retain(|f| !(f.object.provider == P && f.object.kind == "Number"));
+        }
+        false
     }
 }
 

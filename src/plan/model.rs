@@ -274,6 +274,8 @@ pub struct PlanOrigin {
     pub prune: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_deletes: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_number_changes: Option<usize>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub selector: Vec<String>,
 }

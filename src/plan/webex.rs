@@ -1861,6 +1861,7 @@ mod tests {
             sources,
             prune: false,
             max_deletes: 50,
+            max_number_changes: crate::plan::DEFAULT_MAX_NUMBER_CHANGES,
             partial: false,
         }
     }
