@@ -199,7 +199,7 @@ pub async fn execute(
                     .fingerprints
                     .iter()
                     .filter(|f| f.object.provider == ProviderName::Acg)
-                    .map(|f| (f.object.clone(), f.value.clone()))
+                    .map(|f| (f.object.clone(), f.value.to_string()))
                     .collect();
                 acg::apply(client, acg_actions, run, &fingerprints).await
             }

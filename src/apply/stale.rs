@@ -66,11 +66,7 @@ fn how_changed(saved: Option<&Action>, fresh: Option<&Action>, saved_fp: &str, f
 /// Compares a saved plan with a fresh one made from the same folder and options.
 pub fn check(saved: &Plan, fresh: &Plan) -> Vec<Staleness> {
     let mut out = Vec::new();
-    let fresh_fps: HashMap<&ObjectRef, &str> = fresh
-        .fingerprints
-        .iter()
-        .map(|f| (&f.object, f.value.as_str()))
-        .collect();
+    let fresh_fps: HashMap<&ObjectRef, &str> = fresh.fingerprints.iter().map(|f| (&f.object, &*f.value)).collect();
     let saved_actions: HashMap<&ObjectRef, &Action> = saved.actions.iter().map(|a| (&a.object, a)).collect();
     let fresh_actions: HashMap<&ObjectRef, &Action> = fresh.actions.iter().map(|a| (&a.object, a)).collect();
     let mut named: std::collections::HashSet<&ObjectRef> = std::collections::HashSet::new();
@@ -151,7 +147,7 @@ mod tests {
             },
             Fingerprint {
                 object,
-                value: format!("fnv:{old}"),
+                value: format!("fnv:{old}").into(),
             },
         )
     }

@@ -845,7 +845,7 @@ impl NumberBudget {
 fn touch(plan: &mut Plan, object: ObjectRef, fingerprint: Option<String>) {
     plan.fingerprints.push(Fingerprint {
         object,
-        value: fingerprint.unwrap_or_else(|| "absent".to_string()),
+        value: fingerprint.map_or(std::borrow::Cow::Borrowed("absent"), std::borrow::Cow::Owned),
     });
 }
 

@@ -248,8 +248,9 @@ pub struct Pending {
 pub struct Fingerprint {
     pub object: ObjectRef,
     /// `<algorithm>:<hex>` (`fnv:…`, a hash of the normalised object) or `etag:"…"`; `absent`
-    /// when the object did not exist. Compared for equality only.
-    pub value: String,
+    /// when the object did not exist. Compared for equality only. `absent` is not allocated
+    /// anew for each of the million numbers a plan may create.
+    pub value: Cow<'static, str>,
 }
 
 /// A problem found against live state (a civic address that does not exist, an unsupported

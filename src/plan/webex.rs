@@ -791,7 +791,7 @@ pub fn diff(set: &ManifestSet, live: &WebexLive, cx: &Context, plan: &mut Plan) 
         for (object, current) in touched {
             plan.fingerprints.push(Fingerprint {
                 object,
-                value: current.unwrap_or_else(|| "absent".to_string()),
+                value: current.map_or(std::borrow::Cow::Borrowed("absent"), std::borrow::Cow::Owned),
             });
         }
     }
