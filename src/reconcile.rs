@@ -7,7 +7,7 @@ use crate::apply::{self, Outcome, Run};
 use crate::manifest::ManifestSet;
 use crate::manifest::settings::Settings;
 use crate::model::plan::{Action, Plan, PlanOrigin};
-use crate::plan::{self, Context, DEFAULT_MAX_DELETES, Live};
+use crate::plan::{self, Context, DEFAULT_MAX_DELETES, DEFAULT_MAX_NUMBER_CHANGES, Live};
 use crate::provider::acg::AcgClient;
 use crate::provider::config::{self, Trusted};
 use crate::provider::webex::WebexClient;
@@ -19,6 +19,8 @@ pub struct PlanOptions {
     pub dir: PathBuf,
     pub prune: bool,
     pub max_deletes: Option<usize>,
+    /// `--max-number-changes` (default [`DEFAULT_MAX_NUMBER_CHANGES`]).
+    pub max_number_changes: Option<usize>,
     pub selector: Vec<String>,
 }
 
@@ -65,7 +67,6 @@ impl Planned {
         .await
     }
 
-    /// Where the plan came from, as a saved plan records it.
     /// Where this plan came from, for a plan saved to `plan_file`.
     pub fn origin(&self, plan_file: &Path) -> PlanOrigin {
         PlanOrigin {
@@ -75,6 +76,7 @@ impl Planned {
             webex_url: self.webex.as_ref().map(|c| c.config.url.clone()),
             prune: self.options.prune,
             max_deletes: self.options.max_deletes,
+            max_number_changes: self.options.max_number_changes,
             selector: self.options.selector.clone(),
         }
     }
@@ -181,6 +183,7 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         sources: &validated.sources,
         prune: options.prune,
         max_deletes,
+        max_number_changes: options.max_number_changes.unwrap_or(DEFAULT_MAX_NUMBER_CHANGES),
         partial: !options.selector.is_empty(),
     };
     let plan = plan::plan(&manifests, &live, &cx);

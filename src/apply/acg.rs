@@ -1,6 +1,7 @@
 //! Applying the ACG half of a plan: one branch per account (account → numbers → consent;
 //! then number deletions → account deletion), numbers written 100 per call.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
@@ -167,7 +168,7 @@ async fn write_numbers(client: &AcgClient, batch: &[Action], delete: bool, run: 
         let numbers: Vec<Value> = batch.iter().map(|a| json!({"telephoneNumber": a.object.key})).collect();
         ("deleteNumbers", json!({"numbers": numbers}))
     } else {
-        let numbers: Vec<&Value> = batch.iter().filter_map(|a| a.desired.as_ref()).collect();
+        let numbers: Vec<Cow<'_, Value>> = batch.iter().filter_map(Action::desired).collect();
         if numbers.len() != batch.len() {
             return batch
                 .iter()
@@ -373,9 +374,10 @@ async fn put_account(cx: Cx<'_>, action: &Action) -> Outcome {
     let Cx { client, run, .. } = cx;
     let name = &action.object.key;
     let url = client.url(&format!("/accounts/{}", encode(name)), &[]);
-    let Some(desired) = &action.desired else {
+    let Some(desired) = action.desired() else {
         return no_desired(action);
     };
+    let desired = &*desired;
     let note = wait_note(run);
     // Create only if absent; update only the version the plan read: a concurrent change is
     // refused (fingerprint, then ETag), never silently overwritten.
@@ -541,9 +543,10 @@ async fn patch_consent(cx: Cx<'_>, action: &Action) -> Outcome {
     let Cx { client, run, .. } = cx;
     let tenant = &action.object.key;
     let url = client.url(&format!("/teamsRequestsForInformation/{}", encode(tenant)), &[]);
-    let Some(desired) = &action.desired else {
+    let Some(desired) = action.desired() else {
         return no_desired(action);
     };
+    let desired = &*desired;
     let operation = format!("read the consent of tenant {tenant}");
     let etag = match read_unchanged::<RequestForInformation>(cx, action, &operation, &url).await {
         Ok(Some((_, etag))) => etag,

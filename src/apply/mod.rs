@@ -191,7 +191,7 @@ pub async fn execute(
                 let fingerprints: acg::Fingerprints = fingerprints
                     .iter()
                     .filter(|f| f.object.provider == ProviderName::Acg)
-                    .map(|f| (f.object.clone(), f.value.clone()))
+                    .map(|f| (f.object.clone(), f.value.to_string()))
                     .collect();
                 acg::apply(client, acg_actions, run, &fingerprints).await
             }
@@ -237,6 +237,7 @@ mod tests {
             changes: Vec::new(),
             reason: None,
             desired: None,
+            number: None,
         }
     }
 

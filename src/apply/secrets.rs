@@ -307,6 +307,7 @@ mod tests {
             changes: Vec::new(),
             reason: Some(Reason::PasswordReset),
             desired: Some(json!({"body": {}, "refs": {"sipPassword": password}})),
+            number: None,
         }
     }
 

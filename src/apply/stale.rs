@@ -36,13 +36,14 @@ fn how_changed(saved: Option<&Action>, fresh: Option<&Action>, saved_fp: &str, f
     }
     let mut parts = Vec::new();
     if let (Some(saved), Some(fresh)) = (saved, fresh) {
-        let before: HashMap<&str, Option<&Value>> = saved
-            .changes
+        let saved_changes = saved.changes();
+        let fresh_changes = fresh.changes();
+        let before: HashMap<&str, Option<&Value>> = saved_changes
             .iter()
             .filter(|c| !c.sensitive)
             .map(|c| (c.path.as_str(), c.old.as_ref()))
             .collect();
-        for change in fresh.changes.iter().filter(|c| !c.sensitive) {
+        for change in fresh_changes.iter().filter(|c| !c.sensitive) {
             let was = before.get(change.path.as_str()).copied().flatten();
             if was != change.old.as_ref() {
                 parts.push(format!(
@@ -65,11 +66,7 @@ fn how_changed(saved: Option<&Action>, fresh: Option<&Action>, saved_fp: &str, f
 /// Compares a saved plan with a fresh one made from the same folder and options.
 pub fn check(saved: &Plan, fresh: &Plan) -> Vec<Staleness> {
     let mut out = Vec::new();
-    let fresh_fps: HashMap<&ObjectRef, &str> = fresh
-        .fingerprints
-        .iter()
-        .map(|f| (&f.object, f.value.as_str()))
-        .collect();
+    let fresh_fps: HashMap<&ObjectRef, &str> = fresh.fingerprints.iter().map(|f| (&f.object, &*f.value)).collect();
     let saved_actions: HashMap<&ObjectRef, &Action> = saved.actions.iter().map(|a| (&a.object, a)).collect();
     let fresh_actions: HashMap<&ObjectRef, &Action> = fresh.actions.iter().map(|a| (&a.object, a)).collect();
     let mut named: std::collections::HashSet<&ObjectRef> = std::collections::HashSet::new();
@@ -101,7 +98,9 @@ pub fn check(saved: &Plan, fresh: &Plan) -> Vec<Staleness> {
         }
         let differs = match fresh_actions.get(&action.object) {
             None => true,
-            Some(fresh) => fresh.op != action.op || fresh.desired != action.desired || fresh.changes != action.changes,
+            Some(fresh) => {
+                fresh.op != action.op || fresh.desired() != action.desired() || fresh.changes() != action.changes()
+            }
         };
         if differs {
             named.insert(&action.object);
@@ -144,10 +143,11 @@ mod tests {
                 }],
                 reason: None,
                 desired: Some(json!({"usage": "CallingUserAssignment"})),
+                number: None,
             },
             Fingerprint {
                 object,
-                value: format!("fnv:{old}"),
+                value: format!("fnv:{old}").into(),
             },
         )
     }

@@ -115,6 +115,10 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
             dir: target.clone(),
             prune: args.prune,
             max_deletes: args.max_deletes,
+            max_number_changes: match super::max_number_changes(args.max_number_changes, env.trusted.env) {
+                Ok(n) => n,
+                Err(message) => return fail(&message),
+            },
             selector: args.selector.clone(),
         };
         match super::while_reading(&runtime, reconcile::plan_dir(&options, env.trusted)) {
@@ -304,6 +308,7 @@ fn load_saved(path: &Path) -> Result<(Plan, PlanOptions), String> {
             dir,
             prune: origin.prune,
             max_deletes: origin.max_deletes,
+            max_number_changes: origin.max_number_changes,
             selector: origin.selector,
         },
     ))

@@ -188,6 +188,7 @@ fn demo_cycle(dir: &Path, providers: Trusted) -> ExitStatus {
         detailed_exitcode: true,
         prune: false,
         max_deletes: None,
+        max_number_changes: None,
         selector: Vec::new(),
         stats: true,
     };
@@ -236,6 +237,7 @@ fn demo_cycle(dir: &Path, providers: Trusted) -> ExitStatus {
             concurrency: None,
             prune: false,
             max_deletes: None,
+            max_number_changes: None,
             selector: Vec::new(),
             secrets_out: Some(secrets_out),
             stats: true,

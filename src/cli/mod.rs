@@ -269,6 +269,11 @@ pub struct PlanArgs {
     /// Fail when the plan would delete more objects than this [default: apply.maxDeletes of the settings, else 50].
     #[arg(long, value_name = "N")]
     pub max_deletes: Option<usize>,
+    /// Fail when the plan would create, update or delete more numbers than this [default:
+    /// 2000000, or TELFORM_MAX_NUMBER_CHANGES when set and not empty]: a bound on the plan's
+    /// memory.
+    #[arg(long, value_name = "N")]
+    pub max_number_changes: Option<usize>,
     /// Only manifests with this label (`key=value`); repeat for several.
     #[arg(long, value_name = "KEY=VALUE")]
     pub selector: Vec<String>,
@@ -299,6 +304,10 @@ pub struct ApplyArgs {
     /// As for `telform plan`: refuse a plan that deletes more objects than this.
     #[arg(long, value_name = "N")]
     pub max_deletes: Option<usize>,
+    /// As for `telform plan`: refuse a plan that changes more numbers than this [default:
+    /// 2000000, or TELFORM_MAX_NUMBER_CHANGES]. A saved plan keeps the limit it was made with.
+    #[arg(long, value_name = "N")]
+    pub max_number_changes: Option<usize>,
     /// As for `telform plan`: only manifests with this label.
     #[arg(long, value_name = "KEY=VALUE")]
     pub selector: Vec<String>,
@@ -507,6 +516,25 @@ pub(crate) fn while_reading<T>(runtime: &tokio::runtime::Runtime, work: impl std
 pub(crate) fn print_out(text: &str) {
     let mut out = anstream::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// `--max-number-changes`, else `TELFORM_MAX_NUMBER_CHANGES` from the trusted environment (an
+/// empty one is unset), else `None` (the default).
+pub(crate) fn max_number_changes(
+    flag: Option<usize>,
+    env: crate::provider::config::Env,
+) -> Result<Option<usize>, String> {
+    if flag.is_some() {
+        return Ok(flag);
+    }
+    match env("TELFORM_MAX_NUMBER_CHANGES") {
+        Some(value) if !value.trim().is_empty() => value.trim().parse().map(Some).map_err(|_| {
+            format!(
+                "TELFORM_MAX_NUMBER_CHANGES is {value:?}, not a count of numbers\nhint: set it to a whole number such as 2000000, or unset it"
+            )
+        }),
+        _ => Ok(None),
+    }
 }
 
 /// Writes to stderr, same rules.

@@ -35,6 +35,13 @@ pub fn run_with_env(args: PlanArgs, trusted: Trusted) -> ExitStatus {
         dir: args.dir.clone().unwrap_or_else(|| PathBuf::from(".")),
         prune: args.prune,
         max_deletes: args.max_deletes,
+        max_number_changes: match super::max_number_changes(args.max_number_changes, trusted.env) {
+            Ok(n) => n,
+            Err(message) => {
+                print_err(&format!("error: {message}\n"));
+                return ExitStatus::Failure;
+            }
+        },
         selector: args.selector.clone(),
     };
     let planned = match super::while_reading(&runtime, reconcile::plan_dir(&options, trusted)) {
@@ -44,29 +51,34 @@ pub fn run_with_env(args: PlanArgs, trusted: Trusted) -> ExitStatus {
             return ExitStatus::Failure;
         }
     };
-    let plan = &planned.plan;
-    let shown = match args.output {
-        PlanFormat::Text => render::text(plan, true),
-        PlanFormat::Markdown => render::markdown(plan),
-        PlanFormat::Json => render::json(plan),
-    };
-    print_out(&shown);
+    let mut planned = planned;
+    match args.output {
+        PlanFormat::Text => print_out(&render::text(&planned.plan, true)),
+        PlanFormat::Markdown => print_out(&render::markdown(&planned.plan)),
+        // Written as it is made: the JSON of millions of numbers is never held whole.
+        PlanFormat::Json => {
+            let _ = render::json_to(&planned.plan, anstream::stdout().lock());
+        }
+    }
     if let Some(path) = &args.out {
-        let mut saved = plan.clone();
-        saved.origin = Some(planned.origin(path));
+        // The plan itself, with its origin, rather than a copy: a plan can be large.
+        planned.plan.origin = Some(planned.origin(path));
+        let saved = render::json(&planned.plan);
+        planned.plan.origin = None;
         // A new file renamed into place: a committed symlink named like the plan is replaced,
         // never followed.
-        if let Err(error) = crate::manifest::confined::replace_file(path, render::json(&saved).as_bytes(), 0o644) {
+        if let Err(error) = crate::manifest::confined::replace_file(path, saved.as_bytes(), 0o644) {
             print_err(&format!("error: cannot write {}: {error}\n", path.display()));
             return ExitStatus::Failure;
         }
-        if plan.errors.is_empty() {
+        if planned.plan.errors.is_empty() {
             print_err(&format!(
                 "Saved the plan to {0}. Apply it with: telform apply {0}\n",
                 path.display()
             ));
         }
     }
+    let plan = &planned.plan;
     if args.stats {
         print_err(&call_stats(planned.acg.as_ref(), planned.webex.as_ref()));
     }

@@ -5,8 +5,12 @@
 //! It lives below the planner (it was `plan::model`) because apply, the commands and the saved
 //! plan read it without planning anything. Its serialised form is unchanged by the move.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+pub use crate::plan::acg::NumberChange;
 
 /// Bumped on any incompatible change of the JSON plan.
 pub const FORMAT_VERSION: u32 = 1;
@@ -133,7 +137,7 @@ pub enum Reason {
     PasswordReset,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Action {
     pub op: Op,
     pub object: ObjectRef,
@@ -147,6 +151,72 @@ pub struct Action {
     /// Never holds a secret: passwords are resolved at apply time from their references.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired: Option<Value>,
+    /// A number's create or update, held compactly: a plan may hold millions of them, and
+    /// `changes` and `desired` as JSON trees cost kilobytes each. When this is set, `changes`
+    /// and `desired` above are empty and both are built from it when read: read them through
+    /// [`Action::changes`] and [`Action::desired`], never the fields. Not part of the JSON form
+    /// (a plan read back from JSON holds its number actions as JSON).
+    #[serde(skip)]
+    pub number: Option<Box<NumberChange>>,
+}
+
+impl Action {
+    /// The field changes, built from the compact form for a number.
+    pub fn changes(&self) -> Cow<'_, [FieldChange]> {
+        match &self.number {
+            Some(number) => Cow::Owned(number.changes()),
+            None => Cow::Borrowed(&self.changes),
+        }
+    }
+
+    /// The full desired object in the provider's wire format (absent for deletes), built from
+    /// the compact form for a number.
+    pub fn desired(&self) -> Option<Cow<'_, Value>> {
+        match &self.number {
+            Some(number) => Some(Cow::Owned(number.desired(&self.object))),
+            None => self.desired.as_ref().map(Cow::Borrowed),
+        }
+    }
+}
+
+/// Equal when their JSON forms are: however each is held.
+impl PartialEq for Action {
+    fn eq(&self, other: &Action) -> bool {
+        self.op == other.op
+            && self.object == other.object
+            && self.source == other.source
+            && self.reason == other.reason
+            && self.changes() == other.changes()
+            && self.desired() == other.desired()
+    }
+}
+
+/// The JSON form is the same whichever way an action is held.
+impl Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            op: Op,
+            object: &'a ObjectRef,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            source: Option<&'a SourceRef>,
+            #[serde(skip_serializing_if = "<[FieldChange]>::is_empty")]
+            changes: Cow<'a, [FieldChange]>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            reason: Option<&'a Reason>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            desired: Option<Cow<'a, Value>>,
+        }
+        Json {
+            op: self.op,
+            object: &self.object,
+            source: self.source.as_ref(),
+            changes: self.changes(),
+            reason: self.reason.as_ref(),
+            desired: self.desired(),
+        }
+        .serialize(serializer)
+    }
 }
 
 /// A live object telform found but no manifest mentions: shown, never touched.
@@ -169,8 +239,9 @@ pub struct Pending {
 pub struct Fingerprint {
     pub object: ObjectRef,
     /// `<algorithm>:<hex>` (`fnv:…`, a hash of the normalised object) or `etag:"…"`; `absent`
-    /// when the object did not exist. Compared for equality only.
-    pub value: String,
+    /// when the object did not exist. Compared for equality only. `absent` is not allocated
+    /// anew for each of the million numbers a plan may create.
+    pub value: Cow<'static, str>,
 }
 
 /// A problem found against live state (a civic address that does not exist, an unsupported
@@ -204,6 +275,8 @@ pub struct PlanOrigin {
     pub prune: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_deletes: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_number_changes: Option<usize>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub selector: Vec<String>,
 }

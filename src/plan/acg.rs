@@ -284,6 +284,29 @@ impl NumberState {
     }
 }
 
+/// A number's create (no `old`) or update, as the plan holds it: the two states, a few dozen
+/// bytes with their strings shared, instead of its field changes and wire body as JSON trees
+/// (kilobytes). Both are built when read ([`crate::model::plan::Action::changes`],
+/// [`crate::model::plan::Action::desired`]), exactly as the diff would have built them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberChange {
+    pub new: NumberState,
+    /// Boxed: most number actions at scale are creates, which have none.
+    pub old: Option<Box<NumberState>>,
+}
+
+impl NumberChange {
+    pub fn changes(&self) -> Vec<crate::model::plan::FieldChange> {
+        let old = self.old.as_deref().map_or(Value::Null, NumberState::view);
+        diff_json("", &old, &self.new.view())
+    }
+
+    /// The wire body: the number is the object's key, its account the object's group.
+    pub fn desired(&self, object: &ObjectRef) -> Value {
+        json!(self.new.to_wire(&object.group, &object.key))
+    }
+}
+
 fn consent_view(relationship: Option<&CustomerRelationship>) -> Value {
     let status = relationship.and_then(|r| r.status.as_deref()).map(|s| {
         let mut chars = s.chars();
@@ -342,12 +365,15 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
     let mut consent_writes: Vec<Action> = Vec::new();
     let mut number_deletes: Vec<Action> = Vec::new();
     let mut account_deletes: Vec<Action> = Vec::new();
-    let mut touched: Vec<(ObjectRef, Option<Value>)> = Vec::new();
 
     let manifests: HashMap<&str, &Manifest<AccountSpec>> =
         set.accounts.iter().map(|a| (a.metadata.name.as_str(), a)).collect();
 
     let mut interner = Interner::default();
+    let mut budget = NumberBudget {
+        cap: cx.max_number_changes,
+        count: 0,
+    };
 
     // Accounts.
     for account in &set.accounts {
@@ -366,8 +392,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                     changes,
                     reason: None,
                     desired: Some(json!(want)),
+                    number: None,
                 });
-                touched.push((object, None));
+                touch(plan, object, None);
             }
             (false, Some(current)) => {
                 let changes = diff_json("", &account_view(current), &account_view(&want));
@@ -393,8 +420,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                         changes,
                         reason: None,
                         desired: Some(json!(want)),
+                        number: None,
                     });
-                    touched.push((object.clone(), Some(json!(current))));
+                    touch(plan, object.clone(), Some(fingerprint_of(&json!(current))));
                 }
                 pending_status(
                     plan,
@@ -416,6 +444,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                 }
                 // Its numbers go first, explicitly, so the plan shows (and counts) them.
                 for (tn, number) in live.numbers.iter().filter(|(_, n)| &*n.account == name) {
+                    if !budget.take(plan, &mut number_writes, &mut number_deletes) {
+                        continue;
+                    }
                     let object = ObjectRef::new(P, "Number", tn, name);
                     number_deletes.push(Action {
                         op: Op::Delete,
@@ -424,8 +455,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                         changes: Vec::new(),
                         reason: Some(Reason::EnsureAbsent),
                         desired: None,
+                        number: None,
                     });
-                    touched.push((object, Some(number.state.view())));
+                    touch(plan, object, Some(fingerprint_of(&number.state.view())));
                 }
                 account_deletes.push(Action {
                     op: Op::Delete,
@@ -434,8 +466,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                     changes: Vec::new(),
                     reason: Some(Reason::EnsureAbsent),
                     desired: None,
+                    number: None,
                 });
-                touched.push((object, Some(json!(current))));
+                touch(plan, object, Some(fingerprint_of(&json!(current))));
             }
         }
     }
@@ -480,20 +513,34 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                 check_civic_address(live, want, tn, cx, plan);
                 continue;
             }
+            let acts = match (want.absent, current) {
+                (false, Some(current)) => &*current.account == account,
+                (true, None) => false,
+                _ => true,
+            };
+            if acts && !budget.take(plan, &mut number_writes, &mut number_deletes) {
+                if !want.absent {
+                    check_civic_address(live, want, tn, cx, plan);
+                }
+                continue;
+            }
             let object = ObjectRef::new(P, "Number", tn, account);
             let source = Some(cx.source(want.set.origin, &format!("NumberSet/{}", want.set.metadata.name)));
             match (want.absent, current) {
                 (false, None) => {
-                    let changes = diff_json("", &Value::Null, &want.state.view());
                     number_writes.push(Action {
                         op: Op::Create,
                         object: object.clone(),
                         source,
-                        changes,
+                        changes: Vec::new(),
                         reason: None,
-                        desired: Some(json!(want.state.to_wire(account, tn))),
+                        desired: None,
+                        number: Some(Box::new(NumberChange {
+                            new: want.state.clone(),
+                            old: None,
+                        })),
                     });
-                    touched.push((object, None));
+                    touch(plan, object, None);
                 }
                 (false, Some(current)) if &*current.account != account => {
                     plan.errors.push(PlanError {
@@ -506,16 +553,19 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                 });
                 }
                 (false, Some(current)) => {
-                    let changes = diff_json("", &current.state.view(), &want.state.view());
                     number_writes.push(Action {
                         op: Op::Update,
                         object: object.clone(),
                         source,
-                        changes,
+                        changes: Vec::new(),
                         reason: None,
-                        desired: Some(json!(want.state.to_wire(account, tn))),
+                        desired: None,
+                        number: Some(Box::new(NumberChange {
+                            new: want.state.clone(),
+                            old: Some(Box::new(current.state.clone())),
+                        })),
                     });
-                    touched.push((object, Some(current.state.view())));
+                    touch(plan, object, Some(fingerprint_of(&current.state.view())));
                 }
                 (true, Some(current)) => {
                     number_deletes.push(Action {
@@ -525,8 +575,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                         changes: Vec::new(),
                         reason: Some(Reason::EnsureAbsent),
                         desired: None,
+                        number: None,
                     });
-                    touched.push((object, Some(current.state.view())));
+                    touch(plan, object, Some(fingerprint_of(&current.state.view())));
                 }
                 (true, None) => {}
             }
@@ -543,6 +594,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
         let object = ObjectRef::new(P, "Number", tn, account);
         let prune = !cx.partial && (cx.prune || manifests.get(account).is_some_and(|a| a.spec.prune == Some(true)));
         if prune {
+            if !budget.take(plan, &mut number_writes, &mut number_deletes) {
+                continue;
+            }
             let source = manifests
                 .get(account)
                 .map(|a| cx.source(a.origin, &format!("Account/{account}")));
@@ -553,11 +607,24 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                 changes: Vec::new(),
                 reason: Some(Reason::Pruned),
                 desired: None,
+                number: None,
             });
-            touched.push((object, Some(current.state.view())));
+            touch(plan, object, Some(fingerprint_of(&current.state.view())));
         } else {
             plan.unmanaged.push(Unmanaged { object });
         }
+    }
+
+    if budget.count > budget.cap {
+        plan.errors.push(PlanError {
+            object: None,
+            source: None,
+            message: format!(
+                "the plan changes {} numbers, more than the limit of {} (--max-number-changes): no number change is planned",
+                budget.count, budget.cap
+            ),
+            hint: "split the change into smaller ones (fewer numbers per pull request), or raise the limit with --max-number-changes N (or TELFORM_MAX_NUMBER_CHANGES) on a machine with the memory for it".into(),
+        });
     }
 
     // Consent relationships.
@@ -597,8 +664,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                 changes,
                 reason: None,
                 desired: Some(json!({"customerRelationship": want})),
+                number: None,
             });
-            touched.push((object, Some(json!(current))));
+            touch(plan, object, Some(fingerprint_of(&json!(current))));
         }
     }
     for tenant in live.consents.keys() {
@@ -611,19 +679,56 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
 
     // Dependency order: accounts, their numbers (by account, in number order so that runs of
     // numbers are contiguous), consents; then deletions, numbers before their account.
-    number_writes.sort_by(|a, b| (&a.object.group, &a.object.key).cmp(&(&b.object.group, &b.object.key)));
-    number_deletes.sort_by(|a, b| (&a.object.group, &a.object.key).cmp(&(&b.object.group, &b.object.key)));
-    plan.actions.extend(creates_updates);
-    plan.actions.extend(number_writes);
-    plan.actions.extend(consent_writes);
-    plan.actions.extend(number_deletes);
-    plan.actions.extend(account_deletes);
-    for (object, current) in touched {
-        plan.fingerprints.push(Fingerprint {
-            object,
-            value: current.map_or_else(|| "absent".to_string(), |v| fingerprint_of(&v)),
-        });
+    // Keys are unique (a number is declared once, validation sees to it): an unstable sort
+    // gives the same order, in place (a stable sort takes a buffer of half the actions).
+    number_writes.sort_unstable_by(|a, b| (&a.object.group, &a.object.key).cmp(&(&b.object.group, &b.object.key)));
+    number_deletes.sort_unstable_by(|a, b| (&a.object.group, &a.object.key).cmp(&(&b.object.group, &b.object.key)));
+    // The number writes, by far the longest list, are moved rather than copied.
+    let mut actions = number_writes;
+    actions.splice(0..0, creates_updates);
+    actions.extend(consent_writes);
+    actions.extend(number_deletes);
+    actions.extend(account_deletes);
+    if plan.actions.is_empty() {
+        plan.actions = actions;
+    } else {
+        plan.actions.extend(actions);
     }
+}
+
+/// The cap on numbers created, updated or deleted by one plan (`--max-number-changes`). Past
+/// it, number changes are only counted, for the error: the plan never holds more than `cap`
+/// number actions, whatever the manifests declare.
+struct NumberBudget {
+    cap: usize,
+    count: usize,
+}
+
+impl NumberBudget {
+    /// Counts one number change; whether it may be planned. The first one past the cap drops
+    /// the number actions (and their fingerprints) planned so far: the plan fails anyway.
+    fn take(&mut self, plan: &mut Plan, writes: &mut Vec<Action>, deletes: &mut Vec<Action>) -> bool {
+        self.count += 1;
+        if self.count <= self.cap {
+            return true;
+        }
+        if self.count == self.cap + 1 {
+            *writes = Vec::new();
+            *deletes = Vec::new();
+            plan.fingerprints
+                .retain(|f| !(f.object.provider == P && f.object.kind == "Number"));
+        }
+        false
+    }
+}
+
+/// Records what an object looked like when the plan read it: its fingerprint, taken as it is
+/// touched (its JSON view is not kept: there may be a million). `None`: it does not exist.
+fn touch(plan: &mut Plan, object: ObjectRef, fingerprint: Option<String>) {
+    plan.fingerprints.push(Fingerprint {
+        object,
+        value: fingerprint.map_or(std::borrow::Cow::Borrowed("absent"), std::borrow::Cow::Owned),
+    });
 }
 
 fn teams_numbers(account: &AccountResource) -> i64 {

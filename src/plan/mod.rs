@@ -16,12 +16,20 @@ use crate::model::webex::WebexLive;
 /// Default of `--max-deletes`.
 pub const DEFAULT_MAX_DELETES: usize = 50;
 
+/// Default of `--max-number-changes`: generous (a plan of this many numbers stays under 2 GB,
+/// docs/benchmarks.md), but a bound, so that a few lines of YAML cannot make a plan grow
+/// without end.
+pub const DEFAULT_MAX_NUMBER_CHANGES: usize = 2_000_000;
+
 /// What the planner knows besides the two states.
 pub struct Context<'a> {
     pub sources: &'a Sources,
     /// `--prune`: delete undeclared children of every declared parent.
     pub prune: bool,
     pub max_deletes: usize,
+    /// `--max-number-changes`: more numbers created, updated or deleted than this is an error,
+    /// found before the plan holds more than this many number actions.
+    pub max_number_changes: usize,
     /// Only some manifests were selected (`--selector`): what the others declare is unknown,
     /// so nothing is pruned (an undeclared child may be declared by an unselected manifest).
     pub partial: bool,

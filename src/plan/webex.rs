@@ -672,6 +672,7 @@ fn action(op: Op, object: &ObjectRef, source: Option<SourceRef>, changes: Vec<Fi
         changes,
         reason: None,
         desired: None,
+        number: None,
     }
 }
 
@@ -760,7 +761,7 @@ pub fn diff(set: &ManifestSet, live: &WebexLive, cx: &Context, plan: &mut Plan) 
         for (object, current) in touched {
             plan.fingerprints.push(Fingerprint {
                 object,
-                value: current.unwrap_or_else(|| "absent".to_string()),
+                value: current.map_or(std::borrow::Cow::Borrowed("absent"), std::borrow::Cow::Owned),
             });
         }
     }
@@ -1830,6 +1831,7 @@ mod tests {
             sources,
             prune: false,
             max_deletes: 50,
+            max_number_changes: crate::plan::DEFAULT_MAX_NUMBER_CHANGES,
             partial: false,
         }
     }

@@ -623,15 +623,15 @@ fn key(action: &Action) -> String {
         action.object.provider,
         action.object.kind,
         action.object.key,
-        serde_json::to_string(&action.changes).unwrap_or_default()
+        serde_json::to_string(&action.changes()).unwrap_or_default()
     )
 }
 
 /// `~ Number +14255550105: customSipHeader "portal" → "hq"`; sensitive values are never shown.
 fn describe(action: &Action) -> String {
     let mut text = format!("{} {}", action.op.symbol(), action.object);
-    let changes: Vec<String> = action
-        .changes
+    let all = action.changes();
+    let changes: Vec<String> = all
         .iter()
         .take(5)
         .map(|c| {
@@ -646,8 +646,8 @@ fn describe(action: &Action) -> String {
     if !changes.is_empty() {
         text.push_str(": ");
         text.push_str(&changes.join(", "));
-        if action.changes.len() > 5 {
-            text.push_str(&format!(", and {} more", action.changes.len() - 5));
+        if all.len() > 5 {
+            text.push_str(&format!(", and {} more", all.len() - 5));
         }
     }
     text
@@ -830,6 +830,7 @@ mod tests {
             ],
             reason: None,
             desired: None,
+            number: None,
         };
         let text = describe(&action);
         assert_eq!(

@@ -1224,6 +1224,7 @@ async fn ctrl_c_ends_the_wait_for_a_rate_limit_and_nothing_is_written() {
         changes: Vec::new(),
         reason: None,
         desired: Some(serde_json::json!({"body": {"externalId": ext, "packages": ["webex_calling"]}, "refs": {}})),
+        number: None,
     };
     let actions = vec![action("RL-1"), action("RL-2")];
     let run = Run {

@@ -571,3 +571,124 @@ fn a_selector_names_what_it_left_out_and_refuses_to_match_nothing() {
         "{text}"
     );
 }
+
+/// A new account and a range of 11 numbers: 12 objects to create, 11 of them numbers.
+fn eleven_numbers(dir: &Path) {
+    write(
+        dir,
+        "branch.yaml",
+        r#"apiVersion: telform/v1
+kind: Account
+metadata: {name: branch-eleven}
+spec:
+  services:
+    directRouting: {enabled: true}
+---
+apiVersion: telform/v1
+kind: NumberSet
+metadata: {name: branch-eleven}
+spec:
+  account: branch-eleven
+  service: directRouting
+  ranges:
+    - {from: "+442071230100", to: "+442071230110"}
+"#,
+    );
+}
+
+#[test]
+fn max_number_changes_stops_a_plan_before_it_holds_the_numbers() {
+    let (_runtime, _emulator, env) = start(seed::demo());
+    let dir = tempfile::tempdir().expect("temp dir");
+    eleven_numbers(dir.path());
+
+    let output = plan(dir.path(), &env, &["--max-number-changes", "10"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("the plan changes 11 numbers, more than the limit of 10 (--max-number-changes)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("split the change") && text.contains("raise the limit with --max-number-changes N"),
+        "{text}"
+    );
+    assert!(!text.contains("+442071230100"), "no number is planned: {text}");
+
+    // In JSON: the error, and no number action nor fingerprint.
+    let output = plan(dir.path(), &env, &["--max-number-changes", "10", "--output", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let json: Value = serde_json::from_str(&stdout(&output)).expect("json");
+    let errors = json["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{json}");
+    assert!(errors[0]["message"].as_str().expect("message").contains("11 numbers"));
+    let kinds = |list: &str| -> Vec<String> {
+        json[list]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| x["object"]["kind"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(kinds("actions"), vec!["Account".to_string()], "{json}");
+    assert_eq!(kinds("fingerprints"), vec!["Account".to_string()], "{json}");
+
+    // The environment variable sets it too; at the limit exactly, the plan goes through.
+    let with_env = |value: &str| {
+        let mut env = env.clone();
+        env.push(("TELFORM_MAX_NUMBER_CHANGES".into(), value.into()));
+        env
+    };
+    let output = plan(dir.path(), &with_env("10"), &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("more than the limit of 10"),
+        "{}",
+        stdout(&output)
+    );
+    let output = plan(dir.path(), &with_env("11"), &["--detailed-exitcode"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(stdout(&output).contains("Plan: 12 to add"), "{}", stdout(&output));
+    // The flag wins over the variable; an empty variable is unset (the default, 2,000,000).
+    let output = plan(dir.path(), &with_env("10"), &["--max-number-changes", "11"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let output = plan(dir.path(), &with_env(""), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("Plan: 12 to add"), "{}", stdout(&output));
+    let output = plan(dir.path(), &with_env("lots"), &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("TELFORM_MAX_NUMBER_CHANGES is \"lots\", not a count of numbers"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // `apply` refuses the same way, and writes nothing.
+    let mut cmd = assert_cmd::Command::cargo_bin("telform").expect("binary");
+    cmd.current_dir(dir.path()).env("NO_COLOR", "1");
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    let output = cmd
+        .args(["apply", "--auto-approve", "--max-number-changes", "10"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stdout(&output).contains("more than the limit of 10") || stderr.contains("more than the limit of 10"),
+        "{}\n{stderr}",
+        stdout(&output)
+    );
+    let output = plan(dir.path(), &env, &["--detailed-exitcode"]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "nothing was applied: {}",
+        stdout(&output)
+    );
+    assert!(stdout(&output).contains("Plan: 12 to add"), "{}", stdout(&output));
+}

@@ -58,6 +58,7 @@ fn action(op: Op, object: ObjectRef, source: Option<SourceRef>, changes: Vec<Fie
         changes,
         reason: None,
         desired: None,
+        number: None,
     }
 }
 
@@ -318,15 +319,15 @@ pub fn creation() -> Plan {
         fingerprints: vec![
             Fingerprint {
                 object: acg("Account", "contoso", ""),
-                value: "absent".to_string(),
+                value: "absent".into(),
             },
             Fingerprint {
                 object: acg("Consent", CONTOSO_TENANT, "contoso"),
-                value: "etag:\"0x8DC4A1B2C3D4E5F\"".to_string(),
+                value: "etag:\"0x8DC4A1B2C3D4E5F\"".into(),
             },
             Fingerprint {
                 object: webex("Customer", "ACME-0001", ""),
-                value: "absent".to_string(),
+                value: "absent".into(),
             },
         ],
         ..plan(actions)
@@ -474,11 +475,11 @@ pub fn mixed() -> Plan {
         fingerprints: vec![
             Fingerprint {
                 object: acg("Account", "contoso", ""),
-                value: "etag:\"0x8DC4A1B2C3D4E60\"".to_string(),
+                value: "etag:\"0x8DC4A1B2C3D4E60\"".into(),
             },
             Fingerprint {
                 object: webex("User", "jeanne.dupont@acme.example", "ACME-0001"),
-                value: "sha:3f0c2d9a4b1e7c55".to_string(),
+                value: "sha:3f0c2d9a4b1e7c55".into(),
             },
         ],
         ..plan(actions)

@@ -2,6 +2,7 @@
 //! documented in docs/plan-format.md.
 
 use std::borrow::Cow;
+use std::io::Write;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -15,10 +16,21 @@ pub(super) fn render(plan: &Plan) -> String {
     out
 }
 
+/// The same as [`render`], written to `out` as it is serialised.
+pub(super) fn write(plan: &Plan, out: impl std::io::Write) -> std::io::Result<()> {
+    let plan = stamped(plan);
+    let mut out = std::io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut out, &*plan).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 /// The plan with the current `format_version` and without any value on a sensitive change
 /// (the diff never records one; this makes sure a bug there cannot put a secret in a file).
 /// Borrowed when nothing needs fixing: a plan can hold a million actions.
 fn stamped(plan: &Plan) -> Cow<'_, Plan> {
+    // A number action held compactly (`Action::number`) has no sensitive field: its empty
+    // `changes` are all there is to look at here.
     let leaks = |plan: &Plan| {
         plan.actions
             .iter()
@@ -81,6 +93,15 @@ mod tests {
     #[test]
     fn creation() {
         insta::assert_snapshot!(json(&fixtures::creation()));
+    }
+
+    #[test]
+    fn written_as_it_is_made_the_same_bytes() {
+        for plan in [fixtures::creation(), fixtures::mixed()] {
+            let mut written = Vec::new();
+            super::super::json_to(&plan, &mut written).expect("written");
+            assert_eq!(String::from_utf8(written).expect("utf-8"), json(&plan));
+        }
     }
 
     #[test]

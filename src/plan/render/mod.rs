@@ -39,6 +39,12 @@ pub fn json(plan: &Plan) -> String {
     json::render(plan)
 }
 
+/// [`json()`] written to `out` as it is made: the JSON of a plan of millions of numbers is
+/// gigabytes, never held whole.
+pub fn json_to(plan: &Plan, out: impl std::io::Write) -> std::io::Result<()> {
+    json::write(plan, out)
+}
+
 /// Reads a plan written by [`json()`], refusing a `format_version` this telform does not know.
 pub fn from_json(text: &str) -> Result<Plan, String> {
     json::parse(text)
@@ -112,10 +118,10 @@ impl<'a> Item<'a> {
     }
 
     /// The field changes to show: for a range, without the one that names the number itself.
-    fn changes(&self) -> Box<dyn Iterator<Item = &'a FieldChange> + 'a> {
+    fn changes(&self) -> Vec<FieldChange> {
         match self {
-            Item::One(a) => Box::new(a.changes.iter()),
-            Item::Numbers { first, .. } => Box::new(other_changes(first)),
+            Item::One(a) => a.changes().into_owned(),
+            Item::Numbers { first, .. } => other_changes(first),
         }
     }
 }
@@ -251,12 +257,18 @@ fn same_run(a: &Action, b: &Action) -> bool {
         && a.object.group == b.object.group
         && a.reason == b.reason
         && same_source
-        && other_changes(a).eq(other_changes(b))
+        && other_changes(a) == other_changes(b)
 }
 
-/// The changes of an action but the one naming the object itself.
-fn other_changes(action: &Action) -> impl Iterator<Item = &FieldChange> {
-    action.changes.iter().filter(move |c| !names_itself(action, c))
+/// The changes of an action but the one naming the object itself (built on demand: a number
+/// action holds its changes compactly, see [`Action::changes`]).
+fn other_changes(action: &Action) -> Vec<FieldChange> {
+    action
+        .changes()
+        .iter()
+        .filter(|c| !names_itself(action, c))
+        .cloned()
+        .collect()
 }
 
 /// A change whose value is the object's own key (`number: "+14255550100"` on a create).

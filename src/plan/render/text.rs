@@ -151,6 +151,7 @@ pub(super) fn lines(item: &Item, look: Look, fields: bool) -> Vec<String> {
     if fields {
         out.extend(
             item.changes()
+                .iter()
                 .map(|c| format!("{field_indent}{}", change_line(action, c, look))),
         );
     }
