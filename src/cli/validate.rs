@@ -1,6 +1,6 @@
 //! `telform validate`
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{DiagnosticFormat, ExitStatus, OperatorSettings, ValidateArgs, print_out};
 use crate::manifest::settings::SecretPolicy;
@@ -16,12 +16,40 @@ pub fn run(args: ValidateArgs, operator: &OperatorSettings) -> ExitStatus {
         Ok(settings) => settings,
         Err(status) => return status,
     };
-    let validated = validate::validate_with(&paths, &SecretPolicy::of(trusted.as_ref()));
+    let policy = SecretPolicy::of(trusted.as_ref());
+    // Files named alone are checked in the context of their repository (their references
+    // resolve to the other files'), and only their own problems are reported: what an editor
+    // or a pre-commit hook needs.
+    let (validated, context) = match in_context(&paths) {
+        Some((root, named)) => {
+            let mut validated = validate::validate_with(std::slice::from_ref(&root), &policy);
+            let sources = &validated.sources;
+            validated.diagnostics.retain(|d| {
+                d.at.file()
+                    .and_then(|id| std::fs::canonicalize(sources.path(id)).ok())
+                    .is_some_and(|file| named.contains(&file))
+            });
+            (validated, Some((root, named.len())))
+        }
+        None => (validate::validate_with(&paths, &policy), None),
+    };
     let located = report::locate(&validated.diagnostics, &validated.sources);
     match args.output {
         DiagnosticFormat::Text => {
             let mut text = report::render_text(&located, true);
-            text.push_str(&summary(&validated, &located));
+            match &context {
+                Some((root, named)) if located.is_empty() => text.push_str(&format!(
+                    "ok: {} valid, in the context of the {} files of {}\n",
+                    if *named == 1 {
+                        "1 file".to_string()
+                    } else {
+                        format!("{named} files")
+                    },
+                    validated.sources.len(),
+                    root.display()
+                )),
+                _ => text.push_str(&summary(&validated, &located)),
+            }
             print_out(&text);
         }
         DiagnosticFormat::Json => print_out(&(report::render_json(&located) + "\n")),
@@ -32,6 +60,47 @@ pub fn run(args: ValidateArgs, operator: &OperatorSettings) -> ExitStatus {
     } else {
         ExitStatus::Failure
     }
+}
+
+/// When every path is a file of one manifest repository: that repository's folder and the
+/// files' real paths. The repository is the nearest folder above the files that holds a
+/// `telform.yaml` (`telform init` writes one); without one, a file is checked alone.
+fn in_context(paths: &[PathBuf]) -> Option<(PathBuf, Vec<PathBuf>)> {
+    let mut root: Option<PathBuf> = None;
+    let mut named = Vec::new();
+    for path in paths {
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
+        let real = std::fs::canonicalize(path).ok()?;
+        let found = real.parent()?.ancestors().find(|dir| {
+            crate::manifest::settings::SETTINGS_FILE_NAMES
+                .iter()
+                .any(|name| dir.join(name).is_file())
+        });
+        // Not the Git work tree as a fallback: it may hold anything (workflows, test data).
+        let found = found?.to_path_buf();
+        match &root {
+            Some(root) if *root != found => return None,
+            _ => root = Some(found),
+        }
+        named.push(real);
+    }
+    // Shown relative to the current folder when it is below it, as the user would write it.
+    let root = root?;
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| std::fs::canonicalize(cwd).ok())
+        .and_then(|cwd| root.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p
+            }
+        })
+        .unwrap_or(root);
+    Some((shown, named))
 }
 
 fn summary(validated: &validate::Validated, located: &[report::Located]) -> String {

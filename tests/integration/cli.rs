@@ -505,3 +505,41 @@ fn a_quoted_value_is_underlined_alone_and_hints_quote_whole_descriptions() {
         "{text}"
     );
 }
+
+/// A file is validated in the context of its repository: its references resolve to the other
+/// files', and only its own problems are reported (editors, pre-commit hooks).
+#[test]
+fn a_file_is_validated_in_the_context_of_its_repository() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(root().join("examples"))
+        .arg(temp.path().join("repo"))
+        .status()
+        .expect("cp");
+    assert!(copied.success());
+    let users = "repo/webex/acme/users.yaml";
+    let alone = telform(temp.path(), &["validate", users]);
+    assert_eq!(alone.status.code(), Some(0), "{}", stdout(&alone));
+    assert!(stdout(&alone).contains("in the context of the"), "{}", stdout(&alone));
+    // A problem in another file is not this file's.
+    std::fs::write(
+        temp.path().join("repo/acg/broken.yaml"),
+        "apiVersion: telform/v1\nkind: Account\nmetadata: {name: broken}\nspec: {nope: 1}\n",
+    )
+    .expect("written");
+    let still = telform(temp.path(), &["validate", users]);
+    assert_eq!(still.status.code(), Some(0), "{}", stdout(&still));
+    // Its own problem is.
+    let text = std::fs::read_to_string(temp.path().join(users)).expect("users");
+    std::fs::write(
+        temp.path().join(users),
+        text.replacen("  firstName:", "  firstNmae:", 1),
+    )
+    .expect("written");
+    let own = telform(temp.path(), &["validate", "--output", "json", users]);
+    assert_eq!(own.status.code(), Some(1), "{}", stdout(&own));
+    let found: Vec<Value> = serde_json::from_str(&stdout(&own)).expect("JSON");
+    assert!(!found.is_empty());
+    assert!(found.iter().all(|d| d["file"] == users), "{found:?}");
+}
