@@ -85,9 +85,9 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
                 let stale = stale::check(&saved_plan, &planned.plan);
                 if !stale.is_empty() {
                     let mut message = format!(
-                        "error: the saved plan {} is stale: {} object(s) changed since it was made; nothing was applied\n",
+                        "error: the saved plan {} is stale: {} changed since it was made; nothing was applied\n",
                         target.display(),
-                        stale.len()
+                        crate::diag::counted(stale.len(), "object")
                     );
                     for s in stale.iter().take(50) {
                         message.push_str(&format!("  {} ({}): {}\n", s.object, s.object.group, s.how));
@@ -145,8 +145,8 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
             print_err(&render::text(&plan, false));
         }
         return fail(&format!(
-            "the plan has {} problem(s) with live state (listed above): nothing was applied",
-            plan.errors.len()
+            "the plan has {} with live state (listed above): nothing was applied",
+            crate::diag::counted(plan.errors.len(), "problem")
         ));
     }
     if !plan.has_changes() {
@@ -191,8 +191,8 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
         Ok(secrets) => secrets,
         Err(errors) => {
             let mut message = format!(
-                "error: {} SIP password(s) cannot be set; nothing was applied\n",
-                errors.len()
+                "error: {} cannot be set; nothing was applied\n",
+                crate::diag::counted(errors.len(), "SIP password")
             );
             for e in &errors {
                 message.push_str(&format!("  {}\n  hint: {}\n", e.message, e.hint));

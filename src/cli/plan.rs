@@ -84,8 +84,8 @@ pub fn run_with_env(args: PlanArgs, trusted: Trusted) -> ExitStatus {
     }
     if !plan.errors.is_empty() {
         print_err(&format!(
-            "error: the plan has {} problem(s) with live state (listed above): it cannot be applied\n",
-            plan.errors.len()
+            "error: the plan has {} with live state (listed above): it cannot be applied\n",
+            crate::diag::counted(plan.errors.len(), "problem")
         ));
         return ExitStatus::Failure;
     }
@@ -110,5 +110,10 @@ pub(crate) fn call_stats(acg: Option<&AcgClient>, webex: Option<&WebexClient>) -
 
 fn stats(name: &str, stats: &CallStats) -> String {
     let (reads, writes, retries) = stats.snapshot();
-    format!(" {name} {reads} reads, {writes} writes, {retries} retries;")
+    format!(
+        " {name} {}, {}, {};",
+        crate::diag::counted(reads as usize, "read"),
+        crate::diag::counted(writes as usize, "write"),
+        crate::diag::counted(retries as usize, "retry")
+    )
 }

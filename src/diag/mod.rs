@@ -15,3 +15,25 @@
 pub mod codes;
 pub mod diagnostic;
 pub mod source;
+
+/// `1 problem`, `2 problems`: a count with its noun, for messages people read. `word` is the
+/// singular; the plural adds an `s` (`retry`, `retries`).
+pub fn counted(n: usize, word: &str) -> String {
+    match (n, word.strip_suffix('y')) {
+        (1, _) => format!("1 {word}"),
+        (_, Some(stem)) if !stem.ends_with(['a', 'e', 'o', 'u']) => format!("{n} {stem}ies"),
+        _ => format!("{n} {word}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(super::counted(1, "write"), "1 write");
+        assert_eq!(super::counted(0, "write"), "0 writes");
+        assert_eq!(super::counted(2, "SIP password"), "2 SIP passwords");
+        assert_eq!(super::counted(3, "retry"), "3 retries");
+        assert_eq!(super::counted(3, "day"), "3 days");
+    }
+}

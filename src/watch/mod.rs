@@ -249,7 +249,10 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
     lp.say(
         "stop",
         &match ended {
-            Ended::Stopped => format!("watch stopped after {reconciles} reconcile(s)"),
+            Ended::Stopped => format!(
+                "watch stopped after {}",
+                crate::diag::counted(reconciles as usize, "reconcile")
+            ),
             Ended::Once(outcome) => format!("watch --once: {}", outcome.label()),
         },
     );
@@ -474,8 +477,8 @@ impl Loop<'_> {
         if !plan.errors.is_empty() {
             record.outcome = Outcome::Failed;
             let mut text = format!(
-                "error: the plan has {} problem(s) with live state: nothing was applied\n",
-                plan.errors.len()
+                "error: the plan has {} with live state: nothing was applied\n",
+                crate::diag::counted(plan.errors.len(), "problem")
             );
             for e in &plan.errors {
                 let what = e.object.as_ref().map(|o| format!("{o}: ")).unwrap_or_default();
@@ -537,8 +540,8 @@ impl Loop<'_> {
             Ok(secrets) => secrets,
             Err(errors) => {
                 let mut text = format!(
-                    "error: {} SIP password(s) cannot be set: nothing was applied\n",
-                    errors.len()
+                    "error: {} cannot be set: nothing was applied\n",
+                    crate::diag::counted(errors.len(), "SIP password")
                 );
                 for e in &errors {
                     let hint = e.hint.replace(

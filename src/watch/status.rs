@@ -374,12 +374,19 @@ pub fn text_line(record: &Record, apply: bool) -> String {
     match record.outcome {
         Outcome::Pending if !apply => parts.push("not applied: watch runs without --apply".into()),
         Outcome::Invalid => parts.push(format!(
-            "{} problem(s) in the manifests (above): nothing was applied; fix them and save, the next valid change resumes",
-            record.problems.unwrap_or(0)
+            "{} in the manifests (above): nothing was applied; fix them and save, the next valid change resumes",
+            crate::diag::counted(record.problems.unwrap_or(0) as usize, "problem")
         )),
         Outcome::Failed => {
             if let Some(error) = &record.error {
-                parts.push(error.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string());
+                parts.push(
+                    error
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .trim_start_matches("error: ")
+                        .to_string(),
+                );
             }
         }
         _ => {}
