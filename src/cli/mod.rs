@@ -95,9 +95,9 @@ Generated SIP passwords go to --secrets-out FILE (mode 0600), never to the outpu
 Exit status: 0 when everything was applied (or nothing had to be), 1 otherwise."
     )]
     Apply(ApplyArgs),
-    /// Read-only views of what the providers hold (the vendor portals' lists).
+    /// A saved plan as a reviewer reads it, or read-only views of what the providers hold.
     #[command(
-        after_help = "Examples:\n  telform show consents\n  telform show civic-addresses contoso\n  telform show devices ACME-0001 --output json"
+        after_help = "Examples:\n  telform show plan.json\n  telform show plan.json --output markdown\n  telform show consents\n  telform show civic-addresses contoso\n  telform show devices ACME-0001 --output json"
     )]
     Show(ShowArgs),
     /// Serve the ACG and Webex APIs from memory on loopback, for tests, demos and trials.
@@ -204,9 +204,13 @@ pub enum DiagnosticFormat {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ShowArgs {
     #[command(subcommand)]
-    pub what: ShowWhat,
+    pub what: Option<ShowWhat>,
+    /// A plan saved by `telform plan -o FILE`: shown as `plan` would, reading nothing live.
+    #[arg(value_name = "PLAN.json", required = true)]
+    pub plan: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ShowFormat::Text, global = true)]
     pub output: ShowFormat,
@@ -238,6 +242,8 @@ pub enum ShowWhat {
 pub enum ShowFormat {
     Text,
     Json,
+    /// A saved plan only: as a pull-request comment.
+    Markdown,
 }
 
 #[derive(Debug, clap::Args)]

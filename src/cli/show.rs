@@ -10,6 +10,16 @@ use crate::provider::http::ProviderError;
 use crate::provider::webex::WebexClient;
 
 pub fn run(args: ShowArgs, operator: &OperatorSettings) -> ExitStatus {
+    let what = match (&args.what, &args.plan) {
+        (Some(what), _) => what,
+        (None, Some(path)) => return show_plan(path, args.output),
+        (None, None) => {
+            return fail("name a saved plan (`telform show plan.json`) or what to show (`telform show consents`)");
+        }
+    };
+    if args.output == ShowFormat::Markdown {
+        return fail("--output markdown is for saved plans; the provider views are text or json");
+    }
     let trusted_settings = match operator.load(args.dir.as_deref().unwrap_or(std::path::Path::new("."))) {
         Ok(settings) => settings,
         Err(status) => return status,
@@ -29,7 +39,7 @@ pub fn run(args: ShowArgs, operator: &OperatorSettings) -> ExitStatus {
         Ok(r) => r,
         Err(error) => return fail(&format!("cannot start the runtime: {error}")),
     };
-    let result = runtime.block_on(show(&args.what, trusted, settings.as_ref(), args.output));
+    let result = runtime.block_on(show(what, trusted, settings.as_ref(), args.output));
     match result {
         Ok(text) => {
             print_out(&text);
@@ -37,6 +47,30 @@ pub fn run(args: ShowArgs, operator: &OperatorSettings) -> ExitStatus {
         }
         Err(message) => fail(&message),
     }
+}
+
+/// `telform show plan.json`: the saved plan as `plan` printed it, in any of its formats; nothing
+/// is read from the providers.
+fn show_plan(path: &std::path::Path, format: ShowFormat) -> ExitStatus {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) => return fail(&format!("cannot read the saved plan {}: {error}", path.display())),
+    };
+    let plan = match crate::plan::render::from_json(&text) {
+        Ok(plan) => plan,
+        Err(error) => {
+            return fail(&format!(
+                "{} is not a saved telform plan ({error})\nhint: save one with `telform plan DIR -o plan.json`",
+                path.display()
+            ));
+        }
+    };
+    match format {
+        ShowFormat::Text => print_out(&crate::plan::render::text(&plan, true)),
+        ShowFormat::Markdown => print_out(&crate::plan::render::markdown(&plan)),
+        ShowFormat::Json => print_out(&crate::plan::render::json(&plan)),
+    }
+    ExitStatus::Success
 }
 
 fn fail(message: &str) -> ExitStatus {

@@ -692,3 +692,49 @@ fn max_number_changes_stops_a_plan_before_it_holds_the_numbers() {
     );
     assert!(stdout(&output).contains("Plan: 12 to add"), "{}", stdout(&output));
 }
+
+/// `telform show plan.json` prints a saved plan exactly as `plan` did, in every format, and
+/// reads nothing live.
+#[test]
+fn show_prints_a_saved_plan_as_plan_did() {
+    let (_runtime, emulator, env) = start(seed::demo());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let saved = dir.path().join("plan.json");
+    let saved_text = saved.display().to_string();
+    let mut with_passwords = env.to_vec();
+    with_passwords.extend(SIP_PASSWORDS.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    for (format, flag) in [("text", "text"), ("markdown", "markdown"), ("json", "json")] {
+        let planned = plan(
+            &root(),
+            &with_passwords,
+            &["examples/", "--output", flag, "-o", &saved_text],
+        );
+        assert_eq!(
+            planned.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&planned.stderr)
+        );
+        let calls = emulator.app.webex_requests.load(std::sync::atomic::Ordering::Relaxed)
+            + emulator.app.acg_requests.load(std::sync::atomic::Ordering::Relaxed);
+        let shown = crate::telform(dir.path(), &["show", "plan.json", "--output", format]);
+        assert_eq!(
+            shown.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&shown.stderr)
+        );
+        let after = emulator.app.webex_requests.load(std::sync::atomic::Ordering::Relaxed)
+            + emulator.app.acg_requests.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(calls, after, "show read something live");
+        if format == "json" {
+            // The saved plan carries its origin; the printed one does not.
+            let printed: Value = serde_json::from_str(&stdout(&planned)).expect("JSON");
+            let mut shown: Value = serde_json::from_str(&stdout(&shown)).expect("JSON");
+            shown.as_object_mut().expect("object").remove("origin");
+            assert_eq!(printed, shown);
+        } else {
+            assert_eq!(stdout(&planned), stdout(&shown), "{format}");
+        }
+    }
+}
