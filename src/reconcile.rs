@@ -22,6 +22,9 @@ pub struct PlanOptions {
     /// `--max-number-changes` (default [`DEFAULT_MAX_NUMBER_CHANGES`]).
     pub max_number_changes: Option<usize>,
     pub selector: Vec<String>,
+    /// `--target KIND/KEY`: only these objects' actions (an account's or a customer's with its
+    /// children's).
+    pub targets: Vec<String>,
 }
 
 /// Why no plan came out.
@@ -78,6 +81,7 @@ impl Planned {
             max_deletes: self.options.max_deletes,
             max_number_changes: self.options.max_number_changes,
             selector: self.options.selector.clone(),
+            targets: self.options.targets.clone(),
         }
     }
 }
@@ -132,12 +136,18 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
             problems: located.len(),
         });
     }
+    let targets = Target::parse_all(&options.targets).map_err(Failure::Other)?;
     let manifests = select(validated.manifests, &options.selector)
         .map_err(|message| {
             Failure::Other(format!(
                 "{message}\nhint: --selector key=value keeps the manifests whose metadata.labels have key: value; check the labels, or plan without --selector"
             ))
         })?;
+    if let Some(unknown) = targets.iter().find(|t| !t.declared_in(&manifests)) {
+        return Err(Failure::Other(format!(
+            "--target {unknown} matches no manifest: nothing to plan\nhint: name an object as KIND/KEY (`Account/contoso`, `Device/0004F29B127E`, `User/jane@example.com`) or by its manifest name (`Device/acme-desk-phone`)"
+        )));
+    }
     // Apply's options: the operator's settings file wins over the folder's `telform.yaml`.
     let operator_apply = trusted.settings.and_then(|s| s.apply.as_ref());
     let settings = match validated.settings {
@@ -184,9 +194,13 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         prune: options.prune,
         max_deletes,
         max_number_changes: options.max_number_changes.unwrap_or(DEFAULT_MAX_NUMBER_CHANGES),
-        partial: !options.selector.is_empty(),
+        partial: !options.selector.is_empty() || !targets.is_empty(),
     };
-    let plan = plan::plan(&manifests, &live, &cx);
+    let mut plan = plan::plan(&manifests, &live, &cx);
+    if !targets.is_empty() {
+        plan.actions.retain(|action| targets.iter().any(|t| t.matches(action)));
+        plan.selected = true;
+    }
     Ok(Planned {
         plan,
         acg,
@@ -285,4 +299,116 @@ pub fn select(set: ManifestSet, selectors: &[String]) -> Result<ManifestSet, Str
         ));
     }
     Ok(out)
+}
+
+/// `--target KIND/KEY`: an object by its kind and its key (an account's name, a customer's
+/// external id, a device's MAC, a user's email, a consent's tenant, a number) or its manifest's
+/// name. An account or a customer takes its children with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    kind: String,
+    key: String,
+}
+
+const TARGET_KINDS: [&str; 8] = [
+    "Account",
+    "Number",
+    "Consent",
+    "Customer",
+    "Location",
+    "User",
+    "Workspace",
+    "Device",
+];
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.kind, self.key)
+    }
+}
+
+impl Target {
+    fn parse_all(texts: &[String]) -> Result<Vec<Target>, String> {
+        texts.iter().map(|t| Target::parse(t)).collect()
+    }
+
+    fn parse(text: &str) -> Result<Target, String> {
+        let bad = || {
+            format!(
+                "--target `{text}` is not KIND/KEY\nhint: KIND is one of {}; e.g. `--target Account/contoso`, `--target Device/0004F29B127E`",
+                TARGET_KINDS.join(", ")
+            )
+        };
+        let (kind, key) = text.split_once('/').ok_or_else(bad)?;
+        if !TARGET_KINDS.contains(&kind) || key.is_empty() {
+            return Err(bad());
+        }
+        Ok(Target {
+            kind: kind.to_string(),
+            key: key.to_string(),
+        })
+    }
+
+    /// A device's MAC is compared as the providers write it: hex digits, upper case.
+    fn same_key(&self, key: &str) -> bool {
+        if self.kind == "Device" {
+            let bare = |k: &str| {
+                k.chars()
+                    .filter(char::is_ascii_hexdigit)
+                    .collect::<String>()
+                    .to_ascii_uppercase()
+            };
+            bare(&self.key) == bare(key) && !bare(key).is_empty()
+        } else {
+            self.key == key
+        }
+    }
+
+    fn matches(&self, action: &Action) -> bool {
+        let object = &action.object;
+        let own = object.kind == self.kind
+            && (self.same_key(&object.key)
+                || action
+                    .source
+                    .as_ref()
+                    .is_some_and(|s| s.manifest == format!("{}/{}", self.kind, self.key)));
+        let child = matches!(self.kind.as_str(), "Account" | "Customer")
+            && object.group == self.key
+            && matches!(
+                (self.kind.as_str(), object.provider),
+                ("Account", crate::model::ProviderName::Acg) | ("Customer", crate::model::ProviderName::Webex)
+            );
+        own || child
+    }
+
+    fn declared_in(&self, set: &ManifestSet) -> bool {
+        let key = self.key.as_str();
+        match self.kind.as_str() {
+            "Account" => set.accounts.iter().any(|m| m.metadata.name == key),
+            // A number may be inside a range: any number set may declare it.
+            "Number" => !set.number_sets.is_empty(),
+            "Consent" => set
+                .consents
+                .iter()
+                .any(|m| m.metadata.name == key || m.spec.tenant_id == key),
+            "Customer" => set
+                .customers
+                .iter()
+                .any(|m| m.metadata.name == key || m.spec.external_id == key),
+            "Location" => set
+                .locations
+                .iter()
+                .any(|m| m.metadata.name == key || m.spec.name == key),
+            "User" => set.users.iter().any(|m| m.metadata.name == key || m.spec.email == key),
+            "Workspace" => set
+                .workspaces
+                .iter()
+                .any(|m| m.metadata.name == key || m.spec.name == key),
+            "Device" => set
+                .devices
+                .iter()
+                .any(|m| m.metadata.name == key || self.same_key(&m.spec.mac)),
+            _ => false,
+        }
+    }
 }

@@ -62,9 +62,9 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
     // 1. The plan to apply: made now, or saved and still fresh.
     let saved = is_saved_plan(&target);
     let (planned, plan) = if saved {
-        if args.prune || args.max_deletes.is_some() || !args.selector.is_empty() {
+        if args.prune || args.max_deletes.is_some() || !args.selector.is_empty() || !args.targets.is_empty() {
             return fail(
-                "--prune, --max-deletes and --selector belong to `telform plan`: a saved plan is applied as it was made\nhint: make a new plan with the options you want",
+                "--prune, --max-deletes, --selector and --target belong to `telform plan`: a saved plan is applied as it was made\nhint: make a new plan with the options you want",
             );
         }
         match load_saved(&target) {
@@ -120,6 +120,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
                 Err(message) => return fail(&message),
             },
             selector: args.selector.clone(),
+            targets: args.targets.clone(),
         };
         match super::while_reading(&runtime, reconcile::plan_dir(&options, env.trusted)) {
             Ok(mut planned) => {
@@ -310,6 +311,7 @@ fn load_saved(path: &Path) -> Result<(Plan, PlanOptions), String> {
             max_deletes: origin.max_deletes,
             max_number_changes: origin.max_number_changes,
             selector: origin.selector,
+            targets: origin.targets,
         },
     ))
 }

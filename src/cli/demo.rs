@@ -190,6 +190,7 @@ fn demo_cycle(dir: &Path, providers: Trusted) -> ExitStatus {
         max_deletes: None,
         max_number_changes: None,
         selector: Vec::new(),
+        targets: Vec::new(),
         stats: true,
     };
     // SIP passwords: the manifests name vault entries (environment variables, files) this
@@ -239,6 +240,7 @@ fn demo_cycle(dir: &Path, providers: Trusted) -> ExitStatus {
             max_deletes: None,
             max_number_changes: None,
             selector: Vec::new(),
+            targets: Vec::new(),
             secrets_out: Some(secrets_out),
             stats: true,
         },

@@ -283,6 +283,11 @@ pub struct PlanArgs {
     /// Only manifests with this label (`key=value`); repeat for several.
     #[arg(long, value_name = "KEY=VALUE")]
     pub selector: Vec<String>,
+    /// Only this object's changes (and, for an account or a customer, its children's), as
+    /// KIND/KEY or KIND/manifest-name: `Account/contoso`, `Device/0004F29B127E`; repeat for
+    /// several. For exceptional use, as Terraform's -target: the plan is partial.
+    #[arg(long = "target", id = "targets", value_name = "KIND/KEY")]
+    pub targets: Vec<String>,
     /// Print the number of API calls made, per provider.
     #[arg(long)]
     pub stats: bool,
@@ -317,6 +322,9 @@ pub struct ApplyArgs {
     /// As for `telform plan`: only manifests with this label.
     #[arg(long, value_name = "KEY=VALUE")]
     pub selector: Vec<String>,
+    /// As for `telform plan`: only this object's changes (KIND/KEY).
+    #[arg(long = "target", id = "targets", value_name = "KIND/KEY")]
+    pub targets: Vec<String>,
     /// Write generated SIP passwords to FILE (created with mode 0600; never overwritten).
     #[arg(long, value_name = "FILE")]
     pub secrets_out: Option<PathBuf>,

@@ -43,6 +43,7 @@ pub fn run_with_env(args: PlanArgs, trusted: Trusted) -> ExitStatus {
             }
         },
         selector: args.selector.clone(),
+        targets: args.targets.clone(),
     };
     let planned = match super::while_reading(&runtime, reconcile::plan_dir(&options, trusted)) {
         Ok(planned) => planned,

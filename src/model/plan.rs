@@ -279,6 +279,8 @@ pub struct PlanOrigin {
     pub max_number_changes: Option<usize>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub selector: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -287,8 +289,8 @@ pub struct Plan {
     /// Present in saved plans (`telform plan -o FILE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<PlanOrigin>,
-    /// Made for the manifests a `--selector` kept: the objects it lists as unmanaged may be
-    /// declared by manifests the selector left out.
+    /// Made for the manifests a `--selector` kept, or the objects `--target` named: the objects
+    /// it lists as unmanaged may be declared by manifests left out.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub selected: bool,
     /// In dependency order: apply runs them in this order (per provider and group).
@@ -356,7 +358,7 @@ impl Plan {
     /// The heading of the objects the plan leaves alone.
     pub fn unmanaged_heading(&self) -> &'static str {
         if self.selected {
-            "Not planned (outside --selector, or in no manifest; left alone)"
+            "Not planned (outside --selector or --target, or in no manifest; left alone)"
         } else {
             "Unmanaged (not in any manifest, left alone)"
         }

@@ -738,3 +738,76 @@ fn show_prints_a_saved_plan_as_plan_did() {
         }
     }
 }
+
+/// `--target KIND/KEY` plans only that object (an account or a customer with its children),
+/// found by key or by manifest name; a target no manifest declares is an error.
+#[test]
+fn a_target_plans_only_its_object() {
+    let (_runtime, _emulator, env) = start(seed::demo());
+    let mut env = env.to_vec();
+    env.extend(SIP_PASSWORDS.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let objects = |output: &Output| -> BTreeSet<String> {
+        let plan: Value = serde_json::from_str(&stdout(output)).expect("JSON plan");
+        plan["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} {}",
+                    a["object"]["kind"].as_str().unwrap_or(""),
+                    a["object"]["group"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    let account = plan(
+        &root(),
+        &env,
+        &["examples/", "--output", "json", "--target", "Account/contoso"],
+    );
+    assert_eq!(
+        account.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&account.stderr)
+    );
+    let found = objects(&account);
+    assert!(
+        found.contains("Account contoso") && found.contains("Number contoso"),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().all(|o| o.ends_with(" contoso")),
+        "only contoso's: {found:?}"
+    );
+
+    for target in ["Device/00:04:F2:9B:13:01", "Device/0004f29b1301"] {
+        let device = plan(&root(), &env, &["examples/", "--output", "json", "--target", target]);
+        assert_eq!(
+            device.status.code(),
+            Some(0),
+            "{target}: {}",
+            String::from_utf8_lossy(&device.stderr)
+        );
+        let parsed: Value = serde_json::from_str(&stdout(&device)).expect("JSON plan");
+        let keys: Vec<&str> = parsed["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .filter_map(|a| a["object"]["key"].as_str())
+            .collect();
+        assert_eq!(keys, ["0004F29B1301"], "{target}");
+        assert_eq!(parsed["selected"], true);
+    }
+    for (target, said) in [
+        ("Device/nope", "matches no manifest"),
+        ("Foo/bar", "is not KIND/KEY"),
+        ("Account", "is not KIND/KEY"),
+    ] {
+        let refused = plan(&root(), &env, &["examples/", "--target", target]);
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(1), "{target}: {err}");
+        assert!(err.contains(said), "{target}: {err}");
+    }
+}
