@@ -27,9 +27,14 @@ pub fn run(args: FmtArgs) -> ExitStatus {
         .filter(|d| d.severity >= Severity::Error && d.code != codes::DANGLING_REFERENCE)
         .cloned()
         .collect();
+    let json = args.output == super::TextOrJson::Json;
     if !blocking.is_empty() {
         let located = report::locate(&blocking, &validated.sources);
-        print_out(&report::render_text(&located, true));
+        if json {
+            print_out(&(report::render_json(&located) + "\n"));
+        } else {
+            print_out(&report::render_text(&located, true));
+        }
         print_err(&format!(
             "error: fmt only rewrites valid manifests, and {} found; nothing was changed\n\
              hint: fix the problems above (`telform validate` shows the same), then run `telform fmt` again\n",
@@ -76,7 +81,9 @@ pub fn run(args: FmtArgs) -> ExitStatus {
         if formatted == text {
             continue;
         }
-        if args.check {
+        if args.check && json {
+            // Listed in the JSON at the end.
+        } else if args.check {
             let diff = similar::TextDiff::from_lines(&text, &formatted);
             print_out(&format!(
                 "{}",
@@ -90,10 +97,16 @@ pub fn run(args: FmtArgs) -> ExitStatus {
             ));
             refused += 1;
             continue;
-        } else {
+        } else if !json {
             print_out(&format!("formatted {shown}\n"));
         }
         unformatted.push(shown);
+    }
+    if json {
+        print_out(&format!(
+            "{}\n",
+            serde_json::json!({"files": files, "changed": unformatted, "refused": refused, "check": args.check})
+        ));
     }
 
     let targets: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -110,7 +123,7 @@ pub fn run(args: FmtArgs) -> ExitStatus {
     if refused > 0 {
         return ExitStatus::Failure;
     }
-    if args.check || unformatted.is_empty() {
+    if !json && (args.check || unformatted.is_empty()) {
         print_out(&format!("ok: {} formatted\n", plural(files, "file is", "files are")));
     }
     ExitStatus::Success

@@ -156,6 +156,10 @@ pub struct FmtArgs {
     /// Change nothing: print the diff of what would change, and fail if anything would.
     #[arg(long)]
     pub check: bool,
+    /// Output format: `json` prints one object, `{"files": N, "changed": [...], "refused": N,
+    /// "check": bool}` (with --check, `changed` lists the files that would change).
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
 }
 
 #[derive(Debug, clap::Args)]
@@ -379,12 +383,12 @@ pub struct EmulatorArgs {
 #[derive(Debug, clap::Args)]
 pub struct VersionArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = VersionFormat::Text)]
-    pub output: VersionFormat,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum VersionFormat {
+pub enum TextOrJson {
     Text,
     Json,
 }
@@ -394,8 +398,8 @@ fn version(args: &VersionArgs) -> ExitStatus {
     let version = env!("CARGO_PKG_VERSION");
     let commit = env!("TELFORM_COMMIT");
     match args.output {
-        VersionFormat::Text => print_out(&format!("telform {version} (commit {commit})\n")),
-        VersionFormat::Json => print_out(&format!(
+        TextOrJson::Text => print_out(&format!("telform {version} (commit {commit})\n")),
+        TextOrJson::Json => print_out(&format!(
             "{}\n",
             serde_json::json!({"version": version, "commit": commit, "planFormatVersion": crate::model::plan::FORMAT_VERSION})
         )),

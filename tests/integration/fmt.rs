@@ -453,3 +453,27 @@ proptest! {
         }
     }
 }
+
+/// `fmt --output json`: one object a script can read, with the files that (would) change.
+#[test]
+fn fmt_says_what_it_changed_as_json() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        temp.path().join("a.yaml"),
+        "kind: Account\napiVersion: telform/v1\nmetadata: {name: a}\nspec:\n  services:\n    directRouting: {enabled: true}\n",
+    )
+    .expect("written");
+    let check = crate::telform(temp.path(), &["fmt", "--check", "--output", "json", "a.yaml"]);
+    assert_eq!(check.status.code(), Some(1));
+    let found: serde_json::Value = serde_json::from_str(&crate::stdout(&check)).expect("one JSON object");
+    assert_eq!(found["changed"], serde_json::json!(["a.yaml"]), "{found}");
+    assert_eq!(found["check"], true);
+    let written = crate::telform(temp.path(), &["fmt", "--output", "json", "a.yaml"]);
+    assert_eq!(written.status.code(), Some(0));
+    let found: serde_json::Value = serde_json::from_str(&crate::stdout(&written)).expect("one JSON object");
+    assert_eq!(found["changed"], serde_json::json!(["a.yaml"]), "{found}");
+    let again = crate::telform(temp.path(), &["fmt", "--check", "--output", "json", "a.yaml"]);
+    assert_eq!(again.status.code(), Some(0));
+    let found: serde_json::Value = serde_json::from_str(&crate::stdout(&again)).expect("one JSON object");
+    assert_eq!(found["changed"], serde_json::json!([]), "{found}");
+}
