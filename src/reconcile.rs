@@ -283,15 +283,8 @@ pub fn select(set: ManifestSet, selectors: &[String]) -> Result<ManifestSet, Str
         workspaces,
         devices
     );
-    let kept = out.accounts.len()
-        + out.number_sets.len()
-        + out.consents.len()
-        + out.customers.len()
-        + out.locations.len()
-        + out.users.len()
-        + out.workspaces.len()
-        + out.devices.len();
-    if kept == 0 {
+    // Templates are kept whatever the selector: they alone are not a selection.
+    if out.len() == out.templates.len() {
         // "No changes" would be a lie: nothing was compared.
         return Err(format!(
             "--selector {} matches no manifest: nothing to plan",

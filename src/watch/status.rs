@@ -375,7 +375,7 @@ pub fn text_line(record: &Record, apply: bool) -> String {
         Outcome::Pending if !apply => parts.push("not applied: watch runs without --apply".into()),
         Outcome::Invalid => parts.push(format!(
             "{} in the manifests (above): nothing was applied; fix them and save, the next valid change resumes",
-            crate::diag::counted(record.problems.unwrap_or(0) as usize, "problem")
+            crate::diag::counted(record.problems.unwrap_or(0), "problem")
         )),
         Outcome::Failed => {
             if let Some(error) = &record.error {
