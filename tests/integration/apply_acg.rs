@@ -478,3 +478,62 @@ fn an_account_changed_between_plan_and_write_is_not_overwritten() {
     let acg = App::lock(&emulator.app.acg);
     assert_eq!(acg.accounts["gen-0"].resource.correlation_id.as_deref(), Some("CRM-1"));
 }
+
+/// On a terminal, Ctrl-C's notice stays on the screen above the progress bars (their redraw
+/// used to wipe it), and the closing line says the apply was interrupted, not failed. `script`
+/// (util-linux) gives telform a pseudo-terminal; `vt100` renders what a terminal would show.
+#[test]
+fn ctrl_c_on_a_terminal_keeps_its_notice_and_says_interrupted() {
+    let (_rt, emulator, env) = start("latency=100ms", |_| {});
+    let dir = tempfile::tempdir().expect("temp dir");
+    generated(dir.path(), 24, 1, "tty");
+    let folder = dir.path().display().to_string();
+    let command = format!(
+        "{} apply --auto-approve --concurrency 2 {folder}",
+        env!("CARGO_BIN_EXE_telform")
+    );
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["-qec", &command, "/dev/null"])
+        .env("COLUMNS", "160")
+        .env("LINES", "200")
+        .stdout(std::process::Stdio::piped());
+    for (k, v) in &env {
+        script.env(k, v);
+    }
+    let child = script.spawn().expect("`script` (util-linux) runs");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !App::lock(&emulator.app.acg)
+        .accounts
+        .keys()
+        .any(|a| a.starts_with("gen-"))
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // telform itself, not `script`: the process whose arguments are this apply's.
+    let pid = std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+            args.first().is_some_and(|a| a.ends_with(b"telform")) && args.iter().any(|a| *a == folder.as_bytes())
+        })
+        .expect("telform's process");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let output = child.wait_with_output().expect("ends");
+    let mut terminal = vt100::Parser::new(200, 160, 0);
+    terminal.process(&output.stdout);
+    let screen = terminal.screen().contents();
+    assert!(
+        screen.contains("SIGINT: interrupted: finishing the writes in flight"),
+        "the notice is not on the screen:\n{screen}"
+    );
+    assert!(screen.contains("Apply interrupted:"), "{screen}");
+    assert!(!screen.contains("Apply failed"), "{screen}");
+}

@@ -567,7 +567,7 @@ fn a_selector_names_what_it_left_out_and_refuses_to_match_nothing() {
     assert!(text.contains("Account contoso"), "{text}");
     assert!(!text.contains("Unmanaged (not in any manifest"), "{text}");
     assert!(
-        text.contains("Not planned (outside --selector, or in no manifest; left alone)"),
+        text.contains("Not planned (outside --selector or --target, or in no manifest; left alone)"),
         "{text}"
     );
 }
