@@ -187,4 +187,32 @@ mod tests {
         assert_eq!(rate(6.5123), "6.5/s");
         assert_eq!(rate(0.2512), "0.25/s");
     }
+
+    /// A bar's message stays until the next one: a count of seconds in it would freeze there.
+    #[test]
+    fn a_bar_s_waiting_message_holds_no_count_that_would_freeze() {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::hidden());
+        let bar = multi.add(ProgressBar::new(10));
+        let now = Instant::now();
+        let progress = Progress {
+            mode: Mode::Bars(multi),
+            counters: Mutex::new(BTreeMap::from([(
+                ProviderName::Webex,
+                Counter {
+                    done: 0,
+                    total: 10,
+                    started: now,
+                    last_line: now,
+                    bar: Some(bar.clone()),
+                },
+            )])),
+        };
+        progress.waiting(
+            ProviderName::Webex,
+            "customer ACME-0001",
+            "provisioning",
+            Duration::from_secs(42),
+        );
+        assert_eq!(bar.message(), "waiting for customer ACME-0001 (provisioning)");
+    }
 }

@@ -518,7 +518,7 @@ fn ctrl_c_on_a_terminal_keeps_its_notice_and_says_interrupted() {
         .find(|pid| {
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
             let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-            args.first().is_some_and(|a| a.ends_with(b"telform")) && args.iter().any(|a| *a == folder.as_bytes())
+            args.first().is_some_and(|a| a.ends_with(b"telform")) && args.contains(&folder.as_bytes())
         })
         .expect("telform's process");
     let sent = std::process::Command::new("kill")
