@@ -198,7 +198,20 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
     };
     let mut plan = plan::plan(&manifests, &live, &cx);
     if !targets.is_empty() {
-        plan.actions.retain(|action| targets.iter().any(|t| t.matches(action)));
+        // A targeted object's account or customer comes with it when that is still to create
+        // (a device of a customer that does not exist cannot be made alone).
+        let groups: std::collections::HashSet<(crate::model::ProviderName, String)> = plan
+            .actions
+            .iter()
+            .filter(|a| targets.iter().any(|t| t.matches(a)))
+            .map(|a| (a.object.provider, a.object.group.clone()))
+            .collect();
+        plan.actions.retain(|action| {
+            let parent = matches!(action.object.kind.as_str(), "Account" | "Customer")
+                && action.op == crate::model::plan::Op::Create
+                && groups.contains(&(action.object.provider, action.object.key.clone()));
+            parent || targets.iter().any(|t| t.matches(action))
+        });
         plan.selected = true;
     }
     Ok(Planned {

@@ -123,7 +123,16 @@ pub fn run(args: InitArgs) -> ExitStatus {
         }
         written.push(path);
     }
-    print_out(&summary(&dir, files.len()));
+    match args.output {
+        super::TextOrJson::Text => print_out(&summary(&dir, files.len())),
+        super::TextOrJson::Json => print_out(&format!(
+            "{}\n",
+            serde_json::json!({
+                "dir": dir.display().to_string(),
+                "written": written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            })
+        )),
+    }
     ExitStatus::Success
 }
 

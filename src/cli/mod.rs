@@ -289,7 +289,8 @@ pub struct PlanArgs {
     pub selector: Vec<String>,
     /// Only this object's changes (and, for an account or a customer, its children's), as
     /// KIND/KEY or KIND/manifest-name: `Account/contoso`, `Device/0004F29B127E`; repeat for
-    /// several. For exceptional use, as Terraform's -target: the plan is partial.
+    /// several. Its account or customer comes with it when still to create; other objects it
+    /// needs (a device's owner) do not: target them too. For exceptional use, as Terraform's -target.
     #[arg(long = "target", id = "targets", value_name = "KIND/KEY")]
     pub targets: Vec<String>,
     /// Print the number of API calls made, per provider.
@@ -412,6 +413,9 @@ pub struct InitArgs {
     /// The folder to write into (created if missing).
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
+    /// Output format: `json` prints `{"dir": DIR, "written": [files]}`.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
 }
 
 #[derive(Debug, clap::Args)]

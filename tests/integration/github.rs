@@ -865,3 +865,17 @@ fn init_help_has_an_example() {
         stdout(&help)
     );
 }
+
+#[test]
+fn init_says_what_it_wrote_as_json() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let output = telform(temp.path(), &["init", "--output", "json", "starter"]);
+    assert_eq!(output.status.code(), Some(0));
+    let found: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("one JSON object");
+    assert_eq!(found["dir"], "starter");
+    let written = found["written"].as_array().expect("written");
+    assert!(written.len() > 5, "{found}");
+    for file in written {
+        assert!(temp.path().join(file.as_str().expect("path")).is_file(), "{file}");
+    }
+}

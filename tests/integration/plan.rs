@@ -800,6 +800,29 @@ fn a_target_plans_only_its_object() {
         assert_eq!(keys, ["0004F29B1301"], "{target}");
         assert_eq!(parsed["selected"], true);
     }
+    // A device of a customer still to create comes with the customer's creation.
+    let (_runtime2, _emulator2, empty_env) = start(greenfield());
+    let mut empty_env = empty_env.to_vec();
+    empty_env.extend(SIP_PASSWORDS.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let device = plan(
+        &root(),
+        &empty_env,
+        &["examples/", "--output", "json", "--target", "Device/acme-jupiter-table"],
+    );
+    assert_eq!(
+        device.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&device.stderr)
+    );
+    let parsed: Value = serde_json::from_str(&stdout(&device)).expect("JSON plan");
+    let kinds: Vec<&str> = parsed["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(|a| a["object"]["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["Customer", "Device"], "{parsed}");
     for (target, said) in [
         ("Device/nope", "matches no manifest"),
         ("Foo/bar", "is not KIND/KEY"),
