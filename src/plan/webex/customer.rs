@@ -167,4 +167,171 @@ impl<'a> Scope<'a> {
             });
         }
     }
+
+    /// The template a customer names, when it is declared.
+    fn template(&self, spec: &CustomerSpec) -> Option<&'a Manifest<TemplateSpec>> {
+        self.set.templates.iter().find(|t| t.metadata.name == spec.template)
+    }
+
+    fn missing_template(&self, plan: &mut Plan, object: &ObjectRef, source: Option<SourceRef>, spec: &CustomerSpec) {
+        self.error(
+            plan,
+            object,
+            source,
+            format!("template `{}` is not declared", spec.template),
+            "declare the Template (its provisioning id comes from Partner Hub)",
+        );
+    }
+
+    /// A declared customer that does not exist: created, with everything under it.
+    pub(super) fn create_customer(&mut self, plan: &mut Plan, manifest: &'a Manifest<CustomerSpec>) {
+        let object = self.object("Customer", self.ext);
+        let spec = &manifest.spec;
+        let source = Some(self.source(manifest, "Customer"));
+        let Some(template) = self.template(spec) else {
+            self.missing_template(plan, &object, source, spec);
+            return;
+        };
+        let mut create = action(
+            Op::Create,
+            &object,
+            source,
+            diff_json(
+                "",
+                &Value::Null,
+                &customer_create_view(spec, &template.metadata.name, &template.spec),
+            ),
+        );
+        create.desired = desired(provision_customer(spec, &template.spec), json!({}));
+        self.steps.customer.push(create);
+        self.steps.touched.push((object, None));
+        self.children(plan);
+    }
+
+    /// A declared customer that exists: replaced when it names another organisation, else
+    /// updated where it differs; then what is declared under it.
+    pub(super) fn keep_customer(
+        &mut self,
+        plan: &mut Plan,
+        manifest: &'a Manifest<CustomerSpec>,
+        current: &'a wire::Customer,
+    ) {
+        let object = self.object("Customer", self.ext);
+        let spec = &manifest.spec;
+        let source = Some(self.source(manifest, "Customer"));
+        let Some(org) = self.readable_org() else {
+            self.pending(plan, &object, current);
+            return;
+        };
+        self.org = Some(org);
+        if let (Some(want), Some(have)) = (&spec.org_id, &current.org_id)
+            && want != have
+        {
+            self.move_customer(plan, manifest, current, want, have);
+            return;
+        }
+        let changes = diff_json("", &live_customer_view(current), &desired_customer_view(spec));
+        if !changes.is_empty() {
+            let mut update = action(Op::Update, &object, source, changes);
+            update.desired = desired(update_customer(spec), json!({"id": current.id}));
+            self.steps.customer.push(update);
+            self.steps.touched.push((object, Some(current.fingerprint())));
+        }
+        self.children(plan);
+    }
+
+    /// A customer attached to another organisation than the manifest names: replaced.
+    fn move_customer(
+        &mut self,
+        plan: &mut Plan,
+        manifest: &'a Manifest<CustomerSpec>,
+        current: &'a wire::Customer,
+        want: &str,
+        have: &str,
+    ) {
+        let object = self.object("Customer", self.ext);
+        let spec = &manifest.spec;
+        let source = Some(self.source(manifest, "Customer"));
+        if spec.protect == Some(true) {
+            self.error(
+                plan,
+                &object,
+                source,
+                format!(
+                    "customer {} is attached to organisation {have}, the manifest names {want}: that replaces the customer, and it is protected",
+                    self.ext
+                ),
+                "fix `orgId`, or remove `protect: true` first if the customer really must move",
+            );
+            return;
+        }
+        let Some(template) = self.template(spec) else {
+            self.missing_template(plan, &object, source, spec);
+            return;
+        };
+        let mut replace = action(
+            Op::Replace,
+            &object,
+            source,
+            vec![FieldChange {
+                path: "orgId".into(),
+                old: Some(json!(have)),
+                new: Some(json!(want)),
+                sensitive: false,
+                secret_source: None,
+            }],
+        );
+        replace.reason = Some(Reason::Immutable { field: "orgId".into() });
+        replace.desired = desired(provision_customer(spec, &template.spec), json!({"id": current.id}));
+        self.steps.customer.push(replace);
+        self.steps.touched.push((object, Some(current.fingerprint())));
+        // Webex removes the old organisation's content with the customer: what is
+        // declared under it is made again after it, as under a new customer (the
+        // ids the new organisation gives are resolved by apply).
+        self.customer = None;
+        self.org = None;
+        self.children(plan);
+    }
+
+    /// A customer marked `ensure: absent` that exists: deleted, after everything in it.
+    pub(super) fn remove_customer(
+        &mut self,
+        plan: &mut Plan,
+        manifest: &'a Manifest<CustomerSpec>,
+        current: &'a wire::Customer,
+    ) {
+        let object = self.object("Customer", self.ext);
+        let spec = &manifest.spec;
+        let source = Some(self.source(manifest, "Customer"));
+        if spec.protect == Some(true) {
+            self.error(
+                plan,
+                &object,
+                source,
+                format!(
+                    "customer {} is marked `ensure: absent` but also `protect: true`",
+                    self.ext
+                ),
+                "remove `protect: true` first if the customer really must go",
+            );
+            return;
+        }
+        if matches!(
+            current.status.as_str(),
+            wire::CUSTOMER_PROVISIONING | wire::CUSTOMER_UPDATING | wire::CUSTOMER_DELETING
+        ) {
+            self.pending(plan, &object, current);
+            return;
+        }
+        // Everything in its organisation goes first, explicitly, so that the plan shows
+        // (and --max-deletes counts) what the removal takes with it.
+        if let Some(org) = self.readable_org() {
+            self.org = Some(org);
+            self.delete_everything(org, &source);
+        }
+        let mut delete = action(Op::Delete, &object, source, Vec::new());
+        delete.reason = Some(Reason::EnsureAbsent);
+        self.steps.delete_customer.push(delete);
+        self.steps.touched.push((object, Some(current.fingerprint())));
+    }
 }

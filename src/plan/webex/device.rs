@@ -76,9 +76,27 @@ pub(super) fn password_ref(spec: &DeviceSpec) -> Value {
     })
 }
 
-impl<'a> Scope<'a> {
-    pub(super) fn devices(&mut self, plan: &mut Plan, live: &OrgLive, workspace_ids: &HashMap<String, String>) {
-        let supported_list = self.live.supported_devices.as_deref();
+/// What the live devices of an organisation are compared by: their owners and line members,
+/// by id and by name.
+struct Known<'l> {
+    live: &'l OrgLive,
+    supported: Option<&'l [wire::SupportedDevice]>,
+    /// Person id → lower-case email.
+    emails: HashMap<&'l str, String>,
+    /// Lower-case email → person id.
+    person_ids: HashMap<String, &'l str>,
+    /// Workspace id → name.
+    workspace_names: HashMap<&'l str, &'l str>,
+    /// Lower-case workspace name → id.
+    workspace_ids: &'l HashMap<String, String>,
+}
+
+impl<'l> Known<'l> {
+    fn new(
+        live: &'l OrgLive,
+        supported: Option<&'l [wire::SupportedDevice]>,
+        workspace_ids: &'l HashMap<String, String>,
+    ) -> Self {
         let emails: HashMap<&str, String> = live
             .subscribers
             .iter()
@@ -90,38 +108,114 @@ impl<'a> Scope<'a> {
             .filter_map(|s| Some((s.email().to_lowercase(), s.person_id.as_deref()?)))
             .collect();
         let workspace_names: HashMap<&str, &str> = live.workspaces.iter().map(|w| (&*w.id, &*w.display_name)).collect();
-        let live_owner = |d: &LiveDevice| -> Value {
-            if let Some(p) = d.person_id.as_deref() {
-                return match emails.get(p) {
-                    Some(email) => json!({"user": email}),
-                    None => json!({"personId": p}),
-                };
-            }
-            if let Some(w) = d.workspace_id.as_deref() {
-                return match workspace_names.get(w) {
+        Known {
+            live,
+            supported,
+            emails,
+            person_ids,
+            workspace_names,
+            workspace_ids,
+        }
+    }
+
+    /// A live device's owner, in the manifest's terms where it is known.
+    fn owner(&self, d: &LiveDevice) -> Value {
+        if let Some(p) = d.person_id.as_deref() {
+            return match self.emails.get(p) {
+                Some(email) => json!({"user": email}),
+                None => json!({"personId": p}),
+            };
+        }
+        if let Some(w) = d.workspace_id.as_deref() {
+            return match self.workspace_names.get(w) {
+                Some(name) => json!({"workspace": name}),
+                None => json!({"workspaceId": w}),
+            };
+        }
+        Value::Null
+    }
+
+    /// A live device's shared lines (its members but the owner), sorted.
+    fn shared(&self, members: &wire::DeviceMembers) -> Value {
+        let mut shared: Vec<Value> = members
+            .members
+            .iter()
+            .filter(|m| !m.primary_owner)
+            .map(|m| match (m.member_type.as_str(), self.emails.get(m.id.as_str())) {
+                ("PEOPLE", Some(email)) => json!({"user": email}),
+                ("PLACE", _) => match self.workspace_names.get(m.id.as_str()) {
                     Some(name) => json!({"workspace": name}),
-                    None => json!({"workspaceId": w}),
-                };
+                    None => json!({"workspaceId": m.id}),
+                },
+                _ => json!({"personId": m.id}),
+            })
+            .collect();
+        shared.sort_by_key(|v| v.to_string());
+        Value::Array(shared)
+    }
+
+    /// The body apply sends to add a device (the owner ids known now; apply resolves the
+    /// others).
+    fn body(&self, spec: &DeviceSpec, mac: &str, model: Option<&wire::SupportedDevice>) -> wire::CreateDevice {
+        wire::CreateDevice {
+            mac: mac.to_string(),
+            model: model.map_or_else(|| spec.model.clone(), |m| m.model.clone()),
+            workspace_id: spec
+                .owner
+                .workspace
+                .as_ref()
+                .and_then(|w| self.workspace_ids.get(&w.to_lowercase()).cloned()),
+            person_id: spec
+                .owner
+                .user
+                .as_ref()
+                .and_then(|u| self.person_ids.get(&u.to_lowercase()).map(|p| p.to_string())),
+            password: None,
+        }
+    }
+
+    /// The live and the wanted view of a declared device that exists, with what cannot be
+    /// compared left out of both.
+    fn views(&self, spec: &DeviceSpec, current: &LiveDevice) -> (Value, Value) {
+        let product = current.product.as_deref().unwrap_or_default();
+        let mut have = json!({
+            "model": if same_model(self.supported, product, &spec.model) { spec.model.as_str() } else { product },
+            "owner": self.owner(current),
+        });
+        let members = self.live.members.get(current.id());
+        match members {
+            Some(members) => {
+                let shared = self.shared(members);
+                if shared.as_array().is_some_and(|a| !a.is_empty()) {
+                    have["sharedWith"] = shared;
+                }
             }
-            Value::Null
+            // Lines are read only for devices declared with `sharedWith`.
+            None => have = without(have, &["sharedWith"]),
+        }
+        let want = device_view(spec);
+        let want = if members.is_some() {
+            want
+        } else {
+            without(want, &["sharedWith"])
         };
-        let live_shared = |members: &wire::DeviceMembers| -> Value {
-            let mut shared: Vec<Value> = members
-                .members
-                .iter()
-                .filter(|m| !m.primary_owner)
-                .map(|m| match (m.member_type.as_str(), emails.get(m.id.as_str())) {
-                    ("PEOPLE", Some(email)) => json!({"user": email}),
-                    ("PLACE", _) => match workspace_names.get(m.id.as_str()) {
-                        Some(name) => json!({"workspace": name}),
-                        None => json!({"workspaceId": m.id}),
-                    },
-                    _ => json!({"personId": m.id}),
-                })
-                .collect();
-            shared.sort_by_key(|v| v.to_string());
-            Value::Array(shared)
-        };
+        (have, want)
+    }
+}
+
+/// The references of a device's action: its customer, owner, lines and password source.
+fn device_refs(ext: &str, spec: &DeviceSpec) -> Value {
+    json!({
+        "customer": ext,
+        "owner": owner_view(spec),
+        "sharedWith": shared_view(spec),
+        "sipPassword": password_ref(spec),
+    })
+}
+
+impl<'a> Scope<'a> {
+    pub(super) fn devices(&mut self, plan: &mut Plan, live: &OrgLive, workspace_ids: &HashMap<String, String>) {
+        let known = Known::new(live, self.live.supported_devices.as_deref(), workspace_ids);
         // A device without a MAC (a Cisco device activated by code) cannot be declared: it is
         // listed, never pruned.
         let current_by_mac: HashMap<String, &LiveDevice> = live
@@ -137,18 +231,16 @@ impl<'a> Scope<'a> {
         let mut declared: BTreeSet<String> = BTreeSet::new();
         // Devices per workspace (by lower-case name), for the limit check.
         let mut per_workspace: HashMap<String, usize> = HashMap::new();
-        for d in &self.declared.devices {
+        let declared_devices = self.declared;
+        for d in &declared_devices.devices {
             let spec = &d.spec;
             let mac = mac_key(&spec.mac);
             declared.insert(mac.clone());
             let object = self.object("Device", mac.as_str());
-            // The source, the body and the references are made only for the devices that have an
-            // action.
-            let source = || Some(self.source(d, "Device"));
             let current = current_by_mac.get(&mac).copied();
             if is_absent(spec.ensure) {
                 if let Some(current) = current {
-                    let mut delete = action(Op::Delete, &object, source(), Vec::new());
+                    let mut delete = action(Op::Delete, &object, Some(self.source(d, "Device")), Vec::new());
                     delete.reason = Some(Reason::EnsureAbsent);
                     self.steps.delete_devices.push(delete);
                     self.steps.touched.push((object, Some(current.fingerprint())));
@@ -158,122 +250,7 @@ impl<'a> Scope<'a> {
             if let Some(w) = &spec.owner.workspace {
                 *per_workspace.entry(w.to_lowercase()).or_default() += 1;
             }
-            // Plan-time check: an approved model, supported for its kind of owner.
-            let model = supported_list.and_then(|list| supported(list, &spec.model));
-            if let Some(list) = supported_list {
-                self.check_model(plan, &object, d, list, model);
-            }
-            let body = || wire::CreateDevice {
-                mac: mac.clone(),
-                model: model.map_or_else(|| spec.model.clone(), |m| m.model.clone()),
-                workspace_id: spec
-                    .owner
-                    .workspace
-                    .as_ref()
-                    .and_then(|w| workspace_ids.get(&w.to_lowercase()).cloned()),
-                person_id: spec
-                    .owner
-                    .user
-                    .as_ref()
-                    .and_then(|u| person_ids.get(&u.to_lowercase()).map(|p| p.to_string())),
-                password: None,
-            };
-            let ext = self.ext;
-            let refs = || {
-                json!({
-                    "customer": ext,
-                    "owner": owner_view(spec),
-                    "sharedWith": shared_view(spec),
-                    "sipPassword": password_ref(spec),
-                })
-            };
-            let want = device_view(spec);
-            // A device of a workspace this plan replaces goes with the old workspace: it is
-            // added again after the new one, as a new device (with a new password).
-            let goes_with_workspace = current.filter(|d| {
-                d.workspace_id
-                    .as_deref()
-                    .is_some_and(|w| self.replaced_workspaces.contains(w))
-            });
-            let current = current.filter(|_| goes_with_workspace.is_none());
-            let Some(current) = current else {
-                let mut changes = diff_json("", &Value::Null, &want);
-                changes.push(sip_password_change(&spec.sip_password));
-                let mut create = action(Op::Create, &object, source(), changes);
-                create.reason = Some(Reason::PasswordReset);
-                create.desired = desired(body(), refs());
-                self.steps.devices.push(create);
-                self.steps
-                    .touched
-                    .push((object, goes_with_workspace.map(|d| d.fingerprint())));
-                continue;
-            };
-            let product = current.product.as_deref().unwrap_or_default();
-            let mut have = json!({
-                "model": if same_model(supported_list, product, &spec.model) { spec.model.as_str() } else { product },
-                "owner": live_owner(current),
-            });
-            let members = live.members.get(current.id());
-            match members {
-                Some(members) => {
-                    let shared = live_shared(members);
-                    if shared.as_array().is_some_and(|a| !a.is_empty()) {
-                        have["sharedWith"] = shared;
-                    }
-                }
-                // Lines are read only for devices declared with `sharedWith`.
-                None => have = without(have, &["sharedWith"]),
-            }
-            let want = if members.is_some() {
-                want
-            } else {
-                without(want, &["sharedWith"])
-            };
-            let mut changes = diff_json("", &have, &want);
-            // The reason names the changed path (`owner.user`), so that the change is marked as
-            // the one that forces the replacement.
-            let immutable = changes
-                .iter()
-                .find(|c| {
-                    ["owner", "model"]
-                        .iter()
-                        .any(|f| c.path == *f || c.path.starts_with(&format!("{f}.")))
-                })
-                .map(|c| c.path.clone());
-            if let Some(field) = immutable {
-                // Webex sets a device's model and owner when it is added: a new one is added
-                // (with a new SIP password).
-                changes.push(sip_password_change(&spec.sip_password));
-                let mut replace = action(Op::Replace, &object, source(), changes);
-                replace.reason = Some(Reason::Immutable { field });
-                let mut refs = refs();
-                refs["id"] = json!(current.id());
-                replace.desired = desired(body(), refs);
-                self.steps.devices.push(replace);
-                self.steps.touched.push((object, Some(current.fingerprint())));
-                continue;
-            }
-            let rotation = spec.sip_password.rotation.unwrap_or(0);
-            let reset = current.rotation != rotation;
-            let shared_changed = !changes.is_empty();
-            if reset {
-                changes.push(sip_password_change(&spec.sip_password));
-            }
-            if changes.is_empty() {
-                continue;
-            }
-            let mut update = action(Op::Update, &object, source(), changes);
-            update.reason = reset.then_some(Reason::PasswordReset);
-            update.desired = desired(
-                json!({"sharedWith": shared_changed.then(|| shared_view(spec))}),
-                json!({"id": current.id(), "customer": self.ext, "sipPassword": password_ref(spec)}),
-            );
-            if shared_changed {
-                self.steps.shared_lines.push(update);
-            } else {
-                self.steps.passwords.push(update);
-            }
-            self.steps.touched.push((object, Some(current.fingerprint())));
+            self.device(plan, d, object, current, &known);
         }
 
         let mut undeclared: Vec<(&String, &&LiveDevice)> =
@@ -293,6 +270,104 @@ impl<'a> Scope<'a> {
             }
         }
         self.check_workspace_limits(plan, live, &per_workspace, &staying);
+    }
+
+    /// A device that should exist: added (again, when its workspace is replaced), replaced
+    /// when its model or owner changes, else updated where its lines or password differ.
+    fn device(
+        &mut self,
+        plan: &mut Plan,
+        d: &'a Manifest<DeviceSpec>,
+        object: ObjectRef,
+        current: Option<&LiveDevice>,
+        known: &Known,
+    ) {
+        let spec = &d.spec;
+        // A device's key is its MAC.
+        let mac = &object.key;
+        // Plan-time check: an approved model, supported for its kind of owner.
+        let model = known.supported.and_then(|list| supported(list, &spec.model));
+        if let Some(list) = known.supported {
+            self.check_model(plan, &object, d, list, model);
+        }
+        // A device of a workspace this plan replaces goes with the old workspace: it is
+        // added again after the new one, as a new device (with a new password).
+        let goes_with_workspace = current.filter(|d| {
+            d.workspace_id
+                .as_deref()
+                .is_some_and(|w| self.replaced_workspaces.contains(w))
+        });
+        let current = current.filter(|_| goes_with_workspace.is_none());
+        let Some(current) = current else {
+            let mut changes = diff_json("", &Value::Null, &device_view(spec));
+            changes.push(sip_password_change(&spec.sip_password));
+            let mut create = action(Op::Create, &object, Some(self.source(d, "Device")), changes);
+            create.reason = Some(Reason::PasswordReset);
+            create.desired = desired(known.body(spec, mac, model), device_refs(self.ext, spec));
+            self.steps.devices.push(create);
+            self.steps
+                .touched
+                .push((object, goes_with_workspace.map(|d| d.fingerprint())));
+            return;
+        };
+        let (have, want) = known.views(spec, current);
+        let mut changes = diff_json("", &have, &want);
+        // The reason names the changed path (`owner.user`), so that the change is marked as
+        // the one that forces the replacement.
+        let immutable = changes
+            .iter()
+            .find(|c| {
+                ["owner", "model"]
+                    .iter()
+                    .any(|f| c.path == *f || c.path.starts_with(&format!("{f}.")))
+            })
+            .map(|c| c.path.clone());
+        if let Some(field) = immutable {
+            // Webex sets a device's model and owner when it is added: a new one is added
+            // (with a new SIP password).
+            changes.push(sip_password_change(&spec.sip_password));
+            let mut replace = action(Op::Replace, &object, Some(self.source(d, "Device")), changes);
+            replace.reason = Some(Reason::Immutable { field });
+            let mut refs = device_refs(self.ext, spec);
+            refs["id"] = json!(current.id());
+            replace.desired = desired(known.body(spec, mac, model), refs);
+            self.steps.devices.push(replace);
+            self.steps.touched.push((object, Some(current.fingerprint())));
+            return;
+        }
+        self.update_device(d, object, current, changes);
+    }
+
+    /// A device whose lines or SIP password change (`changes`: its lines).
+    fn update_device(
+        &mut self,
+        d: &'a Manifest<DeviceSpec>,
+        object: ObjectRef,
+        current: &LiveDevice,
+        mut changes: Vec<FieldChange>,
+    ) {
+        let spec = &d.spec;
+        let rotation = spec.sip_password.rotation.unwrap_or(0);
+        let reset = current.rotation != rotation;
+        let shared_changed = !changes.is_empty();
+        if reset {
+            changes.push(sip_password_change(&spec.sip_password));
+        }
+        if changes.is_empty() {
+            return;
+        }
+        let mut update = action(Op::Update, &object, Some(self.source(d, "Device")), changes);
+        update.reason = reset.then_some(Reason::PasswordReset);
+        update.desired = desired(
+            json!({"sharedWith": shared_changed.then(|| shared_view(spec))}),
+            json!({"id": current.id(), "customer": self.ext, "sipPassword": password_ref(spec)}),
+        );
+        if shared_changed {
+            self.steps.shared_lines.push(update);
+        } else {
+            self.steps.passwords.push(update);
+        }
+        self.steps.touched.push((object, Some(current.fingerprint())));
     }
 
     pub(super) fn check_model(
