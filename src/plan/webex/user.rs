@@ -178,6 +178,16 @@ impl<'a> Scope<'a> {
                 (true, None) => {}
             }
         }
+        self.undeclared_users(plan, &subscribers, &declared);
+    }
+
+    /// Live users nothing declares: pruned, or unmanaged.
+    fn undeclared_users(
+        &mut self,
+        plan: &mut Plan,
+        subscribers: &HashMap<String, &LiveSubscriber>,
+        declared: &BTreeSet<String>,
+    ) {
         let mut undeclared: Vec<(&String, &&LiveSubscriber)> =
             subscribers.iter().filter(|(e, _)| !declared.contains(*e)).collect();
         undeclared.sort_by_key(|(e, _)| *e);

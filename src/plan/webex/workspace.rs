@@ -129,25 +129,7 @@ impl<'a> Scope<'a> {
             let source = Some(self.source(w, "Workspace"));
             let current = current_by_name.get(&key).copied();
             let location = location_id(&spec.location);
-            let body = wire::CreateWorkspace {
-                display_name: spec.name.clone(),
-                org_id: self.customer.and_then(|c| c.org_id.clone()),
-                location_id: location.clone(),
-                capacity: Some(i64::from(spec.capacity)),
-                workspace_type: Some(room_type(spec.room_type).to_string()),
-                calling: Some(wire::WorkspaceCalling {
-                    calling_type: "webexCalling".into(),
-                    webex_calling: Some(wire::WebexCalling {
-                        phone_number: spec.phone_number.clone(),
-                        extension: spec.extension.clone(),
-                        location_id: location,
-                        licenses: license_id(self.customer, spec.license).map(|l| vec![l]),
-                    }),
-                }),
-                // SIP desk phones need a workspace made for phones (it cannot change later).
-                supported_devices: Some("phones".into()),
-                ..Default::default()
-            };
+            let body = self.workspace_body(spec, location);
             let refs = json!({"customer": self.ext, "location": spec.location, "license": license_name(spec.license)});
             match (is_absent(spec.ensure), current) {
                 (false, None) => {
@@ -172,32 +154,7 @@ impl<'a> Scope<'a> {
                     if changes.is_empty() {
                         continue;
                     }
-                    // A workspace's location is set at creation.
-                    let moved = changes.iter().any(|c| c.path == "location");
-                    let mut act = action(if moved { Op::Replace } else { Op::Update }, &object, source, changes);
-                    if moved {
-                        self.replaced_workspaces.insert(current.id.to_string());
-                        act.reason = Some(Reason::Immutable {
-                            field: "location".into(),
-                        });
-                        act.desired = desired(
-                            body,
-                            json!({"customer": self.ext, "id": &*current.id, "location": spec.location}),
-                        );
-                    } else {
-                        act.desired = desired(
-                            wire::UpdateWorkspace {
-                                display_name: Some(spec.name.clone()),
-                                capacity: body.capacity,
-                                workspace_type: body.workspace_type.clone(),
-                                calling: body.calling.clone(),
-                                ..Default::default()
-                            },
-                            json!({"customer": self.ext, "id": &*current.id, "license": license_name(spec.license)}),
-                        );
-                    }
-                    self.steps.workspaces.push(act);
-                    self.steps.touched.push((object, Some(current.fingerprint())));
+                    self.changed_workspace(object, source, spec, current, body, changes);
                 }
                 (true, Some(current)) => {
                     let mut delete = action(Op::Delete, &object, source, Vec::new());
@@ -208,6 +165,77 @@ impl<'a> Scope<'a> {
                 (true, None) => {}
             }
         }
+        self.undeclared_workspaces(plan, live, &declared);
+        live.workspaces
+            .iter()
+            .map(|w| (w.display_name.to_lowercase(), w.id.to_string()))
+            .collect()
+    }
+
+    /// The body apply sends to make a workspace (or to make it again).
+    fn workspace_body(&self, spec: &WorkspaceSpec, location: Option<String>) -> wire::CreateWorkspace {
+        wire::CreateWorkspace {
+            display_name: spec.name.clone(),
+            org_id: self.customer.and_then(|c| c.org_id.clone()),
+            location_id: location.clone(),
+            capacity: Some(i64::from(spec.capacity)),
+            workspace_type: Some(room_type(spec.room_type).to_string()),
+            calling: Some(wire::WorkspaceCalling {
+                calling_type: "webexCalling".into(),
+                webex_calling: Some(wire::WebexCalling {
+                    phone_number: spec.phone_number.clone(),
+                    extension: spec.extension.clone(),
+                    location_id: location,
+                    licenses: license_id(self.customer, spec.license).map(|l| vec![l]),
+                }),
+            }),
+            // SIP desk phones need a workspace made for phones (it cannot change later).
+            supported_devices: Some("phones".into()),
+            ..Default::default()
+        }
+    }
+
+    /// A declared workspace that differs from the live one: replaced when it moves to another
+    /// location, else updated.
+    fn changed_workspace(
+        &mut self,
+        object: ObjectRef,
+        source: Option<SourceRef>,
+        spec: &WorkspaceSpec,
+        current: &LiveWorkspace,
+        body: wire::CreateWorkspace,
+        changes: Vec<FieldChange>,
+    ) {
+        // A workspace's location is set at creation.
+        let moved = changes.iter().any(|c| c.path == "location");
+        let mut act = action(if moved { Op::Replace } else { Op::Update }, &object, source, changes);
+        if moved {
+            self.replaced_workspaces.insert(current.id.to_string());
+            act.reason = Some(Reason::Immutable {
+                field: "location".into(),
+            });
+            act.desired = desired(
+                body,
+                json!({"customer": self.ext, "id": &*current.id, "location": spec.location}),
+            );
+        } else {
+            act.desired = desired(
+                wire::UpdateWorkspace {
+                    display_name: Some(spec.name.clone()),
+                    capacity: body.capacity,
+                    workspace_type: body.workspace_type.clone(),
+                    calling: body.calling.clone(),
+                    ..Default::default()
+                },
+                json!({"customer": self.ext, "id": &*current.id, "license": license_name(spec.license)}),
+            );
+        }
+        self.steps.workspaces.push(act);
+        self.steps.touched.push((object, Some(current.fingerprint())));
+    }
+
+    /// Live workspaces nothing declares: pruned, or unmanaged.
+    fn undeclared_workspaces(&mut self, plan: &mut Plan, live: &OrgLive, declared: &BTreeSet<String>) {
         let mut undeclared: Vec<&LiveWorkspace> = live
             .workspaces
             .iter()
@@ -225,9 +253,5 @@ impl<'a> Scope<'a> {
                 plan.unmanaged.push(Unmanaged { object });
             }
         }
-        live.workspaces
-            .iter()
-            .map(|w| (w.display_name.to_lowercase(), w.id.to_string()))
-            .collect()
     }
 }
