@@ -12,6 +12,11 @@
 //! customer that failed; the numbers, users and workspaces of a location that could not be
 //! made; the devices of a user or workspace that could not be made, and the lines naming them;
 //! the deletion of a parent whose children could not all be deleted.
+//!
+//! One file per kind (issue #12): this one holds [`apply`], the branch loop and what every
+//! kind shares (the `Branch` type, blocking and recording outcomes, polling); `customer.rs`,
+//! `location.rs` (with location numbers), `user.rs`, `workspace.rs` and `device.rs` each hold
+//! an `impl Branch` block with that kind's lookups and writes.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};

@@ -10,6 +10,13 @@
 //!
 //! Templates are reference data (Partner Hub makes them): they supply a customer's
 //! provisioning id and default language and never appear as an action.
+//!
+//! One file per kind (issue #12): this one holds what every kind shares (the views of
+//! addresses, [`needs`], the steps of one customer, [`diff`] and the `Scope` of one customer);
+//! `scope.rs` runs a scope (the customer, then what is declared under it); `customer.rs`,
+//! `location.rs` (with location numbers), `user.rs`, `workspace.rs` and `device.rs` each hold
+//! that kind's views and the `impl Scope` block that plans it. The kinds' files are children
+//! of this module, so they share its private items without widening them past `pub(super)`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
