@@ -166,7 +166,7 @@ fn wholesale_address(a: &Address) -> Value {
 }
 
 /// The Webex half: what apply would have made from the manifests, with every `every`-th object
-/// of each kind changed in a field the diff compares (src/plan/webex.rs):
+/// of each kind changed in a field the diff compares (src/plan/webex/):
 ///
 /// - a customer's billing address (compared with its headquarters' address: an update);
 /// - a user's last name (read back from the organisation's number list: an update);
