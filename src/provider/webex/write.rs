@@ -26,6 +26,7 @@
 //! error says [`INTERRUPTED`].
 
 use std::convert::Infallible;
+use std::ops::ControlFlow;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -37,6 +38,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::WebexClient;
+use super::page::{List, Paging, lookup_items, walk};
 use crate::model::ProviderName;
 use crate::model::Stop;
 use crate::model::webex::mac_key;
@@ -185,46 +187,36 @@ pub enum Gone {
     AlreadyGone,
 }
 
-/// How one list is paged, for the lookups.
+/// `GET /wholesale/customers?externalId=`: an exact filter; Webex documents no page limit
+/// (so a short page is not trusted to be the last).
+const CUSTOMERS: Lookup = Lookup::Offset {
+    param: "offset",
+    max: 100,
+    trusted: false,
+};
+/// `GET /wholesale/subscribers?email=`: an exact filter, 100 per page at most.
+const SUBSCRIBERS: Lookup = Lookup::Offset {
+    param: "offset",
+    max: 100,
+    trusted: true,
+};
+/// `GET /workspaces?displayName=`: a substring filter, no `Link`.
+const WORKSPACES: Lookup = Lookup::Offset {
+    param: "start",
+    max: 1000,
+    trusted: true,
+};
+
+/// How a lookup's list is paged: by `Link` alone (no `max` asked), or by offset with `max`
+/// asked of every page (see [`Paging`]).
 #[derive(Debug, Clone, Copy)]
-enum Paging {
-    /// `Link: rel="next"` leads on; no link is the last page.
+enum Lookup {
     Link,
-    /// `param` counts the items already read; `max` is within the endpoint's limit, so a
-    /// shorter page is the last one. `capped`: the limit is not known (a short page may be
-    /// the server's silent cap), so the list ends on an empty page or one shorter than an
-    /// earlier one.
     Offset {
         param: &'static str,
         max: usize,
-        capped: bool,
+        trusted: bool,
     },
-}
-
-/// `GET /wholesale/customers?externalId=`: an exact filter; Webex documents no page limit.
-const CUSTOMERS: Paging = Paging::Offset {
-    param: "offset",
-    max: 100,
-    capped: true,
-};
-/// `GET /wholesale/subscribers?email=`: an exact filter, 100 per page at most.
-const SUBSCRIBERS: Paging = Paging::Offset {
-    param: "offset",
-    max: 100,
-    capped: false,
-};
-/// `GET /workspaces?displayName=`: a substring filter, no `Link`.
-const WORKSPACES: Paging = Paging::Offset {
-    param: "start",
-    max: 1000,
-    capped: false,
-};
-
-/// Any list answer: its items.
-#[derive(serde::Deserialize)]
-struct Items {
-    #[serde(default)]
-    items: Vec<Value>,
 }
 
 /// Every Webex write of one branch (one customer). Branches share the rate-limit [`Gate`];
@@ -617,55 +609,34 @@ impl<'a> WebexWriter<'a> {
         operation: &str,
         path: &str,
         query: &[(&str, String)],
-        paging: Paging,
+        paging: Lookup,
         matches: impl Fn(&T) -> bool,
     ) -> Result<Option<T>, ProviderError> {
-        let mut query = query.to_vec();
-        if let Paging::Offset { max, .. } = paging {
-            query.push(("max", max.to_string()));
-        }
-        let mut url = self.url(path, &query);
-        let (mut offset, mut longest) = (0usize, 0usize);
-        let mut previous_first: Option<Value> = None;
-        loop {
-            let Some((bytes, headers)) = self.read(operation, &url).await? else {
-                return Ok(None);
-            };
-            let page: Items = parse(operation, &bytes)?;
-            let first = page.items.first().cloned();
-            // A server that ignores the offset would serve the same page for ever.
-            if first.is_some() && first == previous_first {
-                return Err(ProviderError {
-                    message: "the same page came back twice: paging does not advance".into(),
-                    hint: "check that TELFORM_WEBEX_URL points at the Webex API (https://webexapis.com/v1)".into(),
-                    ..bug(operation, String::new())
-                });
-            }
-            previous_first = first;
-            let n = page.items.len();
-            for item in page.items {
-                let item: T =
-                    serde_json::from_value(item).map_err(|e| crate::provider::http::not_json(P, operation, &e))?;
-                if matches(&item) {
-                    return Ok(Some(item));
-                }
-            }
-            if let Some(next) = super::next_link(&headers) {
-                url = next;
-                continue;
-            }
-            let Paging::Offset { param, max, capped } = paging else {
-                return Ok(None);
-            };
-            if n == 0 || (n < max && (!capped || n < longest)) {
-                return Ok(None);
-            }
-            longest = longest.max(n);
-            offset += n;
-            let mut next = query.clone();
-            next.push((param, offset.to_string()));
-            url = self.url(path, &next);
-        }
+        let (max, paging) = match paging {
+            Lookup::Link => (None, Paging::Link),
+            Lookup::Offset { param, max, trusted } => (Some(max), Paging::Offset { param, trusted }),
+        };
+        let list = List {
+            operation,
+            path,
+            query: query.to_vec(),
+            items: "items",
+            max,
+            paging,
+        };
+        let fetch = async |url: &str| self.read(operation, url).await;
+        walk(self.client, &list, fetch, lookup_items, |raw| {
+            // Through a JSON tree, as lookups always read their items.
+            let not_json = |e| crate::provider::http::not_json(P, operation, &e);
+            let item: Value = serde_json::from_str(raw.get()).map_err(not_json)?;
+            let item: T = serde_json::from_value(item).map_err(not_json)?;
+            Ok(if matches(&item) {
+                ControlFlow::Break(item)
+            } else {
+                ControlFlow::Continue(())
+            })
+        })
+        .await
     }
 
     // ---- customers -------------------------------------------------------------------------
@@ -773,7 +744,7 @@ impl<'a> WebexWriter<'a> {
             &format!("look up location `{name}` of customer {ext}"),
             "/locations",
             &[("orgId", org.to_string()), ("name", name.to_string())],
-            Paging::Link,
+            Lookup::Link,
             |l: &Location| l.name.eq_ignore_ascii_case(name),
         )
         .await
@@ -1032,7 +1003,7 @@ impl<'a> WebexWriter<'a> {
             &format!("look up device {mac} of customer {ext}"),
             "/devices",
             &[("orgId", org.to_string()), ("mac", mac.to_string())],
-            Paging::Link,
+            Lookup::Link,
             |d: &Device| d.mac.as_deref().map(mac_key).as_deref() == Some(wanted.as_str()),
         )
         .await
