@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{AcgClient, request_id};
 use crate::model::ProviderName;
-use crate::provider::http::{Attempt, ProviderError, RetryBudget, backoff, write_once};
+use crate::provider::http::{Attempt, ProviderError, RetryBudget, write_once};
 
 /// A write's answer.
 #[derive(Debug)]
@@ -150,8 +150,8 @@ impl AcgClient {
                     (error, None)
                 }
             };
-            let wait = backoff(attempt, retry_after.as_deref());
-            if attempt >= conditions.budget.attempts || started.elapsed() + wait > conditions.budget.within {
+            let wait = conditions.budget.wait(attempt, retry_after.as_deref());
+            if conditions.budget.gives_up(attempt, started, wait) {
                 return Err(WriteFailure {
                     error,
                     after_unknown,
@@ -162,7 +162,8 @@ impl AcgClient {
             if wait > Duration::from_secs(1) {
                 on_wait(format!("retrying {operation} in {} s", wait.as_secs()));
             }
-            tokio::time::sleep(wait).await;
+            // Not cut short by Ctrl-C (`conditions.stop`): the retry is sent after the wait.
+            conditions.budget.sleep(wait, None).await;
         }
     }
 

@@ -42,7 +42,8 @@ use super::page::{List, Paging, lookup_items, walk};
 use crate::model::ProviderName;
 use crate::model::Stop;
 use crate::model::webex::mac_key;
-use crate::provider::http::{Attempt, ProviderError, RetryBudget, backoff, retryable, write_once};
+pub use crate::provider::http::pause;
+use crate::provider::http::{Attempt, ProviderError, RetryBudget, STOP_CHECK, retryable, write_once};
 use crate::wire::encode;
 use crate::wire::webex::{
     CreatedId, Customer, Device, DeviceMembers, Location, PutMembers, ResourceUrl, Subscriber, Workspace,
@@ -53,26 +54,8 @@ const P: ProviderName = ProviderName::Webex;
 /// Waits shorter than this are not worth a progress note.
 const NOTE_WAIT: Duration = Duration::from_secs(1);
 
-/// How often a wait looks whether apply was interrupted.
-const STOP_CHECK: Duration = Duration::from_millis(50);
-
 /// What every error of a write or read given up because of Ctrl-C says.
 pub const INTERRUPTED: &str = "apply was interrupted";
-
-/// Sleeps `wait`, unless apply is interrupted first: `false` then (at once).
-pub async fn pause(wait: Duration, stop: &Stop) -> bool {
-    let until = tokio::time::Instant::now() + wait;
-    loop {
-        if stop.requested() {
-            return false;
-        }
-        let now = tokio::time::Instant::now();
-        if now >= until {
-            return true;
-        }
-        tokio::time::sleep_until(until.min(now + STOP_CHECK)).await;
-    }
-}
 
 /// "Not before": while Webex rate limits, no call goes out.
 #[derive(Debug, Default)]
@@ -363,7 +346,7 @@ impl<'a> WebexWriter<'a> {
     }
 
     fn rate_limited(&self, attempt: u32, retry_after: Option<&str>) {
-        let wait = backoff(attempt, retry_after);
+        let wait = self.budget.wait(attempt, retry_after);
         if wait >= NOTE_WAIT {
             (self.on_wait)(&format!(
                 "Webex is rate limiting: every call waits {} s (Retry-After)",
@@ -432,10 +415,10 @@ impl<'a> WebexWriter<'a> {
                         self.rate_limited(attempt, retry_after.as_deref());
                         (error, Duration::ZERO, false)
                     } else {
-                        (error, backoff(attempt, None), false)
+                        (error, self.budget.wait(attempt, None), false)
                     }
                 }
-                Attempt::Unknown { error } => (error, backoff(attempt, None), true),
+                Attempt::Unknown { error } => (error, self.budget.wait(attempt, None), true),
             };
             let error = redact(error, request.secret);
             if unknown {
@@ -460,7 +443,7 @@ impl<'a> WebexWriter<'a> {
                     }
                 }
             }
-            if attempt >= self.budget.attempts || started.elapsed() + wait > self.budget.within {
+            if self.budget.gives_up(attempt, started, wait) {
                 let hint = if uncertain {
                     "it may or may not have happened: run `telform plan` to see, then apply again (telform looks the object up before writing it again)".to_string()
                 } else {
@@ -484,7 +467,7 @@ impl<'a> WebexWriter<'a> {
                 (self.on_wait)(&format!("retrying {operation} in {} s", wait.as_secs()));
             }
             last = Some(error);
-            if !pause(wait, self.stop).await {
+            if !self.budget.sleep(wait, Some(self.stop)).await {
                 return Err(self.interrupted(operation, uncertain, last));
             }
         }
@@ -566,7 +549,7 @@ impl<'a> WebexWriter<'a> {
                 return Err(not_sent(operation, "read"));
             }
             self.client.stats.reads.fetch_add(1, Ordering::Relaxed);
-            let last = attempt >= self.budget.attempts || started.elapsed() > self.budget.within;
+            let last = self.budget.last(attempt, started);
             let wait = match self.client.request(Method::GET, url).send().await {
                 Ok(response) if response.status() == StatusCode::NOT_FOUND => return Ok(None),
                 Ok(response) if response.status().is_success() => {
@@ -574,7 +557,7 @@ impl<'a> WebexWriter<'a> {
                     match response.bytes().await {
                         Ok(bytes) => return Ok(Some((bytes, headers))),
                         Err(error) if last => return Err(ProviderError::transport(P, operation, &error)),
-                        Err(_) => backoff(attempt, None),
+                        Err(_) => self.budget.wait(attempt, None),
                     }
                 }
                 Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS && !last => {
@@ -582,13 +565,13 @@ impl<'a> WebexWriter<'a> {
                     self.rate_limited(attempt, retry_after.as_deref());
                     Duration::ZERO
                 }
-                Ok(response) if retryable(response.status()) && !last => backoff(attempt, None),
+                Ok(response) if retryable(response.status()) && !last => self.budget.wait(attempt, None),
                 Ok(response) => return Err(ProviderError::from_response(P, operation, response).await),
-                Err(error) if !last && !error.is_builder() => backoff(attempt, None),
+                Err(error) if !last && !error.is_builder() => self.budget.wait(attempt, None),
                 Err(error) => return Err(ProviderError::transport(P, operation, &error)),
             };
             self.client.stats.retries.fetch_add(1, Ordering::Relaxed);
-            if !pause(wait, self.stop).await {
+            if !self.budget.sleep(wait, Some(self.stop)).await {
                 return Err(not_sent(operation, "read"));
             }
         }
