@@ -50,8 +50,48 @@ pub struct WriteRequest<'a> {
     pub content_type: Option<&'static str>,
     /// Retries allowed.
     pub budget: RetryBudget,
-    /// Ctrl-C: a first attempt still waiting for the request budget is not sent.
+    /// Ctrl-C: a first attempt still waiting for the request budget is not sent, and a wait
+    /// before a retry is cut short (the retry is not sent).
     pub stop: Option<&'a crate::model::Stop>,
+}
+
+/// A write not sent at all: apply was interrupted.
+fn interrupted(operation: &str) -> WriteFailure {
+    WriteFailure {
+        error: ProviderError {
+            provider: ProviderName::Acg,
+            operation: operation.to_string(),
+            status: None,
+            code: None,
+            message: "not sent: apply was interrupted".into(),
+            tracking_id: None,
+            hint: "run `telform apply` again".into(),
+        },
+        after_unknown: false,
+        interrupted: true,
+    }
+}
+
+/// A write given up because apply was interrupted while it waited to retry. When no attempt
+/// can have been applied (429s, connections refused) it counts as not sent; otherwise its
+/// outcome is unknown, and the error says so.
+fn not_sent_again(operation: &str, last: ProviderError, after_unknown: bool) -> WriteFailure {
+    if !after_unknown {
+        return interrupted(operation);
+    }
+    WriteFailure {
+        error: ProviderError {
+            message: format!(
+                "{}; its outcome is unknown, and it was not sent again: apply was interrupted",
+                last.message
+            ),
+            hint: "run `telform plan` to see whether it happened; apply again converges (the write is repeatable)"
+                .into(),
+            ..last
+        },
+        after_unknown,
+        interrupted: false,
+    }
 }
 
 impl AcgClient {
@@ -95,19 +135,7 @@ impl AcgClient {
             // (a retry still is: its first attempt may have been applied, and the repeatable
             // resend settles what happened).
             if attempt == 1 && conditions.stop.is_some_and(crate::model::Stop::requested) {
-                return Err(WriteFailure {
-                    error: ProviderError {
-                        provider: ProviderName::Acg,
-                        operation: operation.to_string(),
-                        status: None,
-                        code: None,
-                        message: "not sent: apply was interrupted".into(),
-                        tracking_id: None,
-                        hint: "run `telform apply` again".into(),
-                    },
-                    after_unknown: false,
-                    interrupted: true,
-                });
+                return Err(interrupted(operation));
             }
             let first_sent = first_sent
                 .get_or_insert_with(|| crate::clock::http_date(std::time::SystemTime::now()))
@@ -162,8 +190,10 @@ impl AcgClient {
             if wait > Duration::from_secs(1) {
                 on_wait(format!("retrying {operation} in {} s", wait.as_secs()));
             }
-            // Not cut short by Ctrl-C (`conditions.stop`): the retry is sent after the wait.
-            conditions.budget.sleep(wait, None).await;
+            // Ctrl-C cuts the wait short, as the Webex writes' waits: the retry is not sent.
+            if !conditions.budget.sleep(wait, conditions.stop).await {
+                return Err(not_sent_again(operation, error, after_unknown));
+            }
         }
     }
 
