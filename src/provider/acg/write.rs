@@ -55,6 +55,19 @@ pub struct WriteRequest<'a> {
     pub stop: Option<&'a crate::model::Stop>,
 }
 
+/// A body that cannot be encoded: a bug.
+fn cannot_encode(operation: &str, error: &serde_json::Error) -> ProviderError {
+    ProviderError {
+        provider: ProviderName::Acg,
+        operation: operation.to_string(),
+        status: None,
+        code: None,
+        message: format!("cannot encode the request: {error}"),
+        tracking_id: None,
+        hint: "this is a bug in telform: please report it".into(),
+    }
+}
+
 /// A write not sent at all: apply was interrupted.
 fn interrupted(operation: &str) -> WriteFailure {
     WriteFailure {
@@ -107,15 +120,7 @@ impl AcgClient {
         on_wait: &(dyn Fn(String) + Sync),
     ) -> Result<Written, WriteFailure> {
         let body = match body {
-            Some(b) => Some(serde_json::to_vec(b).map_err(|e| ProviderError {
-                provider: ProviderName::Acg,
-                operation: operation.to_string(),
-                status: None,
-                code: None,
-                message: format!("cannot encode the request: {e}"),
-                tracking_id: None,
-                hint: "this is a bug in telform: please report it".into(),
-            })?),
+            Some(b) => Some(serde_json::to_vec(b).map_err(|e| cannot_encode(operation, &e))?),
             None => None,
         };
         let repeatability = request_id();
@@ -140,25 +145,15 @@ impl AcgClient {
             let first_sent = first_sent
                 .get_or_insert_with(|| crate::clock::http_date(std::time::SystemTime::now()))
                 .clone();
-            let token = self.token().await?;
-            let mut request = self
-                .http
-                .request(method.clone(), url)
-                .bearer_auth(token.expose_secret())
-                .header("x-ms-client-request-id", request_id())
-                .header("repeatability-request-id", &repeatability)
-                .header("repeatability-first-sent", &first_sent);
-            if let Some(etag) = conditions.if_match {
-                request = request.header("if-match", etag);
-            }
-            if let Some(etag) = conditions.if_none_match {
-                request = request.header("if-none-match", etag);
-            }
-            if let Some(body) = &body {
-                request = request
-                    .header("content-type", conditions.content_type.unwrap_or("application/json"))
-                    .body(body.clone());
-            }
+            let request = self
+                .repeatable(
+                    &method,
+                    url,
+                    (&repeatability, &first_sent),
+                    &conditions,
+                    body.as_deref(),
+                )
+                .await?;
             let (error, retry_after) = match write_once(ProviderName::Acg, &self.stats, operation, request).await {
                 Attempt::Done { status, body, headers } => {
                     let etag = headers.get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -195,6 +190,38 @@ impl AcgClient {
                 return Err(not_sent_again(operation, error, after_unknown));
             }
         }
+    }
+
+    /// One attempt of a write: the token, a fresh client request id, the repeatability id and
+    /// first-sent date kept across attempts, the conditions and the body.
+    async fn repeatable(
+        &self,
+        method: &Method,
+        url: &str,
+        (repeatability, first_sent): (&str, &str),
+        conditions: &WriteRequest<'_>,
+        body: Option<&[u8]>,
+    ) -> Result<reqwest::RequestBuilder, ProviderError> {
+        let token = self.token().await?;
+        let mut request = self
+            .http
+            .request(method.clone(), url)
+            .bearer_auth(token.expose_secret())
+            .header("x-ms-client-request-id", request_id())
+            .header("repeatability-request-id", repeatability)
+            .header("repeatability-first-sent", first_sent);
+        if let Some(etag) = conditions.if_match {
+            request = request.header("if-match", etag);
+        }
+        if let Some(etag) = conditions.if_none_match {
+            request = request.header("if-none-match", etag);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", conditions.content_type.unwrap_or("application/json"))
+                .body(body.to_vec());
+        }
+        Ok(request)
     }
 
     /// Reads one resource with its ETag (`None` when it does not exist).

@@ -287,6 +287,42 @@ fn differs(body: &Value, found: &impl serde::Serialize, fields: &[(&'static str,
         .collect()
 }
 
+/// A write whose outcome is unknown, and the check by natural key failed too.
+fn check_failed(error: ProviderError, check_error: &ProviderError) -> Failed {
+    Failed {
+        error: ProviderError {
+            message: format!(
+                "{}; its outcome is unknown, and checking whether it happened failed: {}",
+                error.message, check_error.message
+            ),
+            hint: "run `telform plan` to see whether it happened; apply again converges (telform looks the object up before writing it again)".into(),
+            ..error
+        },
+        uncertain: true,
+    }
+}
+
+/// A write given up when the retry budget is spent.
+fn gave_up(error: ProviderError, attempt: u32, started: Instant, uncertain: bool) -> Failed {
+    let hint = if uncertain {
+        "it may or may not have happened: run `telform plan` to see, then apply again (telform looks the object up before writing it again)".to_string()
+    } else {
+        error.hint.clone()
+    };
+    Failed {
+        error: ProviderError {
+            message: format!(
+                "{} (gave up after {attempt} attempts in {} s)",
+                error.message,
+                started.elapsed().as_secs()
+            ),
+            hint,
+            ..error
+        },
+        uncertain,
+    }
+}
+
 impl<'a> WebexWriter<'a> {
     pub fn new(
         client: &'a WebexClient,
@@ -405,39 +441,11 @@ impl<'a> WebexWriter<'a> {
                 match check().await {
                     Ok(Some(found)) => return Ok(Sent::Found(found)),
                     Ok(None) => {}
-                    Err(check_error) => {
-                        return Err(Failed {
-                            error: ProviderError {
-                                message: format!(
-                                    "{}; its outcome is unknown, and checking whether it happened failed: {}",
-                                    error.message, check_error.message
-                                ),
-                                hint: "run `telform plan` to see whether it happened; apply again converges (telform looks the object up before writing it again)".into(),
-                                ..error
-                            },
-                            uncertain,
-                        });
-                    }
+                    Err(check_error) => return Err(check_failed(error, &check_error)),
                 }
             }
             if self.budget.gives_up(attempt, started, wait) {
-                let hint = if uncertain {
-                    "it may or may not have happened: run `telform plan` to see, then apply again (telform looks the object up before writing it again)".to_string()
-                } else {
-                    error.hint.clone()
-                };
-                return Err(Failed {
-                    error: ProviderError {
-                        message: format!(
-                            "{} (gave up after {attempt} attempts in {} s)",
-                            error.message,
-                            started.elapsed().as_secs()
-                        ),
-                        hint,
-                        ..error
-                    },
-                    uncertain,
-                });
+                return Err(gave_up(error, attempt, started, uncertain));
             }
             self.client.stats.retries.fetch_add(1, Ordering::Relaxed);
             if wait >= NOTE_WAIT {
