@@ -1,12 +1,13 @@
-//! What both clients share: errors that say what failed and what to do, and retries of reads.
+//! What both clients share: errors that say what failed and what to do, the one retry policy
+//! ([`RetryBudget`]) and the reads it retries.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 
 use super::CallStats;
-use crate::model::ProviderName;
+use crate::model::{ProviderName, Stop};
 
 /// A failed provider call, with everything a user needs to act on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,9 +251,12 @@ pub async fn read_bytes_paced<F: std::future::Future<Output = ()>>(
     pace: impl Fn() -> F,
 ) -> Result<(bytes::Bytes, reqwest::header::HeaderMap), ProviderError> {
     use std::sync::atomic::Ordering;
+    let policy = RetryBudget::READS;
+    let started = Instant::now();
     let mut attempt = 0;
     loop {
         attempt += 1;
+        let last = policy.last(attempt, started);
         pace().await;
         stats.reads.fetch_add(1, Ordering::Relaxed);
         let retry_after = match request().send().await {
@@ -260,21 +264,21 @@ pub async fn read_bytes_paced<F: std::future::Future<Output = ()>>(
                 let headers = response.headers().clone();
                 match response.bytes().await {
                     Ok(bytes) => return Ok((bytes, headers)),
-                    Err(_) if attempt < MAX_ATTEMPTS => None,
+                    Err(_) if !last => None,
                     Err(error) => return Err(ProviderError::transport(provider, operation, &error)),
                 }
             }
-            Ok(response) if retryable(response.status()) && attempt < MAX_ATTEMPTS => response
+            Ok(response) if retryable(response.status()) && !last => response
                 .headers()
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
             Ok(response) => return Err(ProviderError::from_response(provider, operation, response).await),
-            Err(error) if attempt < MAX_ATTEMPTS && !error.is_builder() => None,
+            Err(error) if !last && !error.is_builder() => None,
             Err(error) => return Err(ProviderError::transport(provider, operation, &error)),
         };
         stats.retries.fetch_add(1, Ordering::Relaxed);
-        tokio::time::sleep(backoff(attempt, retry_after.as_deref())).await;
+        policy.sleep(policy.wait(attempt, retry_after.as_deref()), None).await;
     }
 }
 
@@ -353,10 +357,17 @@ pub async fn write_once(
     }
 }
 
-/// Bounds on the retries of one write: attempts and total time.
+/// The one retry policy of both clients, reads and writes alike: how many attempts, within
+/// how long, how long to wait before the next one ([`backoff`]: `Retry-After` honoured, else
+/// exponential backoff with full jitter), and a wait that Ctrl-C cuts short when the caller
+/// holds the stop flag ([`RetryBudget::sleep`]).
+///
+/// What is safe to retry stays the caller's decision (a read always is; a write only when it
+/// was certainly not applied, carries a repeatability id, or was checked by its natural key).
 #[derive(Debug, Clone, Copy)]
 pub struct RetryBudget {
     pub attempts: u32,
+    /// Total time: no retry starts a wait that would end after it.
     pub within: Duration,
 }
 
@@ -366,6 +377,59 @@ impl Default for RetryBudget {
             attempts: MAX_ATTEMPTS,
             within: Duration::from_secs(300),
         }
+    }
+}
+
+impl RetryBudget {
+    /// The reads of a plan: bounded by attempts only.
+    pub const READS: RetryBudget = RetryBudget {
+        attempts: MAX_ATTEMPTS,
+        within: Duration::MAX,
+    };
+
+    /// The wait before the attempt after `attempt` (1-based).
+    pub fn wait(&self, attempt: u32, retry_after: Option<&str>) -> Duration {
+        backoff(attempt, retry_after)
+    }
+
+    /// Whether `attempt` is the last one, judged before it is sent.
+    pub fn last(&self, attempt: u32, started: Instant) -> bool {
+        attempt >= self.attempts || started.elapsed() > self.within
+    }
+
+    /// Whether to give up after `attempt` rather than wait `wait` for another one.
+    pub fn gives_up(&self, attempt: u32, started: Instant, wait: Duration) -> bool {
+        attempt >= self.attempts || started.elapsed().saturating_add(wait) > self.within
+    }
+
+    /// Sleeps `wait` before a retry; with a stop flag, cut short when apply is interrupted
+    /// (`false` then, at once).
+    pub async fn sleep(&self, wait: Duration, stop: Option<&Stop>) -> bool {
+        match stop {
+            Some(stop) => pause(wait, stop).await,
+            None => {
+                tokio::time::sleep(wait).await;
+                true
+            }
+        }
+    }
+}
+
+/// How often a wait looks whether apply was interrupted.
+pub const STOP_CHECK: Duration = Duration::from_millis(50);
+
+/// Sleeps `wait`, unless apply is interrupted first: `false` then (at once).
+pub async fn pause(wait: Duration, stop: &Stop) -> bool {
+    let until = tokio::time::Instant::now() + wait;
+    loop {
+        if stop.requested() {
+            return false;
+        }
+        let now = tokio::time::Instant::now();
+        if now >= until {
+            return true;
+        }
+        tokio::time::sleep_until(until.min(now + STOP_CHECK)).await;
     }
 }
 
@@ -379,5 +443,24 @@ mod tests {
         assert_eq!(backoff(1, Some("100000")), MAX_RETRY_AFTER);
         assert!(backoff(1, None) <= Duration::from_millis(400));
         assert!(backoff(5, None) >= Duration::from_millis(3200));
+    }
+
+    #[test]
+    fn the_retry_policy_bounds_attempts_and_time() {
+        let started = Instant::now();
+        let budget = RetryBudget {
+            attempts: 3,
+            within: Duration::from_secs(10),
+        };
+        assert!(!budget.last(2, started) && budget.last(3, started));
+        assert!(!budget.gives_up(2, started, Duration::from_secs(9)));
+        assert!(
+            budget.gives_up(2, started, Duration::from_secs(11)),
+            "a wait past the budget"
+        );
+        assert!(budget.gives_up(3, started, Duration::ZERO));
+        // Reads are bounded by attempts only (no overflow on the unbounded time).
+        assert!(!RetryBudget::READS.gives_up(1, started, Duration::MAX));
+        assert!(RetryBudget::READS.last(MAX_ATTEMPTS, started));
     }
 }

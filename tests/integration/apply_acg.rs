@@ -537,3 +537,51 @@ fn ctrl_c_on_a_terminal_keeps_its_notice_and_says_interrupted() {
     assert!(screen.contains("Apply interrupted:"), "{screen}");
     assert!(!screen.contains("Apply failed"), "{screen}");
 }
+/// Regression: an ACG write waiting out a `Retry-After` before its retry slept through
+/// Ctrl-C (the Webex writes' waits did not). Interrupted, it now gives up at once, and a write
+/// none of whose attempts can have been applied (429s only) counts as not sent.
+#[test]
+fn ctrl_c_cuts_an_acg_retry_wait_short() {
+    let (rt, _emulator, env) = start("429=1,retry-after=60", |_| {});
+    let lookup: std::collections::HashMap<String, String> = env.iter().cloned().collect();
+    let providers = |k: &str| lookup.get(k).cloned();
+    let config =
+        telform::provider::config::acg(telform::provider::config::Trusted::env(&providers), None).expect("config");
+    let client = telform::provider::acg::AcgClient::new(config).expect("client");
+    let stop = telform::model::Stop::default();
+    let url = client.url("/accounts/gen-0", &[]);
+    let body = serde_json::json!({"correlationId": "CRM-1"});
+    let started = std::time::Instant::now();
+    let (result, ()) = rt.block_on(async {
+        tokio::join!(
+            client.write(
+                "update account gen-0",
+                reqwest::Method::PATCH,
+                &url,
+                Some(&body),
+                telform::provider::acg::write::WriteRequest {
+                    stop: Some(&stop),
+                    ..Default::default()
+                },
+                &|_| {},
+            ),
+            async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                stop.request();
+            }
+        )
+    });
+    let failure = result.expect_err("rate limited, then interrupted");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the 60 s wait was cut short: {:?}",
+        started.elapsed()
+    );
+    assert!(failure.interrupted, "nothing was applied: {}", failure.error);
+    assert!(!failure.after_unknown);
+    assert!(
+        failure.error.message.contains("apply was interrupted"),
+        "{}",
+        failure.error
+    );
+}

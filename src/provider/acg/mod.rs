@@ -215,17 +215,9 @@ impl AcgClient {
 
     /// Reads every page of a list, following `nextLink` verbatim.
     pub async fn list<T: DeserializeOwned>(&self, operation: &str, path: &str) -> Result<Vec<T>, ProviderError> {
-        let mut url = self.url(path, &[("maxpagesize", PAGE_SIZE.to_string())]);
         let mut all = Vec::new();
-        loop {
-            let page: Paged<T> = self.read(operation, &url).await?;
-            all.extend(page.value);
-            match page.next_link {
-                // A provider answering the same link again would loop forever.
-                Some(next) if !next.is_empty() && next != url => url = next,
-                _ => return Ok(all),
-            }
-        }
+        self.list_each(operation, path, |page| all.extend(page)).await?;
+        Ok(all)
     }
 
     /// Like [`AcgClient::list`], handing each page to `each` instead of keeping them all.
@@ -240,6 +232,7 @@ impl AcgClient {
             let page: Paged<T> = self.read(operation, &url).await?;
             each(page.value);
             match page.next_link {
+                // A provider answering the same link again would loop forever.
                 Some(next) if !next.is_empty() && next != url => url = next,
                 _ => return Ok(()),
             }

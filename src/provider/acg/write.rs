@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{AcgClient, request_id};
 use crate::model::ProviderName;
-use crate::provider::http::{Attempt, ProviderError, RetryBudget, backoff, write_once};
+use crate::provider::http::{Attempt, ProviderError, RetryBudget, write_once};
 
 /// A write's answer.
 #[derive(Debug)]
@@ -50,8 +50,61 @@ pub struct WriteRequest<'a> {
     pub content_type: Option<&'static str>,
     /// Retries allowed.
     pub budget: RetryBudget,
-    /// Ctrl-C: a first attempt still waiting for the request budget is not sent.
+    /// Ctrl-C: a first attempt still waiting for the request budget is not sent, and a wait
+    /// before a retry is cut short (the retry is not sent).
     pub stop: Option<&'a crate::model::Stop>,
+}
+
+/// A body that cannot be encoded: a bug.
+fn cannot_encode(operation: &str, error: &serde_json::Error) -> ProviderError {
+    ProviderError {
+        provider: ProviderName::Acg,
+        operation: operation.to_string(),
+        status: None,
+        code: None,
+        message: format!("cannot encode the request: {error}"),
+        tracking_id: None,
+        hint: "this is a bug in telform: please report it".into(),
+    }
+}
+
+/// A write not sent at all: apply was interrupted.
+fn interrupted(operation: &str) -> WriteFailure {
+    WriteFailure {
+        error: ProviderError {
+            provider: ProviderName::Acg,
+            operation: operation.to_string(),
+            status: None,
+            code: None,
+            message: "not sent: apply was interrupted".into(),
+            tracking_id: None,
+            hint: "run `telform apply` again".into(),
+        },
+        after_unknown: false,
+        interrupted: true,
+    }
+}
+
+/// A write given up because apply was interrupted while it waited to retry. When no attempt
+/// can have been applied (429s, connections refused) it counts as not sent; otherwise its
+/// outcome is unknown, and the error says so.
+fn not_sent_again(operation: &str, last: ProviderError, after_unknown: bool) -> WriteFailure {
+    if !after_unknown {
+        return interrupted(operation);
+    }
+    WriteFailure {
+        error: ProviderError {
+            message: format!(
+                "{}; its outcome is unknown, and it was not sent again: apply was interrupted",
+                last.message
+            ),
+            hint: "run `telform plan` to see whether it happened; apply again converges (the write is repeatable)"
+                .into(),
+            ..last
+        },
+        after_unknown,
+        interrupted: false,
+    }
 }
 
 impl AcgClient {
@@ -67,15 +120,7 @@ impl AcgClient {
         on_wait: &(dyn Fn(String) + Sync),
     ) -> Result<Written, WriteFailure> {
         let body = match body {
-            Some(b) => Some(serde_json::to_vec(b).map_err(|e| ProviderError {
-                provider: ProviderName::Acg,
-                operation: operation.to_string(),
-                status: None,
-                code: None,
-                message: format!("cannot encode the request: {e}"),
-                tracking_id: None,
-                hint: "this is a bug in telform: please report it".into(),
-            })?),
+            Some(b) => Some(serde_json::to_vec(b).map_err(|e| cannot_encode(operation, &e))?),
             None => None,
         };
         let repeatability = request_id();
@@ -95,42 +140,20 @@ impl AcgClient {
             // (a retry still is: its first attempt may have been applied, and the repeatable
             // resend settles what happened).
             if attempt == 1 && conditions.stop.is_some_and(crate::model::Stop::requested) {
-                return Err(WriteFailure {
-                    error: ProviderError {
-                        provider: ProviderName::Acg,
-                        operation: operation.to_string(),
-                        status: None,
-                        code: None,
-                        message: "not sent: apply was interrupted".into(),
-                        tracking_id: None,
-                        hint: "run `telform apply` again".into(),
-                    },
-                    after_unknown: false,
-                    interrupted: true,
-                });
+                return Err(interrupted(operation));
             }
             let first_sent = first_sent
                 .get_or_insert_with(|| crate::clock::http_date(std::time::SystemTime::now()))
                 .clone();
-            let token = self.token().await?;
-            let mut request = self
-                .http
-                .request(method.clone(), url)
-                .bearer_auth(token.expose_secret())
-                .header("x-ms-client-request-id", request_id())
-                .header("repeatability-request-id", &repeatability)
-                .header("repeatability-first-sent", &first_sent);
-            if let Some(etag) = conditions.if_match {
-                request = request.header("if-match", etag);
-            }
-            if let Some(etag) = conditions.if_none_match {
-                request = request.header("if-none-match", etag);
-            }
-            if let Some(body) = &body {
-                request = request
-                    .header("content-type", conditions.content_type.unwrap_or("application/json"))
-                    .body(body.clone());
-            }
+            let request = self
+                .repeatable(
+                    &method,
+                    url,
+                    (&repeatability, &first_sent),
+                    &conditions,
+                    body.as_deref(),
+                )
+                .await?;
             let (error, retry_after) = match write_once(ProviderName::Acg, &self.stats, operation, request).await {
                 Attempt::Done { status, body, headers } => {
                     let etag = headers.get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -150,8 +173,8 @@ impl AcgClient {
                     (error, None)
                 }
             };
-            let wait = backoff(attempt, retry_after.as_deref());
-            if attempt >= conditions.budget.attempts || started.elapsed() + wait > conditions.budget.within {
+            let wait = conditions.budget.wait(attempt, retry_after.as_deref());
+            if conditions.budget.gives_up(attempt, started, wait) {
                 return Err(WriteFailure {
                     error,
                     after_unknown,
@@ -162,8 +185,43 @@ impl AcgClient {
             if wait > Duration::from_secs(1) {
                 on_wait(format!("retrying {operation} in {} s", wait.as_secs()));
             }
-            tokio::time::sleep(wait).await;
+            // Ctrl-C cuts the wait short, as the Webex writes' waits: the retry is not sent.
+            if !conditions.budget.sleep(wait, conditions.stop).await {
+                return Err(not_sent_again(operation, error, after_unknown));
+            }
         }
+    }
+
+    /// One attempt of a write: the token, a fresh client request id, the repeatability id and
+    /// first-sent date kept across attempts, the conditions and the body.
+    async fn repeatable(
+        &self,
+        method: &Method,
+        url: &str,
+        (repeatability, first_sent): (&str, &str),
+        conditions: &WriteRequest<'_>,
+        body: Option<&[u8]>,
+    ) -> Result<reqwest::RequestBuilder, ProviderError> {
+        let token = self.token().await?;
+        let mut request = self
+            .http
+            .request(method.clone(), url)
+            .bearer_auth(token.expose_secret())
+            .header("x-ms-client-request-id", request_id())
+            .header("repeatability-request-id", repeatability)
+            .header("repeatability-first-sent", first_sent);
+        if let Some(etag) = conditions.if_match {
+            request = request.header("if-match", etag);
+        }
+        if let Some(etag) = conditions.if_none_match {
+            request = request.header("if-none-match", etag);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", conditions.content_type.unwrap_or("application/json"))
+                .body(body.to_vec());
+        }
+        Ok(request)
     }
 
     /// Reads one resource with its ETag (`None` when it does not exist).

@@ -1,9 +1,11 @@
 //! The Webex for service providers client: wholesale customers and subscribers, and, inside each
 //! customer's organisation (`orgId`), its locations, numbers, workspaces and devices.
 
+mod page;
 pub mod write;
 
-use std::collections::HashMap;
+use std::convert::Infallible;
+use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -15,7 +17,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::config::WebexConfig;
-use super::http::{ProviderError, not_json, read_bytes, read_json};
+use super::http::{ProviderError, read_bytes, read_json};
 use super::{CallStats, Provider};
 use crate::model::ProviderName;
 use crate::model::webex::live::{Interner, LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
@@ -25,6 +27,7 @@ use crate::wire::webex::{
     CUSTOMER_PROVISIONED, CUSTOMER_PROVISIONED_WITH_ERRORS, Customer, Device, DeviceMembers, Location, PhoneNumber,
     PlaceDeviceList, Subscriber, SupportedDevice, Workspace,
 };
+use page::Paging;
 
 const P: ProviderName = ProviderName::Webex;
 
@@ -57,44 +60,6 @@ impl Provider for WebexClient {
     fn stats(&self) -> &CallStats {
         &self.stats
     }
-}
-
-/// How a list is paged when no `Link` header leads on (a `Link` `rel="next"` is always
-/// followed as given).
-#[derive(Debug, Clone, Copy)]
-enum Paging {
-    /// Only `Link` leads on (the endpoints that declare it).
-    Link,
-    /// `param` (`offset` or `start`) counts the items already read. With `trusted`, the size
-    /// asked is within the endpoint's limit, so a short page is the last one; otherwise a short
-    /// page may be the server's silent cap, and the list ends on an empty page or one shorter
-    /// than an earlier one.
-    Offset { param: &'static str, trusted: bool },
-}
-
-/// The `rel="next"` target of `Link` headers (`<url>; rel="next", <url>; rel="prev"`).
-fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    for value in headers.get_all(reqwest::header::LINK) {
-        let Ok(text) = value.to_str() else { continue };
-        let mut rest = text;
-        while let Some(open) = rest.find('<') {
-            let Some(close) = rest[open..].find('>').map(|c| open + c) else {
-                break;
-            };
-            let url = &rest[open + 1..close];
-            let params_end = rest[close..].find('<').map_or(rest.len(), |n| close + n);
-            let params = rest[close + 1..params_end].to_ascii_lowercase();
-            let is_next = params
-                .split(';')
-                .map(|p| p.trim().trim_end_matches(',').trim())
-                .any(|p| p == "rel=\"next\"" || p == "rel=next");
-            if is_next && !url.is_empty() {
-                return Some(url.to_string());
-            }
-            rest = &rest[params_end..];
-        }
-    }
-    None
 }
 
 impl WebexClient {
@@ -171,66 +136,25 @@ impl WebexClient {
         paging: Paging,
         mut each: impl FnMut(T),
     ) -> Result<(), ProviderError> {
-        let mut query: Vec<(&str, String)> = query.to_vec();
-        if let Some(max) = max {
-            query.push(("max", max.to_string()));
-        }
-        let mut url = self.url(path, &query);
-        let mut offset = 0usize;
-        let mut longest = 0usize;
-        let mut previous_first: Option<Value> = None;
-        loop {
-            let (bytes, headers) =
-                read_bytes(P, &self.stats, operation, || self.request(reqwest::Method::GET, &url)).await?;
-            let page = page_items(&bytes, items).map_err(|e| not_json(P, operation, &e))?;
-            let page: Vec<&RawValue> = match page {
-                None => Vec::new(),
-                Some(raw) if raw.get() == "null" => Vec::new(),
-                Some(raw) => match serde_json::from_str(raw.get()) {
-                    Ok(page) => page,
-                    // Not a list: told as parsing the tree tells it.
-                    Err(e) => {
-                        return Err(parse_raw::<Vec<Value>>(operation, raw)
-                            .err()
-                            .unwrap_or_else(|| unexpected(operation, &e)));
-                    }
-                },
-            };
-            // A server that ignores the offset would serve the same page for ever.
-            let first: Option<Value> = page.first().and_then(|raw| serde_json::from_str(raw.get()).ok());
-            if first.is_some() && first == previous_first {
-                return Err(ProviderError {
-                    provider: P,
-                    operation: operation.to_string(),
-                    status: None,
-                    code: None,
-                    message: "the same page came back twice: paging does not advance".into(),
-                    tracking_id: None,
-                    hint: "check that TELFORM_WEBEX_URL points at the Webex API (https://webexapis.com/v1)".into(),
-                });
-            }
-            previous_first = first;
-            let n = page.len();
-            for raw in page {
-                each(parse_raw(operation, raw)?);
-            }
-            if let Some(next) = next_link(&headers) {
-                url = next;
-                continue;
-            }
-            let Paging::Offset { param, trusted } = paging else {
-                return Ok(());
-            };
-            let short = max.is_some_and(|max| n < max);
-            if n == 0 || (short && (trusted || n < longest)) {
-                return Ok(());
-            }
-            longest = longest.max(n);
-            offset += n;
-            let mut next = query.clone();
-            next.push((param, offset.to_string()));
-            url = self.url(path, &next);
-        }
+        let list = page::List {
+            operation,
+            path,
+            query: query.to_vec(),
+            items,
+            max,
+            paging,
+        };
+        let fetch = async |url: &str| {
+            read_bytes(P, &self.stats, operation, || self.request(reqwest::Method::GET, url))
+                .await
+                .map(Some)
+        };
+        page::walk(self, &list, fetch, page::list_items, |raw| {
+            each(parse_raw(operation, raw)?);
+            Ok(ControlFlow::<Infallible>::Continue(()))
+        })
+        .await?;
+        Ok(())
     }
 
     /// Every wholesale customer, with the licence ids of their packages (which tell a
@@ -541,28 +465,13 @@ fn unexpected(operation: &str, e: &serde_json::Error) -> ProviderError {
     }
 }
 
-/// The raw items of a list page: the value under `items` when the body is an object (`None`
-/// for an empty body, an object without it, or another JSON value, as a JSON tree would give).
-fn page_items<'a>(body: &'a [u8], items: &str) -> Result<Option<&'a RawValue>, serde_json::Error> {
-    if body.is_empty() {
-        return Ok(None);
-    }
-    match serde_json::from_slice::<HashMap<String, &RawValue>>(body) {
-        Ok(mut fields) => Ok(fields.remove(items)),
-        Err(error) => match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-            // JSON, but not an object.
-            Ok(_) => Ok(None),
-            Err(_) => Err(error),
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use reqwest::header::{HeaderMap, HeaderValue, LINK};
     use serde_json::json;
 
-    use super::{next_link, page_items, parse, parse_raw};
+    use super::page::{next_link, page_items};
+    use super::{parse, parse_raw};
     use crate::wire::webex::Device;
 
     #[test]
