@@ -461,28 +461,26 @@ pub fn read_file(id: FileId, path: &Path) -> FileRead {
 
 /// The line of a document's first content at or after `line` (1-based): past its `---`
 /// separator, blank lines and comments, so that a plan or a message points at the object itself.
-fn first_content_line(text: &str, line: u32) -> u32 {
-    let skipped = text
-        .lines()
-        .skip(line.saturating_sub(1) as usize)
-        .take_while(|l| {
+/// `lines` is the file's lines, split once: a file may hold many thousand documents.
+fn first_content_line(lines: &[&str], line: u32) -> u32 {
+    let start = line.saturating_sub(1) as usize;
+    lines
+        .iter()
+        .enumerate()
+        .skip(start)
+        .find(|(_, l)| {
             let l = l.trim();
-            l.is_empty() || l.starts_with('#') || l == "---" || l.starts_with("--- #") || l.starts_with('%')
+            !(l.is_empty() || l.starts_with('#') || l == "---" || l.starts_with("--- #") || l.starts_with('%'))
         })
-        .count();
-    let found = line + skipped as u32;
-    // A document that is only a separator and comments keeps its own line.
-    if found as usize > text.lines().count() {
-        line
-    } else {
-        found
-    }
+        // A document that is only a separator and comments keeps its own line.
+        .map_or(line, |(i, _)| i as u32 + 1)
 }
 
 /// Parses text already in memory (also used by the fuzz and property tests).
 pub fn parse_text(id: FileId, text: &str) -> FileRead {
     let parsed = yaml::parse(text, Limits::default(), false);
     let diagnostics: Vec<Diagnostic> = parsed.errors.iter().map(|e| yaml_diagnostic(id, e)).collect();
+    let lines: Vec<&str> = text.lines().collect();
     let docs: Vec<RawDoc> = parsed
         .docs
         .into_iter()
@@ -492,7 +490,7 @@ pub fn parse_text(id: FileId, text: &str) -> FileRead {
             origin: Origin {
                 file: id,
                 doc: i as u32,
-                line: first_content_line(text, d.start.line),
+                line: first_content_line(&lines, d.start.line),
             },
             value: d.value,
         })
