@@ -149,33 +149,32 @@ fn is_secret_name(key: &str) -> bool {
     SECRET_WORDS.iter().any(|word| {
         let word: Vec<char> = word.chars().collect();
         let most = if word.len() >= 8 { 2 } else { 1 };
-        (word.len() - most..=word.len() + most)
-            .any(|len| len >= 4 && len <= key.len() && key.windows(len).any(|part| edits(part, &word) <= most))
+        near(&key, &word, most)
     })
 }
 
-/// The edit distance (insertions, deletions, substitutions, swaps of neighbours) of `a` and `b`.
-fn edits(a: &[char], b: &[char]) -> usize {
-    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[i - 2][j - 2] + 1);
+/// Whether some part of `text` is within `most` edits (insertions, deletions, substitutions,
+/// swaps of neighbours) of `word`: Sellers' approximate matching, one pass over `text` per
+/// letter of `word`. Every key of a file with a problem goes through it, so it must stay linear
+/// in the key (a file may hold a million keys).
+fn near(text: &[char], word: &[char], most: usize) -> bool {
+    // Row `i` holds, for each end in `text`, the distance of `word[..i]` to the best part of
+    // `text` ending there; row 0 is all zeros: a match may start anywhere.
+    let mut before = vec![0usize; text.len() + 1];
+    let mut previous = vec![0usize; text.len() + 1];
+    for i in 1..=word.len() {
+        let mut row = vec![i; text.len() + 1];
+        for j in 1..=text.len() {
+            let cost = usize::from(word[i - 1] != text[j - 1]);
+            let mut best = (previous[j] + 1).min(row[j - 1] + 1).min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && word[i - 1] == text[j - 2] && word[i - 2] == text[j - 1] {
+                best = best.min(before[j - 2] + 1);
             }
-            rows[i][j] = best;
+            row[j] = best;
         }
+        before = std::mem::replace(&mut previous, row);
     }
-    rows[a.len()][b.len()]
+    previous.iter().any(|&distance| distance <= most)
 }
 
 /// The names of the anchors a secret key uses as its value (`sipPassword: *pw`).
