@@ -510,20 +510,13 @@ impl WebexWriter<'_> {
         location: (&str, &str),
         numbers: &[String],
     ) -> Result<(), ProviderError> {
-        let request = Request::new(
-            format!(
-                "add {} to location `{}` of customer {ext}",
-                numbers_text(numbers),
-                location.1
-            ),
-            Method::POST,
-            self.url(
-                &format!("/telephony/config/locations/{}/numbers", encode(location.0)),
-                &[("orgId", org.to_string())],
-            ),
-            Some(json!({"phoneNumbers": numbers})),
+        let what = format!(
+            "add {} to location `{}` of customer {ext}",
+            numbers_text(numbers),
+            location.1
         );
-        self.idempotent(&request).await.map(|_| ())
+        self.location_numbers(what, Method::POST, org, location.0, numbers)
+            .await
     }
 
     /// Removes numbers from a location (numbers it does not have are ignored).
@@ -534,15 +527,29 @@ impl WebexWriter<'_> {
         location: (&str, &str),
         numbers: &[String],
     ) -> Result<(), ProviderError> {
+        let what = format!(
+            "remove {} from location `{}` of customer {ext}",
+            numbers_text(numbers),
+            location.1
+        );
+        self.location_numbers(what, Method::DELETE, org, location.0, numbers)
+            .await
+    }
+
+    /// `POST` or `DELETE /telephony/config/locations/{id}/numbers`: idempotent either way.
+    async fn location_numbers(
+        &self,
+        what: String,
+        method: Method,
+        org: &str,
+        location_id: &str,
+        numbers: &[String],
+    ) -> Result<(), ProviderError> {
         let request = Request::new(
-            format!(
-                "remove {} from location `{}` of customer {ext}",
-                numbers_text(numbers),
-                location.1
-            ),
-            Method::DELETE,
+            what,
+            method,
             self.url(
-                &format!("/telephony/config/locations/{}/numbers", encode(location.0)),
+                &format!("/telephony/config/locations/{}/numbers", encode(location_id)),
                 &[("orgId", org.to_string())],
             ),
             Some(json!({"phoneNumbers": numbers})),
