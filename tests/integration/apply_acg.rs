@@ -479,14 +479,21 @@ fn an_account_changed_between_plan_and_write_is_not_overwritten() {
     assert_eq!(acg.accounts["gen-0"].resource.correlation_id.as_deref(), Some("CRM-1"));
 }
 
-/// On a terminal, Ctrl-C's notice stays on the screen above the progress bars (their redraw
-/// used to wipe it), and the closing line says the apply was interrupted, not failed. `script`
-/// (util-linux) gives telform a pseudo-terminal; `vt100` renders what a terminal would show.
+/// On a terminal, Ctrl-C's notice is on the screen at the end, and the closing line says the
+/// apply was interrupted, not failed. `script` (util-linux) gives telform a pseudo-terminal of
+/// 80 columns; `vt100` renders what such a terminal would show. Note: with the notice printed
+/// straight to stderr (before the fix), this rendering shows it too, so this test guards the
+/// outcome, not the way it is printed.
 #[test]
 fn ctrl_c_on_a_terminal_keeps_its_notice_and_says_interrupted() {
     let (_rt, emulator, env) = start("latency=100ms", |_| {});
     let dir = tempfile::tempdir().expect("temp dir");
     generated(dir.path(), 24, 1, "tty");
+    // A Webex customer too: two bars, so that a redraw moves up over what was printed between.
+    for example in ["webex/templates.yaml", "webex/globex/customer.yaml"] {
+        let name = example.replace('/', "-");
+        std::fs::copy(root().join("examples").join(example), dir.path().join(name)).expect("copied");
+    }
     let folder = dir.path().display().to_string();
     let command = format!(
         "{} apply --auto-approve --concurrency 2 {folder}",
@@ -527,7 +534,7 @@ fn ctrl_c_on_a_terminal_keeps_its_notice_and_says_interrupted() {
         .expect("kill runs");
     assert!(sent.success());
     let output = child.wait_with_output().expect("ends");
-    let mut terminal = vt100::Parser::new(200, 160, 0);
+    let mut terminal = vt100::Parser::new(2000, 80, 0);
     terminal.process(&output.stdout);
     let screen = terminal.screen().contents();
     assert!(
