@@ -7,6 +7,7 @@ use crate::apply::{self, Outcome, Run};
 use crate::manifest::ManifestSet;
 use crate::manifest::settings::Settings;
 use crate::model::plan::{Action, Plan, PlanOrigin};
+use crate::model::{ObjectKind, ProviderName};
 use crate::plan::{self, Context, DEFAULT_MAX_DELETES, DEFAULT_MAX_NUMBER_CHANGES, Live};
 use crate::provider::acg::AcgClient;
 use crate::provider::config::{self, Trusted};
@@ -207,7 +208,7 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
             .map(|a| (a.object.provider, a.object.group.clone()))
             .collect();
         plan.actions.retain(|action| {
-            let parent = matches!(action.object.kind.as_str(), "Account" | "Customer")
+            let parent = action.object.kind.is_parent()
                 && action.op == crate::model::plan::Op::Create
                 && groups.contains(&(action.object.provider, action.object.key.clone()));
             parent || targets.iter().any(|t| t.matches(action))
@@ -312,20 +313,9 @@ pub fn select(set: ManifestSet, selectors: &[String]) -> Result<ManifestSet, Str
 /// name. An account or a customer takes its children with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    kind: String,
+    kind: ObjectKind,
     key: String,
 }
-
-const TARGET_KINDS: [&str; 8] = [
-    "Account",
-    "Number",
-    "Consent",
-    "Customer",
-    "Location",
-    "User",
-    "Workspace",
-    "Device",
-];
 
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -342,22 +332,23 @@ impl Target {
         let bad = || {
             format!(
                 "--target `{text}` is not KIND/KEY\nhint: KIND is one of {}; e.g. `--target Account/contoso`, `--target Device/0004F29B127E`",
-                TARGET_KINDS.join(", ")
+                ObjectKind::ALL.map(ObjectKind::as_str).join(", ")
             )
         };
         let (kind, key) = text.split_once('/').ok_or_else(bad)?;
-        if !TARGET_KINDS.contains(&kind) || key.is_empty() {
+        let kind = kind.parse::<ObjectKind>().map_err(|()| bad())?;
+        if key.is_empty() {
             return Err(bad());
         }
         Ok(Target {
-            kind: kind.to_string(),
+            kind,
             key: key.to_string(),
         })
     }
 
     /// A device's MAC is compared as the providers write it: hex digits, upper case.
     fn same_key(&self, key: &str) -> bool {
-        if self.kind == "Device" {
+        if self.kind == ObjectKind::Device {
             let bare = |k: &str| {
                 k.chars()
                     .filter(char::is_ascii_hexdigit)
@@ -378,43 +369,43 @@ impl Target {
                     .source
                     .as_ref()
                     .is_some_and(|s| s.manifest == format!("{}/{}", self.kind, self.key)));
-        let child = matches!(self.kind.as_str(), "Account" | "Customer")
-            && object.group == self.key
+        let child = object.group == self.key
             && matches!(
-                (self.kind.as_str(), object.provider),
-                ("Account", crate::model::ProviderName::Acg) | ("Customer", crate::model::ProviderName::Webex)
+                (self.kind, object.provider),
+                (ObjectKind::Account, ProviderName::Acg) | (ObjectKind::Customer, ProviderName::Webex)
             );
         own || child
     }
 
     fn declared_in(&self, set: &ManifestSet) -> bool {
         let key = self.key.as_str();
-        match self.kind.as_str() {
-            "Account" => set.accounts.iter().any(|m| m.metadata.name == key),
+        let ManifestSet {
+            accounts,
+            number_sets,
+            consents,
+            templates: _,
+            customers,
+            locations,
+            users,
+            workspaces,
+            devices,
+        } = set;
+        match self.kind {
+            ObjectKind::Account => accounts.iter().any(|m| m.metadata.name == key),
             // A number may be inside a range: any number set may declare it.
-            "Number" => !set.number_sets.is_empty(),
-            "Consent" => set
-                .consents
+            ObjectKind::Number => !number_sets.is_empty(),
+            ObjectKind::Consent => consents
                 .iter()
                 .any(|m| m.metadata.name == key || m.spec.tenant_id == key),
-            "Customer" => set
-                .customers
+            ObjectKind::Customer => customers
                 .iter()
                 .any(|m| m.metadata.name == key || m.spec.external_id == key),
-            "Location" => set
-                .locations
-                .iter()
-                .any(|m| m.metadata.name == key || m.spec.name == key),
-            "User" => set.users.iter().any(|m| m.metadata.name == key || m.spec.email == key),
-            "Workspace" => set
-                .workspaces
-                .iter()
-                .any(|m| m.metadata.name == key || m.spec.name == key),
-            "Device" => set
-                .devices
+            ObjectKind::Location => locations.iter().any(|m| m.metadata.name == key || m.spec.name == key),
+            ObjectKind::User => users.iter().any(|m| m.metadata.name == key || m.spec.email == key),
+            ObjectKind::Workspace => workspaces.iter().any(|m| m.metadata.name == key || m.spec.name == key),
+            ObjectKind::Device => devices
                 .iter()
                 .any(|m| m.metadata.name == key || self.same_key(&m.spec.mac)),
-            _ => false,
         }
     }
 }

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::manifest::confined;
 use crate::manifest::settings::SecretPolicy;
-use crate::model::plan::{Action, Op, ProviderName, Reason};
+use crate::model::plan::{Action, ObjectKind, Op, ProviderName, Reason};
 
 /// A password file longer than this is not a password (and may be a device that never ends).
 const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
@@ -47,7 +47,7 @@ impl PasswordSource {
 /// Whether an action sets a SIP password: a new device, a replaced one, or a rotation.
 pub fn sets_password(action: &Action) -> bool {
     action.object.provider == ProviderName::Webex
-        && action.object.kind == "Device"
+        && action.object.kind == ObjectKind::Device
         && (matches!(action.op, Op::Create | Op::Replace) || action.reason == Some(Reason::PasswordReset))
 }
 
@@ -302,7 +302,7 @@ mod tests {
     fn device(mac: &str, password: Value) -> Action {
         Action {
             op: Op::Create,
-            object: ObjectRef::new(ProviderName::Webex, "Device", mac, "C1"),
+            object: ObjectRef::new(ProviderName::Webex, ObjectKind::Device, mac, "C1"),
             source: None,
             changes: Vec::new(),
             reason: Some(Reason::PasswordReset),

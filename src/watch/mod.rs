@@ -759,6 +759,7 @@ fn human(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ObjectKind;
 
     #[test]
     fn durations_parse_as_people_write_them() {
@@ -813,7 +814,7 @@ mod tests {
         use crate::model::plan::{FieldChange, ProviderName};
         let action = Action {
             op: Op::Update,
-            object: ObjectRef::new(ProviderName::Acg, "Number", "+14255550105", "contoso"),
+            object: ObjectRef::new(ProviderName::Acg, ObjectKind::Number, "+14255550105", "contoso"),
             source: None,
             changes: vec![
                 FieldChange {
