@@ -3,11 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::apply::{self, Outcome, Run};
+use crate::apply::secrets::EnvLookup;
+use crate::apply::{self, Options, Outcome, Progress, Run, Secrets};
 use crate::manifest::ManifestSet;
-use crate::manifest::settings::Settings;
+use crate::manifest::settings::{SecretPolicy, Settings};
 use crate::model::plan::{Action, Plan, PlanOrigin};
-use crate::model::{ObjectKind, ProviderName};
+use crate::model::{ObjectKind, ProviderName, Stop};
 use crate::plan::{self, Context, DEFAULT_MAX_DELETES, DEFAULT_MAX_NUMBER_CHANGES, Live};
 use crate::provider::acg::AcgClient;
 use crate::provider::config::{self, Trusted};
@@ -56,19 +57,79 @@ pub struct Planned {
     pub options: PlanOptions,
 }
 
+/// How an apply runs, beside its plan. `telform apply` and `watch --apply` fill it each in
+/// their own way and share everything else ([`Planned::prepare_apply`]).
+pub struct ApplyRequest<'a> {
+    /// Variables named by `sipPassword.fromEnv`.
+    pub secrets: EnvLookup<'a>,
+    /// Which of them `fromEnv` may name.
+    pub policy: SecretPolicy,
+    /// The folder `sipPassword.fromFile` paths are relative to (default: the manifest folder).
+    pub secrets_base: Option<PathBuf>,
+    /// Where generated passwords go (created before any write, never overwritten).
+    pub secrets_out: Option<PathBuf>,
+    /// How this command is given a secrets file, for the hint when it was not.
+    pub how_to_keep: &'static str,
+    /// `--concurrency`, over the folder's `apply.concurrency`.
+    pub concurrency: Option<usize>,
+    /// Progress bars (on a terminal: `Some(true)`), plain progress lines, or none.
+    pub progress: Option<bool>,
+    pub stop: Stop,
+}
+
+/// An apply ready to start: its passwords are resolved, nothing is written yet.
+pub struct PreparedApply<'p> {
+    planned: &'p Planned,
+    acg: Vec<Action>,
+    webex: Vec<Action>,
+    pub run: Run,
+}
+
 impl Planned {
-    /// Runs `acg_actions` and `webex_actions` (this plan's, split by [`apply::per_provider`])
-    /// through the clients that read the plan's live state.
-    pub async fn execute(&self, acg_actions: Vec<Action>, webex_actions: Vec<Action>, run: &Run) -> Vec<Outcome> {
-        apply::execute(
-            self.acg.as_ref(),
-            self.webex.as_ref(),
-            &self.plan.fingerprints,
-            acg_actions,
-            webex_actions,
-            run,
+    /// The one apply pipeline, step one: every password the actions set is resolved before any
+    /// write. An `Err` is the report of why nothing was applied.
+    pub fn prepare_apply(&self, actions: Vec<Action>, request: ApplyRequest) -> Result<PreparedApply<'_>, String> {
+        let base = request
+            .secrets_base
+            .unwrap_or_else(|| crate::manifest::confined::folder_of(&self.options.dir));
+        let secrets = Secrets::resolve_keeping(
+            &actions,
+            &base,
+            request.secrets,
+            &request.policy,
+            request.secrets_out.as_deref(),
+            request.how_to_keep,
         )
-        .await
+        .map_err(|errors| {
+            let mut message = format!(
+                "error: {} cannot be set; nothing was applied\n",
+                crate::diag::counted(errors.len(), "SIP password")
+            );
+            for e in &errors {
+                message.push_str(&format!("  {}\n  hint: {}\n", e.message, e.hint));
+            }
+            message
+        })?;
+        let (acg, webex) = apply::per_provider(actions);
+        let progress = match request.progress {
+            Some(terminal) => Progress::new(
+                terminal,
+                &[(ProviderName::Acg, acg.len()), (ProviderName::Webex, webex.len())],
+            ),
+            None => Progress::hidden(),
+        };
+        let run = Run {
+            options: apply_options(self.settings.as_ref(), request.concurrency),
+            stop: request.stop,
+            progress,
+            secrets,
+        };
+        Ok(PreparedApply {
+            planned: self,
+            acg,
+            webex,
+            run,
+        })
     }
 
     /// Where this plan came from, for a plan saved to `plan_file`.
@@ -85,6 +146,41 @@ impl Planned {
             targets: self.options.targets.clone(),
         }
     }
+}
+
+impl PreparedApply<'_> {
+    /// Step two: every action, through the clients that read the plan's live state; the
+    /// progress display is closed before the outcomes are returned.
+    pub async fn execute(self) -> Vec<Outcome> {
+        let planned = self.planned;
+        let outcomes = apply::execute(
+            planned.acg.as_ref(),
+            planned.webex.as_ref(),
+            &planned.plan.fingerprints,
+            self.acg,
+            self.webex,
+            &self.run,
+        )
+        .await;
+        self.run.progress.finish();
+        outcomes
+    }
+}
+
+/// Apply's options: the folder's `apply.*` settings, `concurrency` (a flag) first.
+fn apply_options(settings: Option<&Settings>, concurrency: Option<usize>) -> Options {
+    let settings = settings.and_then(|s| s.apply.as_ref());
+    let mut options = Options::default();
+    if let Some(n) = concurrency.or_else(|| settings.and_then(|s| s.concurrency).map(|n| n as usize)) {
+        options.concurrency = n.max(1);
+    }
+    if let Some(timeout) = settings
+        .and_then(|s| s.provisioning_timeout.as_deref())
+        .and_then(|t| crate::watch::parse_duration(t).ok())
+    {
+        options.async_timeout = timeout;
+    }
+    options
 }
 
 /// `dir` as a path relative to the folder that holds `file` (both resolved), e.g. `manifests`

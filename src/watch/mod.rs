@@ -33,7 +33,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
 
 use crate::apply::secrets::EnvLookup;
-use crate::apply::{self, Options, Progress, Run, Secrets, report};
+use crate::apply::{self, report};
 use crate::model::Stop;
 use crate::model::plan::{Action, ObjectRef, Op};
 use crate::provider::Provider;
@@ -527,43 +527,25 @@ impl Loop<'_> {
     /// Applies a plan with changes. Returns the outcomes, or `None` when nothing was tried
     /// (passwords that cannot be set); the record gets the outcome.
     async fn apply(&self, planned: &Planned, record: &mut Record, details: &mut String) -> Option<Vec<apply::Outcome>> {
-        let plan = &planned.plan;
-        let base = crate::manifest::confined::folder_of(&planned.options.dir);
-        let out = self.config.secrets_out.as_deref().map(secrets_file);
-        let secrets = match Secrets::resolve(
-            &plan.actions,
-            &base,
-            self.deps.secrets,
-            &self.deps.trusted.secret_policy(),
-            out.as_deref(),
-        ) {
-            Ok(secrets) => secrets,
-            Err(errors) => {
-                let mut text = format!(
-                    "error: {} cannot be set: nothing was applied\n",
-                    crate::diag::counted(errors.len(), "SIP password")
-                );
-                for e in &errors {
-                    let hint = e.hint.replace(
-                        "pass --secrets-out FILE",
-                        "start watch with --secrets-out FILE (each apply writes FILE.<time>)",
-                    );
-                    text.push_str(&format!("  {}\n  hint: {hint}\n", e.message));
-                }
+        let request = reconcile::ApplyRequest {
+            secrets: self.deps.secrets,
+            policy: self.deps.trusted.secret_policy(),
+            secrets_base: None,
+            secrets_out: self.config.secrets_out.as_deref().map(secrets_file),
+            how_to_keep: "start watch with --secrets-out FILE (each apply writes FILE.<time>)",
+            concurrency: None,
+            progress: None,
+            stop: self.shutdown.stop.clone(),
+        };
+        let outcomes = match planned.prepare_apply(planned.plan.actions.clone(), request) {
+            Ok(prepared) => prepared.execute().await,
+            Err(text) => {
                 record.outcome = Outcome::Failed;
                 details.push_str(&text);
                 record.error = Some(text);
                 return None;
             }
         };
-        let (acg, webex) = apply::per_provider(plan.actions.clone());
-        let run = Run {
-            options: apply_options(planned),
-            stop: self.shutdown.stop.clone(),
-            progress: Progress::hidden(),
-            secrets,
-        };
-        let outcomes = planned.execute(acg, webex, &run).await;
         let totals = report::totals(&outcomes);
         record.applied = Some(totals);
         record.apply_line = Some(report::closing_line(&outcomes));
@@ -670,22 +652,6 @@ fn secrets_file(file: &Path) -> PathBuf {
         n += 1;
     }
     path
-}
-
-/// Apply's settings from `telform.yaml` (watch has no flags for them: the repository decides).
-fn apply_options(planned: &Planned) -> Options {
-    let settings = planned.settings.as_ref().and_then(|s| s.apply.as_ref());
-    let mut options = Options::default();
-    if let Some(n) = settings.and_then(|s| s.concurrency) {
-        options.concurrency = (n as usize).max(1);
-    }
-    if let Some(timeout) = settings
-        .and_then(|s| s.provisioning_timeout.as_deref())
-        .and_then(|t| parse_duration(t).ok())
-    {
-        options.async_timeout = timeout;
-    }
-    options
 }
 
 /// The wait before the retry after `failures` consecutive failures: 1 s, 2 s, 4 s… up to
