@@ -176,7 +176,7 @@ fn apply_options(settings: Option<&Settings>, concurrency: Option<usize>) -> Opt
     }
     if let Some(timeout) = settings
         .and_then(|s| s.provisioning_timeout.as_deref())
-        .and_then(|t| crate::watch::parse_duration(t).ok())
+        .and_then(|t| crate::clock::parse_duration(t).ok())
     {
         options.async_timeout = timeout;
     }
