@@ -113,12 +113,14 @@ impl Store {
         Ok(())
     }
 
-    /// `POST /devices?orgId=`. Returns the new device's id.
+    /// `POST /devices?orgId=`. Returns the new device's id. `seeded`: a brownfield device of
+    /// the seed, which never holds a password (it records only that one was set).
     pub(super) fn create_device(
         &mut self,
         org_id: Option<&str>,
         req: wire::CreateDevice,
         now: u64,
+        seeded: bool,
     ) -> Result<String, Fail> {
         rules::required(&req.mac, "mac")?;
         rules::required(&req.model, "model")?;
@@ -144,6 +146,14 @@ impl Store {
                 req.model
             )));
         };
+        // "It is only required for third-party devices" (the spec's `password`): a client
+        // that forgets it must be told here, not by a phone that never registers.
+        if req.password.is_none() && !seeded && model.manufacturer == "THIRD_PARTY" {
+            return Err(Fail::bad(format!(
+                "password is required for a third-party device (model `{}`)",
+                model.display_name
+            )));
+        }
         let field = if req.person_id.is_some() {
             "personId"
         } else {
@@ -533,7 +543,7 @@ pub(super) async fn create(State(app): State<Arc<App>>, call: Call) -> Response 
                 e.column()
             ))
         })?;
-        let id = store.create_device(call.org_id(), req, now)?;
+        let id = store.create_device(call.org_id(), req, now, false)?;
         app.changed();
         Ok(json(StatusCode::OK, &store.render_device(&store.db.devices[&id])))
     })())

@@ -266,8 +266,26 @@ impl Query {
         }
     }
 
-    pub fn flag(&self, key: &str) -> bool {
-        self.get(key).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    /// A boolean parameter: `true` or `false`; anything else is a 400 (silently reading it as
+    /// false would hide a client's typo).
+    pub fn boolean(&self, key: &str) -> Result<Option<bool>, Fail> {
+        match self.get(key) {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(other) => Err(Fail::bad(format!("`{key}` must be true or false, not `{other}`"))),
+        }
+    }
+
+    /// A parameter with an enumerated value (the spec's `enum`): anything else is a 400.
+    pub fn one_of(&self, key: &str, allowed: &[&str]) -> Result<Option<&str>, Fail> {
+        match self.get(key) {
+            Some(v) if !allowed.contains(&v) => Err(Fail::bad(format!(
+                "`{key}` must be one of {}, not `{v}`",
+                allowed.join(", ")
+            ))),
+            v => Ok(v),
+        }
     }
 }
 

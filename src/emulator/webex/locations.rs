@@ -444,7 +444,7 @@ pub(super) async fn list_numbers(State(app): State<Arc<App>>, call: Call) -> Res
         let owner_type = q.get("ownerType");
         let extension = q.get("extension");
         let state = q.get("state");
-        let available = q.get("available").map(|v| v.eq_ignore_ascii_case("true"));
+        let available = q.boolean("available")?;
         let number_type = q.get("numberType");
         let matching = store
             .number_entries(org)

@@ -701,11 +701,12 @@ pub(super) async fn list_customers(State(app): State<Arc<App>>, call: Call) -> R
             .filter(|c| org_id.is_none_or(|o| c.org_id == o))
             .filter(|c| statuses.is_empty() || statuses.contains(&c.status(now, delay)));
         let (items, _) = page(matching, offset, max);
-        let with_licenses = q.flag("includePackageLicenseInfo");
+        // `includePackageLicenseInfo` is declared on the single GET only: the list ignores it,
+        // as it ignores any parameter it does not declare.
         let body = wire::CustomerList {
             items: items
                 .into_iter()
-                .map(|c| store.render_customer(c, now, delay, with_licenses))
+                .map(|c| store.render_customer(c, now, delay, false))
                 .collect(),
         };
         Ok(json(StatusCode::OK, &body))
@@ -727,7 +728,12 @@ pub(super) async fn get_customer(State(app): State<Arc<App>>, Path(id): Path<Str
         let (store, now) = begin(&app, &call, Need::Any(&[CUSTOMERS_READ]))?;
         let delay = delay_ms(&app);
         let customer = store.live_customer(&id, now, delay)?;
-        let body = store.render_customer(customer, now, delay, call.query.flag("includePackageLicenseInfo"));
+        let body = store.render_customer(
+            customer,
+            now,
+            delay,
+            call.query.boolean("includePackageLicenseInfo")?.unwrap_or(false),
+        );
         Ok(with_header(
             json(StatusCode::OK, &body),
             header::LOCATION,
