@@ -2785,3 +2785,40 @@ async fn people_are_the_subscribers() {
     let scoped = wx.call_as(Some("customers-only"), Method::GET, "/people", None).await;
     assert_error(&scoped, StatusCode::FORBIDDEN);
 }
+
+/// Declared parameters are type-checked even where the emulator does not filter on them, a
+/// `null` in a body is refused (no schema the emulator serves is nullable), and a `calling`
+/// block without its required `location` is refused by the precheck too.
+#[tokio::test]
+async fn declared_parameters_nulls_and_required_blocks() {
+    let wx = start(test_seed(), SHORT).await;
+    let (_, org, _) = wx.provisioned("DECL-1", &["webex_calling"]).await;
+    for path in [
+        format!("/devices?orgId={org}&type=AAA"),
+        "/devices?max=".to_string(),
+        "/telephony/config/supportedDevices?allowConfigureLayoutEnabled=null".to_string(),
+        "/people?excludeStatus=null".to_string(),
+        "/workspaces?type=AAA".to_string(),
+        "/wholesale/subscribers?offset=-1".to_string(),
+    ] {
+        assert_error(&wx.get(&path).await, StatusCode::BAD_REQUEST);
+    }
+    let ok = wx.get(&format!("/devices?orgId={org}&type=phone")).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    let null = wx
+        .call(
+            Method::POST,
+            "/workspaces",
+            Some(json!({"displayName": "Salle Mars", "orgId": org, "notes": null})),
+        )
+        .await;
+    assert_error(&null, StatusCode::BAD_REQUEST);
+    assert!(null.text.contains("`notes` is null"), "{}", null.text);
+    let mut precheck = customer_body("DECL-2", &["webex_meetings"]);
+    precheck["provisioningParameters"] = json!({"calling": {}});
+    let a = wx
+        .call(Method::POST, "/wholesale/customers/validate", Some(precheck))
+        .await;
+    assert_error(&a, StatusCode::BAD_REQUEST);
+    assert!(a.text.contains("calling.location is required"), "{}", a.text);
+}

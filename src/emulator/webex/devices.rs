@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 
-use super::http::{Call, Fail, Need, begin, json, list_with_link, next_link, no_content, page, reply};
+use super::http::{Call, Fail, Kind, Need, begin, json, list_with_link, next_link, no_content, page, reply};
 use super::rules;
 use super::scopes::*;
 use super::store::{Device, Line, Owner, Store};
@@ -480,6 +480,18 @@ impl Store {
 pub(super) async fn list(State(app): State<Arc<App>>, call: Call) -> Response {
     reply((|| {
         let (store, _) = begin(&app, &call, Need::Any(&[DEVICES_READ]))?;
+        call.query.declared(&[
+            ("max", Kind::Count),
+            ("start", Kind::Count),
+            ("product", Kind::Enum(&["DX-80", "RoomKit", "SX-80"])),
+            (
+                "type",
+                Kind::Enum(&["roomdesk", "phone", "accessory", "webexgo", "unknown"]),
+            ),
+            ("capability", Kind::Enum(&["xapi"])),
+            ("devicePlatform", Kind::Enum(&["cisco", "microsoftTeamsRoom"])),
+            ("plannedMaintenance", Kind::Enum(&["off", "on", "upcoming"])),
+        ])?;
         let q = &call.query;
         let start = q.count("start", 0, usize::MAX)?;
         let max = q.page_size(100, 1000)?;
@@ -536,6 +548,9 @@ pub(super) async fn create(State(app): State<Arc<App>>, call: Call) -> Response 
             store.managed_org(org)?;
         }
         // Parse errors are reported without the value: it may be the password.
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&call.body) {
+            super::http::no_nulls(&value, "")?;
+        }
         let req: wire::CreateDevice = serde_json::from_slice(&call.body).map_err(|e| {
             Fail::bad(format!(
                 "invalid request body (line {}, column {}): expected {{mac, model, personId | workspaceId, password?}}",
@@ -615,6 +630,7 @@ pub(super) async fn validate_macs(State(app): State<Arc<App>>, call: Call) -> Re
 pub(super) async fn supported(State(app): State<Arc<App>>, call: Call) -> Response {
     reply((|| {
         let (store, _) = begin(&app, &call, Need::Any(&[TELEPHONY_READ]))?;
+        call.query.declared(&[("allowConfigureLayoutEnabled", Kind::Bool)])?;
         let kind = call.query.get("type");
         let devices = store
             .db
@@ -678,6 +694,9 @@ pub(super) async fn set_sip_password(State(app): State<Arc<App>>, Path(id): Path
         let (mut store, _) = begin(&app, &call, Need::Any(&[TELEPHONY_WRITE]))?;
         store.device_in(&id, call.org_id())?;
         // Parse errors are reported without the value: it may be the password.
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&call.body) {
+            super::http::no_nulls(&value, "")?;
+        }
         let req: wire::UpdateThirdPartyDevice = serde_json::from_slice(&call.body).map_err(|e| {
             Fail::bad(format!(
                 "invalid request body (line {}, column {}): expected {{\"sipPassword\": \"…\"}}",

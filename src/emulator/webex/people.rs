@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::http::{Call, Fail, Need, begin, json as answer, list_with_link, next_link, page, reply};
+use super::http::{Call, Fail, Kind, Need, begin, json as answer, list_with_link, next_link, page, reply};
 use super::scopes::*;
 use super::store::{Store, Subscriber};
 use crate::emulator::{App, iso8601};
@@ -71,6 +71,11 @@ impl Store {
 pub(super) async fn list(State(app): State<Arc<App>>, call: Call) -> Response {
     reply((|| {
         let (store, _) = begin(&app, &call, READERS)?;
+        call.query.declared(&[
+            ("max", Kind::Count),
+            ("callingData", Kind::Bool),
+            ("excludeStatus", Kind::Bool),
+        ])?;
         let q = &call.query;
         let start = q.count("start", 0, usize::MAX)?;
         let max = q.page_size(100, 1000)?;
@@ -110,6 +115,7 @@ pub(super) async fn list(State(app): State<Arc<App>>, call: Call) -> Response {
 pub(super) async fn get_one(State(app): State<Arc<App>>, Path(id): Path<String>, call: Call) -> Response {
     reply((|| {
         let (store, _) = begin(&app, &call, READERS)?;
+        call.query.declared(&[("callingData", Kind::Bool)])?;
         let calling = call.query.boolean("callingData")?.unwrap_or(false);
         let s = store.person(&id)?;
         Ok(answer(StatusCode::OK, &store.render_person(s, calling)))

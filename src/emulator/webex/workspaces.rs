@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::http::{Call, Fail, Need, begin, json, no_content, page, reply};
+use super::http::{Call, Fail, Kind, Need, begin, json, no_content, page, reply};
 use super::rules;
 use super::scopes::*;
 use super::store::{Store, Workspace};
@@ -412,6 +412,21 @@ fn same_calling(w: &Workspace, c: &wire::WorkspaceCalling) -> bool {
 pub(super) async fn list(State(app): State<Arc<App>>, call: Call) -> Response {
     reply((|| {
         let (store, _) = begin(&app, &call, Need::Any(&[WORKSPACES_READ]))?;
+        call.query.declared(&[
+            ("capacity", Kind::Count),
+            ("type", Kind::Enum(WORKSPACE_TYPES)),
+            ("start", Kind::Count),
+            ("max", Kind::Count),
+            ("calling", Kind::Enum(CALLING_TYPES)),
+            ("supportedDevices", Kind::Enum(&["collaborationDevices", "phones"])),
+            ("calendar", Kind::Enum(&["none", "google", "microsoft"])),
+            ("deviceHostedMeetingsEnabled", Kind::Bool),
+            ("devicePlatform", Kind::Enum(&["cisco", "microsoftTeamsRoom"])),
+            ("healthLevel", Kind::Enum(&["error", "warning", "info", "ok"])),
+            ("includeDevices", Kind::Bool),
+            ("includeCapabilities", Kind::Bool),
+            ("plannedMaintenance", Kind::Enum(&["off", "on", "upcoming"])),
+        ])?;
         let q = &call.query;
         let start = q.count("start", 0, usize::MAX)?;
         let max = q.page_size(100, 1000)?;
@@ -460,6 +475,8 @@ pub(super) async fn create(State(app): State<Arc<App>>, call: Call) -> Response 
 pub(super) async fn get_one(State(app): State<Arc<App>>, Path(id): Path<String>, call: Call) -> Response {
     reply((|| {
         let (store, _) = begin(&app, &call, Need::Any(&[WORKSPACES_READ]))?;
+        call.query
+            .declared(&[("includeDevices", Kind::Bool), ("includeCapabilities", Kind::Bool)])?;
         let w = store.workspace_in(&id, call.org_id())?;
         Ok(json(StatusCode::OK, &store.render_workspace(w)))
     })())
