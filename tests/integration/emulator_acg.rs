@@ -1207,3 +1207,22 @@ async fn a_client_request_id_must_be_a_uuid() {
         assert_eq!(a.headers()["x-ms-error-code"], "InvalidHeaderValue");
     }
 }
+
+/// Boolean query parameters are `true` or `false`: `countRecords=-1` was answered as if absent,
+/// and `deleteNumbers=yes` as false.
+#[tokio::test]
+async fn boolean_query_parameters_are_true_or_false() {
+    let acg = start().await;
+    for path in ["/numbers?countRecords=-1", "/accounts?countRecords=yes"] {
+        let (status, headers, _) = acg.call(Method::GET, path, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(headers["x-ms-error-code"], "InvalidQueryParameter", "{path}");
+    }
+    let (status, headers, _) = acg.call(Method::GET, "/accounts?countRecords=true", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.contains_key("x-ms-record-count"));
+    let (status, _, _) = acg
+        .call(Method::DELETE, "/accounts/contoso?deleteNumbers=yes", None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -12,8 +12,8 @@ use axum::response::Response;
 
 use super::capabilities::{available_capabilities, capability_plans};
 use super::http::{
-    Params, Reply, after, bad_request, error, handle, method_not_allowed, page, paged_reply, parse_body, preconditions,
-    window,
+    Params, Reply, after, bad_request, boolean, error, handle, method_not_allowed, page, paged_reply, parse_body,
+    preconditions, window,
 };
 use super::numbers::{batch_delete, batch_upsert};
 use super::rules::{check_account_name, is_guid, pattern_ok};
@@ -255,6 +255,7 @@ fn put_account(app: &App, headers: &HeaderMap, name: &str, body: &Bytes) -> Resu
 }
 
 fn delete_account(app: &App, headers: &HeaderMap, params: &Params, name: &str) -> Result<Reply, Response> {
+    let delete_numbers = boolean(params, "deleteNumbers")?.unwrap_or(false);
     let mut store = App::lock(&app.acg);
     let Some(record) = store.accounts.get(name) else {
         return Err(account_not_found(name));
@@ -265,7 +266,7 @@ fn delete_account(app: &App, headers: &HeaderMap, params: &Params, name: &str) -
         .get(name)
         .map(|s| s.iter().cloned().collect())
         .unwrap_or_default();
-    if !numbers.is_empty() && params.get("deleteNumbers").map(String::as_str) != Some("true") {
+    if !numbers.is_empty() && !delete_numbers {
         return Err(error(
             StatusCode::CONFLICT,
             "AccountHasNumbers",

@@ -341,8 +341,22 @@ pub(super) fn page(params: &Params) -> Result<Page, Response> {
         top: int("top")?,
         size: size.min(MAX_PAGE),
         after: params.get("skipToken").cloned(),
-        count: params.get("countRecords").is_some_and(|v| v == "true"),
+        count: boolean(params, "countRecords")?.unwrap_or(false),
     })
+}
+
+/// A boolean query parameter (`countRecords`, `deleteNumbers`): `true` or `false`, anything
+/// else a 400 (read as false, a typo would silently change what the call does).
+pub(super) fn boolean(params: &Params, key: &str) -> Result<Option<bool>, Response> {
+    match params.get(key).map(String::as_str) {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(other) => Err(bad_request(
+            "InvalidQueryParameter",
+            format!("{key}={other} is not true or false"),
+        )),
+    }
 }
 
 /// Takes one page of `keys` (already positioned after `page.after`) and builds its `nextLink`.
