@@ -1226,3 +1226,27 @@ async fn boolean_query_parameters_are_true_or_false() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// A deliberate choice (docs/emulator.md, "Deliberate deviations"): the swagger's own
+/// `PutAccountNumber` example creates a calling-user number without a civic address, which the
+/// Number Management Portal procedure forbids; the emulator follows the procedure.
+#[tokio::test]
+async fn the_swaggers_put_number_example_lacks_the_civic_address_the_procedure_requires() {
+    let acg = start().await;
+    acg.put_account("contoso", oc_account()).await;
+    let text = std::fs::read_to_string(root().join("specs/acg/examples/PutAccountNumber.json")).expect("example");
+    let example: Value = serde_json::from_str(&text).expect("json");
+    let resource = example["parameters"]["resource"].clone();
+    let path = "/accounts/contoso/numbers/%2B15105850321";
+    let (status, _, body) = acg.call(Method::PUT, path, Some(resource.clone())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("civicAddressId"),
+        "{body}"
+    );
+    // With the tenant allowed to set the address, the same number is created.
+    let mut allowed = resource;
+    allowed["serviceDetails"]["teamsOperatorConnect"]["configuration"]["allowTenantAddressUpdate"] = json!(true);
+    let (status, _, body) = acg.call(Method::PUT, path, Some(allowed)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
