@@ -1250,3 +1250,13 @@ async fn the_swaggers_put_number_example_lacks_the_civic_address_the_procedure_r
     let (status, _, body) = acg.call(Method::PUT, path, Some(allowed)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
+
+/// Paging parameters are int32 in the swagger: larger values are refused, not silently used.
+#[tokio::test]
+async fn paging_parameters_are_int32() {
+    let acg = start().await;
+    let (status, _, _) = acg.call(Method::GET, "/accounts?top=2147483648", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = acg.call(Method::GET, "/accounts?top=2147483647", None).await;
+    assert_eq!(status, StatusCode::OK);
+}

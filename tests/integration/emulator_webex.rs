@@ -2822,3 +2822,23 @@ async fn declared_parameters_nulls_and_required_blocks() {
     assert_error(&a, StatusCode::BAD_REQUEST);
     assert!(a.text.contains("calling.location is required"), "{}", a.text);
 }
+
+/// A JSON body sent as something else is 415, as the specs declare.
+#[tokio::test]
+async fn a_body_that_is_not_json_is_unsupported() {
+    let wx = start(test_seed(), SHORT).await;
+    let (_, org, _) = wx.provisioned("CT-1", &["webex_calling"]).await;
+    let body = json!({"displayName": "Salle Mars", "orgId": org}).to_string();
+    let send = |content_type: &'static str| {
+        wx.send(
+            wx.http
+                .post(format!("{}/workspaces", wx.base))
+                .bearer_auth(FULL)
+                .header("content-type", content_type)
+                .body(body.clone()),
+        )
+    };
+    assert_error(&send("text/plain").await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let ok = send("application/json; charset=utf-8").await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
+}

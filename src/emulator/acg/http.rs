@@ -323,12 +323,16 @@ pub(super) fn page(params: &Params) -> Result<Page, Response> {
         params
             .get(key)
             .map(|v| {
-                v.parse::<usize>().map_err(|_| {
-                    bad_request(
-                        "InvalidQueryParameter",
-                        format!("{key}={v} is not a non-negative integer"),
-                    )
-                })
+                // The swagger types them as int32.
+                v.parse::<i32>()
+                    .ok()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| {
+                        bad_request(
+                            "InvalidQueryParameter",
+                            format!("{key}={v} is not a non-negative 32-bit integer"),
+                        )
+                    })
             })
             .transpose()
     };

@@ -142,6 +142,18 @@ impl Call {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Err(Fail::bad("a JSON request body is required"));
         }
+        // The specs' request bodies are JSON (their 415 is declared): a body sent as anything
+        // else is refused. Without a Content-Type the body is read as JSON.
+        if let Some(content_type) = self.headers.get(header::CONTENT_TYPE) {
+            let text = content_type.to_str().unwrap_or("");
+            let media = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            if media != "application/json" && !media.ends_with("+json") {
+                return Err(Fail::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!("Content-Type `{text}`: send application/json"),
+                ));
+            }
+        }
         let value: serde_json::Value =
             serde_json::from_slice(&self.body).map_err(|e| Fail::bad(format!("invalid request body: {e}")))?;
         no_nulls(&value, "")?;
