@@ -1260,3 +1260,52 @@ async fn paging_parameters_are_int32() {
     let (status, _, _) = acg.call(Method::GET, "/accounts?top=2147483647", None).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// 1,100 idle connections (the count) do not starve the emulator, even when its
+/// descriptors are few: the real binary under `ulimit -n 1024` answers a new connection at once
+/// with the 503 that says why (without the cap, `accept` failed for lack of descriptors and
+/// the request waited until some were freed).
+#[test]
+fn eleven_hundred_idle_connections_do_not_starve_it() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let binary = assert_cmd::cargo::cargo_bin("telform");
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 1024 && exec \"$0\" emulator --listen 127.0.0.1:0")
+        .arg(&binary)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("telform emulator starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the listening line");
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .expect("listening on http://…")
+        .trim()
+        .to_string();
+    let mut idle = Vec::new();
+    for _ in 0..1100 {
+        idle.push(std::net::TcpStream::connect(&addr).expect("connects"));
+    }
+    let started = std::time::Instant::now();
+    let mut probe = std::net::TcpStream::connect(&addr).expect("connects");
+    probe.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    probe
+        .write_all(b"GET /acg/accounts HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("sent");
+    let mut answer = String::new();
+    let read = probe.read_to_string(&mut answer);
+    let took = started.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(read.is_ok(), "no answer within 5 s: {read:?}");
+    // Without the cap the answer came after seconds of failed accepts (2.9 s, measured).
+    assert!(took < Duration::from_secs(2), "answered after {took:?}");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("too many open connections"), "{answer}");
+    drop(idle);
+}
