@@ -107,7 +107,8 @@ pub struct Issued {
 pub struct Replay {
     /// When the request was first sent (its `Repeatability-First-Sent`).
     pub at_ms: u64,
-    /// [`super::repeat::fingerprint`] of the request: only the same request is replayed.
+    /// The fingerprint of the request (method, path, query, body): only the same request is
+    /// replayed.
     #[serde(default)]
     pub fingerprint: u64,
     pub status: u16,
