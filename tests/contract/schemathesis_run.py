@@ -370,7 +370,7 @@ def main():
         print(f"{label}: {'passed' if code == 0 else 'FAILED'} ({took:.0f} s)")
     print(f"reports: {args.report_dir}")
     failed = sum(1 for _, code, _ in results if code != 0)
-    print(f"schemathesis suites: {len(results) - failed} passed, {failed} failed")
+    print(f"schemathesis: {len(results) - failed} passed, {failed} failed")
     return 0 if all(code == 0 for _, code, _ in results) else 1
 
 

@@ -304,7 +304,7 @@ def main():
         for name, fn in steps:
             suite.step(name, fn)
         api.close()
-    print(f"wxc_sdk suite: {suite.passed} passed, {suite.failed} failed")
+    print(f"wxc_sdk: {suite.passed} passed, {suite.failed} failed")
     return 0 if suite.failed == 0 else 1
 
 
