@@ -23,6 +23,24 @@ impl<'a> Branch<'a> {
         crate::model::webex::license_id(self.customer.as_ref(), license)
     }
 
+    /// Reads the customer again by id when it was found by a lookup: only a read by id carries
+    /// the licence ids of its packages (the list does not, as the spec says).
+    async fn read_licenses(&mut self) -> Res<()> {
+        let Some(customer) = &self.customer else { return Ok(()) };
+        let known = customer
+            .resource_details
+            .iter()
+            .flat_map(|d| &d.packages)
+            .any(|p| p.license_ids.is_some());
+        if !known {
+            let (ext, id) = (self.ext.clone(), customer.id.clone());
+            if let Some(read) = self.w.get_customer(&ext, &id).await.map_err(text)? {
+                self.customer = Some(read);
+            }
+        }
+        Ok(())
+    }
+
     /// Fills in the organisation, the location and the licence the plan could not know.
     pub(super) async fn complete_workspace(&mut self, action: &Action, body: &mut Value, create: bool) -> Res<()> {
         let (_, org) = self.org().await?;
@@ -48,11 +66,13 @@ impl<'a> Branch<'a> {
                     body["calling"]["webexCalling"]["locationId"] = json!(id);
                 }
             }
-            let calling = &mut body["calling"]["webexCalling"];
-            if calling["licenses"].is_null()
-                && let Some(license) = refs["license"].as_str().and_then(|k| self.license_id(k))
+            if body["calling"]["webexCalling"]["licenses"].is_null()
+                && let Some(kind) = refs["license"].as_str()
             {
-                calling["licenses"] = json!([license]);
+                self.read_licenses().await?;
+                if let Some(license) = self.license_id(kind) {
+                    body["calling"]["webexCalling"]["licenses"] = json!([license]);
+                }
             }
         }
         Ok(())
