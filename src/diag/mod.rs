@@ -11,6 +11,10 @@
 //!   `Diagnostic` holds them; `manifest` re-exports them, so its users did not change.
 //! - Rendering a diagnostic (snippets, colours) stays in `validate::report`: it needs the loaded
 //!   sources, which belong to `manifest`.
+//! - [`Problem`] is the runtime twin of a diagnostic, for what goes wrong after validation (a
+//!   provider's answer, a missing setting, a flag): a message and its hints as fields, rendered
+//!   in one place. Planning (`reconcile::Failure`), the providers' errors and the settings'
+//!   report through it; apply's per-action reasons are still text.
 
 pub mod codes;
 pub mod diagnostic;
