@@ -21,6 +21,9 @@
 //!   still call [`apply`] and [`plan`]'s renderers themselves (the apply pipeline is written
 //!   in both); issue #12 moves that pipeline into `reconcile`.
 //!
+//! - [`store`] (the apply lock, history, journal) stands on the ground floor only; only
+//!   [`reconcile`] (and the commands that read it: `history`, `force-unlock`) use it.
+//!
 //! No import circle anywhere: a module never imports one that imports it back, directly or
 //! not. Check it with `grep -rn 'use crate::' src/<module>` before adding an import across
 //! folders; an item needed on both sides of a line belongs in the ground floor.
@@ -37,6 +40,7 @@ pub mod plan;
 pub mod provider;
 pub mod rate;
 pub mod reconcile;
+pub mod store;
 pub mod validate;
 pub mod watch;
 pub mod wire;
