@@ -162,7 +162,7 @@ fn plan_once(emulator: &emulator::Emulator, telform: &std::path::Path, dir: &std
                     Op::Replace => "replace",
                 };
                 *by_kind
-                    .entry((format!("{:?}", a.object.provider), a.object.kind.clone(), op.into()))
+                    .entry((format!("{:?}", a.object.provider), a.object.kind.to_string(), op.into()))
                     .or_default() += 1;
             }
             for ((provider, kind, op), n) in by_kind {

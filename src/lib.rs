@@ -17,9 +17,10 @@
 //!   clients build its live-state types, the planner reads them).
 //! - [`apply`] uses [`provider`] and [`model`] (and the ground floor), never [`plan`] or
 //!   [`reconcile`].
-//! - Only [`reconcile`] joins plan, providers and apply. Not yet so: [`cli`] and [`watch`]
-//!   still call [`apply`] and [`plan`]'s renderers themselves (the apply pipeline is written
-//!   in both); issue #12 moves that pipeline into `reconcile`.
+//! - Only [`reconcile`] joins plan, providers and apply: it holds the one apply pipeline.
+//!   [`cli`] and [`watch`] call it, and render its results with [`plan`]'s renderers and
+//!   apply's report.
+//! - [`clock`] (time as text) is ground floor too, and imports nothing of telform.
 //!
 //! - [`store`] (the apply lock, history, journal) stands on the ground floor only; only
 //!   [`reconcile`] (and the commands that read it: `history`, `force-unlock`) use it.

@@ -3,10 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::apply::{self, Outcome, Run};
+use crate::apply::secrets::EnvLookup;
+use crate::apply::{self, Options, Outcome, Progress, Run, Secrets};
 use crate::manifest::ManifestSet;
-use crate::manifest::settings::Settings;
+use crate::manifest::settings::{SecretPolicy, Settings};
 use crate::model::plan::{Action, Plan, PlanOrigin};
+use crate::model::{ObjectKind, ProviderName, Stop};
 use crate::plan::{self, Context, DEFAULT_MAX_DELETES, DEFAULT_MAX_NUMBER_CHANGES, Live};
 use crate::provider::acg::AcgClient;
 use crate::provider::config::{self, Trusted};
@@ -55,19 +57,79 @@ pub struct Planned {
     pub options: PlanOptions,
 }
 
+/// How an apply runs, beside its plan. `telform apply` and `watch --apply` fill it each in
+/// their own way and share everything else ([`Planned::prepare_apply`]).
+pub struct ApplyRequest<'a> {
+    /// Variables named by `sipPassword.fromEnv`.
+    pub secrets: EnvLookup<'a>,
+    /// Which of them `fromEnv` may name.
+    pub policy: SecretPolicy,
+    /// The folder `sipPassword.fromFile` paths are relative to (default: the manifest folder).
+    pub secrets_base: Option<PathBuf>,
+    /// Where generated passwords go (created before any write, never overwritten).
+    pub secrets_out: Option<PathBuf>,
+    /// How this command is given a secrets file, for the hint when it was not.
+    pub how_to_keep: &'static str,
+    /// `--concurrency`, over the folder's `apply.concurrency`.
+    pub concurrency: Option<usize>,
+    /// Progress bars (on a terminal: `Some(true)`), plain progress lines, or none.
+    pub progress: Option<bool>,
+    pub stop: Stop,
+}
+
+/// An apply ready to start: its passwords are resolved, nothing is written yet.
+pub struct PreparedApply<'p> {
+    planned: &'p Planned,
+    acg: Vec<Action>,
+    webex: Vec<Action>,
+    pub run: Run,
+}
+
 impl Planned {
-    /// Runs `acg_actions` and `webex_actions` (this plan's, split by [`apply::per_provider`])
-    /// through the clients that read the plan's live state.
-    pub async fn execute(&self, acg_actions: Vec<Action>, webex_actions: Vec<Action>, run: &Run) -> Vec<Outcome> {
-        apply::execute(
-            self.acg.as_ref(),
-            self.webex.as_ref(),
-            &self.plan.fingerprints,
-            acg_actions,
-            webex_actions,
-            run,
+    /// The one apply pipeline, step one: every password the actions set is resolved before any
+    /// write. An `Err` is the report of why nothing was applied.
+    pub fn prepare_apply(&self, actions: Vec<Action>, request: ApplyRequest) -> Result<PreparedApply<'_>, String> {
+        let base = request
+            .secrets_base
+            .unwrap_or_else(|| crate::manifest::confined::folder_of(&self.options.dir));
+        let secrets = Secrets::resolve_keeping(
+            &actions,
+            &base,
+            request.secrets,
+            &request.policy,
+            request.secrets_out.as_deref(),
+            request.how_to_keep,
         )
-        .await
+        .map_err(|errors| {
+            let mut message = format!(
+                "error: {} cannot be set; nothing was applied\n",
+                crate::diag::counted(errors.len(), "SIP password")
+            );
+            for e in &errors {
+                message.push_str(&format!("  {}\n  hint: {}\n", e.message, e.hint));
+            }
+            message
+        })?;
+        let (acg, webex) = apply::per_provider(actions);
+        let progress = match request.progress {
+            Some(terminal) => Progress::new(
+                terminal,
+                &[(ProviderName::Acg, acg.len()), (ProviderName::Webex, webex.len())],
+            ),
+            None => Progress::hidden(),
+        };
+        let run = Run {
+            options: apply_options(self.settings.as_ref(), request.concurrency),
+            stop: request.stop,
+            progress,
+            secrets,
+        };
+        Ok(PreparedApply {
+            planned: self,
+            acg,
+            webex,
+            run,
+        })
     }
 
     /// Where this plan came from, for a plan saved to `plan_file`.
@@ -84,6 +146,41 @@ impl Planned {
             targets: self.options.targets.clone(),
         }
     }
+}
+
+impl PreparedApply<'_> {
+    /// Step two: every action, through the clients that read the plan's live state; the
+    /// progress display is closed before the outcomes are returned.
+    pub async fn execute(self) -> Vec<Outcome> {
+        let planned = self.planned;
+        let outcomes = apply::execute(
+            planned.acg.as_ref(),
+            planned.webex.as_ref(),
+            &planned.plan.fingerprints,
+            self.acg,
+            self.webex,
+            &self.run,
+        )
+        .await;
+        self.run.progress.finish();
+        outcomes
+    }
+}
+
+/// Apply's options: the folder's `apply.*` settings, `concurrency` (a flag) first.
+fn apply_options(settings: Option<&Settings>, concurrency: Option<usize>) -> Options {
+    let settings = settings.and_then(|s| s.apply.as_ref());
+    let mut options = Options::default();
+    if let Some(n) = concurrency.or_else(|| settings.and_then(|s| s.concurrency).map(|n| n as usize)) {
+        options.concurrency = n.max(1);
+    }
+    if let Some(timeout) = settings
+        .and_then(|s| s.provisioning_timeout.as_deref())
+        .and_then(|t| crate::clock::parse_duration(t).ok())
+    {
+        options.async_timeout = timeout;
+    }
+    options
 }
 
 /// `dir` as a path relative to the folder that holds `file` (both resolved), e.g. `manifests`
@@ -207,7 +304,7 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
             .map(|a| (a.object.provider, a.object.group.clone()))
             .collect();
         plan.actions.retain(|action| {
-            let parent = matches!(action.object.kind.as_str(), "Account" | "Customer")
+            let parent = action.object.kind.is_parent()
                 && action.op == crate::model::plan::Op::Create
                 && groups.contains(&(action.object.provider, action.object.key.clone()));
             parent || targets.iter().any(|t| t.matches(action))
@@ -312,20 +409,9 @@ pub fn select(set: ManifestSet, selectors: &[String]) -> Result<ManifestSet, Str
 /// name. An account or a customer takes its children with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    kind: String,
+    kind: ObjectKind,
     key: String,
 }
-
-const TARGET_KINDS: [&str; 8] = [
-    "Account",
-    "Number",
-    "Consent",
-    "Customer",
-    "Location",
-    "User",
-    "Workspace",
-    "Device",
-];
 
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -342,22 +428,23 @@ impl Target {
         let bad = || {
             format!(
                 "--target `{text}` is not KIND/KEY\nhint: KIND is one of {}; e.g. `--target Account/contoso`, `--target Device/0004F29B127E`",
-                TARGET_KINDS.join(", ")
+                ObjectKind::ALL.map(ObjectKind::as_str).join(", ")
             )
         };
         let (kind, key) = text.split_once('/').ok_or_else(bad)?;
-        if !TARGET_KINDS.contains(&kind) || key.is_empty() {
+        let kind = kind.parse::<ObjectKind>().map_err(|()| bad())?;
+        if key.is_empty() {
             return Err(bad());
         }
         Ok(Target {
-            kind: kind.to_string(),
+            kind,
             key: key.to_string(),
         })
     }
 
     /// A device's MAC is compared as the providers write it: hex digits, upper case.
     fn same_key(&self, key: &str) -> bool {
-        if self.kind == "Device" {
+        if self.kind == ObjectKind::Device {
             let bare = |k: &str| {
                 k.chars()
                     .filter(char::is_ascii_hexdigit)
@@ -378,43 +465,43 @@ impl Target {
                     .source
                     .as_ref()
                     .is_some_and(|s| s.manifest == format!("{}/{}", self.kind, self.key)));
-        let child = matches!(self.kind.as_str(), "Account" | "Customer")
-            && object.group == self.key
+        let child = object.group == self.key
             && matches!(
-                (self.kind.as_str(), object.provider),
-                ("Account", crate::model::ProviderName::Acg) | ("Customer", crate::model::ProviderName::Webex)
+                (self.kind, object.provider),
+                (ObjectKind::Account, ProviderName::Acg) | (ObjectKind::Customer, ProviderName::Webex)
             );
         own || child
     }
 
     fn declared_in(&self, set: &ManifestSet) -> bool {
         let key = self.key.as_str();
-        match self.kind.as_str() {
-            "Account" => set.accounts.iter().any(|m| m.metadata.name == key),
+        let ManifestSet {
+            accounts,
+            number_sets,
+            consents,
+            templates: _,
+            customers,
+            locations,
+            users,
+            workspaces,
+            devices,
+        } = set;
+        match self.kind {
+            ObjectKind::Account => accounts.iter().any(|m| m.metadata.name == key),
             // A number may be inside a range: any number set may declare it.
-            "Number" => !set.number_sets.is_empty(),
-            "Consent" => set
-                .consents
+            ObjectKind::Number => !number_sets.is_empty(),
+            ObjectKind::Consent => consents
                 .iter()
                 .any(|m| m.metadata.name == key || m.spec.tenant_id == key),
-            "Customer" => set
-                .customers
+            ObjectKind::Customer => customers
                 .iter()
                 .any(|m| m.metadata.name == key || m.spec.external_id == key),
-            "Location" => set
-                .locations
-                .iter()
-                .any(|m| m.metadata.name == key || m.spec.name == key),
-            "User" => set.users.iter().any(|m| m.metadata.name == key || m.spec.email == key),
-            "Workspace" => set
-                .workspaces
-                .iter()
-                .any(|m| m.metadata.name == key || m.spec.name == key),
-            "Device" => set
-                .devices
+            ObjectKind::Location => locations.iter().any(|m| m.metadata.name == key || m.spec.name == key),
+            ObjectKind::User => users.iter().any(|m| m.metadata.name == key || m.spec.email == key),
+            ObjectKind::Workspace => workspaces.iter().any(|m| m.metadata.name == key || m.spec.name == key),
+            ObjectKind::Device => devices
                 .iter()
                 .any(|m| m.metadata.name == key || self.same_key(&m.spec.mac)),
-            _ => false,
         }
     }
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::{Outcome, Run, Status};
 use crate::model::fingerprint_of;
-use crate::model::plan::{Action, ObjectRef, Op, ProviderName};
+use crate::model::plan::{Action, ObjectKind, ObjectRef, Op, ProviderName};
 use crate::provider::acg::AcgClient;
 use crate::provider::acg::write::{WriteFailure, WriteRequest};
 use crate::provider::http::ProviderError;
@@ -54,7 +54,7 @@ struct Blocked {
 
 fn blocks(blocked: &Option<Blocked>, action: &Action) -> Option<String> {
     let b = blocked.as_ref()?;
-    (!b.account_only || action.object.kind != "Consent").then(|| b.because.clone())
+    (!b.account_only || action.object.kind != ObjectKind::Consent).then(|| b.because.clone())
 }
 
 async fn apply_branch(cx: Cx<'_>, actions: Vec<Action>) -> Vec<Outcome> {
@@ -76,15 +76,14 @@ async fn apply_branch(cx: Cx<'_>, actions: Vec<Action>) -> Vec<Outcome> {
             i += 1;
             continue;
         }
-        let kind = action.object.kind.as_str();
-        match (kind, action.op) {
-            ("Number", Op::Create | Op::Update) | ("Number", Op::Delete) => {
+        match (action.object.kind, action.op) {
+            (ObjectKind::Number, Op::Create | Op::Update) | (ObjectKind::Number, Op::Delete) => {
                 let delete = action.op == Op::Delete;
                 let run_len = actions[i..]
                     .iter()
                     .take(BATCH)
                     .take_while(|a| {
-                        a.object.kind == "Number"
+                        a.object.kind == ObjectKind::Number
                             && (a.op == Op::Delete) == delete
                             && a.object.group == action.object.group
                             && blocks(&blocked, a).is_none()
@@ -106,7 +105,7 @@ async fn apply_branch(cx: Cx<'_>, actions: Vec<Action>) -> Vec<Outcome> {
                 i += run_len;
                 continue;
             }
-            ("Account", Op::Create | Op::Update) => {
+            (ObjectKind::Account, Op::Create | Op::Update) => {
                 let outcome = put_account(cx, action).await;
                 if outcome.failed() {
                     blocked = Some(Blocked {
@@ -116,12 +115,23 @@ async fn apply_branch(cx: Cx<'_>, actions: Vec<Action>) -> Vec<Outcome> {
                 }
                 outcomes.push(outcome);
             }
-            ("Account", Op::Delete) => outcomes.push(delete_account(cx, action).await),
-            ("Consent", Op::Update) => outcomes.push(patch_consent(cx, action).await),
-            _ => outcomes.push(Outcome::new(
+            (ObjectKind::Account, Op::Delete) => outcomes.push(delete_account(cx, action).await),
+            (ObjectKind::Consent, Op::Update) => outcomes.push(patch_consent(cx, action).await),
+            // Listed rather than `_`, so that a new kind does not compile until it is wired.
+            (
+                ObjectKind::Customer
+                | ObjectKind::Device
+                | ObjectKind::Location
+                | ObjectKind::User
+                | ObjectKind::Workspace,
+                _,
+            )
+            | (ObjectKind::Account, Op::Replace)
+            | (ObjectKind::Consent, Op::Create | Op::Delete | Op::Replace)
+            | (ObjectKind::Number, Op::Replace) => outcomes.push(Outcome::new(
                 action,
                 Status::Failed {
-                    reason: format!("telform cannot {:?} an ACG {kind}", action.op).to_lowercase(),
+                    reason: format!("telform cannot {:?} an ACG {}", action.op, action.object.kind).to_lowercase(),
                 },
             )),
         }

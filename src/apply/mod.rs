@@ -227,9 +227,9 @@ fn unconfigured(actions: &[Action], provider: &str) -> Vec<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::plan::{ObjectRef, Op, ProviderName};
+    use crate::model::plan::{ObjectKind, ObjectRef, Op, ProviderName};
 
-    fn action(kind: &str, key: &str, group: &str) -> Action {
+    fn action(kind: ObjectKind, key: &str, group: &str) -> Action {
         Action {
             op: Op::Create,
             object: ObjectRef::new(ProviderName::Acg, kind, key, group),
@@ -244,11 +244,11 @@ mod tests {
     #[test]
     fn branches_keep_plan_order_within_and_first_appearance_across() {
         let actions = vec![
-            action("Account", "b", "b"),
-            action("Account", "a", "a"),
-            action("Number", "+1", "b"),
-            action("Number", "+2", "a"),
-            action("Account", "b", "b"),
+            action(ObjectKind::Account, "b", "b"),
+            action(ObjectKind::Account, "a", "a"),
+            action(ObjectKind::Number, "+1", "b"),
+            action(ObjectKind::Number, "+2", "a"),
+            action(ObjectKind::Account, "b", "b"),
         ];
         let branches = branches(actions);
         let keys: Vec<Vec<&str>> = branches

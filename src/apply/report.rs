@@ -185,12 +185,12 @@ fn follows(key: &str, next: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::plan::{ObjectRef, Op, ProviderName};
+    use crate::model::plan::{ObjectKind, ObjectRef, Op, ProviderName};
 
     fn outcome(key: &str, status: Status) -> Outcome {
         Outcome {
             op: Op::Create,
-            object: ObjectRef::new(ProviderName::Acg, "Number", key, "contoso"),
+            object: ObjectRef::new(ProviderName::Acg, ObjectKind::Number, key, "contoso"),
             status,
             detail: None,
         }

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::manifest::confined;
 use crate::manifest::settings::SecretPolicy;
-use crate::model::plan::{Action, Op, ProviderName, Reason};
+use crate::model::plan::{Action, ObjectKind, Op, ProviderName, Reason};
 
 /// A password file longer than this is not a password (and may be a device that never ends).
 const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
@@ -47,12 +47,15 @@ impl PasswordSource {
 /// Whether an action sets a SIP password: a new device, a replaced one, or a rotation.
 pub fn sets_password(action: &Action) -> bool {
     action.object.provider == ProviderName::Webex
-        && action.object.kind == "Device"
+        && action.object.kind == ObjectKind::Device
         && (matches!(action.op, Op::Create | Op::Replace) || action.reason == Some(Reason::PasswordReset))
 }
 
 /// How environment variables are read (the process environment; the demo's own).
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// How `telform apply` is given a secrets file.
+pub const KEEP_WITH_FLAG: &str = "pass --secrets-out FILE";
 
 /// Passwords resolved before apply starts, by device (MAC).
 pub struct Secrets {
@@ -101,6 +104,19 @@ impl Secrets {
         env: EnvLookup,
         policy: &SecretPolicy,
         secrets_out: Option<&Path>,
+    ) -> Result<Secrets, Vec<SecretError>> {
+        Secrets::resolve_keeping(actions, base, env, policy, secrets_out, KEEP_WITH_FLAG)
+    }
+
+    /// [`Secrets::resolve`], where `how_to_keep` says how this command is given a secrets file
+    /// (the hint when a generated password has nowhere to go).
+    pub fn resolve_keeping(
+        actions: &[Action],
+        base: &Path,
+        env: EnvLookup,
+        policy: &SecretPolicy,
+        secrets_out: Option<&Path>,
+        how_to_keep: &str,
     ) -> Result<Secrets, Vec<SecretError>> {
         let mut passwords = HashMap::new();
         let mut generated = std::collections::HashSet::new();
@@ -163,9 +179,9 @@ impl Secrets {
                             message: format!(
                                 "device {device} gets a generated SIP password, and there is nowhere to keep it"
                             ),
-                            hint:
-                                "pass --secrets-out FILE (created with mode 0600) and store its content in your vault"
-                                    .into(),
+                            hint: format!(
+                                "{how_to_keep} (created with mode 0600) and store its content in your vault"
+                            ),
                         })
                     } else {
                         generated.insert(device.clone());
@@ -302,7 +318,7 @@ mod tests {
     fn device(mac: &str, password: Value) -> Action {
         Action {
             op: Op::Create,
-            object: ObjectRef::new(ProviderName::Webex, "Device", mac, "C1"),
+            object: ObjectRef::new(ProviderName::Webex, ObjectKind::Device, mac, "C1"),
             source: None,
             changes: Vec::new(),
             reason: Some(Reason::PasswordReset),

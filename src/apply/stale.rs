@@ -124,11 +124,11 @@ pub fn check(saved: &Plan, fresh: &Plan) -> Vec<Staleness> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::plan::{FieldChange, Fingerprint, Op, ProviderName};
+    use crate::model::plan::{FieldChange, Fingerprint, ObjectKind, Op, ProviderName};
     use serde_json::json;
 
     fn number(key: &str, old: &str) -> (Action, Fingerprint) {
-        let object = ObjectRef::new(ProviderName::Acg, "Number", key, "contoso");
+        let object = ObjectRef::new(ProviderName::Acg, ObjectKind::Number, key, "contoso");
         (
             Action {
                 op: Op::Update,

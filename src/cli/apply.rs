@@ -4,9 +4,10 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use super::{ApplyArgs, ApplyFormat, ExitStatus, OperatorSettings, print_err, print_out};
-use crate::apply::{self, Options, Progress, Run, Secrets, report, stale};
+use crate::apply::secrets::KEEP_WITH_FLAG;
+use crate::apply::{report, stale};
 use crate::model::Stop;
-use crate::model::plan::{Plan, ProviderName};
+use crate::model::plan::Plan;
 use crate::plan::render;
 use crate::provider::config::{Env, Trusted, process_env};
 use crate::reconcile::{self, PlanOptions, Planned};
@@ -177,64 +178,35 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
         }
     }
 
-    // 3. Passwords, before any write.
-    let base = env
-        .secrets_base
-        .clone()
-        .unwrap_or_else(|| crate::manifest::confined::folder_of(&planned.options.dir));
-    let secrets = match Secrets::resolve(
-        &plan.actions,
-        &base,
-        env.secrets,
-        &env.trusted.secret_policy(),
-        args.secrets_out.as_deref(),
-    ) {
-        Ok(secrets) => secrets,
-        Err(errors) => {
-            let mut message = format!(
-                "error: {} cannot be set; nothing was applied\n",
-                crate::diag::counted(errors.len(), "SIP password")
-            );
-            for e in &errors {
-                message.push_str(&format!("  {}\n  hint: {}\n", e.message, e.hint));
-            }
+    // 3. Passwords, before any write; 4. apply.
+    let request = reconcile::ApplyRequest {
+        secrets: env.secrets,
+        policy: env.trusted.secret_policy(),
+        secrets_base: env.secrets_base.clone(),
+        secrets_out: args.secrets_out.clone(),
+        how_to_keep: KEEP_WITH_FLAG,
+        concurrency: args.concurrency,
+        progress: text.then(|| std::io::stderr().is_terminal()),
+        stop: Stop::default(),
+    };
+    let prepared = match planned.prepare_apply(plan.actions, request) {
+        Ok(prepared) => prepared,
+        Err(message) => {
             print_err(&message);
             return ExitStatus::Failure;
         }
     };
-
-    // 4. Apply.
-    let options = options(&args, &planned);
-    let (acg_actions, webex_actions) = apply::per_provider(plan.actions);
-    let progress = if text {
-        Progress::new(
-            std::io::stderr().is_terminal(),
-            &[
-                (ProviderName::Acg, acg_actions.len()),
-                (ProviderName::Webex, webex_actions.len()),
-            ],
-        )
-    } else {
-        Progress::hidden()
-    };
-    let run = Run {
-        options,
-        stop: Stop::default(),
-        progress,
-        secrets,
-    };
-    let stop = run.stop.clone();
-    let say = run.progress.printer();
+    let stop = prepared.run.stop.clone();
+    let say = prepared.run.progress.printer();
     let outcomes = runtime.block_on(async {
         let signals = tokio::spawn(async move {
             let message = "interrupted: finishing the writes in flight, starting nothing new (press Ctrl-C again to quit at once)\n";
             super::signals::stop_on_signals(|| stop.request(), message, say).await;
         });
-        let outcomes = planned.execute(acg_actions, webex_actions, &run).await;
+        let outcomes = prepared.execute().await;
         signals.abort();
         outcomes
     });
-    run.progress.finish();
 
     // 5. Report.
     match args.output {
@@ -250,24 +222,6 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
     } else {
         ExitStatus::Success
     }
-}
-
-fn options(args: &ApplyArgs, planned: &Planned) -> Options {
-    let settings = planned.settings.as_ref().and_then(|s| s.apply.as_ref());
-    let mut options = Options::default();
-    if let Some(n) = args
-        .concurrency
-        .or_else(|| settings.and_then(|s| s.concurrency).map(|n| n as usize))
-    {
-        options.concurrency = n.max(1);
-    }
-    if let Some(timeout) = settings
-        .and_then(|s| s.provisioning_timeout.as_deref())
-        .and_then(|t| crate::watch::parse_duration(t).ok())
-    {
-        options.async_timeout = timeout;
-    }
-    options
 }
 
 /// Reads a saved plan and the options it was made with.

@@ -374,10 +374,10 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
     /// Close a connection whose request headers have not all arrived within DURATION.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::watch::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::clock::parse_duration)]
     pub header_read_timeout: std::time::Duration,
     /// Close a connection that sends and receives nothing for DURATION.
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::watch::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::clock::parse_duration)]
     pub idle_timeout: std::time::Duration,
 }
 
@@ -427,10 +427,10 @@ pub struct WatchArgs {
     #[arg(long)]
     pub apply: bool,
     /// Time between two drift checks (±10% jitter), e.g. 30s, 5m, 1h.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::watch::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::clock::parse_duration)]
     pub interval: std::time::Duration,
     /// How long the folder must be quiet after a change before a reconcile.
-    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = crate::watch::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = crate::clock::parse_duration)]
     pub debounce: std::time::Duration,
     /// Serve /healthz, /status and / on this address, e.g. 127.0.0.1:9464.
     #[arg(long, value_name = "ADDR")]

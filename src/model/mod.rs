@@ -19,10 +19,11 @@
 //! This layer may use `wire` (the providers' contracts) and the manifests' enums (`manifest`):
 //! both are ground floors too, and neither imports `model`.
 //!
-//! Not done yet: object kinds are still strings (`ObjectRef.kind`); an `ObjectKind` enum comes
-//! with typed payloads, when the saved plan's format version is bumped.
+//! - [`ObjectKind`]: the kind of every object of a plan, so that a kind is matched, never
+//!   compared as a string (it serialises as the name it had as a string).
 
 pub mod acg;
+mod kind;
 pub mod plan;
 mod stop;
 pub mod webex;
@@ -30,6 +31,7 @@ pub mod webex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use kind::ObjectKind;
 pub use stop::Stop;
 
 /// The two providers telform writes to.

@@ -17,7 +17,7 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// Part of the plan's vocabulary, re-exported here; defined one level up because the providers
 /// name themselves with it too.
-pub use super::ProviderName;
+pub use super::{ObjectKind, ProviderName};
 
 /// What an action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -46,8 +46,7 @@ impl Op {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ObjectRef {
     pub provider: ProviderName,
-    /// Manifest kind (`Account`, `Number`, `Consent`, `Customer`, `Location`, `User`, …).
-    pub kind: String,
+    pub kind: ObjectKind,
     /// Natural key: account name, E.164 number, tenant id, external id, email, MAC, name.
     pub key: String,
     /// The account or customer the object belongs to, for grouping: for an account or a
@@ -57,10 +56,15 @@ pub struct ObjectRef {
 }
 
 impl ObjectRef {
-    pub fn new(provider: ProviderName, kind: &str, key: impl Into<String>, group: impl Into<String>) -> ObjectRef {
+    pub fn new(
+        provider: ProviderName,
+        kind: ObjectKind,
+        key: impl Into<String>,
+        group: impl Into<String>,
+    ) -> ObjectRef {
         ObjectRef {
             provider,
-            kind: kind.to_string(),
+            kind,
             key: key.into(),
             group: group.into(),
         }

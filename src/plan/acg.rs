@@ -17,7 +17,7 @@ use crate::manifest::{Ensure, Manifest, ManifestSet};
 use crate::model::acg::{AcgLive, AcgNeeds, CAPABILITIES, Interner, NumberState, capability_wire};
 use crate::model::fingerprint_of;
 use crate::model::plan::{
-    Action, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, Unmanaged,
+    Action, Fingerprint, ObjectKind, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, Unmanaged,
 };
 use crate::validate::e164;
 use crate::wire::acg::{
@@ -378,7 +378,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
     // Accounts.
     for account in &set.accounts {
         let name = account.metadata.name.as_str();
-        let object = ObjectRef::new(P, "Account", name, name);
+        let object = ObjectRef::new(P, ObjectKind::Account, name, name);
         let source = Some(cx.source(account.origin, &format!("Account/{name}")));
         let current = live.accounts.get(name);
         let want = account_to_wire(name, &account.spec);
@@ -447,7 +447,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                     if !budget.take(plan, &mut number_writes, &mut number_deletes) {
                         continue;
                     }
-                    let object = ObjectRef::new(P, "Number", tn, name);
+                    let object = ObjectRef::new(P, ObjectKind::Number, tn, name);
                     number_deletes.push(Action {
                         op: Op::Delete,
                         object: object.clone(),
@@ -475,7 +475,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
     for (name, account) in &live.accounts {
         if !manifests.contains_key(name.as_str()) {
             plan.unmanaged.push(Unmanaged {
-                object: ObjectRef::new(P, "Account", name, name),
+                object: ObjectRef::new(P, ObjectKind::Account, name, name),
             });
             let _ = account;
         }
@@ -524,7 +524,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                 }
                 continue;
             }
-            let object = ObjectRef::new(P, "Number", tn, account);
+            let object = ObjectRef::new(P, ObjectKind::Number, tn, account);
             let source = Some(cx.source(want.set.origin, &format!("NumberSet/{}", want.set.metadata.name)));
             match (want.absent, current) {
                 (false, None) => {
@@ -591,7 +591,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
         if e164::parse(tn).is_ok_and(|key| declared.contains(&key)) || absent_accounts.contains(account) {
             continue;
         }
-        let object = ObjectRef::new(P, "Number", tn, account);
+        let object = ObjectRef::new(P, ObjectKind::Number, tn, account);
         let prune = !cx.partial && (cx.prune || manifests.get(account).is_some_and(|a| a.spec.prune == Some(true)));
         if prune {
             if !budget.take(plan, &mut number_writes, &mut number_deletes) {
@@ -635,7 +635,12 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
         .collect();
     for consent in &set.consents {
         let tenant = consent.spec.tenant_id.to_ascii_lowercase();
-        let object = ObjectRef::new(P, "Consent", &tenant, consent.spec.account.clone().unwrap_or_default());
+        let object = ObjectRef::new(
+            P,
+            ObjectKind::Consent,
+            &tenant,
+            consent.spec.account.clone().unwrap_or_default(),
+        );
         let source = Some(cx.source(consent.origin, &format!("Consent/{}", consent.metadata.name)));
         let Some(current) = live.consents.get(&tenant) else {
             plan.errors.push(PlanError {
@@ -672,7 +677,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
     for tenant in live.consents.keys() {
         if !declared.contains(tenant) {
             plan.unmanaged.push(Unmanaged {
-                object: ObjectRef::new(P, "Consent", tenant, ""),
+                object: ObjectRef::new(P, ObjectKind::Consent, tenant, ""),
             });
         }
     }
@@ -716,7 +721,7 @@ impl NumberBudget {
             *writes = Vec::new();
             *deletes = Vec::new();
             plan.fingerprints
-                .retain(|f| !(f.object.provider == P && f.object.kind == "Number"));
+                .retain(|f| !(f.object.provider == P && f.object.kind == ObjectKind::Number));
         }
         false
     }
@@ -796,7 +801,7 @@ fn check_civic_address(live: &AcgLive, want: &DesiredNumber, tn: &str, cx: &Cont
             return;
         }
         plan.errors.push(PlanError {
-            object: Some(ObjectRef::new(P, "Number", tn, account)),
+            object: Some(ObjectRef::new(P, ObjectKind::Number, tn, account)),
             source: Some(cx.source(want.set.origin, &format!("NumberSet/{}", want.set.metadata.name))),
             message,
             hint: "the enterprise configures its emergency addresses in Teams admin center; use one of the ids it has"
@@ -808,7 +813,7 @@ fn check_civic_address(live: &AcgLive, want: &DesiredNumber, tn: &str, cx: &Cont
 fn pending_number(plan: &mut Plan, tn: &str, account: &str, unsynced: &(String, Option<String>)) {
     if let Some(status) = sync_state(Some(&unsynced.0), unsynced.1.clone()) {
         plan.pending.push(Pending {
-            object: ObjectRef::new(P, "Number", tn, account),
+            object: ObjectRef::new(P, ObjectKind::Number, tn, account),
             status,
         });
     }

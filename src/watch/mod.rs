@@ -33,7 +33,8 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
 
 use crate::apply::secrets::EnvLookup;
-use crate::apply::{self, Options, Progress, Run, Secrets, report};
+use crate::apply::{self, report};
+use crate::clock::human;
 use crate::model::Stop;
 use crate::model::plan::{Action, ObjectRef, Op};
 use crate::provider::Provider;
@@ -527,43 +528,25 @@ impl Loop<'_> {
     /// Applies a plan with changes. Returns the outcomes, or `None` when nothing was tried
     /// (passwords that cannot be set); the record gets the outcome.
     async fn apply(&self, planned: &Planned, record: &mut Record, details: &mut String) -> Option<Vec<apply::Outcome>> {
-        let plan = &planned.plan;
-        let base = crate::manifest::confined::folder_of(&planned.options.dir);
-        let out = self.config.secrets_out.as_deref().map(secrets_file);
-        let secrets = match Secrets::resolve(
-            &plan.actions,
-            &base,
-            self.deps.secrets,
-            &self.deps.trusted.secret_policy(),
-            out.as_deref(),
-        ) {
-            Ok(secrets) => secrets,
-            Err(errors) => {
-                let mut text = format!(
-                    "error: {} cannot be set: nothing was applied\n",
-                    crate::diag::counted(errors.len(), "SIP password")
-                );
-                for e in &errors {
-                    let hint = e.hint.replace(
-                        "pass --secrets-out FILE",
-                        "start watch with --secrets-out FILE (each apply writes FILE.<time>)",
-                    );
-                    text.push_str(&format!("  {}\n  hint: {hint}\n", e.message));
-                }
+        let request = reconcile::ApplyRequest {
+            secrets: self.deps.secrets,
+            policy: self.deps.trusted.secret_policy(),
+            secrets_base: None,
+            secrets_out: self.config.secrets_out.as_deref().map(secrets_file),
+            how_to_keep: "start watch with --secrets-out FILE (each apply writes FILE.<time>)",
+            concurrency: None,
+            progress: None,
+            stop: self.shutdown.stop.clone(),
+        };
+        let outcomes = match planned.prepare_apply(planned.plan.actions.clone(), request) {
+            Ok(prepared) => prepared.execute().await,
+            Err(text) => {
                 record.outcome = Outcome::Failed;
                 details.push_str(&text);
                 record.error = Some(text);
                 return None;
             }
         };
-        let (acg, webex) = apply::per_provider(plan.actions.clone());
-        let run = Run {
-            options: apply_options(planned),
-            stop: self.shutdown.stop.clone(),
-            progress: Progress::hidden(),
-            secrets,
-        };
-        let outcomes = planned.execute(acg, webex, &run).await;
         let totals = report::totals(&outcomes);
         record.applied = Some(totals);
         record.apply_line = Some(report::closing_line(&outcomes));
@@ -672,22 +655,6 @@ fn secrets_file(file: &Path) -> PathBuf {
     path
 }
 
-/// Apply's settings from `telform.yaml` (watch has no flags for them: the repository decides).
-fn apply_options(planned: &Planned) -> Options {
-    let settings = planned.settings.as_ref().and_then(|s| s.apply.as_ref());
-    let mut options = Options::default();
-    if let Some(n) = settings.and_then(|s| s.concurrency) {
-        options.concurrency = (n as usize).max(1);
-    }
-    if let Some(timeout) = settings
-        .and_then(|s| s.provisioning_timeout.as_deref())
-        .and_then(|t| parse_duration(t).ok())
-    {
-        options.async_timeout = timeout;
-    }
-    options
-}
-
 /// The wait before the retry after `failures` consecutive failures: 1 s, 2 s, 4 s… up to
 /// 5 minutes, ±10%.
 pub fn backoff(failures: u32) -> Duration {
@@ -702,77 +669,10 @@ fn jittered(d: Duration) -> Duration {
     d.mul_f64(0.9 + 0.2 * unit)
 }
 
-/// `500ms`, `30s`, `5m`, `1h`, `1h30m` (a number alone is seconds).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let bad = || format!("`{text}` is not a duration: write e.g. 500ms, 30s, 5m or 1h30m");
-    if text.is_empty() {
-        return Err(bad());
-    }
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-        if digits == 0 {
-            return Err(bad());
-        }
-        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
-        rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
-        let part = match &rest[..unit_len] {
-            "ms" => Duration::from_millis(n),
-            "s" => Duration::from_secs(n),
-            "m" => Duration::from_secs(n.saturating_mul(60)),
-            "h" => Duration::from_secs(n.saturating_mul(3600)),
-            _ => return Err(bad()),
-        };
-        total = total.saturating_add(part);
-        rest = &rest[unit_len..];
-    }
-    Ok(total)
-}
-
-/// `5m`, `500ms`, `1h30m`, `90s`: as a person would write it back.
-fn human(d: Duration) -> String {
-    let ms = d.as_millis();
-    if !ms.is_multiple_of(1000) || ms == 0 {
-        return format!("{ms}ms");
-    }
-    let secs = d.as_secs();
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if s > 0 {
-        out.push_str(&format!("{s}s"));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_parse_as_people_write_them() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
-        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        for bad in ["", "m", "5 minutes", "5d", "-1s", "1.5s"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-        assert_eq!(human(Duration::from_secs(5400)), "1h30m");
-        assert_eq!(human(Duration::from_millis(500)), "500ms");
-        assert_eq!(human(Duration::from_secs(300)), "5m");
-    }
+    use crate::model::ObjectKind;
 
     #[test]
     fn backoff_doubles_up_to_its_cap_with_jitter() {
@@ -813,7 +713,7 @@ mod tests {
         use crate::model::plan::{FieldChange, ProviderName};
         let action = Action {
             op: Op::Update,
-            object: ObjectRef::new(ProviderName::Acg, "Number", "+14255550105", "contoso"),
+            object: ObjectRef::new(ProviderName::Acg, ObjectKind::Number, "+14255550105", "contoso"),
             source: None,
             changes: vec![
                 FieldChange {

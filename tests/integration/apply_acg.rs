@@ -444,14 +444,21 @@ fn an_account_changed_between_plan_and_write_is_not_overwritten() {
         record.resource.correlation_id = Some("PORTAL-EDIT".into());
         record.etag = "\"portal-edit\"".into();
     }
-    let run = telform::apply::Run {
-        options: telform::apply::Options::default(),
+    let no_secrets = |_: &str| None;
+    let request = telform::reconcile::ApplyRequest {
+        secrets: &no_secrets,
+        policy: Default::default(),
+        secrets_base: None,
+        secrets_out: None,
+        how_to_keep: telform::apply::secrets::KEEP_WITH_FLAG,
+        concurrency: None,
+        progress: None,
         stop: telform::model::Stop::default(),
-        progress: telform::apply::Progress::hidden(),
-        secrets: telform::apply::Secrets::none(),
     };
-    let (acg, webex) = telform::apply::per_provider(planned.plan.actions.clone());
-    let outcomes = rt.block_on(planned.execute(acg, webex, &run));
+    let prepared = planned
+        .prepare_apply(planned.plan.actions.clone(), request)
+        .expect("no password to set");
+    let outcomes = rt.block_on(prepared.execute());
     assert_eq!(outcomes.len(), 1);
     let telform::apply::Status::Failed { reason } = &outcomes[0].status else {
         panic!("not refused: {:?}", outcomes[0]);

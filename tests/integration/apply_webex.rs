@@ -13,7 +13,7 @@ use telform::apply::{Options, Outcome, Progress, Run, Secrets, Status, report};
 use telform::emulator::faults::Faults;
 use telform::emulator::{self, Config, Emulator, seed};
 use telform::model::Stop;
-use telform::model::plan::{Action, Op, ProviderName};
+use telform::model::plan::{Action, ObjectKind, Op, ProviderName};
 use telform::provider::webex::WebexClient;
 use telform::provider::webex::write::{Gate, WebexWriter};
 use telform::reconcile::{self, PlanOptions, Planned};
@@ -140,7 +140,7 @@ async fn apply(
 fn find<'a>(outcomes: &'a [Outcome], kind: &str, key: &str) -> &'a Outcome {
     outcomes
         .iter()
-        .find(|o| o.object.kind == kind && o.object.key == key)
+        .find(|o| o.object.kind.as_str() == kind && o.object.key == key)
         .unwrap_or_else(|| panic!("no outcome for {kind} {key}:\n{}", report::text(outcomes)))
 }
 
@@ -850,7 +850,7 @@ async fn every_kind_of_change_applies_and_converges() {
     let planned = plan(dir.path(), &env).await;
     let ops: BTreeSet<(String, String)> = webex_actions(&planned)
         .iter()
-        .map(|a| (a.object.kind.clone(), format!("{:?}", a.op)))
+        .map(|a| (a.object.kind.to_string(), format!("{:?}", a.op)))
         .collect();
     let expected: BTreeSet<(String, String)> = [
         ("Customer", "Update"),
@@ -1029,7 +1029,7 @@ async fn org_of(client: &WebexClient, ext: &str) -> (String, HashMap<String, Str
 fn desired_body(planned: &Planned, kind: &str, key: &str) -> serde_json::Value {
     webex_actions(planned)
         .iter()
-        .find(|a| a.object.kind == kind && a.object.key == key)
+        .find(|a| a.object.kind.as_str() == kind && a.object.key == key)
         .and_then(|a| a.desired.as_ref())
         .map(|d| d["body"].clone())
         .unwrap_or_else(|| panic!("no desired body for {kind} {key}"))
@@ -1219,7 +1219,7 @@ async fn ctrl_c_ends_the_wait_for_a_rate_limit_and_nothing_is_written() {
     .expect("client");
     let action = |ext: &str| Action {
         op: Op::Create,
-        object: telform::model::plan::ObjectRef::new(ProviderName::Webex, "Customer", ext, ext),
+        object: telform::model::plan::ObjectRef::new(ProviderName::Webex, ObjectKind::Customer, ext, ext),
         source: None,
         changes: Vec::new(),
         reason: None,

@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 
 use super::{Outcome, Run, Status};
 use crate::manifest::webex::WorkspaceLicense;
-use crate::model::plan::{Action, Op, ProviderName, Reason};
+use crate::model::plan::{Action, ObjectKind, Op, ProviderName, Reason};
 use crate::model::webex::{ROTATION_TAG, mac_key};
 use crate::provider::http::ProviderError;
 use crate::provider::webex::WebexClient;
@@ -85,10 +85,12 @@ async fn apply_branch<'a>(writer: WebexWriter<'a>, actions: Vec<Action>, run: &'
             continue;
         }
         // New numbers go to their locations several at a time.
-        if action.object.kind == "Number" && action.op == Op::Create {
+        if action.object.kind == ObjectKind::Number && action.op == Op::Create {
             let n = actions[i..]
                 .iter()
-                .take_while(|a| a.object.kind == "Number" && a.op == Op::Create && branch.blocked(a).is_none())
+                .take_while(|a| {
+                    a.object.kind == ObjectKind::Number && a.op == Op::Create && branch.blocked(a).is_none()
+                })
                 .count();
             let batch = &actions[i..i + n];
             for (a, outcome) in batch.iter().zip(branch.add_numbers(batch).await) {
@@ -200,7 +202,7 @@ struct Branch<'a> {
     /// Number → (location id, location name).
     numbers: Option<HashMap<String, (String, String)>>,
     /// Objects that could not be made, by (kind, lower-case key): why their dependents wait.
-    missing: HashMap<(String, String), String>,
+    missing: HashMap<(ObjectKind, String), String>,
     customer_failed: Option<String>,
     /// The first deletion that failed: parents are not deleted after it.
     delete_failed: Option<String>,
@@ -224,8 +226,8 @@ impl<'a> Branch<'a> {
         }
     }
 
-    fn missing(&self, kind: &str, key: &str) -> Option<String> {
-        self.missing.get(&(kind.to_string(), key.to_lowercase())).cloned()
+    fn missing(&self, kind: ObjectKind, key: &str) -> Option<String> {
+        self.missing.get(&(kind, key.to_lowercase())).cloned()
     }
 
     /// The failure an action waits for, if any.
@@ -233,17 +235,19 @@ impl<'a> Branch<'a> {
         if let Some(because) = &self.customer_failed {
             return Some(because.clone());
         }
-        let kind = action.object.kind.as_str();
+        let kind = action.object.kind;
         if action.op == Op::Delete {
             // Children go first: a parent whose children could not all go stays.
-            return matches!(kind, "Customer" | "Location")
+            return matches!(kind, ObjectKind::Customer | ObjectKind::Location)
                 .then(|| self.delete_failed.clone())
                 .flatten();
         }
         let refs = refs(action);
         match kind {
-            "Number" | "User" | "Workspace" => refs["location"].as_str().and_then(|l| self.missing("Location", l)),
-            "Device" => {
+            ObjectKind::Number | ObjectKind::User | ObjectKind::Workspace => refs["location"]
+                .as_str()
+                .and_then(|l| self.missing(ObjectKind::Location, l)),
+            ObjectKind::Device => {
                 let owner = &refs["owner"];
                 let shared = refs["sharedWith"]
                     .as_array()
@@ -252,19 +256,27 @@ impl<'a> Branch<'a> {
                     .flatten();
                 owner["user"]
                     .as_str()
-                    .and_then(|u| self.missing("User", u))
-                    .or_else(|| owner["workspace"].as_str().and_then(|w| self.missing("Workspace", w)))
+                    .and_then(|u| self.missing(ObjectKind::User, u))
+                    .or_else(|| {
+                        owner["workspace"]
+                            .as_str()
+                            .and_then(|w| self.missing(ObjectKind::Workspace, w))
+                    })
                     .or_else(|| {
                         shared
                             .filter_map(|s| {
                                 s["user"]
                                     .as_str()
-                                    .and_then(|u| self.missing("User", u))
-                                    .or_else(|| s["workspace"].as_str().and_then(|w| self.missing("Workspace", w)))
+                                    .and_then(|u| self.missing(ObjectKind::User, u))
+                                    .or_else(|| {
+                                        s["workspace"]
+                                            .as_str()
+                                            .and_then(|w| self.missing(ObjectKind::Workspace, w))
+                                    })
                             })
                             .next()
                     })
-                    .or_else(|| self.missing("Device", &action.object.key))
+                    .or_else(|| self.missing(ObjectKind::Device, &action.object.key))
             }
             _ => None,
         }
@@ -272,7 +284,7 @@ impl<'a> Branch<'a> {
 
     /// Remembers what a failed or skipped action means for the actions after it.
     fn record(&mut self, action: &Action, outcome: &Outcome) {
-        let kind = action.object.kind.as_str();
+        let kind = action.object.kind;
         let because = match &outcome.status {
             Status::Failed { .. } => format!("{kind} {} failed", action.object.key),
             Status::Skipped { because } => because.clone(),
@@ -280,45 +292,47 @@ impl<'a> Branch<'a> {
         };
         if action.op == Op::Delete {
             self.delete_failed.get_or_insert(because);
-        } else if kind == "Customer" {
+        } else if kind == ObjectKind::Customer {
             self.customer_failed = Some(because);
         } else if matches!(action.op, Op::Create | Op::Replace) {
-            self.missing
-                .insert((kind.to_string(), action.object.key.to_lowercase()), because);
+            self.missing.insert((kind, action.object.key.to_lowercase()), because);
         }
     }
 
     async fn act(&mut self, action: &Action) -> Outcome {
         self.w.begin_action();
-        let kind = action.object.kind.as_str();
+        let kind = action.object.kind;
         let result = match (kind, action.op) {
-            ("Customer", Op::Create) => self.create_customer(action).await,
-            ("Customer", Op::Update) => self.update_customer(action).await,
-            ("Customer", Op::Replace) => self.replace_customer(action).await,
-            ("Customer", Op::Delete) => self.delete_customer(action).await,
-            ("Location", Op::Create) => self.create_location(action).await,
-            ("Location", Op::Update) => self.update_location(action).await,
-            ("Location", Op::Delete) => self.delete_location(action).await,
-            ("Number", Op::Create) => {
+            (ObjectKind::Customer, Op::Create) => self.create_customer(action).await,
+            (ObjectKind::Customer, Op::Update) => self.update_customer(action).await,
+            (ObjectKind::Customer, Op::Replace) => self.replace_customer(action).await,
+            (ObjectKind::Customer, Op::Delete) => self.delete_customer(action).await,
+            (ObjectKind::Location, Op::Create) => self.create_location(action).await,
+            (ObjectKind::Location, Op::Update) => self.update_location(action).await,
+            (ObjectKind::Location, Op::Delete) => self.delete_location(action).await,
+            (ObjectKind::Number, Op::Create) => {
                 let mut outcomes = self.add_numbers(std::slice::from_ref(action)).await;
                 return outcomes.pop().unwrap_or_else(|| Outcome::new(action, Status::Done));
             }
-            ("Number", Op::Replace) => self.move_number(action).await,
-            ("Number", Op::Delete) => self.delete_number(action).await,
-            ("User", Op::Create) => self.create_user(action).await,
-            ("User", Op::Update) => self.update_user(action).await,
-            ("User", Op::Delete) => self.delete_user(action).await,
-            ("Workspace", Op::Create) => self.create_workspace(action).await,
-            ("Workspace", Op::Update) => self.update_workspace(action).await,
-            ("Workspace", Op::Replace) => self.replace_workspace(action).await,
-            ("Workspace", Op::Delete) => self.delete_workspace(action).await,
-            ("Device", Op::Create) => self.create_device(action, None).await,
-            ("Device", Op::Replace) => self.replace_device(action).await,
-            ("Device", Op::Update) => self.update_device(action).await,
-            ("Device", Op::Delete) => self.delete_device(action).await,
-            (kind, op) => Err(format!(
+            (ObjectKind::Number, Op::Replace) => self.move_number(action).await,
+            (ObjectKind::Number, Op::Delete) => self.delete_number(action).await,
+            (ObjectKind::User, Op::Create) => self.create_user(action).await,
+            (ObjectKind::User, Op::Update) => self.update_user(action).await,
+            (ObjectKind::User, Op::Delete) => self.delete_user(action).await,
+            (ObjectKind::Workspace, Op::Create) => self.create_workspace(action).await,
+            (ObjectKind::Workspace, Op::Update) => self.update_workspace(action).await,
+            (ObjectKind::Workspace, Op::Replace) => self.replace_workspace(action).await,
+            (ObjectKind::Workspace, Op::Delete) => self.delete_workspace(action).await,
+            (ObjectKind::Device, Op::Create) => self.create_device(action, None).await,
+            (ObjectKind::Device, Op::Replace) => self.replace_device(action).await,
+            (ObjectKind::Device, Op::Update) => self.update_device(action).await,
+            (ObjectKind::Device, Op::Delete) => self.delete_device(action).await,
+            // Listed rather than `_`, so that a new kind does not compile until it is wired.
+            (ObjectKind::Account | ObjectKind::Consent, _)
+            | (ObjectKind::Location | ObjectKind::User, Op::Replace)
+            | (ObjectKind::Number, Op::Update) => Err(format!(
                 "telform cannot {} a Webex {kind}\nhint: make the plan again with this version of telform",
-                format!("{op:?}").to_lowercase()
+                format!("{:?}", action.op).to_lowercase()
             )),
         };
         result.unwrap_or_else(|reason| self.failed(action, reason))

@@ -62,11 +62,11 @@ fn action(op: Op, object: ObjectRef, source: Option<SourceRef>, changes: Vec<Fie
     }
 }
 
-fn acg(kind: &str, key: &str, group: &str) -> ObjectRef {
+fn acg(kind: ObjectKind, key: &str, group: &str) -> ObjectRef {
     ObjectRef::new(ProviderName::Acg, kind, key, group)
 }
 
-fn webex(kind: &str, key: &str, group: &str) -> ObjectRef {
+fn webex(kind: ObjectKind, key: &str, group: &str) -> ObjectRef {
     ObjectRef::new(ProviderName::Webex, kind, key, group)
 }
 
@@ -75,7 +75,7 @@ pub fn numbers(op: Op, account: &str, start: u64, count: u64, attrs: &[(&str, &s
     (start..start + count)
         .map(|n| {
             let changes = attrs.iter().map(|(path, value)| set(path, json!(value))).collect();
-            action(op, acg("Number", &format!("+{n}"), account), None, changes)
+            action(op, acg(ObjectKind::Number, &format!("+{n}"), account), None, changes)
         })
         .collect()
 }
@@ -87,7 +87,7 @@ fn number_run(start: u64, count: u64, at: (u32, &str), attrs: &[(&str, Value)]) 
             let changes = attrs.iter().map(|(path, value)| set(path, value.clone())).collect();
             action(
                 Op::Create,
-                acg("Number", &format!("+{n}"), "contoso"),
+                acg(ObjectKind::Number, &format!("+{n}"), "contoso"),
                 source("acg/contoso.yaml", at.0, at.1),
                 changes,
             )
@@ -109,7 +109,7 @@ pub fn creation() -> Plan {
 
     let mut account = action(
         Op::Create,
-        acg("Account", "contoso", ""),
+        acg(ObjectKind::Account, "contoso", ""),
         source("acg/contoso.yaml", 10, "Account/contoso"),
         vec![
             set("correlationId", json!("CRM-4711")),
@@ -192,7 +192,7 @@ pub fn creation() -> Plan {
 
     let mut consent = action(
         Op::Update,
-        acg("Consent", CONTOSO_TENANT, "contoso"),
+        acg(ObjectKind::Consent, CONTOSO_TENANT, "contoso"),
         source("acg/contoso.yaml", 118, "Consent/contoso"),
         vec![
             change("relationship", None, Some(json!("agreementSigned"))),
@@ -204,7 +204,7 @@ pub fn creation() -> Plan {
 
     let mut customer = action(
         Op::Create,
-        webex("Customer", "ACME-0001", ""),
+        webex(ObjectKind::Customer, "ACME-0001", ""),
         source("webex/acme/customer.yaml", 9, "Customer/acme"),
         vec![
             set("template", json!("fr-smb-calling")),
@@ -237,7 +237,7 @@ pub fn creation() -> Plan {
 
     actions.push(action(
         Op::Create,
-        webex("Location", "Lyon", "ACME-0001"),
+        webex(ObjectKind::Location, "Lyon", "ACME-0001"),
         source("webex/acme/locations.yaml", 4, "Location/acme-lyon"),
         vec![
             set(
@@ -274,14 +274,14 @@ pub fn creation() -> Plan {
         let name = format!("User/acme-{}{}", first[..1].to_lowercase(), last.to_lowercase());
         actions.push(action(
             Op::Create,
-            webex("User", email, "ACME-0001"),
+            webex(ObjectKind::User, email, "ACME-0001"),
             source("webex/acme/users.yaml", line, &name),
             changes,
         ));
     }
     actions.push(action(
         Op::Create,
-        webex("Workspace", "Salle Jupiter", "ACME-0001"),
+        webex(ObjectKind::Workspace, "Salle Jupiter", "ACME-0001"),
         source("webex/acme/workspaces.yaml", 3, "Workspace/acme-jupiter"),
         vec![
             set("roomType", json!("meetingRoom")),
@@ -307,7 +307,7 @@ pub fn creation() -> Plan {
         changes.push(secret("sipPassword"));
         let mut device = action(
             Op::Create,
-            webex("Device", mac, "ACME-0001"),
+            webex(ObjectKind::Device, mac, "ACME-0001"),
             source("webex/acme/devices.yaml", line, "Device/acme-phone"),
             changes,
         );
@@ -318,15 +318,15 @@ pub fn creation() -> Plan {
     Plan {
         fingerprints: vec![
             Fingerprint {
-                object: acg("Account", "contoso", ""),
+                object: acg(ObjectKind::Account, "contoso", ""),
                 value: "absent".into(),
             },
             Fingerprint {
-                object: acg("Consent", CONTOSO_TENANT, "contoso"),
+                object: acg(ObjectKind::Consent, CONTOSO_TENANT, "contoso"),
                 value: "etag:\"0x8DC4A1B2C3D4E5F\"".into(),
             },
             Fingerprint {
-                object: webex("Customer", "ACME-0001", ""),
+                object: webex(ObjectKind::Customer, "ACME-0001", ""),
                 value: "absent".into(),
             },
         ],
@@ -340,7 +340,7 @@ pub fn creation() -> Plan {
 pub fn mixed() -> Plan {
     let mut actions = vec![action(
         Op::Update,
-        acg("Account", "contoso", ""),
+        acg(ObjectKind::Account, "contoso", ""),
         source("acg/contoso.yaml", 10, "Account/contoso"),
         vec![
             modify("correlationId", json!("CRM-4711"), json!("CRM-4712")),
@@ -350,7 +350,7 @@ pub fn mixed() -> Plan {
     for n in 14255550100u64..14255550105 {
         actions.push(action(
             Op::Update,
-            acg("Number", &format!("+{n}"), "contoso"),
+            acg(ObjectKind::Number, &format!("+{n}"), "contoso"),
             source("acg/contoso.yaml", 46, "NumberSet/contoso-redmond"),
             vec![modify(
                 "customSipHeader",
@@ -360,13 +360,18 @@ pub fn mixed() -> Plan {
         ));
     }
     for n in [14255550150u64, 14255550151, 14255550152, 14255550999] {
-        let mut pruned = action(Op::Delete, acg("Number", &format!("+{n}"), "contoso"), None, vec![]);
+        let mut pruned = action(
+            Op::Delete,
+            acg(ObjectKind::Number, &format!("+{n}"), "contoso"),
+            None,
+            vec![],
+        );
         pruned.reason = Some(Reason::Pruned);
         actions.push(pruned);
     }
     let mut litware = action(
         Op::Delete,
-        acg("Account", "litware-legacy", ""),
+        acg(ObjectKind::Account, "litware-legacy", ""),
         source("acg/litware-decommission.yaml", 9, "Account/litware-legacy"),
         vec![],
     );
@@ -374,7 +379,7 @@ pub fn mixed() -> Plan {
     actions.push(litware);
     actions.push(action(
         Op::Update,
-        acg("Consent", "6d1e2f3a-4b5c-4d6e-9f70-8192a3b4c5d6", ""),
+        acg(ObjectKind::Consent, "6d1e2f3a-4b5c-4d6e-9f70-8192a3b4c5d6", ""),
         source("acg/litware-decommission.yaml", 22, "Consent/litware"),
         vec![
             modify("relationship", json!("agreementSigned"), json!("contractTerminated")),
@@ -391,7 +396,7 @@ pub fn mixed() -> Plan {
 
     actions.push(action(
         Op::Update,
-        webex("User", "jeanne.dupont@acme.example", "ACME-0001"),
+        webex(ObjectKind::User, "jeanne.dupont@acme.example", "ACME-0001"),
         source("webex/acme/users.yaml", 3, "User/acme-jdupont"),
         vec![
             modify("lastName", json!("Dupont"), json!("Dupont-Moreau")),
@@ -400,7 +405,7 @@ pub fn mixed() -> Plan {
     ));
     let mut rotation = action(
         Op::Update,
-        webex("Device", "001A2B3C4D5E", "ACME-0001"),
+        webex(ObjectKind::Device, "001A2B3C4D5E", "ACME-0001"),
         source("webex/acme/devices.yaml", 3, "Device/acme-jupiter-phone"),
         vec![secret("sipPassword")],
     );
@@ -408,7 +413,7 @@ pub fn mixed() -> Plan {
     actions.push(rotation);
     let mut replaced = action(
         Op::Replace,
-        webex("Device", "001A2B3C4D60", "ACME-0001"),
+        webex(ObjectKind::Device, "001A2B3C4D60", "ACME-0001"),
         source("webex/acme/devices.yaml", 27, "Device/acme-reception-phone"),
         vec![
             modify("model", json!("Cisco 8845"), json!("Yealink T54W")),
@@ -421,7 +426,7 @@ pub fn mixed() -> Plan {
     actions.push(replaced);
     let mut workspace = action(
         Op::Delete,
-        webex("Workspace", "Salle Mars", "ACME-0001"),
+        webex(ObjectKind::Workspace, "Salle Mars", "ACME-0001"),
         None,
         vec![
             change("license", Some(json!("commonArea")), None),
@@ -434,30 +439,30 @@ pub fn mixed() -> Plan {
     let mut unmanaged: Vec<Unmanaged> = ["northwind", "tailspin", "wingtip"]
         .into_iter()
         .map(|name| Unmanaged {
-            object: acg("Account", name, ""),
+            object: acg(ObjectKind::Account, name, ""),
         })
         .collect();
     unmanaged.extend((14155550100u64..14155550112).map(|n| Unmanaged {
-        object: acg("Number", &format!("+{n}"), "wingtip"),
+        object: acg(ObjectKind::Number, &format!("+{n}"), "wingtip"),
     }));
     unmanaged.push(Unmanaged {
-        object: webex("Customer", "INITECH-0007", ""),
+        object: webex(ObjectKind::Customer, "INITECH-0007", ""),
     });
     for email in ["bill.lumbergh@initech.example", "peter.gibbons@initech.example"] {
         unmanaged.push(Unmanaged {
-            object: webex("User", email, "INITECH-0007"),
+            object: webex(ObjectKind::User, email, "INITECH-0007"),
         });
     }
 
     Plan {
         unmanaged,
         pending: vec![Pending {
-            object: webex("Customer", "GLOBEX-0042", ""),
+            object: webex(ObjectKind::Customer, "GLOBEX-0042", ""),
             status: "provisioning".to_string(),
         }],
         errors: vec![
             PlanError {
-                object: Some(acg("Number", "+14255551000", "contoso")),
+                object: Some(acg(ObjectKind::Number, "+14255551000", "contoso")),
                 source: source("acg/contoso.yaml", 96, "NumberSet/contoso-bellevue"),
                 message: format!("civic address {BELLEVUE_ADDRESS} does not exist on account contoso"),
                 hint: "check the id in the Teams admin center, or list them with \
@@ -465,7 +470,7 @@ pub fn mixed() -> Plan {
                     .to_string(),
             },
             PlanError {
-                object: Some(webex("Device", "001A2B3C4D60", "ACME-0001")),
+                object: Some(webex(ObjectKind::Device, "001A2B3C4D60", "ACME-0001")),
                 source: source("webex/acme/devices.yaml", 29, "Device/acme-reception-phone"),
                 message: "device model Yealink T54W is not in the supported-devices list of customer ACME-0001"
                     .to_string(),
@@ -474,11 +479,11 @@ pub fn mixed() -> Plan {
         ],
         fingerprints: vec![
             Fingerprint {
-                object: acg("Account", "contoso", ""),
+                object: acg(ObjectKind::Account, "contoso", ""),
                 value: "etag:\"0x8DC4A1B2C3D4E60\"".into(),
             },
             Fingerprint {
-                object: webex("User", "jeanne.dupont@acme.example", "ACME-0001"),
+                object: webex(ObjectKind::User, "jeanne.dupont@acme.example", "ACME-0001"),
                 value: "sha:3f0c2d9a4b1e7c55".into(),
             },
         ],
@@ -500,7 +505,7 @@ pub fn huge() -> Plan {
             let n = 14250000000 + account * 100_000 + i * 2;
             actions.push(action(
                 Op::Create,
-                acg("Number", &format!("+{n}"), &name),
+                acg(ObjectKind::Number, &format!("+{n}"), &name),
                 None,
                 vec![set("usage", json!("user"))],
             ));
@@ -511,7 +516,7 @@ pub fn huge() -> Plan {
         for user in 0..10 {
             actions.push(action(
                 Op::Update,
-                webex("User", &format!("user{user}@cust{customer}.example"), &group),
+                webex(ObjectKind::User, &format!("user{user}@cust{customer}.example"), &group),
                 None,
                 vec![modify("extension", json!("1000"), json!("2000"))],
             ));

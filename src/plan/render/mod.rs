@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::model::plan::{Action, FieldChange, ObjectRef, Op, Plan, ProviderName, Reason, Summary};
+use crate::model::plan::{Action, FieldChange, ObjectKind, ObjectRef, Op, Plan, ProviderName, Reason, Summary};
 
 pub use markdown::MARKER;
 
@@ -146,9 +146,9 @@ fn sections(plan: &Plan) -> Vec<Section<'_>> {
         // The group is named after its own object when the plan touches it (an `Account`, a
         // `Customer`, a top-level `Consent`), else after what groups are on that provider.
         let own = actions.iter().find(|a| top_level(&a.object) && a.object.key == key);
-        let kind = own.map(|a| a.object.kind.as_str()).unwrap_or(match provider {
-            ProviderName::Acg => "Account",
-            ProviderName::Webex => "Customer",
+        let kind = own.map(|a| a.object.kind).unwrap_or(match provider {
+            ProviderName::Acg => ObjectKind::Account,
+            ProviderName::Webex => ObjectKind::Customer,
         });
         let group = Group {
             label: own
@@ -171,7 +171,7 @@ fn sections(plan: &Plan) -> Vec<Section<'_>> {
 /// A consent by the name its manifest gives it, with its tenant: `Consent contoso (tenant
 /// 8c2f…)`. Its key alone is a tenant id no reviewer recognises.
 fn consent_label(action: &Action) -> Option<String> {
-    if action.object.kind != "Consent" {
+    if action.object.kind != ObjectKind::Consent {
         return None;
     }
     let name = action.source.as_ref()?.manifest.strip_prefix("Consent/")?;
@@ -235,7 +235,7 @@ fn collapse<'a>(actions: &[&'a Action]) -> Vec<Item<'a>> {
 
 /// The value of an E.164 number key (`+` and at most 15 digits), for a `Number` action.
 fn number_value(action: &Action) -> Option<u64> {
-    if action.object.kind != "Number" {
+    if action.object.kind != ObjectKind::Number {
         return None;
     }
     let digits = action.object.key.strip_prefix('+')?;
@@ -523,7 +523,12 @@ mod tests {
         let plan = Plan {
             format_version: FORMAT_VERSION,
             unmanaged: vec![Unmanaged {
-                object: ObjectRef::new(ProviderName::Webex, "Workspace", "Salle\u{1b}[2J\nMars", "ACME-0001"),
+                object: ObjectRef::new(
+                    ProviderName::Webex,
+                    ObjectKind::Workspace,
+                    "Salle\u{1b}[2J\nMars",
+                    "ACME-0001",
+                ),
             }],
             ..Plan::default()
         };

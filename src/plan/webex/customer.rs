@@ -124,31 +124,36 @@ impl<'a> Scope<'a> {
     /// Deletes everything in the organisation of a customer marked `ensure: absent`.
     pub(super) fn delete_everything(&mut self, org: &OrgLive, source: &Option<SourceRef>) {
         let reason = Some(Reason::EnsureAbsent);
-        let push = |steps: &mut Steps, kind: &str, key: &str, live: String, to: fn(&mut Steps) -> &mut Vec<Action>| {
-            let object = ObjectRef::new(P, kind, key, self.ext);
-            let mut delete = action(Op::Delete, &object, source.clone(), Vec::new());
-            delete.reason = reason.clone();
-            to(steps).push(delete);
-            steps.touched.push((object, Some(live)));
-        };
+        let push =
+            |steps: &mut Steps, kind: ObjectKind, key: &str, live: String, to: fn(&mut Steps) -> &mut Vec<Action>| {
+                let object = ObjectRef::new(P, kind, key, self.ext);
+                let mut delete = action(Op::Delete, &object, source.clone(), Vec::new());
+                delete.reason = reason.clone();
+                to(steps).push(delete);
+                steps.touched.push((object, Some(live)));
+            };
         for d in &org.devices {
             let key = d
                 .mac()
                 .filter(|m| !m.is_empty())
                 .map_or_else(|| d.id().to_string(), mac_key);
-            push(&mut self.steps, "Device", &key, d.fingerprint(), |s| {
+            push(&mut self.steps, ObjectKind::Device, &key, d.fingerprint(), |s| {
                 &mut s.delete_devices
             });
         }
         for w in &org.workspaces {
-            push(&mut self.steps, "Workspace", &w.display_name, w.fingerprint(), |s| {
-                &mut s.delete_workspaces
-            });
+            push(
+                &mut self.steps,
+                ObjectKind::Workspace,
+                &w.display_name,
+                w.fingerprint(),
+                |s| &mut s.delete_workspaces,
+            );
         }
         for s in &org.subscribers {
             push(
                 &mut self.steps,
-                "User",
+                ObjectKind::User,
                 &s.email().to_lowercase(),
                 s.fingerprint(),
                 |s| &mut s.delete_users,
@@ -156,13 +161,13 @@ impl<'a> Scope<'a> {
         }
         for n in &org.numbers {
             if let Some(number) = n.phone_number() {
-                push(&mut self.steps, "Number", number, n.fingerprint(), |s| {
+                push(&mut self.steps, ObjectKind::Number, number, n.fingerprint(), |s| {
                     &mut s.delete_numbers
                 });
             }
         }
         for l in &org.locations {
-            push(&mut self.steps, "Location", &l.name, l.fingerprint(), |s| {
+            push(&mut self.steps, ObjectKind::Location, &l.name, l.fingerprint(), |s| {
                 &mut s.delete_locations
             });
         }
@@ -185,9 +190,9 @@ impl<'a> Scope<'a> {
 
     /// A declared customer that does not exist: created, with everything under it.
     pub(super) fn create_customer(&mut self, plan: &mut Plan, manifest: &'a Manifest<CustomerSpec>) {
-        let object = self.object("Customer", self.ext);
+        let object = self.object(ObjectKind::Customer, self.ext);
         let spec = &manifest.spec;
-        let source = Some(self.source(manifest, "Customer"));
+        let source = Some(self.source(manifest, Kind::Customer));
         let Some(template) = self.template(spec) else {
             self.missing_template(plan, &object, source, spec);
             return;
@@ -216,9 +221,9 @@ impl<'a> Scope<'a> {
         manifest: &'a Manifest<CustomerSpec>,
         current: &'a wire::Customer,
     ) {
-        let object = self.object("Customer", self.ext);
+        let object = self.object(ObjectKind::Customer, self.ext);
         let spec = &manifest.spec;
-        let source = Some(self.source(manifest, "Customer"));
+        let source = Some(self.source(manifest, Kind::Customer));
         let Some(org) = self.readable_org() else {
             self.pending(plan, &object, current);
             return;
@@ -249,9 +254,9 @@ impl<'a> Scope<'a> {
         want: &str,
         have: &str,
     ) {
-        let object = self.object("Customer", self.ext);
+        let object = self.object(ObjectKind::Customer, self.ext);
         let spec = &manifest.spec;
-        let source = Some(self.source(manifest, "Customer"));
+        let source = Some(self.source(manifest, Kind::Customer));
         if spec.protect == Some(true) {
             self.error(
                 plan,
@@ -300,9 +305,9 @@ impl<'a> Scope<'a> {
         manifest: &'a Manifest<CustomerSpec>,
         current: &'a wire::Customer,
     ) {
-        let object = self.object("Customer", self.ext);
+        let object = self.object(ObjectKind::Customer, self.ext);
         let spec = &manifest.spec;
-        let source = Some(self.source(manifest, "Customer"));
+        let source = Some(self.source(manifest, Kind::Customer));
         if spec.protect == Some(true) {
             self.error(
                 plan,

@@ -225,7 +225,7 @@ impl<'a> Scope<'a> {
             .collect();
         for d in live.devices.iter().filter(|d| d.mac().is_none_or(str::is_empty)) {
             plan.unmanaged.push(Unmanaged {
-                object: self.object("Device", d.id()),
+                object: self.object(ObjectKind::Device, d.id()),
             });
         }
         let mut declared: BTreeSet<String> = BTreeSet::new();
@@ -236,11 +236,11 @@ impl<'a> Scope<'a> {
             let spec = &d.spec;
             let mac = mac_key(&spec.mac);
             declared.insert(mac.clone());
-            let object = self.object("Device", mac.as_str());
+            let object = self.object(ObjectKind::Device, mac.as_str());
             let current = current_by_mac.get(&mac).copied();
             if is_absent(spec.ensure) {
                 if let Some(current) = current {
-                    let mut delete = action(Op::Delete, &object, Some(self.source(d, "Device")), Vec::new());
+                    let mut delete = action(Op::Delete, &object, Some(self.source(d, Kind::Device)), Vec::new());
                     delete.reason = Some(Reason::EnsureAbsent);
                     self.steps.delete_devices.push(delete);
                     self.steps.touched.push((object, Some(current.fingerprint())));
@@ -258,7 +258,7 @@ impl<'a> Scope<'a> {
         undeclared.sort_by_key(|(m, _)| *m);
         let mut staying: Vec<&LiveDevice> = Vec::new();
         for (mac, current) in undeclared {
-            let object = self.object("Device", mac.as_str());
+            let object = self.object(ObjectKind::Device, mac.as_str());
             if self.prune {
                 let mut delete = action(Op::Delete, &object, self.parent_source(), Vec::new());
                 delete.reason = Some(Reason::Pruned);
@@ -301,7 +301,7 @@ impl<'a> Scope<'a> {
         let Some(current) = current else {
             let mut changes = diff_json("", &Value::Null, &device_view(spec));
             changes.push(sip_password_change(&spec.sip_password));
-            let mut create = action(Op::Create, &object, Some(self.source(d, "Device")), changes);
+            let mut create = action(Op::Create, &object, Some(self.source(d, Kind::Device)), changes);
             create.reason = Some(Reason::PasswordReset);
             create.desired = desired(known.body(spec, mac, model), device_refs(self.ext, spec));
             self.steps.devices.push(create);
@@ -326,7 +326,7 @@ impl<'a> Scope<'a> {
             // Webex sets a device's model and owner when it is added: a new one is added
             // (with a new SIP password).
             changes.push(sip_password_change(&spec.sip_password));
-            let mut replace = action(Op::Replace, &object, Some(self.source(d, "Device")), changes);
+            let mut replace = action(Op::Replace, &object, Some(self.source(d, Kind::Device)), changes);
             replace.reason = Some(Reason::Immutable { field });
             let mut refs = device_refs(self.ext, spec);
             refs["id"] = json!(current.id());
@@ -356,7 +356,7 @@ impl<'a> Scope<'a> {
         if changes.is_empty() {
             return;
         }
-        let mut update = action(Op::Update, &object, Some(self.source(d, "Device")), changes);
+        let mut update = action(Op::Update, &object, Some(self.source(d, Kind::Device)), changes);
         update.reason = reset.then_some(Reason::PasswordReset);
         update.desired = desired(
             json!({"sharedWith": shared_changed.then(|| shared_view(spec))}),
@@ -379,7 +379,7 @@ impl<'a> Scope<'a> {
         model: Option<&wire::SupportedDevice>,
     ) {
         let spec = &manifest.spec;
-        let source = || Some(self.source(manifest, "Device"));
+        let source = || Some(self.source(manifest, Kind::Device));
         let Some(model) = model else {
             let wanted = spec.model.to_lowercase();
             let closest = list
@@ -444,8 +444,8 @@ impl<'a> Scope<'a> {
                     .find(|m| m.spec.name.eq_ignore_ascii_case(&w.display_name));
                 self.error(
                     plan,
-                    &self.object("Workspace", &*w.display_name),
-                    manifest.map(|m| self.source(*m, "Workspace")),
+                    &self.object(ObjectKind::Workspace, &*w.display_name),
+                    manifest.map(|m| self.source(*m, Kind::Workspace)),
                     format!(
                         "workspace `{}` would hold {count} devices; Webex allows it {}",
                         w.display_name, limits.max_device_count

@@ -62,7 +62,7 @@ impl<'a> Scope<'a> {
                 language: &hq.language,
                 announcement_language: &hq.language,
                 numbers: &[],
-                source: self.source(c, "Customer"),
+                source: self.source(c, Kind::Customer),
                 absent: false,
                 headquarters: true,
             });
@@ -75,7 +75,7 @@ impl<'a> Scope<'a> {
                 language: &l.spec.language,
                 announcement_language: &l.spec.announcement_language,
                 numbers: &l.spec.numbers,
-                source: self.source(l, "Location"),
+                source: self.source(l, Kind::Location),
                 absent: is_absent(l.spec.ensure),
                 headquarters: false,
             };
@@ -115,7 +115,7 @@ impl<'a> Scope<'a> {
             let current = live_locations.get(&want.name.to_lowercase()).copied();
             if want.absent {
                 if let Some(current) = current {
-                    let object = self.object("Location", want.name);
+                    let object = self.object(ObjectKind::Location, want.name);
                     let mut delete = action(Op::Delete, &object, Some(want.source.clone()), Vec::new());
                     delete.reason = Some(Reason::EnsureAbsent);
                     self.steps.delete_locations.push(delete);
@@ -133,7 +133,7 @@ impl<'a> Scope<'a> {
 
     /// A location that should exist: created, or updated where it differs.
     fn location(&mut self, want: &WantLocation, current: Option<&wire::Location>, hq_made_with_customer: bool) {
-        let object = self.object("Location", want.name);
+        let object = self.object(ObjectKind::Location, want.name);
         let body = wire::CreateLocation {
             name: want.name.to_string(),
             time_zone: want.timezone.to_string(),
@@ -186,7 +186,7 @@ impl<'a> Scope<'a> {
     ) {
         for number in want.numbers {
             declared_numbers.insert(number);
-            let object = self.object("Number", number.as_str());
+            let object = self.object(ObjectKind::Number, number.as_str());
             let body = wire::LocationNumbers {
                 phone_numbers: vec![number.clone()],
                 ..Default::default()
@@ -251,7 +251,7 @@ impl<'a> Scope<'a> {
             if wanted.iter().any(|w| w.name.eq_ignore_ascii_case(&current.name)) {
                 continue;
             }
-            let object = self.object("Location", current.name.as_str());
+            let object = self.object(ObjectKind::Location, current.name.as_str());
             if self.prune {
                 let mut delete = action(Op::Delete, &object, self.parent_source(), Vec::new());
                 delete.reason = Some(Reason::Pruned);
@@ -294,7 +294,7 @@ impl<'a> Scope<'a> {
             .collect();
         undeclared.sort_by_key(|(n, _)| *n);
         for (number, entry) in undeclared {
-            let object = self.object("Number", number);
+            let object = self.object(ObjectKind::Number, number);
             let location = entry.location.as_deref().map(str::to_lowercase).unwrap_or_default();
             let reason = match leaving.get(&location) {
                 Some(reason) => Some(reason.clone()),

@@ -29,11 +29,11 @@ use crate::manifest::webex::{
     CustomerSpec, DeviceSpec, LocationSpec, Package, RoomType, SipPassword, TemplateSpec, UserSpec, WorkspaceLicense,
     WorkspaceSpec,
 };
-use crate::manifest::{Ensure, Manifest, ManifestSet};
+use crate::manifest::{Ensure, Kind, Manifest, ManifestSet};
 use crate::model::fingerprint_of;
 use crate::model::plan::{
-    Action, FieldChange, Fingerprint, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, SecretSource,
-    SourceRef, Unmanaged,
+    Action, FieldChange, Fingerprint, ObjectKind, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason,
+    SecretSource, SourceRef, Unmanaged,
 };
 use crate::model::webex::live::{LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
 use crate::model::webex::{OrgLive, ROTATION_TAG, WebexLive, WebexNeeds, license_id, mac_key};
@@ -370,7 +370,7 @@ pub fn diff(set: &ManifestSet, live: &WebexLive, cx: &Context, plan: &mut Plan) 
     for ext in live.customers.keys() {
         if !customers.contains_key(ext.as_str()) {
             plan.unmanaged.push(Unmanaged {
-                object: ObjectRef::new(P, "Customer", ext, ext),
+                object: ObjectRef::new(P, ObjectKind::Customer, ext, ext),
             });
         }
     }

@@ -6,12 +6,13 @@ use super::user::lines_of;
 use super::*;
 
 impl<'a> Scope<'a> {
-    pub(super) fn object(&self, kind: &str, key: impl Into<String>) -> ObjectRef {
+    pub(super) fn object(&self, kind: ObjectKind, key: impl Into<String>) -> ObjectRef {
         ObjectRef::new(P, kind, key, self.ext)
     }
 
-    pub(super) fn source<S>(&self, m: &Manifest<S>, kind: &str) -> SourceRef {
-        self.cx.source(m.origin, &format!("{kind}/{}", m.metadata.name))
+    pub(super) fn source<S>(&self, m: &Manifest<S>, kind: Kind) -> SourceRef {
+        self.cx
+            .source(m.origin, &format!("{}/{}", kind.as_str(), m.metadata.name))
     }
 
     pub(super) fn error(
@@ -31,7 +32,7 @@ impl<'a> Scope<'a> {
     }
 
     pub(super) fn run(&mut self, plan: &mut Plan) {
-        let object = self.object("Customer", self.ext);
+        let object = self.object(ObjectKind::Customer, self.ext);
         let Some(manifest) = self.declared.customer else {
             // Only children were selected (`--selector`): they are planned under the live
             // customer.
@@ -132,6 +133,6 @@ impl<'a> Scope<'a> {
 
     /// The customer's manifest, as the source of what is pruned under it.
     pub(super) fn parent_source(&self) -> Option<SourceRef> {
-        self.declared.customer.map(|c| self.source(c, "Customer"))
+        self.declared.customer.map(|c| self.source(c, Kind::Customer))
     }
 }

@@ -127,7 +127,7 @@ impl<'a> Scope<'a> {
             let spec = &u.spec;
             let email = spec.email.to_lowercase();
             let current = subscribers.get(&email).copied();
-            let object = self.object("User", email.as_str());
+            let object = self.object(ObjectKind::User, email.as_str());
             declared.insert(email);
             match (is_absent(spec.ensure), current) {
                 (false, None) => {
@@ -136,7 +136,7 @@ impl<'a> Scope<'a> {
                     let mut create = action(
                         Op::Create,
                         &object,
-                        Some(self.source(u, "User")),
+                        Some(self.source(u, Kind::User)),
                         diff_json("", &Value::Null, &user_view(spec)),
                     );
                     create.desired = desired(body(spec), refs);
@@ -155,7 +155,7 @@ impl<'a> Scope<'a> {
                     let (have, want) = user_views(spec, current, line);
                     let changes = diff_json("", &have, &want);
                     if !changes.is_empty() {
-                        let mut update = action(Op::Update, &object, Some(self.source(u, "User")), changes);
+                        let mut update = action(Op::Update, &object, Some(self.source(u, Kind::User)), changes);
                         let body = body(spec);
                         update.desired = desired(
                             wire::UpdateSubscriber {
@@ -170,7 +170,7 @@ impl<'a> Scope<'a> {
                     }
                 }
                 (true, Some(current)) => {
-                    let mut delete = action(Op::Delete, &object, Some(self.source(u, "User")), Vec::new());
+                    let mut delete = action(Op::Delete, &object, Some(self.source(u, Kind::User)), Vec::new());
                     delete.reason = Some(Reason::EnsureAbsent);
                     self.steps.delete_users.push(delete);
                     self.steps.touched.push((object, Some(current.fingerprint())));
@@ -192,7 +192,7 @@ impl<'a> Scope<'a> {
             subscribers.iter().filter(|(e, _)| !declared.contains(*e)).collect();
         undeclared.sort_by_key(|(e, _)| *e);
         for (email, current) in undeclared {
-            let object = self.object("User", email.as_str());
+            let object = self.object(ObjectKind::User, email.as_str());
             if self.prune {
                 let mut delete = action(Op::Delete, &object, self.parent_source(), Vec::new());
                 delete.reason = Some(Reason::Pruned);

@@ -125,8 +125,8 @@ impl<'a> Scope<'a> {
             let spec = &w.spec;
             let key = spec.name.to_lowercase();
             declared.insert(key.clone());
-            let object = self.object("Workspace", spec.name.as_str());
-            let source = Some(self.source(w, "Workspace"));
+            let object = self.object(ObjectKind::Workspace, spec.name.as_str());
+            let source = Some(self.source(w, Kind::Workspace));
             let current = current_by_name.get(&key).copied();
             let location = location_id(&spec.location);
             let body = self.workspace_body(spec, location);
@@ -243,7 +243,7 @@ impl<'a> Scope<'a> {
             .collect();
         undeclared.sort_by(|a, b| a.display_name.cmp(&b.display_name));
         for current in undeclared {
-            let object = self.object("Workspace", &*current.display_name);
+            let object = self.object(ObjectKind::Workspace, &*current.display_name);
             if self.prune {
                 let mut delete = action(Op::Delete, &object, self.parent_source(), Vec::new());
                 delete.reason = Some(Reason::Pruned);
