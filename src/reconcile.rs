@@ -1,6 +1,8 @@
 //! The pipeline `plan`, `apply` and `watch` share: load and validate a manifest folder, read
 //! the live state it needs from the providers, and plan.
 
+pub mod guard;
+
 use std::path::{Path, PathBuf};
 
 use crate::apply::secrets::EnvLookup;
@@ -164,6 +166,22 @@ impl PreparedApply<'_> {
         .await;
         self.run.progress.finish();
         outcomes
+    }
+
+    /// Step two under the store's lock: the run is recorded before the first write (a store
+    /// that cannot record it stops the apply: `Err`, nothing written), executed, and its
+    /// outcome recorded. Beside the outcomes, why the history could not be recorded, if so.
+    pub async fn execute_recorded(self, guard: &mut guard::Guard) -> Result<(Vec<Outcome>, Option<String>), String> {
+        let pending = guard
+            .begin(self.acg.iter().chain(&self.webex))
+            .await
+            .map_err(|message| {
+                format!("error: {message}\nnothing was applied: an apply is recorded before its first write\n")
+            })?;
+        let stop = self.run.stop.clone();
+        let outcomes = self.execute().await;
+        let recorded = guard.finish(pending, &outcomes, stop.requested()).await.err();
+        Ok((outcomes, recorded))
     }
 }
 

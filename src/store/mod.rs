@@ -477,6 +477,15 @@ impl Store {
         }
     }
 
+    /// Every lock record: estate and holder (a record may outlive a holder that died; the next
+    /// holder replaces it).
+    pub async fn locks(&self) -> Result<Vec<(String, Holder)>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.locks(),
+            Store::Postgres(p) => p.locks().await,
+        }
+    }
+
     /// Frees the lock named `id` (`telform force-unlock`): what it did, said for people.
     pub async fn force_unlock(&self, id: &str) -> Result<String, StoreError> {
         match self {

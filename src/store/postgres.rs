@@ -206,6 +206,18 @@ impl Postgres {
         Ok(row.map(|r| holder_row(&r)))
     }
 
+    pub async fn locks(&self) -> Result<Vec<(String, Holder)>, StoreError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT id, host, pid, user_name, command, commit_sha, since, estate FROM locks ORDER BY estate",
+                &[],
+            )
+            .await
+            .map_err(|e| err("cannot read the locks", &self.url, e))?;
+        Ok(rows.iter().map(|r| (r.get(7), holder_row(r))).collect())
+    }
+
     pub async fn lock_by_id(&self, id: &str) -> Result<Option<(Holder, Vec<String>)>, StoreError> {
         let rows = self
             .client

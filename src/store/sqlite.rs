@@ -213,6 +213,16 @@ impl Sqlite {
             .map_err(|e| err("cannot read the lock's holder", &self.path, e))
     }
 
+    pub fn locks(&self) -> Result<Vec<(String, Holder)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT id, host, pid, user_name, command, commit_sha, since, estate FROM locks ORDER BY estate")
+            .map_err(|e| err("cannot read the locks", &self.path, e))?;
+        stmt.query_map([], |row| Ok((row.get::<_, String>(7)?, holder_row(row)?)))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| err("cannot read the locks", &self.path, e))
+    }
+
     pub fn lock_by_id(&self, id: &str) -> Result<Option<(Holder, Vec<String>)>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn

@@ -1343,7 +1343,7 @@ async fn a_lookup_reads_every_page_and_matches_the_name_exactly() {
 
 /// FLEET customers, and per customer its users' emails and its devices' MACs, as listed by
 /// the API (duplicates kept, so that a test can count them).
-async fn fleet_contents(client: &WebexClient) -> Vec<(String, Vec<String>, Vec<String>)> {
+pub(crate) async fn fleet_contents(client: &WebexClient) -> Vec<(String, Vec<String>, Vec<String>)> {
     let customers = client.list_customers().await.expect("customers");
     let mut contents = Vec::new();
     for c in customers.iter().filter(|c| c.external_id.starts_with("FLEET-")) {
