@@ -29,6 +29,9 @@ pub struct PlanOptions {
     /// `--target KIND/KEY`: only these objects' actions (an account's or a customer's with its
     /// children's).
     pub targets: Vec<String>,
+    /// Devices whose SIP password is reset whatever their rotation (the journal's unsettled
+    /// intents: [`guard::Guard::uncertain_passwords`]).
+    pub reset_passwords: std::collections::BTreeSet<String>,
 }
 
 /// Why no plan came out.
@@ -178,8 +181,10 @@ impl PreparedApply<'_> {
             .map_err(|message| {
                 format!("error: {message}\nnothing was applied: an apply is recorded before its first write\n")
             })?;
-        let stop = self.run.stop.clone();
-        let outcomes = self.execute().await;
+        let mut this = self;
+        this.run.secrets.set_journal(guard.journal());
+        let stop = this.run.stop.clone();
+        let outcomes = this.execute().await;
         let recorded = guard.finish(pending, &outcomes, stop.requested()).await.err();
         Ok((outcomes, recorded))
     }
@@ -310,6 +315,7 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         max_deletes,
         max_number_changes: options.max_number_changes.unwrap_or(DEFAULT_MAX_NUMBER_CHANGES),
         partial: !options.selector.is_empty() || !targets.is_empty(),
+        reset_passwords: &options.reset_passwords,
     };
     let mut plan = plan::plan(&manifests, &live, &cx);
     if !targets.is_empty() {

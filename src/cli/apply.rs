@@ -149,6 +149,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
             },
             selector: args.selector.clone(),
             targets: args.targets.clone(),
+            reset_passwords: guard.uncertain_passwords(),
         };
         match super::while_reading(&runtime, reconcile::plan_dir(&options, env.trusted)) {
             Ok(mut planned) => {
@@ -308,6 +309,7 @@ fn load_saved(path: &Path) -> Result<(Plan, PlanOptions), String> {
             max_number_changes: origin.max_number_changes,
             selector: origin.selector,
             targets: origin.targets,
+            reset_passwords: Default::default(),
         },
     ))
 }

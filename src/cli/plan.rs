@@ -44,6 +44,8 @@ pub fn run_with_env(args: PlanArgs, trusted: Trusted) -> ExitStatus {
         },
         selector: args.selector.clone(),
         targets: args.targets.clone(),
+        // Plan reads no store: the journal's password resets show in apply's plan.
+        reset_passwords: Default::default(),
     };
     let planned = match super::while_reading(&runtime, reconcile::plan_dir(&options, trusted)) {
         Ok(planned) => planned,

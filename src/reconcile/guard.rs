@@ -2,15 +2,17 @@
 //! before it reads what it will change until its report, and the history record of what it
 //! did (docs/store.md).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use crate::apply::secrets::PasswordJournal;
 use crate::apply::{Outcome, Status};
 use crate::model::ProviderName;
 use crate::model::plan::{Action, ObjectRef, Op, Summary};
 use crate::provider::config::{DEFAULT_WEBEX_URL, Trusted};
-use crate::store::{self, FieldRecord, Holder, Location, Lock, ObjectChange, PlanCounts, RunStart, Store};
+use crate::store::{self, FieldRecord, Holder, Intent, Location, Lock, ObjectChange, PlanCounts, RunStart, Store};
 
 /// Where the store is and how long an apply waits for its lock.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,10 +91,13 @@ pub fn command_line() -> String {
 
 /// An apply holding its lock, about to be recorded.
 pub struct Guard {
-    pub store: Store,
+    pub store: Arc<Store>,
     lock: Option<Lock>,
     start: RunStart,
     run: Option<i64>,
+    /// Unsettled intents of earlier runs (read under the lock): their devices' passwords are
+    /// reset by this run, and the intents settled once that is done.
+    uncertain: Vec<Intent>,
 }
 
 /// Opens the store and takes the lock of `estates` for an apply of `dir` (`kind`: `apply` or
@@ -126,12 +131,44 @@ pub async fn lock(
         plan: PlanCounts::default(),
         telform_version: env!("CARGO_PKG_VERSION").to_string(),
     };
+    // An intent whose password reached its secrets file was kept: only the settle was lost.
+    let mut uncertain = Vec::new();
+    for intent in store.unsettled().await.map_err(|e| e.to_string())? {
+        if intent.kind != "Device" {
+            continue;
+        }
+        if kept(&intent) {
+            store
+                .settle(intent.id, "kept (found in its secrets file)")
+                .await
+                .map_err(|e| e.to_string())?;
+        } else {
+            uncertain.push(intent);
+        }
+    }
     Ok(Guard {
-        store,
+        store: Arc::new(store),
         lock: Some(lock),
         start,
         run: None,
+        uncertain,
     })
+}
+
+/// How an intent's note names the secrets file of its password.
+const KEPT_IN: &str = "a generated SIP password, kept once set in ";
+
+/// Whether the secrets file an intent names holds its device's line (written only once the
+/// provider accepted the password). A file moved away counts as not kept: the password is reset.
+fn kept(intent: &Intent) -> bool {
+    let Some(file) = intent.note.strip_prefix(KEPT_IN) else {
+        return false;
+    };
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return false;
+    };
+    let line = format!("{}\t{}\t", intent.group, intent.key);
+    text.lines().any(|l| l.starts_with(&line))
 }
 
 /// What each action asked, kept before apply consumes the plan: fields before → after, a
@@ -184,6 +221,22 @@ fn op_name(op: Op) -> &'static str {
 }
 
 impl Guard {
+    /// Devices whose live password may not be the one kept: an earlier apply was stopped
+    /// between setting a generated password and writing it to its secrets file. Plan resets
+    /// them ([`crate::reconcile::PlanOptions::reset_passwords`]).
+    pub fn uncertain_passwords(&self) -> BTreeSet<String> {
+        self.uncertain.iter().map(|i| i.key.clone()).collect()
+    }
+
+    /// The journal apply records generated passwords' writes in (once the run is recorded).
+    pub fn journal(&self) -> Option<Box<dyn PasswordJournal>> {
+        let run = self.run?;
+        Some(Box::new(StoreJournal {
+            store: self.store.clone(),
+            run,
+        }))
+    }
+
     /// Records the run as it starts writing `actions`. A store that cannot record it stops
     /// the apply before its first write: an apply nobody can audit is not made.
     pub async fn begin<'a>(&mut self, actions: impl Iterator<Item = &'a Action>) -> Result<Pending, String> {
@@ -238,6 +291,18 @@ impl Guard {
                 }
             })
             .collect();
+        // Earlier runs' unsettled intents are settled once this run set those devices' passwords.
+        let done: BTreeSet<&str> = changes
+            .iter()
+            .filter(|c| c.kind == "Device" && c.status == "done")
+            .map(|c| c.key.as_str())
+            .collect();
+        for intent in self.uncertain.iter().filter(|i| done.contains(i.key.as_str())) {
+            self.store
+                .settle(intent.id, &format!("password set again by run {id}"))
+                .await
+                .map_err(|e| format!("the apply was made, but its journal could not be updated: {e}"))?;
+        }
         let outcome = if !failed {
             "applied"
         } else if interrupted {
@@ -256,5 +321,53 @@ impl Guard {
         if let Some(lock) = self.lock.take() {
             lock.release().await;
         }
+    }
+}
+
+/// The store's journal, for apply's generated passwords. The calls are synchronous (they come
+/// from inside a write); on PostgreSQL they block this worker thread for one round trip.
+struct StoreJournal {
+    store: Arc<Store>,
+    run: i64,
+}
+
+impl StoreJournal {
+    fn call<T>(&self, work: impl std::future::Future<Output = Result<T, store::StoreError>>) -> Result<T, String> {
+        let handle = tokio::runtime::Handle::try_current().map_err(|e| e.to_string())?;
+        if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+            return Err("the journal needs telform's multi-threaded runtime".into());
+        }
+        tokio::task::block_in_place(|| handle.block_on(work)).map_err(|e| e.to_string())
+    }
+}
+
+impl PasswordJournal for StoreJournal {
+    fn intend(&self, customer: &str, mac: &str, kept_in: &Path) -> Result<i64, String> {
+        let intent = Intent {
+            id: 0,
+            run_id: self.run,
+            provider: "webex".into(),
+            kind: "Device".into(),
+            key: mac.to_string(),
+            group: customer.to_string(),
+            op: "set-password".into(),
+            note: format!("{KEPT_IN}{}", kept_in.display()),
+            started_at: crate::clock::iso8601(SystemTime::now()),
+        };
+        match &*self.store {
+            Store::Sqlite(s) => s.intend(&intent).map_err(|e| e.to_string()),
+            Store::Postgres(_) => self.call(self.store.intend(&intent)),
+        }
+    }
+
+    fn settle(&self, id: i64) {
+        // A settle that fails leaves the intent open: the next run resets that password once
+        // more, which is safe.
+        let _ = match &*self.store {
+            Store::Sqlite(s) => s
+                .settle(id, "kept", &crate::clock::iso8601(SystemTime::now()))
+                .map_err(|e| e.to_string()),
+            Store::Postgres(_) => self.call(self.store.settle(id, "kept")),
+        };
     }
 }

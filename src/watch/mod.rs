@@ -457,6 +457,10 @@ impl Loop<'_> {
             }
             _ => None,
         };
+        let options = PlanOptions {
+            reset_passwords: guard.as_ref().map(Guard::uncertain_passwords).unwrap_or_default(),
+            ..options
+        };
         // Reads only: a signal drops the plan at once.
         let planned = tokio::select! {
             planned = reconcile::plan_dir(&options, self.deps.trusted) => Some(planned),

@@ -242,6 +242,8 @@ fn a_lock_holder_killed_frees_the_lock_and_the_next_apply_converges() {
         let _ = first.wait();
         let partial = fleet.devices().len();
         assert!(partial < 40, "killed in the middle: {partial} of 40 devices");
+        let open = fleet.runtime.block_on(store.unsettled()).expect("journal").len();
+        eprintln!("{url}: killed with {partial} of 40 devices made, {open} password intents open");
 
         // No force-unlock: the OS (SQLite) or the server (PostgreSQL) freed the lock.
         let next = fleet.run(
@@ -261,7 +263,8 @@ fn a_lock_holder_killed_frees_the_lock_and_the_next_apply_converges() {
         assert_eq!(plan.status.code(), Some(0), "{url}: {}", text(&plan.stdout));
         let devices = fleet.devices();
         assert_eq!(devices.iter().collect::<BTreeSet<_>>().len(), 40);
-        // No MAC has two passwords on record.
+        // Every device's password on record exactly once: those the killed apply set but had not
+        // kept (its journal's open intents) were set again by the next one.
         let passwords = secrets_lines(&[fleet.dir.path().join("first.tsv"), fleet.dir.path().join("second.tsv")]);
         let macs: BTreeSet<&String> = passwords.iter().map(|(_, mac, _)| mac).collect();
         assert_eq!(
@@ -269,7 +272,10 @@ fn a_lock_holder_killed_frees_the_lock_and_the_next_apply_converges() {
             passwords.len(),
             "{url}: a device with two passwords on record"
         );
-
+        let live: BTreeSet<&String> = devices.iter().collect();
+        assert_eq!(macs, live, "{url}: a device whose password is on record nowhere");
+        let open = fleet.runtime.block_on(store.unsettled()).expect("journal");
+        assert!(open.is_empty(), "{url}: {open:?}");
         let runs = fleet
             .runtime
             .block_on(store.history(&Filter {
@@ -283,6 +289,69 @@ fn a_lock_holder_killed_frees_the_lock_and_the_next_apply_converges() {
             ["applied", "running"],
             "{url}: the killed run stays `running`"
         );
+        fleet.runtime.block_on(fleet.emulator.shutdown()).expect("shutdown");
+    }
+}
+
+#[test]
+fn an_unsettled_password_intent_makes_the_next_apply_set_that_password_again() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    for url in stores(scratch.path(), "journal") {
+        let fleet = Fleet::new(1, 3, "only=webex");
+        let apply = |secrets: &str| {
+            let out = fleet.run(
+                &url,
+                &["apply", "--auto-approve", "--secrets-out", secrets, "manifests"],
+            );
+            assert_eq!(out.status.code(), Some(0), "{url}: {}", text(&out.stderr));
+            text(&out.stdout)
+        };
+        apply("first.tsv");
+        let store = fleet.store(&url);
+        let first = fleet.dir.path().join("first.tsv");
+        let run = fleet
+            .runtime
+            .block_on(store.history(&Filter {
+                limit: 1,
+                ..Filter::default()
+            }))
+            .expect("history")[0]
+            .id;
+        let intent = |mac: &str, file: &Path| telform::store::Intent {
+            id: 0,
+            run_id: run,
+            provider: "webex".into(),
+            kind: "Device".into(),
+            key: mac.into(),
+            group: "FLEET-000".into(),
+            op: "set-password".into(),
+            note: format!("a generated SIP password, kept once set in {}", file.display()),
+            started_at: "2026-12-06T10:00:00Z".into(),
+        };
+        // As a kill leaves them: one device's password set but never kept (its file has no
+        // line for it), one kept but the settle lost.
+        let lost = "02AB00000001";
+        let kept = "02AB00000002";
+        fleet
+            .runtime
+            .block_on(store.intend(&intent(lost, &fleet.dir.path().join("gone.tsv"))))
+            .expect("intent");
+        fleet
+            .runtime
+            .block_on(store.intend(&intent(kept, &first)))
+            .expect("intent");
+
+        let said = apply("second.tsv");
+        assert!(
+            said.contains("Resources: 0 added, 1 changed, 0 deleted."),
+            "{url}: {said}"
+        );
+        let second = secrets_lines(&[fleet.dir.path().join("second.tsv")]);
+        let macs: Vec<&str> = second.iter().map(|(_, mac, _)| mac.as_str()).collect();
+        assert_eq!(macs, [lost], "{url}: only the password not kept is set again");
+        assert!(fleet.runtime.block_on(store.unsettled()).expect("journal").is_empty());
+        let plan = fleet.run(&url, &["plan", "--detailed-exitcode", "manifests"]);
+        assert_eq!(plan.status.code(), Some(0), "{url}: {}", text(&plan.stdout));
         fleet.runtime.block_on(fleet.emulator.shutdown()).expect("shutdown");
     }
 }
