@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use telform::emulator::{self, seed};
 use telform::manifest::common::Address;
 use telform::manifest::{Ensure, ManifestSet};
+use telform::model::acg::number_to_wire;
 use telform::model::webex::{ROTATION_TAG, mac_key};
-use telform::plan::acg::{account_to_wire, number_to_wire};
+use telform::plan::acg::account_to_wire;
 use telform::wire::acg::{CivicAddress, CivicLocation};
 
 /// A runtime and, on it, an emulator serving `seed` on loopback.

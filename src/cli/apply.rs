@@ -90,7 +90,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
 
     // 1. The plan to apply: made now, or saved and still fresh.
     let (planned, plan) = if saved {
-        if args.prune || args.max_deletes.is_some() || !args.selector.is_empty() || !args.targets.is_empty() {
+        if args.scope.shapes_the_plan() {
             return fail(
                 "--prune, --max-deletes, --selector and --target belong to `telform plan`: a saved plan is applied as it was made\nhint: make a new plan with the options you want",
             );
@@ -139,17 +139,12 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
             Err(message) => return fail(&message),
         }
     } else {
-        let options = PlanOptions {
-            dir: target.clone(),
-            prune: args.prune,
-            max_deletes: args.max_deletes,
-            max_number_changes: match super::max_number_changes(args.max_number_changes, env.trusted.env) {
-                Ok(n) => n,
-                Err(message) => return fail(&message),
+        let options = match args.scope.plan_options(target.clone(), env.trusted.env) {
+            Ok(options) => PlanOptions {
+                reset_passwords: guard.uncertain_passwords(),
+                ..options
             },
-            selector: args.selector.clone(),
-            targets: args.targets.clone(),
-            reset_passwords: guard.uncertain_passwords(),
+            Err(message) => return fail(&message),
         };
         match super::while_reading(&runtime, reconcile::plan_dir(&options, env.trusted)) {
             Ok(mut planned) => {

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{
-    ApplyArgs, ApplyFormat, DemoArgs, DiagnosticFormat, ExitStatus, PlanArgs, PlanFormat, ValidateArgs, apply, plan,
-    print_err, print_out, validate,
+    ApplyArgs, ApplyFormat, DemoArgs, DiagnosticFormat, ExitStatus, PlanArgs, PlanFormat, ScopeArgs, ValidateArgs,
+    apply, plan, print_err, print_out, validate,
 };
 use crate::emulator::{self, Config, seed};
 use crate::provider::config::Trusted;
@@ -186,11 +186,7 @@ fn demo_cycle(dir: &Path, providers: Trusted) -> ExitStatus {
         out: None,
         output: PlanFormat::Text,
         detailed_exitcode: true,
-        prune: false,
-        max_deletes: None,
-        max_number_changes: None,
-        selector: Vec::new(),
-        targets: Vec::new(),
+        scope: ScopeArgs::default(),
         stats: true,
     };
     // SIP passwords: the manifests name vault entries (environment variables, files) this
@@ -236,11 +232,7 @@ fn demo_cycle(dir: &Path, providers: Trusted) -> ExitStatus {
             auto_approve: false,
             output: ApplyFormat::Text,
             concurrency: None,
-            prune: false,
-            max_deletes: None,
-            max_number_changes: None,
-            selector: Vec::new(),
-            targets: Vec::new(),
+            scope: ScopeArgs::default(),
             secrets_out: Some(secrets_out),
             stats: true,
             lock_timeout: None,

@@ -21,6 +21,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::reconcile::PlanOptions;
+
 /// How a command ended. Every command returns one; `main` turns it into the process status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -328,6 +330,17 @@ pub struct PlanArgs {
     /// Exit 2 when the plan has changes, 0 when it has none, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Print the number of API calls made, per provider.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// What a plan covers and the limits it is held to: the same flags for `plan` and for `apply`
+/// of a folder (a saved plan keeps the ones it was made with).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ScopeArgs {
     /// Delete undeclared children (numbers of an account; locations, users, workspaces and
     /// devices of a customer) even where the parent does not say `prune: true`.
     #[arg(long)]
@@ -349,9 +362,27 @@ pub struct PlanArgs {
     /// needs (a device's owner) do not: target them too. For exceptional use, as Terraform's -target.
     #[arg(long = "target", id = "targets", value_name = "KIND/KEY")]
     pub targets: Vec<String>,
-    /// Print the number of API calls made, per provider.
-    #[arg(long)]
-    pub stats: bool,
+}
+
+impl ScopeArgs {
+    /// The options to plan `dir` with; `env` may set the number limit's default.
+    pub(crate) fn plan_options(&self, dir: PathBuf, env: crate::provider::config::Env) -> Result<PlanOptions, String> {
+        Ok(PlanOptions {
+            dir,
+            prune: self.prune,
+            max_deletes: self.max_deletes,
+            max_number_changes: max_number_changes(self.max_number_changes, env)?,
+            selector: self.selector.clone(),
+            targets: self.targets.clone(),
+            // The journal's password resets are apply's: it adds them under the lock.
+            reset_passwords: Default::default(),
+        })
+    }
+
+    /// Whether any flag that shapes a new plan is given (a saved plan refuses them).
+    pub(crate) fn shapes_the_plan(&self) -> bool {
+        self.prune || self.max_deletes.is_some() || !self.selector.is_empty() || !self.targets.is_empty()
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -370,22 +401,8 @@ pub struct ApplyArgs {
     /// apply.concurrency in telform.yaml].
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
-    /// As for `telform plan`: delete undeclared children.
-    #[arg(long)]
-    pub prune: bool,
-    /// As for `telform plan`: refuse a plan that deletes more objects than this.
-    #[arg(long, value_name = "N")]
-    pub max_deletes: Option<usize>,
-    /// As for `telform plan`: refuse a plan that changes more numbers than this [default:
-    /// 2000000, or TELFORM_MAX_NUMBER_CHANGES]. A saved plan keeps the limit it was made with.
-    #[arg(long, value_name = "N")]
-    pub max_number_changes: Option<usize>,
-    /// As for `telform plan`: only manifests with this label.
-    #[arg(long, value_name = "KEY=VALUE")]
-    pub selector: Vec<String>,
-    /// As for `telform plan`: only this object's changes (KIND/KEY).
-    #[arg(long = "target", id = "targets", value_name = "KIND/KEY")]
-    pub targets: Vec<String>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Write generated SIP passwords to FILE (created with mode 0600; never overwritten).
     #[arg(long, value_name = "FILE")]
     pub secrets_out: Option<PathBuf>,

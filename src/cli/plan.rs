@@ -8,7 +8,7 @@ use crate::provider::acg::AcgClient;
 use crate::provider::config::{Trusted, process_env};
 use crate::provider::webex::WebexClient;
 use crate::provider::{CallStats, Provider};
-use crate::reconcile::{self, PlanOptions};
+use crate::reconcile;
 
 pub fn run(args: PlanArgs, operator: &OperatorSettings) -> ExitStatus {
     let settings = match operator.load(args.dir.as_deref().unwrap_or(std::path::Path::new("."))) {
@@ -31,21 +31,13 @@ pub fn run_with_env(args: PlanArgs, trusted: Trusted) -> ExitStatus {
         Ok(r) => r,
         Err(status) => return status,
     };
-    let options = PlanOptions {
-        dir: args.dir.clone().unwrap_or_else(|| PathBuf::from(".")),
-        prune: args.prune,
-        max_deletes: args.max_deletes,
-        max_number_changes: match super::max_number_changes(args.max_number_changes, trusted.env) {
-            Ok(n) => n,
-            Err(message) => {
-                print_err(&format!("error: {message}\n"));
-                return ExitStatus::Failure;
-            }
-        },
-        selector: args.selector.clone(),
-        targets: args.targets.clone(),
-        // Plan reads no store: the journal's password resets show in apply's plan.
-        reset_passwords: Default::default(),
+    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let options = match args.scope.plan_options(dir, trusted.env) {
+        Ok(options) => options,
+        Err(message) => {
+            print_err(&format!("error: {message}\n"));
+            return ExitStatus::Failure;
+        }
     };
     let planned = match super::while_reading(&runtime, reconcile::plan_dir(&options, trusted)) {
         Ok(planned) => planned,

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use crate::plan::acg::NumberChange;
+pub use super::acg::NumberChange;
 
 /// Bumped on any incompatible change of the JSON plan.
 pub const FORMAT_VERSION: u32 = 1;
@@ -366,5 +366,63 @@ impl Plan {
         } else {
             "Unmanaged (not in any manifest, left alone)"
         }
+    }
+}
+
+/// Field-by-field differences between two JSON views, with dotted paths. Nulls are "absent".
+pub fn diff_json(prefix: &str, old: &Value, new: &Value) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    diff_into(prefix, old, new, &mut out);
+    out
+}
+
+fn diff_into(path: &str, old: &Value, new: &Value, out: &mut Vec<FieldChange>) {
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                diff_into(
+                    &child,
+                    a.get(key).unwrap_or(&Value::Null),
+                    b.get(key).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (Value::Null, Value::Object(b)) => {
+            for (key, value) in b {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                diff_into(&child, &Value::Null, value, out);
+            }
+        }
+        (Value::Object(a), Value::Null) => {
+            for (key, value) in a {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                diff_into(&child, value, &Value::Null, out);
+            }
+        }
+        _ if old == new => {}
+        _ => out.push(FieldChange {
+            path: path.to_string(),
+            old: (!old.is_null()).then(|| old.clone()),
+            new: (!new.is_null()).then(|| new.clone()),
+            sensitive: false,
+            secret_source: None,
+        }),
     }
 }

@@ -9,12 +9,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use serde_json::{Map, Value, json};
 
 use super::{Context, diff_json};
-use crate::manifest::acg::{
-    AccountSpec, ConsentSpec, NumberAttributes, NumberCapability, NumberService, NumberSetSpec, NumberUsage,
-    Relationship,
-};
+use crate::manifest::acg::{AccountSpec, ConsentSpec, NumberSetSpec, Relationship};
 use crate::manifest::{Ensure, Manifest, ManifestSet};
-use crate::model::acg::{AcgLive, AcgNeeds, CAPABILITIES, Interner, NumberState, capability_wire};
+use crate::model::acg::{AcgLive, AcgNeeds, Interner, NumberChange, NumberState};
 use crate::model::fingerprint_of;
 use crate::model::plan::{
     Action, Fingerprint, ObjectKind, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, Unmanaged,
@@ -22,8 +19,7 @@ use crate::model::plan::{
 use crate::validate::e164;
 use crate::wire::acg::{
     AccountResource, AccountServiceDetails, CustomerRelationship, DirectRoutingAccountService, DirectRoutingConfig,
-    EnabledOnly, FAILED, NumberConfiguration, NumberResource, NumberServiceDetails, PENDING, PlainAccountService,
-    SubdomainTokens, SyncedAccountService, TeamsNumberConfig, TeamsNumberDetails,
+    FAILED, PENDING, PlainAccountService, SubdomainTokens, SyncedAccountService,
 };
 
 const P: ProviderName = ProviderName::Acg;
@@ -90,54 +86,6 @@ pub fn account_to_wire(name: &str, spec: &AccountSpec) -> AccountResource {
     }
 }
 
-fn usage_wire(usage: NumberUsage) -> &'static str {
-    match usage {
-        NumberUsage::User => "CallingUserAssignment",
-        NumberUsage::Application => "FirstPartyAppAssignment",
-        NumberUsage::Conference => "ConferenceAssignment",
-    }
-}
-
-pub fn number_to_wire(account: &str, service: NumberService, number: &str, a: &NumberAttributes) -> NumberResource {
-    let teams = || TeamsNumberDetails {
-        enabled: true,
-        assignment_status: None,
-        configuration: Some(TeamsNumberConfig {
-            usage: a.usage.map_or("", usage_wire).to_string(),
-            choosable_capabilities: {
-                let mut caps: Vec<NumberCapability> = a.capabilities.clone().unwrap_or_default();
-                caps.sort();
-                caps.into_iter().map(|c| capability_wire(c).to_string()).collect()
-            },
-            acquired_capabilities: None,
-            available_capabilities: None,
-            additional_usages: None,
-            civic_address_id: a.civic_address_id.clone(),
-            location_id: a.location_id.clone(),
-            allow_tenant_address_update: a.allow_tenant_address_update.filter(|x| *x),
-            displayed_country_code: a.country_code.clone(),
-        }),
-    };
-    let mut details = NumberServiceDetails::default();
-    match service {
-        NumberService::OperatorConnect => details.teams_operator_connect = Some(teams()),
-        NumberService::TeamsPhoneMobile => details.teams_phone_mobile = Some(teams()),
-        NumberService::DirectRouting => details.teams_direct_routing = Some(EnabledOnly { enabled: true }),
-        NumberService::Zoom => details.zoom_phone_cloud_peering = Some(EnabledOnly { enabled: true }),
-        NumberService::CallProtection => details.azure_operator_call_protection = Some(EnabledOnly { enabled: true }),
-    }
-    NumberResource {
-        telephone_number: number.to_string(),
-        account_name: account.to_string(),
-        service_details: details,
-        configuration: a.custom_sip_header.as_ref().map(|h| NumberConfiguration {
-            custom_sip_header: Some(h.clone()),
-        }),
-        service_provisioning_status: None,
-        service_provisioning_errors: None,
-    }
-}
-
 /// The comment of a consent relationship: the reason, and the ticket id (ACG has no field for it).
 pub fn consent_comment(spec: &ConsentSpec) -> Option<String> {
     match (&spec.reason, &spec.ticket_id) {
@@ -198,113 +146,6 @@ fn account_view(a: &AccountResource) -> Value {
         view["teamsTenantId"] = json!(t.to_ascii_lowercase());
     }
     view
-}
-
-impl NumberState {
-    pub fn from_manifest(service: NumberService, attrs: &NumberAttributes, interner: &mut Interner) -> NumberState {
-        let teams = service.is_teams();
-        let mut own = |v: &Option<String>| v.as_deref().map(|s| interner.get(s));
-        NumberState {
-            service: Some(service),
-            usage: attrs.usage.filter(|_| teams),
-            capabilities: if teams {
-                attrs.capabilities.iter().flatten().fold(0, |bits, c| {
-                    bits | CAPABILITIES.iter().find(|(k, _, _)| k == c).map_or(0, |(_, b, _)| *b)
-                })
-            } else {
-                0
-            },
-            civic_address_id: own(&attrs.civic_address_id).filter(|_| teams),
-            location_id: own(&attrs.location_id).filter(|_| teams),
-            allow_tenant_address_update: teams && attrs.allow_tenant_address_update == Some(true),
-            country_code: own(&attrs.country_code).filter(|_| teams),
-            custom_sip_header: own(&attrs.custom_sip_header),
-        }
-    }
-
-    fn attributes(&self) -> NumberAttributes {
-        NumberAttributes {
-            usage: self.usage,
-            capabilities: (self.capabilities != 0).then(|| {
-                CAPABILITIES
-                    .iter()
-                    .filter(|(_, b, _)| self.capabilities & b != 0)
-                    .map(|(k, _, _)| *k)
-                    .collect()
-            }),
-            civic_address_id: self.civic_address_id.as_deref().map(str::to_string),
-            location_id: self.location_id.as_deref().map(str::to_string),
-            allow_tenant_address_update: self.allow_tenant_address_update.then_some(true),
-            country_code: self.country_code.as_deref().map(str::to_string),
-            custom_sip_header: self.custom_sip_header.as_deref().map(str::to_string),
-        }
-    }
-
-    pub fn to_wire(&self, account: &str, number: &str) -> NumberResource {
-        number_to_wire(
-            account,
-            self.service.unwrap_or(NumberService::DirectRouting),
-            number,
-            &self.attributes(),
-        )
-    }
-
-    /// The manifest's view, for field changes.
-    pub fn view(&self) -> Value {
-        let mut view = Map::new();
-        view.insert(
-            "service".into(),
-            json!(self.service.map_or("none", NumberService::as_str)),
-        );
-        if let Some(usage) = self.usage {
-            view.insert("usage".into(), json!(usage));
-        }
-        if self.capabilities != 0 {
-            let caps: Vec<&str> = CAPABILITIES
-                .iter()
-                .filter(|(_, b, _)| self.capabilities & b != 0)
-                .map(|(_, _, n)| *n)
-                .collect();
-            view.insert("capabilities".into(), json!(caps));
-        }
-        for (key, value) in [
-            ("civicAddressId", &self.civic_address_id),
-            ("locationId", &self.location_id),
-            ("countryCode", &self.country_code),
-            ("customSipHeader", &self.custom_sip_header),
-        ] {
-            if let Some(v) = value {
-                view.insert(key.into(), json!(&**v));
-            }
-        }
-        if self.allow_tenant_address_update {
-            view.insert("allowTenantAddressUpdate".into(), json!(true));
-        }
-        Value::Object(view)
-    }
-}
-
-/// A number's create (no `old`) or update, as the plan holds it: the two states, a few dozen
-/// bytes with their strings shared, instead of its field changes and wire body as JSON trees
-/// (kilobytes). Both are built when read ([`crate::model::plan::Action::changes`],
-/// [`crate::model::plan::Action::desired`]), exactly as the diff would have built them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NumberChange {
-    pub new: NumberState,
-    /// Boxed: most number actions at scale are creates, which have none.
-    pub old: Option<Box<NumberState>>,
-}
-
-impl NumberChange {
-    pub fn changes(&self) -> Vec<crate::model::plan::FieldChange> {
-        let old = self.old.as_deref().map_or(Value::Null, NumberState::view);
-        diff_json("", &old, &self.new.view())
-    }
-
-    /// The wire body: the number is the object's key, its account the object's group.
-    pub fn desired(&self, object: &ObjectRef) -> Value {
-        json!(self.new.to_wire(&object.group, &object.key))
-    }
 }
 
 fn consent_view(relationship: Option<&CustomerRelationship>) -> Value {

@@ -5,12 +5,13 @@ pub mod acg;
 pub mod render;
 pub mod webex;
 
-use serde_json::Value;
-
 use crate::manifest::load::Sources;
 use crate::manifest::{ManifestSet, Origin};
 use crate::model::acg::AcgLive;
-use crate::model::plan::{self as model, FieldChange, Op, Plan, PlanError, SourceRef};
+/// Re-exported: every kind's diff uses it; it lives in the plan model, which builds the field
+/// changes of compact number actions when read.
+pub use crate::model::plan::diff_json;
+use crate::model::plan::{self as model, Op, Plan, PlanError, SourceRef};
 use crate::model::webex::WebexLive;
 
 /// Default of `--max-deletes`.
@@ -82,64 +83,6 @@ pub fn plan(set: &ManifestSet, live: &Live, cx: &Context) -> Plan {
         });
     }
     plan
-}
-
-/// Field-by-field differences between two JSON views, with dotted paths. Nulls are "absent".
-pub fn diff_json(prefix: &str, old: &Value, new: &Value) -> Vec<FieldChange> {
-    let mut out = Vec::new();
-    diff_into(prefix, old, new, &mut out);
-    out
-}
-
-fn diff_into(path: &str, old: &Value, new: &Value, out: &mut Vec<FieldChange>) {
-    match (old, new) {
-        (Value::Object(a), Value::Object(b)) => {
-            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            for key in keys {
-                let child = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                diff_into(
-                    &child,
-                    a.get(key).unwrap_or(&Value::Null),
-                    b.get(key).unwrap_or(&Value::Null),
-                    out,
-                );
-            }
-        }
-        (Value::Null, Value::Object(b)) => {
-            for (key, value) in b {
-                let child = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                diff_into(&child, &Value::Null, value, out);
-            }
-        }
-        (Value::Object(a), Value::Null) => {
-            for (key, value) in a {
-                let child = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                diff_into(&child, value, &Value::Null, out);
-            }
-        }
-        _ if old == new => {}
-        _ => out.push(FieldChange {
-            path: path.to_string(),
-            old: (!old.is_null()).then(|| old.clone()),
-            new: (!new.is_null()).then(|| new.clone()),
-            sensitive: false,
-            secret_source: None,
-        }),
-    }
 }
 
 #[cfg(test)]
