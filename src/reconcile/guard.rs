@@ -371,3 +371,67 @@ impl PasswordJournal for StoreJournal {
         };
     }
 }
+
+/// Which `watch --apply` replica applies, when several follow the same providers on one store:
+/// the one holding the leader lock (`leader <estate>`, the same kind of lock as an apply's, so
+/// it is freed when its process or its database session dies). The others are on standby: they
+/// plan and report, and take over at their next reconcile once the leader is gone.
+pub struct Leadership {
+    store: Option<Store>,
+    lock: Option<Lock>,
+}
+
+/// The answer of [`Leadership::lead`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// This replica applies; `new`: it just became the leader.
+    Leader { new: bool },
+    /// Another replica leads (named), or led until it was lost (`lost`).
+    Standby { leader: String, lost: bool },
+}
+
+impl Leadership {
+    pub fn new() -> Leadership {
+        Leadership {
+            store: None,
+            lock: None,
+        }
+    }
+
+    /// Keeps or takes the lead for the estates `trusted` names.
+    pub async fn lead(&mut self, config: &StoreConfig, trusted: Trusted<'_>, dir: &Path) -> Result<Role, String> {
+        let mut lost = false;
+        if let Some(lock) = &self.lock {
+            if lock.alive().await {
+                return Ok(Role::Leader { new: false });
+            }
+            self.lock = None;
+            lost = true;
+        }
+        if self.store.is_none() {
+            self.store = Some(Store::open(&config.location).await.map_err(|e| e.to_string())?);
+        }
+        let Some(store) = &self.store else {
+            return Err("the store did not open".into());
+        };
+        let estates: Vec<String> = estates(trusted).into_iter().map(|e| format!("leader {e}")).collect();
+        let holder = Holder::here(&command_line(), store::git_commit(dir), trusted.env);
+        match store.lock(&estates, &holder, Duration::ZERO).await {
+            Ok(lock) => {
+                self.lock = Some(lock);
+                Ok(Role::Leader { new: true })
+            }
+            Err(e) if e.message.contains(" is held by ") => Ok(Role::Standby {
+                leader: e.locked.map_or_else(|| "another watch".to_string(), |h| h.describe()),
+                lost,
+            }),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+impl Default for Leadership {
+    fn default() -> Leadership {
+        Leadership::new()
+    }
+}

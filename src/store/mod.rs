@@ -284,6 +284,16 @@ enum LockInner {
 }
 
 impl Lock {
+    /// Whether the lock is still held: a PostgreSQL session the server ended (force-unlock, a
+    /// restart, the network) no longer holds it.
+    pub async fn alive(&self) -> bool {
+        match &self.inner {
+            Some(LockInner::Sqlite(_)) => true,
+            Some(LockInner::Postgres(held)) => held.alive().await,
+            None => false,
+        }
+    }
+
     /// Releases the lock and removes its holder's record.
     pub async fn release(mut self) {
         match self.inner.take() {

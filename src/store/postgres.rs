@@ -97,6 +97,10 @@ pub struct Held {
 }
 
 impl Held {
+    pub async fn alive(&self) -> bool {
+        self.client.simple_query("SELECT 1").await.is_ok()
+    }
+
     pub async fn release(self) {
         let _ = self
             .client

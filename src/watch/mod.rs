@@ -197,6 +197,8 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
         baseline: None,
         changed: BTreeSet::new(),
         failures: 0,
+        leadership: guard::Leadership::new(),
+        leading: None,
     };
     lp.say(
         "start",
@@ -283,6 +285,10 @@ struct Loop<'a> {
     changed: BTreeSet<PathBuf>,
     /// Consecutive failed reconciles.
     failures: u32,
+    /// With --apply and a store: whether this replica leads (applies) or stands by.
+    leadership: guard::Leadership,
+    /// The role last said in the log.
+    leading: Option<bool>,
 }
 
 impl Loop<'_> {
@@ -381,6 +387,33 @@ impl Loop<'_> {
         }
     }
 
+    /// Whether this replica applies: always without a store; with one, when it holds (or
+    /// takes) the leader lock. A change of role is said in the log once.
+    async fn lead(&mut self) -> bool {
+        let Some(store) = &self.config.store else { return true };
+        let role = self.leadership.lead(store, self.deps.trusted, &self.config.dir).await;
+        let (leading, message) = match role {
+            Ok(guard::Role::Leader { .. }) => (true, "leading: this watch applies the changes".to_string()),
+            Ok(guard::Role::Standby { leader, lost }) => (
+                false,
+                format!(
+                    "standby{}: {leader} leads and applies; this watch reports, and takes over when it is gone",
+                    if lost { " (the lead was lost)" } else { "" }
+                ),
+            ),
+            Err(message) => {
+                // The apply lock (taken next) says the same error in the reconcile's record.
+                self.say("warning", &format!("warning: cannot take the lead: {message}"));
+                return true;
+            }
+        };
+        if self.leading != Some(leading) {
+            self.say(if leading { "leader" } else { "standby" }, &message);
+            self.leading = Some(leading);
+        }
+        leading
+    }
+
     /// Prints a message about watch itself, in the log's format.
     fn say(&self, event: &str, message: &str) {
         match self.config.output {
@@ -433,9 +466,11 @@ impl Loop<'_> {
             dir: self.config.dir.clone(),
             ..PlanOptions::default()
         };
+        // Several replicas on one store: only the leader applies; the others plan and report.
+        let apply = self.config.apply && self.lead().await;
         // The apply lock, before the reads: another apply (CI) must not change what this plan
         // reads. Held, it fails this reconcile, which is retried.
-        let mut guard = match (&self.config.store, self.config.apply) {
+        let mut guard = match (&self.config.store, apply) {
             (Some(store), true) => {
                 let locked = guard::lock(
                     store,
@@ -527,7 +562,7 @@ impl Loop<'_> {
             record.error = Some(text);
         } else if !plan.has_changes() {
             record.outcome = Outcome::InSync;
-        } else if !self.config.apply {
+        } else if !apply {
             record.outcome = Outcome::Pending;
         } else if let Some(outcomes) = self.apply(&planned, &mut record, &mut details, guard.as_mut()).await {
             let done: HashSet<(Op, &ObjectRef)> = outcomes

@@ -555,3 +555,79 @@ fn force_unlock_asks_and_refuses_an_unknown_lock() {
         "{said}"
     );
 }
+
+#[test]
+fn two_watch_replicas_one_leads_and_the_standby_takes_over_when_it_is_killed() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    for url in stores(scratch.path(), "replicas") {
+        let fleet = Fleet::new(1, 1, "only=webex");
+        let store = fleet.store(&url);
+        let manifests = fleet.dir.path().join("manifests");
+        let watch = |name: &str| {
+            let log = std::fs::File::create(fleet.dir.path().join(format!("{name}.log"))).expect("log");
+            fleet
+                .command(
+                    &url,
+                    &[
+                        "watch",
+                        "--apply",
+                        "--interval",
+                        "1s",
+                        "--debounce",
+                        "100ms",
+                        "--secrets-out",
+                        &format!("{name}.tsv"),
+                        "manifests",
+                    ],
+                )
+                .stdout(log.try_clone().expect("log"))
+                .stderr(log)
+                .spawn()
+                .expect("watch starts")
+        };
+        let log =
+            |name: &str| std::fs::read_to_string(fleet.dir.path().join(format!("{name}.log"))).unwrap_or_default();
+        let until = |what: &str, done: &dyn Fn() -> bool| {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !done() {
+                assert!(
+                    Instant::now() < deadline,
+                    "{url}: {what}\nA: {}\nB: {}",
+                    log("a"),
+                    log("b")
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        };
+        let mut a = watch("a");
+        until("A leads and applies", &|| {
+            fleet.devices().len() == 1
+                && fleet
+                    .runtime
+                    .block_on(store.locks())
+                    .expect("locks")
+                    .iter()
+                    .any(|(estate, h)| estate.starts_with("leader ") && h.pid == a.id())
+        });
+        let mut b = watch("b");
+        until("B stands by", &|| log("b").contains("standby"));
+        fleet_with(&manifests, 1, 2, |_| GENERATED);
+        until("A applies a change", &|| fleet.devices().len() == 2);
+        assert!(
+            !log("b").contains("leading"),
+            "{url}: B applied while A led:\n{}",
+            log("b")
+        );
+
+        a.kill().expect("SIGKILL");
+        let _ = a.wait();
+        fleet_with(&manifests, 1, 3, |_| GENERATED);
+        until("B takes over and applies the next change", &|| {
+            fleet.devices().len() == 3
+        });
+        assert!(log("b").contains("leading"), "{url}: {}", log("b"));
+        b.kill().expect("stop");
+        let _ = b.wait();
+        fleet.runtime.block_on(fleet.emulator.shutdown()).expect("shutdown");
+    }
+}
