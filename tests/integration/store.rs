@@ -631,3 +631,58 @@ fn two_watch_replicas_one_leads_and_the_standby_takes_over_when_it_is_killed() {
         fleet.runtime.block_on(fleet.emulator.shutdown()).expect("shutdown");
     }
 }
+
+#[test]
+fn force_unlock_confirms_then_frees_a_postgres_lock_and_names_a_live_sqlite_holder() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    for url in stores(scratch.path(), "unlock") {
+        let store = rt
+            .block_on(Store::open(&Location::parse(&url).expect("url")))
+            .expect("opens");
+        let holder = telform::store::Holder::here("telform apply (hung)", None, &|_: &str| None);
+        let estates = vec![telform::store::estate("acg", "http://127.0.0.1:9")];
+        let lock = rt
+            .block_on(store.lock(&estates, &holder, Duration::ZERO))
+            .expect("taken");
+        let unlock = |args: &[&str]| {
+            assert_cmd::Command::cargo_bin("telform")
+                .expect("binary")
+                .env("TELFORM_STORE", &url)
+                .env("NO_COLOR", "1")
+                .arg("force-unlock")
+                .args(args)
+                .write_stdin("")
+                .output()
+                .expect("runs")
+        };
+        // No terminal, no --yes: nothing is unlocked.
+        let asked = unlock(&[&holder.id]);
+        assert_eq!(asked.status.code(), Some(1), "{url}");
+        let said = text(&asked.stderr);
+        assert!(
+            said.contains("telform apply (hung)") && said.contains("--yes"),
+            "{url}: {said}"
+        );
+        assert!(rt.block_on(lock.alive()), "{url}: still held");
+
+        let forced = unlock(&["--yes", &holder.id]);
+        let said = text(&forced.stdout) + &text(&forced.stderr);
+        if url.starts_with("postgres") {
+            assert_eq!(forced.status.code(), Some(0), "{said}");
+            assert!(said.contains("was ended"), "{said}");
+            assert!(!rt.block_on(lock.alive()), "the hung holder's session is gone");
+            let next = telform::store::Holder::here("telform apply next", None, &|_: &str| None);
+            let taken = rt.block_on(store.lock(&estates, &next, Duration::from_secs(10)));
+            assert!(taken.is_ok(), "the lock is free after force-unlock");
+        } else {
+            // An OS lock is not taken from a live process: it is named, to be stopped.
+            assert_eq!(forced.status.code(), Some(1), "{said}");
+            assert!(said.contains(&format!("kill {}", std::process::id())), "{said}");
+        }
+    }
+}
