@@ -131,6 +131,8 @@ pub async fn lock(
         plan: PlanCounts::default(),
         telform_version: env!("CARGO_PKG_VERSION").to_string(),
     };
+    // Runs still `running` on these estates died: this process holds their locks.
+    store.mark_killed(&lock.estates).await.map_err(|e| e.to_string())?;
     // An intent whose password reached its secrets file was kept: only the settle was lost.
     let mut uncertain = Vec::new();
     for intent in store.unsettled().await.map_err(|e| e.to_string())? {

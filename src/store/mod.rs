@@ -383,8 +383,8 @@ pub struct RunRecord {
     pub start: RunStart,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<String>,
-    /// `running` until it ends; then `applied`, `failed` or `interrupted` (a run still
-    /// `running` whose process is gone was killed).
+    /// `running` until it ends; then `applied`, `failed` or `interrupted`; `killed` when the
+    /// next holder of its lock found it still `running` (its process had died).
     pub outcome: String,
     pub changes: Vec<ObjectChange>,
 }
@@ -502,6 +502,27 @@ impl Store {
             Store::Sqlite(s) => s.force_unlock(id),
             Store::Postgres(p) => p.force_unlock(id).await,
         }
+    }
+
+    /// Marks `killed` the runs still `running` that wrote to any of `estates`: called by the
+    /// holder of their locks, so their processes are gone. Returns how many.
+    pub async fn mark_killed(&self, estates: &[String]) -> Result<usize, StoreError> {
+        let running = match self {
+            Store::Sqlite(s) => s.running()?,
+            Store::Postgres(p) => p.running().await?,
+        };
+        let dead: Vec<i64> = running
+            .into_iter()
+            .filter(|(_, theirs)| theirs.iter().any(|e| estates.contains(e)))
+            .map(|(id, _)| id)
+            .collect();
+        for id in &dead {
+            match self {
+                Store::Sqlite(s) => s.set_outcome(*id, "killed")?,
+                Store::Postgres(p) => p.set_outcome(*id, "killed").await?,
+            }
+        }
+        Ok(dead.len())
     }
 
     /// Records a run as it starts; returns its id.

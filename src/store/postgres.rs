@@ -268,6 +268,32 @@ impl Postgres {
         })
     }
 
+    /// The runs still `running`, with their estates.
+    pub async fn running(&self) -> Result<Vec<(i64, Vec<String>)>, StoreError> {
+        let rows = self
+            .client
+            .query("SELECT id, estates FROM runs WHERE outcome = 'running'", &[])
+            .await
+            .map_err(|e| err("cannot read the history", &self.url, e))?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get::<_, i64>(0),
+                    serde_json::from_str(r.get::<_, &str>(1)).unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+
+    pub async fn set_outcome(&self, id: i64, outcome: &str) -> Result<(), StoreError> {
+        self.client
+            .execute("UPDATE runs SET outcome = $2 WHERE id = $1", &[&id, &outcome])
+            .await
+            .map(|_| ())
+            .map_err(|e| err("cannot update the history", &self.url, e))
+    }
+
     pub async fn begin_run(&self, run: &RunStart) -> Result<i64, StoreError> {
         let row = self
             .client

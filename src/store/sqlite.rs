@@ -267,6 +267,29 @@ impl Sqlite {
         ))
     }
 
+    /// The runs still `running`, with their estates.
+    pub fn running(&self) -> Result<Vec<(i64, Vec<String>)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT id, estates FROM runs WHERE outcome = 'running'")
+            .map_err(|e| err("cannot read the history", &self.path, e))?;
+        stmt.query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                serde_json::from_str(&row.get::<_, String>(1)?).unwrap_or_default(),
+            ))
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| err("cannot read the history", &self.path, e))
+    }
+
+    pub fn set_outcome(&self, id: i64, outcome: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute("UPDATE runs SET outcome = ?2 WHERE id = ?1", params![id, outcome])
+            .map(|_| ())
+            .map_err(|e| err("cannot update the history", &self.path, e))
+    }
+
     pub fn begin_run(&self, run: &RunStart) -> Result<i64, StoreError> {
         let conn = self.conn();
         conn.execute(

@@ -284,11 +284,7 @@ fn a_lock_holder_killed_frees_the_lock_and_the_next_apply_converges() {
             }))
             .expect("history");
         let outcomes: Vec<&str> = runs.iter().map(|r| r.outcome.as_str()).collect();
-        assert_eq!(
-            outcomes,
-            ["applied", "running"],
-            "{url}: the killed run stays `running`"
-        );
+        assert_eq!(outcomes, ["applied", "killed"], "{url}: the killed run is said so");
         fleet.runtime.block_on(fleet.emulator.shutdown()).expect("shutdown");
     }
 }
