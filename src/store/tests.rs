@@ -558,3 +558,56 @@ fn postgres_schema_newer_than_this_build_is_refused() {
         );
     });
 }
+
+/// Not a test: how long recording a 100,000-object apply takes on each back-end
+/// (`cargo test --lib store::tests::timing -- --ignored --nocapture`).
+#[test]
+#[ignore = "a timing, not a test"]
+fn timing_of_recording_100000_changes() {
+    let many: Vec<ObjectChange> = (0..100_000)
+        .map(|i| ObjectChange {
+            provider: "acg".into(),
+            kind: "Number".into(),
+            key: format!("+3317{i:07}"),
+            group: "contoso".into(),
+            op: "update".into(),
+            fields: vec![FieldRecord {
+                path: "customSipHeader".into(),
+                before: Some(serde_json::json!("portal")),
+                after: Some(serde_json::json!("hq")),
+                sensitive: false,
+            }],
+            status: "done".into(),
+            message: None,
+        })
+        .collect();
+    let rt = runtime();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut stores = vec![Location::Sqlite(dir.path().join("store.db"))];
+    stores.extend(postgres_database(&rt, "timing").map(Location::Postgres));
+    for location in stores {
+        rt.block_on(async {
+            let store = Store::open(&location).await.expect("opens");
+            let id = store.begin_run(&run_start()).await.expect("begun");
+            let started = std::time::Instant::now();
+            store.finish_run(id, "applied", &many).await.expect("recorded");
+            let recorded = started.elapsed();
+            let started = std::time::Instant::now();
+            let one = store
+                .history(&Filter {
+                    object: Some(("Number".into(), "+33170050000".into())),
+                    limit: 10,
+                    ..Filter::default()
+                })
+                .await
+                .expect("read");
+            eprintln!(
+                "{}: 100,000 changes recorded in {:.2?}; one number's history read in {:.2?}",
+                location.display(),
+                recorded,
+                started.elapsed()
+            );
+            assert_eq!(one[0].changes.len(), 1);
+        });
+    }
+}
