@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::apply::secrets::EnvLookup;
 use crate::apply::{self, Options, Outcome, Progress, Run, Secrets};
+use crate::diag::Problem;
 use crate::manifest::ManifestSet;
-use crate::manifest::settings::{SecretPolicy, Settings};
+use crate::manifest::settings::{ApplySettings, SecretPolicy, Settings};
 use crate::model::plan::{Action, Plan, PlanOrigin};
 use crate::model::{ObjectKind, ProviderName, Stop};
 use crate::plan::{self, Context, DEFAULT_MAX_DELETES, DEFAULT_MAX_NUMBER_CHANGES, Live};
@@ -39,15 +40,19 @@ pub struct PlanOptions {
 pub enum Failure {
     /// The manifests are not valid; `text` holds the rendered diagnostics and the closing line.
     Invalid { text: String, problems: usize },
-    /// Anything else (a provider, a flag): the message, with its hint.
-    Other(String),
+    /// Anything else (a provider, a flag, a setting): every problem found, with its hints.
+    Problems(Vec<Problem>),
 }
 
 impl Failure {
+    fn one(problem: impl Into<Problem>) -> Failure {
+        Failure::Problems(vec![problem.into()])
+    }
+
     pub fn text(&self) -> String {
         match self {
             Failure::Invalid { text, .. } => text.clone(),
-            Failure::Other(message) => format!("error: {message}\n"),
+            Failure::Problems(problems) => Problem::report(problems),
         }
     }
 }
@@ -57,8 +62,9 @@ pub struct Planned {
     pub plan: Plan,
     pub acg: Option<AcgClient>,
     pub webex: Option<WebexClient>,
-    /// The manifest folder's `telform.yaml` (harmless options only).
-    pub settings: Option<Settings>,
+    /// Apply's options, resolved once from the operator's settings file and the folder's
+    /// `telform.yaml` (the operator's win); a flag may still set the concurrency.
+    pub apply_options: Options,
     pub options: PlanOptions,
 }
 
@@ -124,7 +130,10 @@ impl Planned {
             None => Progress::hidden(),
         };
         let run = Run {
-            options: apply_options(self.settings.as_ref(), request.concurrency),
+            options: Options {
+                concurrency: request.concurrency.map_or(self.apply_options.concurrency, |n| n.max(1)),
+                ..self.apply_options.clone()
+            },
             stop: request.stop,
             progress,
             secrets,
@@ -190,12 +199,12 @@ impl PreparedApply<'_> {
     }
 }
 
-/// Apply's options: the folder's `apply.*` settings, `concurrency` (a flag) first.
-fn apply_options(settings: Option<&Settings>, concurrency: Option<usize>) -> Options {
-    let settings = settings.and_then(|s| s.apply.as_ref());
+/// Apply's options from the `apply.*` settings (the operator's already merged over the
+/// folder's).
+fn apply_options(settings: Option<&ApplySettings>) -> Options {
     let mut options = Options::default();
-    if let Some(n) = concurrency.or_else(|| settings.and_then(|s| s.concurrency).map(|n| n as usize)) {
-        options.concurrency = n.max(1);
+    if let Some(n) = settings.and_then(|s| s.concurrency) {
+        options.concurrency = (n as usize).max(1);
     }
     if let Some(timeout) = settings
         .and_then(|s| s.provisioning_timeout.as_deref())
@@ -240,7 +249,7 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         // Validation is CPU-bound and parallel (rayon): off the async threads.
         tokio::task::spawn_blocking(move || validate::validate_with(std::slice::from_ref(&dir), &policy))
             .await
-            .map_err(|e| Failure::Other(format!("validation stopped: {e}")))?
+            .map_err(|e| Failure::one(format!("validation stopped: {e}")))?
     };
     if !validated.is_valid() {
         let located = report::locate(&validated.diagnostics, &validated.sources);
@@ -256,17 +265,18 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
             problems: located.len(),
         });
     }
-    let targets = Target::parse_all(&options.targets).map_err(Failure::Other)?;
-    let manifests = select(validated.manifests, &options.selector)
-        .map_err(|message| {
-            Failure::Other(format!(
-                "{message}\nhint: --selector key=value keeps the manifests whose metadata.labels have key: value; check the labels, or plan without --selector"
-            ))
-        })?;
+    let targets = Target::parse_all(&options.targets).map_err(Failure::one)?;
+    let manifests = select(validated.manifests, &options.selector).map_err(|message| {
+        Failure::one(Problem::new(message).hint(
+            "--selector key=value keeps the manifests whose metadata.labels have key: value; check the labels, or plan without --selector",
+        ))
+    })?;
     if let Some(unknown) = targets.iter().find(|t| !t.declared_in(&manifests)) {
-        return Err(Failure::Other(format!(
-            "--target {unknown} matches no manifest: nothing to plan\nhint: name an object as KIND/KEY (`Account/contoso`, `Device/0004F29B127E`, `User/jane@example.com`) or by its manifest name (`Device/acme-desk-phone`)"
-        )));
+        return Err(Failure::one(
+            Problem::new(format!("--target {unknown} matches no manifest: nothing to plan")).hint(
+                "name an object as KIND/KEY (`Account/contoso`, `Device/0004F29B127E`, `User/jane@example.com`) or by its manifest name (`Device/acme-desk-phone`)",
+            ),
+        ));
     }
     // Apply's options: the operator's settings file wins over the folder's `telform.yaml`.
     let operator_apply = trusted.settings.and_then(|s| s.apply.as_ref());
@@ -280,16 +290,12 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
             ..Settings::default()
         }),
     };
+    let apply_settings = settings.as_ref().and_then(|s| s.apply.as_ref());
     let max_deletes = options
         .max_deletes
-        .or_else(|| {
-            settings
-                .as_ref()
-                .and_then(|s| s.apply.as_ref())
-                .and_then(|a| a.max_deletes)
-                .map(|n| n as usize)
-        })
+        .or_else(|| apply_settings.and_then(|a| a.max_deletes).map(|n| n as usize))
         .unwrap_or(DEFAULT_MAX_DELETES);
+    let apply_options = apply_options(apply_settings);
     let (acg, webex) = clients(&manifests, settings.as_ref(), trusted)?;
     // The two providers are read at the same time: each read mostly waits on its provider.
     let acg_read = async {
@@ -306,8 +312,8 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
     };
     let (acg_live, webex_live) = tokio::join!(acg_read, webex_read);
     let live = Live {
-        acg: acg_live.map_err(|e| Failure::Other(e.to_string()))?,
-        webex: webex_live.map_err(|e| Failure::Other(e.to_string()))?,
+        acg: acg_live.map_err(|e| Failure::one(e.problem()))?,
+        webex: webex_live.map_err(|e| Failure::one(e.problem()))?,
     };
     let cx = Context {
         sources: &validated.sources,
@@ -339,7 +345,7 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         plan,
         acg,
         webex,
-        settings,
+        apply_options,
         options: options.clone(),
     })
 }
@@ -365,20 +371,20 @@ fn clients(
     let (acg_config, webex_config) = match (acg_config, webex_config) {
         (Ok(acg), Ok(webex)) => (acg, webex),
         (acg, webex) => {
-            let said: Vec<String> = [acg.err(), webex.err()]
+            let said = [acg.err(), webex.err()]
                 .into_iter()
                 .flatten()
-                .map(|missing| missing.to_string())
+                .map(Problem::from)
                 .collect();
-            return Err(Failure::Other(said.join("\nerror: ")));
+            return Err(Failure::Problems(said));
         }
     };
     let acg = match acg_config {
-        Some(config) => Some(AcgClient::new(config).map_err(|e| Failure::Other(e.to_string()))?),
+        Some(config) => Some(AcgClient::new(config).map_err(|e| Failure::one(e.problem()))?),
         None => None,
     };
     let webex = match webex_config {
-        Some(config) => Some(WebexClient::new(config).map_err(|e| Failure::Other(e.to_string()))?),
+        Some(config) => Some(WebexClient::new(config).map_err(|e| Failure::one(e.problem()))?),
         None => None,
     };
     Ok((acg, webex))
@@ -444,16 +450,16 @@ impl std::fmt::Display for Target {
 }
 
 impl Target {
-    fn parse_all(texts: &[String]) -> Result<Vec<Target>, String> {
+    fn parse_all(texts: &[String]) -> Result<Vec<Target>, Problem> {
         texts.iter().map(|t| Target::parse(t)).collect()
     }
 
-    fn parse(text: &str) -> Result<Target, String> {
+    fn parse(text: &str) -> Result<Target, Problem> {
         let bad = || {
-            format!(
-                "--target `{text}` is not KIND/KEY\nhint: KIND is one of {}; e.g. `--target Account/contoso`, `--target Device/0004F29B127E`",
+            Problem::new(format!("--target `{text}` is not KIND/KEY")).hint(format!(
+                "KIND is one of {}; e.g. `--target Account/contoso`, `--target Device/0004F29B127E`",
                 ObjectKind::ALL.map(ObjectKind::as_str).join(", ")
-            )
+            ))
         };
         let (kind, key) = text.split_once('/').ok_or_else(bad)?;
         let kind = kind.parse::<ObjectKind>().map_err(|()| bad())?;

@@ -14,7 +14,10 @@
 
 pub mod codes;
 pub mod diagnostic;
+mod problem;
 pub mod source;
+
+pub use problem::Problem;
 
 /// `1 problem`, `2 problems`: a count with its noun, for messages people read. `word` is the
 /// singular; the plural adds an `s` (`retry`, `retries`).

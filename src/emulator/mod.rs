@@ -12,7 +12,7 @@ pub mod webex;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -70,6 +70,13 @@ pub struct App {
     faults: Faults,
     rng: Mutex<Rng>,
     acg_window: Option<Mutex<RateWindow>>,
+    /// At most this many connections are served at once; the next ones get a 503 and are
+    /// closed, so that idle or slow clients cannot use up the descriptors and starve everyone
+    /// (the default is the descriptor limit less room for the state file and the listener; a
+    /// test may lower it).
+    pub max_connections: AtomicUsize,
+    /// Connections being served.
+    open_connections: Arc<AtomicUsize>,
     /// Requests received, by provider, for tests and benchmarks.
     pub acg_requests: AtomicU64,
     pub webex_requests: AtomicU64,
@@ -188,9 +195,15 @@ impl Emulator {
     }
 }
 
-/// Accepts connections until `stop`, each served with the limits of `connections`; then waits
-/// for the requests in flight.
-async fn serve(listener: TcpListener, router: Router, connections: Connections, mut stop: oneshot::Receiver<()>) {
+/// Accepts connections until `stop`, each served with the limits of `connections`, at most
+/// [`App::max_connections`] at once; then waits for the requests in flight.
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    app: Arc<App>,
+    connections: Connections,
+    mut stop: oneshot::Receiver<()>,
+) {
     use hyper_util::rt::{TokioIo, TokioTimer};
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
@@ -206,6 +219,12 @@ async fn serve(listener: TcpListener, router: Router, connections: Connections, 
                 }
             },
         };
+        let open = app.open_connections.clone();
+        if open.load(Ordering::Relaxed) >= app.max_connections.load(Ordering::Relaxed) {
+            tokio::spawn(refuse(stream));
+            continue;
+        }
+        open.fetch_add(1, Ordering::Relaxed);
         let mut io = tokio_io_timeout::TimeoutStream::new(stream);
         io.set_read_timeout(Some(connections.idle));
         io.set_write_timeout(Some(connections.idle));
@@ -218,10 +237,56 @@ async fn serve(listener: TcpListener, router: Router, connections: Connections, 
         tokio::spawn(async move {
             // A client that goes away or times out is not the emulator's error.
             let _ = connection.await;
+            open.fetch_sub(1, Ordering::Relaxed);
         });
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// Answers a connection over the cap with a 503 that says why, without reading its request
+/// (there is no room to serve it), and closes it.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    const BODY: &str = "{\"message\":\"telform emulator: too many open connections; close idle ones or retry later\",\"error\":{\"code\":\"ServerBusy\",\"message\":\"telform emulator: too many open connections; close idle ones or retry later\"}}";
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    // A client that does not read is not waited for.
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
+}
+
+/// How many connections the emulator serves at once by default: the descriptor limit (raised
+/// to its hard maximum first) less room for the listener, the state file and the refusals
+/// themselves, and at most 4,096.
+fn default_max_connections() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read or write the struct passed.
+    let soft = unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 512;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit.rlim_cur = limit.rlim_max;
+            }
+        }
+        limit.rlim_cur
+    };
+    let soft = usize::try_from(soft).unwrap_or(usize::MAX);
+    soft.saturating_sub(soft / 8 + 32).clamp(16, 4096)
 }
 
 /// Starts the emulator on `listener` (bind `127.0.0.1:0` for a free port). Returns once it
@@ -257,6 +322,8 @@ pub async fn start(listener: TcpListener, config: Config) -> std::io::Result<Emu
             .acg_limit_per_minute
             .map(|n| Mutex::new(RateWindow::new(n))),
         faults: config.faults,
+        max_connections: AtomicUsize::new(default_max_connections()),
+        open_connections: Arc::new(AtomicUsize::new(0)),
         acg_requests: AtomicU64::new(0),
         webex_requests: AtomicU64::new(0),
         dirty: AtomicBool::new(config.state_file.is_some()),
@@ -266,7 +333,7 @@ pub async fn start(listener: TcpListener, config: Config) -> std::io::Result<Emu
     let (tx, rx) = oneshot::channel::<()>();
     let saver = app.clone();
     let task = tokio::spawn(async move {
-        let server = serve(listener, router, config.connections, rx);
+        let server = serve(listener, router, saver.clone(), config.connections, rx);
         let autosave = async {
             loop {
                 tokio::time::sleep(Duration::from_secs(1)).await;

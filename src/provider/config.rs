@@ -5,6 +5,7 @@
 
 use secrecy::SecretString;
 
+use crate::diag::Problem;
 use crate::manifest::settings::{SecretPolicy, Settings};
 use crate::wire::acg::API_VERSION;
 
@@ -34,7 +35,7 @@ pub struct WebexConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Missing {
     pub what: String,
-    pub hint: String,
+    pub hints: Vec<String>,
 }
 
 impl Missing {
@@ -46,12 +47,8 @@ impl Missing {
             [one] => one.to_string(),
             [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
         };
-        let hint = missing
-            .iter()
-            .map(|m| m.hint.as_str())
-            .collect::<Vec<_>>()
-            .join("\nhint: ");
-        Missing { what, hint }
+        let hints = missing.into_iter().flat_map(|m| m.hints).collect();
+        Missing { what, hints }
     }
 }
 
@@ -60,10 +57,19 @@ fn or_missing<T>(result: Result<T, Missing>, missing: &mut Vec<Missing>) -> Opti
     result.map_err(|m| missing.push(m)).ok()
 }
 
+impl From<Missing> for Problem {
+    fn from(missing: Missing) -> Problem {
+        let verb = if missing.what.contains(" and ") { "are" } else { "is" };
+        Problem {
+            message: format!("{} {verb} not configured", missing.what),
+            hints: missing.hints,
+        }
+    }
+}
+
 impl std::fmt::Display for Missing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let verb = if self.what.contains(" and ") { "are" } else { "is" };
-        write!(f, "{} {verb} not configured\nhint: {}", self.what, self.hint)
+        Problem::from(self.clone()).fmt(f)
     }
 }
 
@@ -115,7 +121,7 @@ const SETTINGS_HINT: &str = "the operator's settings file (--settings or TELFORM
 fn pick(trusted: &Trusted, var: &str, file: Option<&String>, setting: &str) -> Result<String, Missing> {
     trusted.var(var).or_else(|| file.cloned()).ok_or_else(|| Missing {
         what: format!("the {setting}"),
-        hint: format!("set {var}, or `{setting}` in {SETTINGS_HINT}"),
+        hints: vec![format!("set {var}, or `{setting}` in {SETTINGS_HINT}")],
     })
 }
 
@@ -136,9 +142,9 @@ pub fn acg(trusted: Trusted, folder: Option<&Settings>) -> Result<AcgConfig, Mis
             None => {
                 missing.push(Missing {
                     what: "the ACG token endpoint".into(),
-                    hint: format!(
+                    hints: vec![format!(
                         "set TELFORM_ACG_TENANT (or TELFORM_ACG_TOKEN_URL), or `acg.tenant` in {SETTINGS_HINT}"
-                    ),
+                    )],
                 });
                 None
             }
@@ -161,9 +167,9 @@ pub fn acg(trusted: Trusted, folder: Option<&Settings>) -> Result<AcgConfig, Mis
     if client_secret.is_none() {
         missing.push(Missing {
             what: "the ACG client secret".into(),
-            hint: format!(
+            hints: vec![format!(
                 "set the environment variable {secret_var} (telform never reads a secret from a file in Git)"
-            ),
+            )],
         });
     }
     let (Some(url), Some(token_url), Some(client_id), Some(client_secret)) = (url, token_url, client_id, client_secret)
@@ -214,7 +220,7 @@ pub fn webex(trusted: Trusted) -> Result<WebexConfig, Missing> {
         .map_or("TELFORM_WEBEX_TOKEN".to_string(), |t| t.from_env.clone());
     let token = trusted.var(&token_var).ok_or_else(|| Missing {
         what: "the Webex token".into(),
-        hint: format!("set the environment variable {token_var}"),
+        hints: vec![format!("set the environment variable {token_var}")],
     })?;
     Ok(WebexConfig {
         url: url.trim_end_matches('/').to_string(),
@@ -248,7 +254,10 @@ mod tests {
         let none = |_: &str| None;
         let missing = acg(Trusted::env(&none), None).expect_err("nothing set");
         assert!(
-            missing.hint.contains("TELFORM_ACG_URL") && missing.hint.contains("acg.url"),
+            missing
+                .hints
+                .iter()
+                .any(|h| h.contains("TELFORM_ACG_URL") && h.contains("acg.url")),
             "{missing}"
         );
         // Everything missing is said at once.

@@ -7,6 +7,7 @@ use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 
 use super::CallStats;
+use crate::diag::Problem;
 use crate::model::{ProviderName, Stop};
 
 /// A failed provider call, with everything a user needs to act on it.
@@ -23,26 +24,33 @@ pub struct ProviderError {
     pub hint: String,
 }
 
-impl std::fmt::Display for ProviderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ProviderError {
+    /// What went wrong and what to do, as every runtime problem is reported.
+    pub fn problem(&self) -> Problem {
         let provider = match self.provider {
             ProviderName::Acg => "ACG",
             ProviderName::Webex => "Webex",
         };
-        write!(f, "{provider}: cannot {}", self.operation)?;
+        let mut message = format!("{provider}: cannot {}", self.operation);
         if let Some(status) = self.status {
-            write!(f, ": HTTP {status}")?;
+            message.push_str(&format!(": HTTP {status}"));
         }
         if let Some(code) = &self.code {
-            write!(f, " {code}")?;
+            message.push_str(&format!(" {code}"));
         }
         if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
+            message.push_str(&format!(": {}", self.message));
         }
         if let Some(id) = &self.tracking_id {
-            write!(f, " (tracking id {id})")?;
+            message.push_str(&format!(" (tracking id {id})"));
         }
-        write!(f, "\nhint: {}", self.hint)
+        Problem::new(message).hint(self.hint.clone())
+    }
+}
+
+impl std::fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.problem().fmt(f)
     }
 }
 

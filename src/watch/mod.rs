@@ -521,10 +521,10 @@ impl Loop<'_> {
                 record.error = Some(text);
                 return self.finish(record, started, details, None);
             }
-            Err(Failure::Other(message)) => {
+            Err(failure @ Failure::Problems(_)) => {
                 record.outcome = Outcome::Failed;
-                record.error = Some(format!("error: {message}"));
-                details = format!("error: {message}\n");
+                details = failure.text();
+                record.error = Some(details.trim_end().to_string());
                 return self.finish(record, started, details, None);
             }
         };

@@ -747,6 +747,9 @@ pub struct PlaceDeviceList {
 pub struct PlaceDevice {
     #[serde(default)]
     pub id: String,
+    /// The spec: "comma separated array of tags used to describe device" (the device's tags).
+    #[serde(default)]
+    pub description: Vec<String>,
     #[serde(default)]
     pub model: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

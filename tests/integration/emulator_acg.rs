@@ -749,12 +749,13 @@ async fn deletes_and_tenant_changes_are_refused_while_numbers_exist() {
 async fn a_repeated_request_is_answered_from_the_first() {
     let acg = start().await;
     acg.put_account("contoso", oc_account()).await;
+    let first_sent = telform::clock::http_date(std::time::SystemTime::now());
     let send = || {
         acg.http
             .post(format!("{}/accounts/contoso:createOrUpdateNumbers?{V}", acg.base))
             .bearer_auth(&acg.token)
             .header("repeatability-request-id", "5a6b7c8d-0000-4000-8000-000000000001")
-            .header("repeatability-first-sent", "Sat, 21 Nov 2026 05:00:00 GMT")
+            .header("repeatability-first-sent", &first_sent)
             .json(&batch("contoso", 4255550000, 2))
             .send()
     };
@@ -1034,4 +1035,277 @@ async fn idle_and_half_sent_connections_are_closed() {
         .await
         .expect("answered");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Repeatable requests as Azure documents them: a malformed id or First-Sent is 400, a
+/// First-Sent before the tracked window 412, and an id reused for another request is refused
+/// (it used to replay the first request's answer: a DELETE of an unknown account sent with the
+/// id of a consent PATCH answered 200 with the consent and was not applied).
+#[tokio::test]
+async fn only_the_same_request_is_replayed_under_a_repeatability_id() {
+    let acg = start().await;
+    let now = telform::clock::http_date(std::time::SystemTime::now());
+    let id = "7d1e2f30-0000-4000-8000-00000000000a";
+    let send = |method: Method, path: String, body: Option<Value>, id: &'static str, sent: String| {
+        let mut request = acg
+            .http
+            .request(method, format!("{}{path}?{V}", acg.base))
+            .bearer_auth(&acg.token)
+            .header("repeatability-request-id", id)
+            .header("repeatability-first-sent", sent);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/merge-patch+json")
+                .body(body.to_string());
+        }
+        request.send()
+    };
+    let consent = format!("/teamsRequestsForInformation/{CONTOSO_TENANT}");
+    let patch = json!({"customerRelationship": {"status": "agreementSigned", "comment": "CHG-2"}});
+    let first = send(Method::PATCH, consent.clone(), Some(patch.clone()), id, now.clone())
+        .await
+        .expect("sent");
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers()["repeatability-result"], "accepted");
+    // Another request under the same id: refused, and not answered with the consent.
+    let other = send(Method::DELETE, "/accounts/nobody".into(), None, id, now.clone())
+        .await
+        .expect("sent");
+    assert_eq!(other.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(other.headers()["repeatability-result"], "rejected");
+    assert_eq!(other.headers()["x-ms-error-code"], "RepeatabilityRequestIdReused");
+    // The same request again: replayed.
+    let again = send(Method::PATCH, consent.clone(), Some(patch), id, now.clone())
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.headers()["repeatability-result"], "accepted");
+    // Malformed headers.
+    for (id, sent, status) in [
+        ("", now.clone(), StatusCode::BAD_REQUEST),
+        (
+            "7d1e2f30-0000-4000-8000-00000000000b",
+            "yesterday".to_string(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "7d1e2f30-0000-4000-8000-00000000000c",
+            "Sat, 21 Nov 2020 05:00:00 GMT".to_string(),
+            StatusCode::PRECONDITION_FAILED,
+        ),
+    ] {
+        let a = send(Method::DELETE, "/accounts/nobody".into(), None, id, sent.clone())
+            .await
+            .expect("sent");
+        assert_eq!(a.status(), status, "id {id:?}, first sent {sent:?}");
+        assert_eq!(a.headers()["repeatability-result"], "rejected");
+    }
+    // An id without First-Sent.
+    let a = acg
+        .http
+        .delete(format!("{}/accounts/nobody?{V}", acg.base))
+        .bearer_auth(&acg.token)
+        .header("repeatability-request-id", "7d1e2f30-0000-4000-8000-00000000000d")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(a.status(), StatusCode::BAD_REQUEST);
+    // Reads ignore the headers.
+    let a = acg
+        .http
+        .get(format!("{}/accounts?{V}", acg.base))
+        .bearer_auth(&acg.token)
+        .header("repeatability-request-id", "")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(a.status(), StatusCode::OK);
+}
+
+/// A 405 says which methods the path has (`Allow`), in the Azure.Core error shape.
+#[tokio::test]
+async fn a_method_not_allowed_names_the_allowed_ones() {
+    let acg = start().await;
+    for (method, path, allowed) in [
+        (Method::POST, "/accounts/contoso", "GET,HEAD,PUT,DELETE"),
+        (Method::GET, "/accounts/contoso:deleteNumbers", "POST"),
+        (
+            Method::PATCH,
+            "/accounts/contoso/numbers/%2B14255550100",
+            "GET,HEAD,PUT,DELETE",
+        ),
+        (
+            Method::PUT,
+            "/teamsRequestsForInformation/8c2f5b1e-0d7a-4c1e-9a57-3f1d2b6c7e90",
+            "GET,HEAD,PATCH",
+        ),
+        (Method::DELETE, "/accounts", "GET,HEAD"),
+        (Method::POST, "/numbers", "GET,HEAD"),
+    ] {
+        let (status, headers, body) = acg.call(method.clone(), path, None).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_eq!(headers["allow"], allowed, "{method} {path}");
+        assert_eq!(body["error"]["code"], "MethodNotAllowed", "{method} {path}");
+    }
+}
+
+/// More connections than the cap get a 503 that says why, at once, instead of waiting behind
+/// idle ones; when one closes, requests are served again.
+#[tokio::test]
+async fn connections_over_the_cap_get_a_clear_503() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let acg = start().await;
+    acg.emulator
+        .app
+        .max_connections
+        .store(3, std::sync::atomic::Ordering::Relaxed);
+    let addr = acg.emulator.url().trim_start_matches("http://").to_string();
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        idle.push(tokio::net::TcpStream::connect(&addr).await.expect("connects"));
+    }
+    // Let the server accept them.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut over = tokio::net::TcpStream::connect(&addr).await.expect("connects");
+    over.write_all(b"GET /acg/accounts HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("sent");
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), over.read_to_string(&mut answer))
+        .await
+        .expect("answered at once")
+        .expect("read");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("too many open connections"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("retry-after: 1"), "{answer}");
+    drop(idle.pop());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (status, _, _) = acg.call(Method::GET, "/accounts", None).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// `x-ms-client-request-id` is a UUID in the spec: anything else is refused, not echoed.
+#[tokio::test]
+async fn a_client_request_id_must_be_a_uuid() {
+    let acg = start().await;
+    let send = |id: &'static str| {
+        acg.http
+            .get(format!("{}/accounts?{V}", acg.base))
+            .bearer_auth(&acg.token)
+            .header("x-ms-client-request-id", id)
+            .send()
+    };
+    let good = send("5a6b7c8d-0000-4000-8000-000000000001").await.expect("sent");
+    assert_eq!(good.status(), StatusCode::OK);
+    assert_eq!(
+        good.headers()["x-ms-client-request-id"],
+        "5a6b7c8d-0000-4000-8000-000000000001"
+    );
+    for bad in ["", "request-1"] {
+        let a = send(bad).await.expect("sent");
+        assert_eq!(a.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+        assert_eq!(a.headers()["x-ms-error-code"], "InvalidHeaderValue");
+    }
+}
+
+/// Boolean query parameters are `true` or `false`: `countRecords=-1` was answered as if absent,
+/// and `deleteNumbers=yes` as false.
+#[tokio::test]
+async fn boolean_query_parameters_are_true_or_false() {
+    let acg = start().await;
+    for path in ["/numbers?countRecords=-1", "/accounts?countRecords=yes"] {
+        let (status, headers, _) = acg.call(Method::GET, path, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(headers["x-ms-error-code"], "InvalidQueryParameter", "{path}");
+    }
+    let (status, headers, _) = acg.call(Method::GET, "/accounts?countRecords=true", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.contains_key("x-ms-record-count"));
+    let (status, _, _) = acg
+        .call(Method::DELETE, "/accounts/contoso?deleteNumbers=yes", None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+/// A deliberate choice (docs/emulator.md, "Deliberate deviations"): the swagger's own
+/// `PutAccountNumber` example creates a calling-user number without a civic address, which the
+/// Number Management Portal procedure forbids; the emulator follows the procedure.
+#[tokio::test]
+async fn the_swaggers_put_number_example_lacks_the_civic_address_the_procedure_requires() {
+    let acg = start().await;
+    acg.put_account("contoso", oc_account()).await;
+    let text = std::fs::read_to_string(root().join("specs/acg/examples/PutAccountNumber.json")).expect("example");
+    let example: Value = serde_json::from_str(&text).expect("json");
+    let resource = example["parameters"]["resource"].clone();
+    let path = "/accounts/contoso/numbers/%2B15105850321";
+    let (status, _, body) = acg.call(Method::PUT, path, Some(resource.clone())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("civicAddressId"),
+        "{body}"
+    );
+    // With the tenant allowed to set the address, the same number is created.
+    let mut allowed = resource;
+    allowed["serviceDetails"]["teamsOperatorConnect"]["configuration"]["allowTenantAddressUpdate"] = json!(true);
+    let (status, _, body) = acg.call(Method::PUT, path, Some(allowed)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+/// Paging parameters are int32 in the swagger: larger values are refused, not silently used.
+#[tokio::test]
+async fn paging_parameters_are_int32() {
+    let acg = start().await;
+    let (status, _, _) = acg.call(Method::GET, "/accounts?top=2147483648", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = acg.call(Method::GET, "/accounts?top=2147483647", None).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// 1,100 idle connections (the count) do not starve the emulator, even when its
+/// descriptors are few: the real binary under `ulimit -n 1024` answers a new connection at once
+/// with the 503 that says why (without the cap, `accept` failed for lack of descriptors and
+/// the request waited until some were freed).
+#[test]
+fn eleven_hundred_idle_connections_do_not_starve_it() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let binary = assert_cmd::cargo::cargo_bin("telform");
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 1024 && exec \"$0\" emulator --listen 127.0.0.1:0")
+        .arg(&binary)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("telform emulator starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the listening line");
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .expect("listening on http://…")
+        .trim()
+        .to_string();
+    let mut idle = Vec::new();
+    for _ in 0..1100 {
+        idle.push(std::net::TcpStream::connect(&addr).expect("connects"));
+    }
+    let started = std::time::Instant::now();
+    let mut probe = std::net::TcpStream::connect(&addr).expect("connects");
+    probe.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    probe
+        .write_all(b"GET /acg/accounts HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("sent");
+    let mut answer = String::new();
+    let read = probe.read_to_string(&mut answer);
+    let took = started.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(read.is_ok(), "no answer within 5 s: {read:?}");
+    // Without the cap the answer came after seconds of failed accepts (2.9 s, measured).
+    assert!(took < Duration::from_secs(2), "answered after {took:?}");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("too many open connections"), "{answer}");
+    drop(idle);
 }

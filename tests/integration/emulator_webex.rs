@@ -257,13 +257,15 @@ impl Wx {
             .to_string()
     }
 
+    /// Creates a device; third-party models (the seed's Yealink and Poly) get a password, which
+    /// Webex requires for them.
     async fn device(&self, org: &str, owner: (&str, &str), mac: &str, model: &str) -> Answer {
-        self.call(
-            Method::POST,
-            &format!("/devices?orgId={org}"),
-            Some(json!({"mac": mac, "model": model, owner.0: owner.1})),
-        )
-        .await
+        let mut body = json!({"mac": mac, "model": model, owner.0: owner.1});
+        if !model.contains("Cisco") {
+            body["password"] = json!("Emulator-Test-Pass-1");
+        }
+        self.call(Method::POST, &format!("/devices?orgId={org}"), Some(body))
+            .await
     }
 }
 
@@ -2567,4 +2569,276 @@ async fn a_hundred_thousand_devices() {
     assert!(page.header("link").is_none());
     eprintln!("webex emulator: seeded {N} devices in {seeding:?}; 200 MAC lookups in {lookups:?}");
     wx.emulator.shutdown().await.expect("shutdown");
+}
+
+// ---- contract faults found by the property-based suite (issue 18) -------------------------------
+
+/// Values outside the spec's enums and booleans are refused, not stored or read as false.
+#[tokio::test]
+async fn values_outside_the_contract_are_refused() {
+    let wx = start(test_seed(), SHORT).await;
+    let (customer, org, hq) = wx.provisioned("ENUM-1", &["webex_calling"]).await;
+    let maybe = wx
+        .call(
+            Method::POST,
+            "/workspaces",
+            Some(json!({"displayName": "Salle Mars", "orgId": org, "hotdeskingStatus": "maybe"})),
+        )
+        .await;
+    assert_error(&maybe, StatusCode::BAD_REQUEST);
+    assert!(maybe.text.contains("hotdeskingStatus"), "{}", maybe.text);
+    let jupiter = wx
+        .workspace(&customer, &org, &hq, "Salle Jupiter", "webex_calling", "1900")
+        .await;
+    let put = wx
+        .call(
+            Method::PUT,
+            &format!("/workspaces/{jupiter}"),
+            Some(json!({"displayName": "Salle Jupiter", "hotdeskingStatus": "maybe"})),
+        )
+        .await;
+    assert_error(&put, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        wx.get(&format!("/workspaces/{jupiter}")).await.body["hotdeskingStatus"],
+        "off",
+        "the refused value was not stored"
+    );
+    // Query values of the wrong type.
+    for path in [
+        format!("/telephony/config/numbers?orgId={org}&available=maybe"),
+        format!("/workspaces?orgId={org}&calling=pigeon"),
+        format!("/workspaces?orgId={org}&supportedDevices=fax"),
+        format!("/workspaces?orgId={org}&type=kitchen"),
+        format!("/wholesale/customers/{customer}?includePackageLicenseInfo=yes"),
+        format!("/people?orgId={org}&callingData=1"),
+    ] {
+        let a = wx.get(&path).await;
+        assert_error(&a, StatusCode::BAD_REQUEST);
+    }
+    // `includePackageLicenseInfo` is declared on the single GET only: the list ignores it.
+    let list = wx
+        .get("/wholesale/customers?externalId=ENUM-1&includePackageLicenseInfo=true")
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let packages = &list.body["items"][0]["resourceDetails"]["packages"];
+    assert!(packages.as_array().is_some_and(|p| !p.is_empty()), "{}", list.text);
+    for package in packages.as_array().unwrap() {
+        assert!(package.get("licenseIds").is_none(), "{package}");
+    }
+    let one = wx
+        .get(&format!(
+            "/wholesale/customers/{customer}?includePackageLicenseInfo=true"
+        ))
+        .await;
+    assert!(
+        one.body["resourceDetails"]["packages"][0]["licenseIds"].is_array(),
+        "{}",
+        one.text
+    );
+}
+
+/// Webex documents the password as required for third-party devices.
+#[tokio::test]
+async fn a_third_party_device_needs_a_password() {
+    let wx = start(test_seed(), SHORT).await;
+    let (customer, org, _) = wx.provisioned("PW-1", &["webex_calling"]).await;
+    let person = wx
+        .subscriber(&customer, "a@acme.example", json!({"extension": "1000"}))
+        .await;
+    let person = person["personId"].as_str().unwrap();
+    let path = format!("/devices?orgId={org}");
+    let yealink = wx
+        .call(
+            Method::POST,
+            &path,
+            Some(json!({"mac": "805EC03A7210", "model": "Yealink T54W", "personId": person})),
+        )
+        .await;
+    assert_error(&yealink, StatusCode::BAD_REQUEST);
+    assert!(yealink.text.contains("password is required"), "{}", yealink.text);
+    let cisco = wx
+        .call(
+            Method::POST,
+            &path,
+            Some(json!({"mac": "805EC03A7211", "model": "DMS Cisco 8865", "personId": person})),
+        )
+        .await;
+    assert_eq!(cisco.status, StatusCode::OK, "{}", cisco.text);
+}
+
+/// A read-modify-write of a workspace (wxc_sdk's `workspaces.update`) sends the GET's `calling`
+/// back: that is no change of calling, even with devices. A real change of calling on a
+/// workspace with devices is refused, as the spec says.
+#[tokio::test]
+async fn a_workspace_read_modify_write_keeps_its_calling() {
+    let wx = start(test_seed(), SHORT).await;
+    let (customer, org, hq) = wx.provisioned("RMW-1", &["webex_calling"]).await;
+    let jupiter = wx
+        .workspace(&customer, &org, &hq, "Salle Jupiter", "webex_calling", "1900")
+        .await;
+    let d = wx
+        .device(&org, ("workspaceId", &jupiter), "805EC03A710C", "Yealink T54W")
+        .await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text);
+    let mut body = wx.get(&format!("/workspaces/{jupiter}")).await.body;
+    body["capacity"] = json!(8);
+    let put = wx
+        .call(Method::PUT, &format!("/workspaces/{jupiter}"), Some(body.clone()))
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    assert_eq!(put.body["capacity"], 8);
+    assert_eq!(put.body["calling"], body["calling"]);
+    // The same number and location resent: no change either.
+    let same = wx
+        .call(
+            Method::PUT,
+            &format!("/workspaces/{jupiter}"),
+            Some(
+                json!({"displayName": "Salle Jupiter", "calling": {"type": "webexCalling",
+                "webexCalling": {"extension": "1900", "locationId": hq}}}),
+            ),
+        )
+        .await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.text);
+    // Another extension is a change: not while the workspace has a device.
+    let changed = wx
+        .call(
+            Method::PUT,
+            &format!("/workspaces/{jupiter}"),
+            Some(
+                json!({"displayName": "Salle Jupiter", "calling": {"type": "webexCalling",
+                "webexCalling": {"extension": "1901", "locationId": hq}}}),
+            ),
+        )
+        .await;
+    assert_error(&changed, StatusCode::CONFLICT);
+    let none = wx
+        .call(
+            Method::PUT,
+            &format!("/workspaces/{jupiter}"),
+            Some(json!({"displayName": "Salle Jupiter", "calling": {"type": "none"}})),
+        )
+        .await;
+    assert_error(&none, StatusCode::CONFLICT);
+    // The workspace's devices answer carries `description` (the tags), as wxc_sdk needs.
+    let devices = wx.get(&format!("/telephony/config/workspaces/{jupiter}/devices")).await;
+    assert_eq!(devices.body["devices"][0]["description"], json!([]), "{}", devices.text);
+    assert_contract(
+        "webex-device.json",
+        "get",
+        "/telephony/config/workspaces/{workspaceId}/devices",
+        200,
+        &devices.body,
+    );
+}
+
+/// A workspace created without `orgId` but with a calling location (as wxc_sdk sends it) is
+/// made in that location's organisation.
+#[tokio::test]
+async fn a_workspace_finds_its_organisation_from_its_calling_location() {
+    let wx = start(test_seed(), SHORT).await;
+    let (customer, org, hq) = wx.provisioned("LOC-1", &["webex_calling"]).await;
+    let license = wx.license(&customer, "webex_calling").await;
+    let a = wx
+        .call(
+            Method::POST,
+            "/workspaces",
+            Some(json!({"displayName": "Salle Venus", "supportedDevices": "phones",
+                "calling": {"type": "webexCalling", "webexCalling": {
+                    "extension": "1950", "locationId": hq, "licenses": [license]}}})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    assert_eq!(a.body["orgId"], org.as_str());
+    assert_eq!(a.body["locationId"], hq.as_str());
+}
+
+/// The People API (read-only): subscribers as persons.
+#[tokio::test]
+async fn people_are_the_subscribers() {
+    let wx = start(test_seed(), SHORT).await;
+    let (customer, org, hq) = wx.provisioned("PPL-1", &["webex_calling"]).await;
+    let jeanne = wx
+        .subscriber(
+            &customer,
+            "jeanne@acme.example",
+            json!({"firstName": "Jeanne", "lastName": "Dupont", "extension": "1100"}),
+        )
+        .await;
+    let id = jeanne["personId"].as_str().unwrap();
+    let list = wx.get(&format!("/people?orgId={org}&email=Jeanne@acme.example")).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert_eq!(list.body["items"][0]["id"], id);
+    assert_eq!(list.body["items"][0]["displayName"], "Jeanne Dupont");
+    assert!(list.body["items"][0].get("extension").is_none(), "without callingData");
+    let one = wx.get(&format!("/people/{id}?callingData=true")).await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    assert_eq!(one.body["extension"], "1100");
+    assert_eq!(one.body["locationId"], hq.as_str());
+    assert_contract("webex-admin.json", "get", "/people/{personId}", 200, &one.body);
+    assert_contract("webex-admin.json", "get", "/people", 200, &list.body);
+    assert_error(&wx.get("/people/nobody").await, StatusCode::NOT_FOUND);
+    let by_name = wx.get(&format!("/people?orgId={org}&displayName=jea")).await;
+    assert_eq!(by_name.body["items"].as_array().unwrap().len(), 1);
+    let none = wx.get(&format!("/people?orgId={org}&displayName=dupont")).await;
+    assert_eq!(none.body["items"], json!([]), "displayName matches the start");
+    let scoped = wx.call_as(Some("customers-only"), Method::GET, "/people", None).await;
+    assert_error(&scoped, StatusCode::FORBIDDEN);
+}
+
+/// Declared parameters are type-checked even where the emulator does not filter on them, a
+/// `null` in a body is refused (no schema the emulator serves is nullable), and a `calling`
+/// block without its required `location` is refused by the precheck too.
+#[tokio::test]
+async fn declared_parameters_nulls_and_required_blocks() {
+    let wx = start(test_seed(), SHORT).await;
+    let (_, org, _) = wx.provisioned("DECL-1", &["webex_calling"]).await;
+    for path in [
+        format!("/devices?orgId={org}&type=AAA"),
+        "/devices?max=".to_string(),
+        "/telephony/config/supportedDevices?allowConfigureLayoutEnabled=null".to_string(),
+        "/people?excludeStatus=null".to_string(),
+        "/workspaces?type=AAA".to_string(),
+        "/wholesale/subscribers?offset=-1".to_string(),
+    ] {
+        assert_error(&wx.get(&path).await, StatusCode::BAD_REQUEST);
+    }
+    let ok = wx.get(&format!("/devices?orgId={org}&type=phone")).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    let null = wx
+        .call(
+            Method::POST,
+            "/workspaces",
+            Some(json!({"displayName": "Salle Mars", "orgId": org, "notes": null})),
+        )
+        .await;
+    assert_error(&null, StatusCode::BAD_REQUEST);
+    assert!(null.text.contains("`notes` is null"), "{}", null.text);
+    let mut precheck = customer_body("DECL-2", &["webex_meetings"]);
+    precheck["provisioningParameters"] = json!({"calling": {}});
+    let a = wx
+        .call(Method::POST, "/wholesale/customers/validate", Some(precheck))
+        .await;
+    assert_error(&a, StatusCode::BAD_REQUEST);
+    assert!(a.text.contains("calling.location is required"), "{}", a.text);
+}
+
+/// A JSON body sent as something else is 415, as the specs declare.
+#[tokio::test]
+async fn a_body_that_is_not_json_is_unsupported() {
+    let wx = start(test_seed(), SHORT).await;
+    let (_, org, _) = wx.provisioned("CT-1", &["webex_calling"]).await;
+    let body = json!({"displayName": "Salle Mars", "orgId": org}).to_string();
+    let send = |content_type: &'static str| {
+        wx.send(
+            wx.http
+                .post(format!("{}/workspaces", wx.base))
+                .bearer_auth(FULL)
+                .header("content-type", content_type)
+                .body(body.clone()),
+        )
+    };
+    assert_error(&send("text/plain").await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let ok = send("application/json; charset=utf-8").await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
 }

@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::Response;
 
 use super::capabilities::{available_capabilities, capability_plans};
 use super::http::{
-    Params, Reply, after, bad_request, error, handle, page, paged_reply, parse_body, preconditions, window,
+    Params, Reply, after, bad_request, boolean, error, handle, method_not_allowed, page, paged_reply, parse_body,
+    preconditions, window,
 };
 use super::numbers::{batch_delete, batch_upsert};
 use super::rules::{check_account_name, is_guid, pattern_ok};
@@ -97,7 +98,7 @@ pub(super) async fn list_accounts(
     Query(params): Query<Params>,
 ) -> Response {
     let p = params.clone();
-    handle(app, method, headers, params, move |app, _| {
+    handle(app, method, headers, params, 0, move |app, _| {
         let page = page(&p)?;
         let store = App::lock(&app.acg);
         let now = now_ms();
@@ -117,19 +118,28 @@ pub(super) async fn account(
     headers: HeaderMap,
     Path(segment): Path<String>,
     Query(params): Query<Params>,
+    uri: Uri,
     body: Bytes,
 ) -> Response {
+    let fingerprint = super::repeat::fingerprint(&method, &uri, &body);
     // POST actions are `/accounts/{name}:action`.
     let (name, action) = match segment.split_once(':') {
         Some((name, action)) => (name.to_string(), Some(action.to_string())),
         None => (segment.clone(), None),
     };
+    // A method the path does not have is refused before anything else (as the router does
+    // for the other paths): `/accounts/{name}` has GET, PUT and DELETE; `:action` only POST.
+    match (&method, action.is_some()) {
+        (&Method::POST, true) | (&Method::GET | &Method::HEAD | &Method::PUT | &Method::DELETE, false) => {}
+        (_, true) => return method_not_allowed("POST"),
+        (_, false) => return method_not_allowed("GET,HEAD,PUT,DELETE"),
+    }
     let p = params.clone();
     let h = headers.clone();
     let m = method.clone();
-    handle(app, method, headers, params, move |app, _| {
+    handle(app, method, headers, params, fingerprint, move |app, _| {
         match (m, action.as_deref()) {
-            (Method::GET, None) => get_account(app, &h, &name),
+            (Method::GET | Method::HEAD, None) => get_account(app, &h, &name),
             (Method::PUT, None) => put_account(app, &h, &name, &body),
             (Method::DELETE, None) => delete_account(app, &h, &p, &name),
             (Method::POST, Some("createOrUpdateNumbers")) => batch_upsert(app, &name, &body),
@@ -141,11 +151,8 @@ pub(super) async fn account(
                 "NotFound",
                 &format!("no action `{other}`"),
             )),
-            _ => Err(error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "MethodNotAllowed",
-                "method not allowed here",
-            )),
+            // Refused above.
+            _ => Err(method_not_allowed("GET,HEAD,PUT,DELETE")),
         }
     })
     .await
@@ -248,6 +255,7 @@ fn put_account(app: &App, headers: &HeaderMap, name: &str, body: &Bytes) -> Resu
 }
 
 fn delete_account(app: &App, headers: &HeaderMap, params: &Params, name: &str) -> Result<Reply, Response> {
+    let delete_numbers = boolean(params, "deleteNumbers")?.unwrap_or(false);
     let mut store = App::lock(&app.acg);
     let Some(record) = store.accounts.get(name) else {
         return Err(account_not_found(name));
@@ -258,7 +266,7 @@ fn delete_account(app: &App, headers: &HeaderMap, params: &Params, name: &str) -
         .get(name)
         .map(|s| s.iter().cloned().collect())
         .unwrap_or_default();
-    if !numbers.is_empty() && params.get("deleteNumbers").map(String::as_str) != Some("true") {
+    if !numbers.is_empty() && !delete_numbers {
         return Err(error(
             StatusCode::CONFLICT,
             "AccountHasNumbers",

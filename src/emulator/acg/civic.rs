@@ -31,7 +31,7 @@ pub(super) async fn list_civic_addresses(
     Query(params): Query<Params>,
 ) -> Response {
     let p = params.clone();
-    handle(app, method, headers, params, move |app, _| {
+    handle(app, method, headers, params, 0, move |app, _| {
         let page = page(&p)?;
         let store = App::lock(&app.acg);
         let tenant = tenant_of(&store, &name)?;
@@ -52,7 +52,7 @@ pub(super) async fn get_civic_address(
     Path((name, id)): Path<(String, String)>,
     Query(params): Query<Params>,
 ) -> Response {
-    handle(app, method, headers, params, move |app, _| {
+    handle(app, method, headers, params, 0, move |app, _| {
         let store = App::lock(&app.acg);
         let tenant = tenant_of(&store, &name)?;
         let address = tenant

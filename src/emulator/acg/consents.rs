@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::Response;
 
 use super::http::{
@@ -33,7 +33,7 @@ pub(super) async fn list_rfis(
     Query(params): Query<Params>,
 ) -> Response {
     let p = params.clone();
-    handle(app, method, headers, params, move |app, _| {
+    handle(app, method, headers, params, 0, move |app, _| {
         let page = page(&p)?;
         let store = App::lock(&app.acg);
         let (keys, next) = window(after(&store.rfis, &page), &page, app, "/teamsRequestsForInformation");
@@ -49,11 +49,13 @@ pub(super) async fn rfi(
     headers: HeaderMap,
     Path(tenant): Path<String>,
     Query(params): Query<Params>,
+    uri: Uri,
     body: Bytes,
 ) -> Response {
+    let fingerprint = super::repeat::fingerprint(&method, &uri, &body);
     let h = headers.clone();
     let m = method.clone();
-    handle(app, method, headers, params, move |app, _| {
+    handle(app, method, headers, params, fingerprint, move |app, _| {
         if !is_guid(&tenant) {
             return Err(bad_request("InvalidTenantId", format!("`{tenant}` is not a GUID")));
         }
@@ -122,11 +124,7 @@ pub(super) async fn rfi(
                 record.etag = etag.clone();
                 Ok(Reply::json(StatusCode::OK, Some(etag), &view_rfi(record)))
             }
-            _ => Err(error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "MethodNotAllowed",
-                "method not allowed here",
-            )),
+            _ => Err(super::http::method_not_allowed("GET,HEAD,PATCH")),
         }
     })
     .await

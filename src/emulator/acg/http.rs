@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::repeat::{self, Repeat};
 use super::store;
 use crate::emulator::{App, now_ms};
 use crate::wire::acg::{API_VERSION, ErrorResponse, Paged};
@@ -34,6 +35,29 @@ pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
         response.headers_mut().insert("x-ms-error-code", value);
     }
     response
+}
+
+/// 405 with the methods the path has in `Allow` (RFC 9110 requires it; Webex sends it too).
+pub(super) fn method_not_allowed(allow: &'static str) -> Response {
+    let mut response = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        &format!("the method is not allowed here; allowed: {allow}"),
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
+}
+
+/// The router's 405 for a path that does not have the method: the Azure.Core body (axum adds
+/// the `Allow` header from the route's methods).
+pub(super) async fn method_not_allowed_fallback() -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        "the method is not allowed here (see the Allow header)",
+    )
 }
 
 pub(super) fn bad_request(code: &str, message: impl AsRef<str>) -> Response {
@@ -87,12 +111,13 @@ impl Reply {
 /// What every call carries: identity, version, correlation and idempotency headers.
 pub(super) struct Call {
     client_request_id: Option<HeaderValue>,
-    repeatability_id: Option<String>,
+    /// The write's valid repeatability headers, and the fingerprint of the request.
+    repeat: Option<(Repeat, u64)>,
 }
 
 /// Authenticates, authorises and checks `api-version`. A replayed repeatable request comes
 /// back as `Err` with the first answer.
-fn begin(app: &App, method: &Method, headers: &HeaderMap, params: &Params) -> Result<Call, Response> {
+fn begin(app: &App, method: &Method, headers: &HeaderMap, params: &Params, fingerprint: u64) -> Result<Call, Response> {
     let now = now_ms();
     let mut store = App::lock(&app.acg);
     let token = headers
@@ -132,25 +157,47 @@ fn begin(app: &App, method: &Method, headers: &HeaderMap, params: &Params) -> Re
             ));
         }
     }
-    let call = Call {
-        client_request_id: headers.get("x-ms-client-request-id").cloned(),
-        repeatability_id: headers
-            .get("repeatability-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-    };
-    if *method != Method::GET
-        && let Some(id) = &call.repeatability_id
+    let client_request_id = headers.get("x-ms-client-request-id").cloned();
+    // The spec types it as a UUID: anything else is refused rather than echoed.
+    if let Some(id) = &client_request_id
+        && !id.to_str().is_ok_and(super::rules::is_guid)
     {
-        store.expire_replays(now);
-        if let Some(replay) = store.replays.get(id) {
-            let reply = Reply {
-                status: StatusCode::from_u16(replay.status).unwrap_or(StatusCode::OK),
-                etag: replay.etag.clone(),
-                body: (!replay.body.is_empty()).then(|| replay.body.clone()),
-                record_count: None,
-            };
-            return Err(finish(&call, reply));
+        return Err(bad_request(
+            "InvalidHeaderValue",
+            "x-ms-client-request-id must be a UUID, e.g. 5a6b7c8d-0000-4000-8000-000000000001",
+        ));
+    }
+    let mut call = Call {
+        client_request_id,
+        repeat: None,
+    };
+    // Reads are repeatable by nature: their repeatability headers are not looked at.
+    if *method != Method::GET && *method != Method::HEAD {
+        let repeat = repeat::headers(headers, now).map_err(|r| decorate(&call, r))?;
+        if let Some(repeat) = repeat {
+            store.expire_replays(now);
+            if let Some(replay) = store.replays.get(&repeat.id) {
+                // The same id with another request: never answer it with the first's result.
+                if replay.fingerprint != fingerprint {
+                    return Err(decorate(
+                        &call,
+                        repeat::rejected(
+                            StatusCode::BAD_REQUEST,
+                            "RepeatabilityRequestIdReused",
+                            "this Repeatability-Request-ID was used for another request: use a new id for each request",
+                        ),
+                    ));
+                }
+                call.repeat = Some((repeat, fingerprint));
+                let reply = Reply {
+                    status: StatusCode::from_u16(replay.status).unwrap_or(StatusCode::OK),
+                    etag: replay.etag.clone(),
+                    body: (!replay.body.is_empty()).then(|| replay.body.clone()),
+                    record_count: None,
+                };
+                return Err(finish(&call, reply));
+            }
+            call.repeat = Some((repeat, fingerprint));
         }
     }
     Ok(call)
@@ -173,7 +220,8 @@ fn decorate(call: &Call, mut response: Response) -> Response {
     if let Some(id) = &call.client_request_id {
         response.headers_mut().insert("x-ms-client-request-id", id.clone());
     }
-    if call.repeatability_id.is_some() {
+    // A rejection says so itself; anything else under valid headers was accepted.
+    if call.repeat.is_some() && !response.headers().contains_key("repeatability-result") {
         response
             .headers_mut()
             .insert("repeatability-result", HeaderValue::from_static("accepted"));
@@ -182,15 +230,17 @@ fn decorate(call: &Call, mut response: Response) -> Response {
 }
 
 /// Runs an operation between [`begin`] and [`finish`], keeping the answer of a successful
-/// repeatable write for replays.
+/// repeatable write for replays. `fingerprint` identifies the request (method, path, query,
+/// body: [`repeat::fingerprint`]) for writes; reads pass 0, they are never replayed.
 pub(super) async fn handle(
     app: Arc<App>,
     method: Method,
     headers: HeaderMap,
     params: Params,
+    fingerprint: u64,
     operation: impl FnOnce(&App, &Call) -> Result<Reply, Response>,
 ) -> Response {
-    let call = match begin(&app, &method, &headers, &params) {
+    let call = match begin(&app, &method, &headers, &params, fingerprint) {
         Ok(call) => call,
         Err(response) => return response,
     };
@@ -198,14 +248,13 @@ pub(super) async fn handle(
         Ok(reply) => reply,
         Err(response) => return decorate(&call, response),
     };
-    if method != Method::GET
-        && let Some(id) = &call.repeatability_id
-    {
+    if let Some((repeat, fingerprint)) = &call.repeat {
         let mut store = App::lock(&app.acg);
         store.replays.insert(
-            id.clone(),
+            repeat.id.clone(),
             store::Replay {
-                at_ms: now_ms(),
+                at_ms: repeat.first_sent_ms,
+                fingerprint: *fingerprint,
                 status: reply.status.as_u16(),
                 etag: reply.etag.clone(),
                 body: reply.body.clone().unwrap_or_default(),
@@ -274,12 +323,16 @@ pub(super) fn page(params: &Params) -> Result<Page, Response> {
         params
             .get(key)
             .map(|v| {
-                v.parse::<usize>().map_err(|_| {
-                    bad_request(
-                        "InvalidQueryParameter",
-                        format!("{key}={v} is not a non-negative integer"),
-                    )
-                })
+                // The swagger types them as int32.
+                v.parse::<i32>()
+                    .ok()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| {
+                        bad_request(
+                            "InvalidQueryParameter",
+                            format!("{key}={v} is not a non-negative 32-bit integer"),
+                        )
+                    })
             })
             .transpose()
     };
@@ -292,8 +345,22 @@ pub(super) fn page(params: &Params) -> Result<Page, Response> {
         top: int("top")?,
         size: size.min(MAX_PAGE),
         after: params.get("skipToken").cloned(),
-        count: params.get("countRecords").is_some_and(|v| v == "true"),
+        count: boolean(params, "countRecords")?.unwrap_or(false),
     })
+}
+
+/// A boolean query parameter (`countRecords`, `deleteNumbers`): `true` or `false`, anything
+/// else a 400 (read as false, a typo would silently change what the call does).
+pub(super) fn boolean(params: &Params, key: &str) -> Result<Option<bool>, Response> {
+    match params.get(key).map(String::as_str) {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(other) => Err(bad_request(
+            "InvalidQueryParameter",
+            format!("{key}={other} is not true or false"),
+        )),
+    }
 }
 
 /// Takes one page of `keys` (already positioned after `page.after`) and builds its `nextLink`.

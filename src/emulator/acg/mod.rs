@@ -29,6 +29,7 @@ mod civic;
 mod consents;
 mod http;
 mod numbers;
+mod repeat;
 mod rules;
 pub mod store;
 mod token;
@@ -37,7 +38,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{any, get};
+use axum::routing::get;
 
 pub use http::error;
 pub use store::{Seed, Store};
@@ -52,13 +53,22 @@ use numbers::{list_account_numbers, list_all_numbers, number};
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/accounts", get(list_accounts))
-        .route("/accounts/{name}", any(account))
+        // The handlers dispatch on the method (and on `:action` for POST); each route lists
+        // only the methods its path has, so that axum answers 405 with `Allow` for the others.
+        .route(
+            "/accounts/{name}",
+            get(account).put(account).delete(account).post(account),
+        )
         .route("/accounts/{name}/numbers", get(list_account_numbers))
-        .route("/accounts/{name}/numbers/{number}", any(number))
+        .route(
+            "/accounts/{name}/numbers/{number}",
+            get(number).put(number).delete(number),
+        )
         .route("/accounts/{name}/teamsCivicAddresses", get(list_civic_addresses))
         .route("/accounts/{name}/teamsCivicAddresses/{id}", get(get_civic_address))
         .route("/numbers", get(list_all_numbers))
         .route("/teamsRequestsForInformation", get(list_rfis))
-        .route("/teamsRequestsForInformation/{tenant}", any(rfi))
+        .route("/teamsRequestsForInformation/{tenant}", get(rfi).patch(rfi))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "NotFound", "no such operation") })
+        .method_not_allowed_fallback(http::method_not_allowed_fallback)
 }

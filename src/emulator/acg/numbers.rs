@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 
 use super::accounts::account_not_found;
@@ -217,7 +217,7 @@ pub(super) async fn list_account_numbers(
     Query(params): Query<Params>,
 ) -> Response {
     let p = params.clone();
-    handle(app, method, headers, params, move |app, _| {
+    handle(app, method, headers, params, 0, move |app, _| {
         let page = page(&p)?;
         let store = App::lock(&app.acg);
         if !store.accounts.contains_key(&name) {
@@ -245,7 +245,7 @@ pub(super) async fn list_all_numbers(
     Query(params): Query<Params>,
 ) -> Response {
     let p = params.clone();
-    handle(app, method, headers, params, move |app, _| {
+    handle(app, method, headers, params, 0, move |app, _| {
         let page = page(&p)?;
         let store = App::lock(&app.acg);
         let now = now_ms();
@@ -262,11 +262,13 @@ pub(super) async fn number(
     headers: HeaderMap,
     Path((name, telephone_number)): Path<(String, String)>,
     Query(params): Query<Params>,
+    uri: Uri,
     body: Bytes,
 ) -> Response {
+    let fingerprint = super::repeat::fingerprint(&method, &uri, &body);
     let h = headers.clone();
     let m = method.clone();
-    handle(app, method, headers, params, move |app, _| {
+    handle(app, method, headers, params, fingerprint, move |app, _| {
         check_telephone_number(&telephone_number)?;
         match m {
             Method::GET => {
@@ -323,11 +325,7 @@ pub(super) async fn number(
                 store.delete_number(&telephone_number);
                 Ok(Reply::empty(StatusCode::NO_CONTENT))
             }
-            _ => Err(error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "MethodNotAllowed",
-                "method not allowed here",
-            )),
+            _ => Err(super::http::method_not_allowed("GET,HEAD,PUT,DELETE")),
         }
     })
     .await

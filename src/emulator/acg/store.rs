@@ -105,7 +105,12 @@ pub struct Issued {
 /// A response kept for `Repeatability-Request-ID` replays.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Replay {
+    /// When the request was first sent (its `Repeatability-First-Sent`).
     pub at_ms: u64,
+    /// The fingerprint of the request (method, path, query, body): only the same request is
+    /// replayed.
+    #[serde(default)]
+    pub fingerprint: u64,
     pub status: u16,
     pub etag: Option<String>,
     pub body: String,
@@ -276,8 +281,9 @@ impl Store {
         true
     }
 
-    /// Forgets replays older than five minutes.
+    /// Forgets replays first sent before the tracked window.
     pub fn expire_replays(&mut self, now: u64) {
-        self.replays.retain(|_, r| now.saturating_sub(r.at_ms) < 5 * 60 * 1000);
+        self.replays
+            .retain(|_, r| now.saturating_sub(r.at_ms) <= super::repeat::RETENTION_MS);
     }
 }

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 
-use super::http::{Call, Fail, Need, begin, json, list_with_link, next_link, no_content, page, reply};
+use super::http::{Call, Fail, Kind, Need, begin, json, list_with_link, next_link, no_content, page, reply};
 use super::rules;
 use super::scopes::*;
 use super::store::{Device, Line, Owner, Store};
@@ -113,12 +113,14 @@ impl Store {
         Ok(())
     }
 
-    /// `POST /devices?orgId=`. Returns the new device's id.
+    /// `POST /devices?orgId=`. Returns the new device's id. `seeded`: a brownfield device of
+    /// the seed, which never holds a password (it records only that one was set).
     pub(super) fn create_device(
         &mut self,
         org_id: Option<&str>,
         req: wire::CreateDevice,
         now: u64,
+        seeded: bool,
     ) -> Result<String, Fail> {
         rules::required(&req.mac, "mac")?;
         rules::required(&req.model, "model")?;
@@ -144,6 +146,14 @@ impl Store {
                 req.model
             )));
         };
+        // "It is only required for third-party devices" (the spec's `password`): a client
+        // that forgets it must be told here, not by a phone that never registers.
+        if req.password.is_none() && !seeded && model.manufacturer == "THIRD_PARTY" {
+            return Err(Fail::bad(format!(
+                "password is required for a third-party device (model `{}`)",
+                model.display_name
+            )));
+        }
         let field = if req.person_id.is_some() {
             "personId"
         } else {
@@ -470,6 +480,18 @@ impl Store {
 pub(super) async fn list(State(app): State<Arc<App>>, call: Call) -> Response {
     reply((|| {
         let (store, _) = begin(&app, &call, Need::Any(&[DEVICES_READ]))?;
+        call.query.declared(&[
+            ("max", Kind::Count),
+            ("start", Kind::Count),
+            ("product", Kind::Enum(&["DX-80", "RoomKit", "SX-80"])),
+            (
+                "type",
+                Kind::Enum(&["roomdesk", "phone", "accessory", "webexgo", "unknown"]),
+            ),
+            ("capability", Kind::Enum(&["xapi"])),
+            ("devicePlatform", Kind::Enum(&["cisco", "microsoftTeamsRoom"])),
+            ("plannedMaintenance", Kind::Enum(&["off", "on", "upcoming"])),
+        ])?;
         let q = &call.query;
         let start = q.count("start", 0, usize::MAX)?;
         let max = q.page_size(100, 1000)?;
@@ -526,6 +548,9 @@ pub(super) async fn create(State(app): State<Arc<App>>, call: Call) -> Response 
             store.managed_org(org)?;
         }
         // Parse errors are reported without the value: it may be the password.
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&call.body) {
+            super::http::no_nulls(&value, "")?;
+        }
         let req: wire::CreateDevice = serde_json::from_slice(&call.body).map_err(|e| {
             Fail::bad(format!(
                 "invalid request body (line {}, column {}): expected {{mac, model, personId | workspaceId, password?}}",
@@ -533,7 +558,7 @@ pub(super) async fn create(State(app): State<Arc<App>>, call: Call) -> Response 
                 e.column()
             ))
         })?;
-        let id = store.create_device(call.org_id(), req, now)?;
+        let id = store.create_device(call.org_id(), req, now, false)?;
         app.changed();
         Ok(json(StatusCode::OK, &store.render_device(&store.db.devices[&id])))
     })())
@@ -605,6 +630,7 @@ pub(super) async fn validate_macs(State(app): State<Arc<App>>, call: Call) -> Re
 pub(super) async fn supported(State(app): State<Arc<App>>, call: Call) -> Response {
     reply((|| {
         let (store, _) = begin(&app, &call, Need::Any(&[TELEPHONY_READ]))?;
+        call.query.declared(&[("allowConfigureLayoutEnabled", Kind::Bool)])?;
         let kind = call.query.get("type");
         let devices = store
             .db
@@ -668,6 +694,9 @@ pub(super) async fn set_sip_password(State(app): State<Arc<App>>, Path(id): Path
         let (mut store, _) = begin(&app, &call, Need::Any(&[TELEPHONY_WRITE]))?;
         store.device_in(&id, call.org_id())?;
         // Parse errors are reported without the value: it may be the password.
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&call.body) {
+            super::http::no_nulls(&value, "")?;
+        }
         let req: wire::UpdateThirdPartyDevice = serde_json::from_slice(&call.body).map_err(|e| {
             Fail::bad(format!(
                 "invalid request body (line {}, column {}): expected {{\"sipPassword\": \"…\"}}",

@@ -142,13 +142,49 @@ impl Call {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Err(Fail::bad("a JSON request body is required"));
         }
-        serde_json::from_slice(&self.body).map_err(|e| Fail::bad(format!("invalid request body: {e}")))
+        // The specs' request bodies are JSON (their 415 is declared): a body sent as anything
+        // else is refused. Without a Content-Type the body is read as JSON.
+        if let Some(content_type) = self.headers.get(header::CONTENT_TYPE) {
+            let text = content_type.to_str().unwrap_or("");
+            let media = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            if media != "application/json" && !media.ends_with("+json") {
+                return Err(Fail::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    format!("Content-Type `{text}`: send application/json"),
+                ));
+            }
+        }
+        let value: serde_json::Value =
+            serde_json::from_slice(&self.body).map_err(|e| Fail::bad(format!("invalid request body: {e}")))?;
+        no_nulls(&value, "")?;
+        serde_json::from_value(value).map_err(|e| Fail::bad(format!("invalid request body: {e}")))
     }
 
     /// The `orgId` query parameter: the customer organisation a partner acts on. Without it a
     /// partner acts on its own organisation, which holds nothing in the emulator.
     pub fn org_id(&self) -> Option<&str> {
         self.query.get("orgId")
+    }
+}
+
+/// No Webex request schema the emulator serves declares a nullable field, so a `null` is a
+/// 400 naming where it is (never its neighbours' values: a body may hold a password), not
+/// read as "absent" the way an `Option` would.
+pub(super) fn no_nulls(value: &serde_json::Value, at: &str) -> Result<(), Fail> {
+    match value {
+        serde_json::Value::Null => Err(Fail::bad(format!(
+            "`{}` is null: leave the field out instead",
+            if at.is_empty() { "body" } else { at }
+        ))),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| no_nulls(v, &format!("{at}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+            let at = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+            no_nulls(v, &at)
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -210,6 +246,14 @@ pub(super) fn authorize(store: &Store, headers: &HeaderMap, need: Need) -> Resul
     }
 }
 
+/// The type of a declared query parameter, for [`Query::declared`].
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Kind {
+    Bool,
+    Count,
+    Enum(&'static [&'static str]),
+}
+
 /// Decoded query pairs, in order, repeated keys kept.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Query(pub Vec<(String, String)>);
@@ -266,8 +310,52 @@ impl Query {
         }
     }
 
-    pub fn flag(&self, key: &str) -> bool {
-        self.get(key).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    /// A boolean parameter: `true` or `false`; anything else is a 400 (silently reading it as
+    /// false would hide a client's typo).
+    pub fn boolean(&self, key: &str) -> Result<Option<bool>, Fail> {
+        match self.get(key) {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(other) => Err(Fail::bad(format!("`{key}` must be true or false, not `{other}`"))),
+        }
+    }
+
+    /// Checks the type of every query parameter the operation declares, honoured or not: a
+    /// value of the wrong type is a 400 naming it, as Webex answers, rather than silently
+    /// ignored (which would hide a client's mistake). Undeclared parameters are ignored.
+    pub fn declared(&self, params: &[(&str, Kind)]) -> Result<(), Fail> {
+        for (key, value) in &self.0 {
+            let Some((_, kind)) = params.iter().find(|(name, _)| name == key) else {
+                continue;
+            };
+            let ok = match kind {
+                Kind::Bool => value == "true" || value == "false",
+                // The specs type paging as `number` or `integer`; a count is a whole number.
+                Kind::Count => !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()),
+                Kind::Enum(allowed) => allowed.contains(&value.as_str()),
+            };
+            if !ok {
+                let wanted = match kind {
+                    Kind::Bool => "true or false".to_string(),
+                    Kind::Count => "a non-negative integer".to_string(),
+                    Kind::Enum(allowed) => format!("one of {}", allowed.join(", ")),
+                };
+                return Err(Fail::bad(format!("`{key}` must be {wanted}, not `{value}`")));
+            }
+        }
+        Ok(())
+    }
+
+    /// A parameter with an enumerated value (the spec's `enum`): anything else is a 400.
+    pub fn one_of(&self, key: &str, allowed: &[&str]) -> Result<Option<&str>, Fail> {
+        match self.get(key) {
+            Some(v) if !allowed.contains(&v) => Err(Fail::bad(format!(
+                "`{key}` must be one of {}, not `{v}`",
+                allowed.join(", ")
+            ))),
+            v => Ok(v),
+        }
     }
 }
 

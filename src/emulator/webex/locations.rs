@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::http::{Call, Fail, Need, begin, json, list_with_link, next_link, no_content, page, reply};
+use super::http::{Call, Fail, Kind, Need, begin, json, list_with_link, next_link, no_content, page, reply};
 use super::rules;
 use super::scopes::*;
 use super::store::{Location, Number, Owner, Store};
@@ -334,6 +334,7 @@ impl Store {
 pub(super) async fn list(State(app): State<Arc<App>>, call: Call) -> Response {
     reply((|| {
         let (store, _) = begin(&app, &call, LOCATIONS_READERS)?;
+        call.query.declared(&[("max", Kind::Count), ("start", Kind::Count)])?;
         let q = &call.query;
         let start = q.count("start", 0, usize::MAX)?;
         let max = q.page_size(500, 1000)?;
@@ -431,6 +432,8 @@ pub(super) async fn remove_numbers(State(app): State<Arc<App>>, Path(id): Path<S
 pub(super) async fn list_numbers(State(app): State<Arc<App>>, call: Call) -> Response {
     reply((|| {
         let (store, _) = begin(&app, &call, Need::Any(&[TELEPHONY_READ]))?;
+        call.query
+            .declared(&[("max", Kind::Count), ("start", Kind::Count), ("available", Kind::Bool)])?;
         let q = &call.query;
         let start = q.count("start", 0, usize::MAX)?;
         let max = q.page_size(2000, 2000)?;
@@ -444,7 +447,7 @@ pub(super) async fn list_numbers(State(app): State<Arc<App>>, call: Call) -> Res
         let owner_type = q.get("ownerType");
         let extension = q.get("extension");
         let state = q.get("state");
-        let available = q.get("available").map(|v| v.eq_ignore_ascii_case("true"));
+        let available = q.boolean("available")?;
         let number_type = q.get("numberType");
         let matching = store
             .number_entries(org)

@@ -10,6 +10,7 @@
 mod devices;
 mod http;
 mod locations;
+mod people;
 mod rules;
 mod seed;
 mod store;
@@ -93,6 +94,8 @@ pub fn routes() -> Router<Arc<App>> {
             post(locations::add_numbers).delete(locations::remove_numbers),
         )
         .route("/telephony/config/numbers", get(locations::list_numbers))
+        .route("/people", get(people::list))
+        .route("/people/{id}", get(people::get_one))
         .route("/workspaces", get(workspaces::list).post(workspaces::create))
         .route(
             "/workspaces/{id}",

@@ -473,6 +473,7 @@ impl Store {
                 password: None,
             },
             now,
+            true,
         )?;
         let mut members = Vec::new();
         for (i, shared) in d.shared_with.iter().enumerate() {

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::http::{Call, Fail, Need, begin, delay_ms, json, no_content, page, reply, with_header};
+use super::http::{Call, Fail, Kind, Need, begin, delay_ms, json, no_content, page, reply, with_header};
 use super::rules;
 use super::scopes::*;
 use super::store::{Customer, Location, Org, Owner, Phase, Reach, Store, Subscriber};
@@ -28,10 +28,14 @@ impl Store {
         params: Option<&wire::ProvisioningParameters>,
         required: bool,
     ) -> Result<(), Fail> {
-        let location = params
-            .and_then(|p| p.calling.as_ref())
-            .and_then(|c| c.location.as_ref());
-        let Some(loc) = location else {
+        let calling = params.and_then(|p| p.calling.as_ref());
+        // The schema makes `location` required in a `calling` block, whatever the packages.
+        if calling.is_some_and(|c| c.location.is_none()) {
+            return Err(Fail::bad(
+                "provisioningParameters.calling.location is required in provisioningParameters.calling",
+            ));
+        }
+        let Some(loc) = calling.and_then(|c| c.location.as_ref()) else {
             if required {
                 return Err(Fail::bad(
                     "provisioningParameters.calling.location is required when provisioning calling packages",
@@ -701,11 +705,12 @@ pub(super) async fn list_customers(State(app): State<Arc<App>>, call: Call) -> R
             .filter(|c| org_id.is_none_or(|o| c.org_id == o))
             .filter(|c| statuses.is_empty() || statuses.contains(&c.status(now, delay)));
         let (items, _) = page(matching, offset, max);
-        let with_licenses = q.flag("includePackageLicenseInfo");
+        // `includePackageLicenseInfo` is declared on the single GET only: the list ignores it,
+        // as it ignores any parameter it does not declare.
         let body = wire::CustomerList {
             items: items
                 .into_iter()
-                .map(|c| store.render_customer(c, now, delay, with_licenses))
+                .map(|c| store.render_customer(c, now, delay, false))
                 .collect(),
         };
         Ok(json(StatusCode::OK, &body))
@@ -725,9 +730,15 @@ pub(super) async fn create_customer(State(app): State<Arc<App>>, call: Call) -> 
 pub(super) async fn get_customer(State(app): State<Arc<App>>, Path(id): Path<String>, call: Call) -> Response {
     reply((|| {
         let (store, now) = begin(&app, &call, Need::Any(&[CUSTOMERS_READ]))?;
+        call.query.declared(&[("includePackageLicenseInfo", Kind::Bool)])?;
         let delay = delay_ms(&app);
         let customer = store.live_customer(&id, now, delay)?;
-        let body = store.render_customer(customer, now, delay, call.query.flag("includePackageLicenseInfo"));
+        let body = store.render_customer(
+            customer,
+            now,
+            delay,
+            call.query.boolean("includePackageLicenseInfo")?.unwrap_or(false),
+        );
         Ok(with_header(
             json(StatusCode::OK, &body),
             header::LOCATION,
@@ -778,6 +789,7 @@ fn precheck_success() -> wire::PrecheckResponse {
 pub(super) async fn list_subscribers(State(app): State<Arc<App>>, call: Call) -> Response {
     reply((|| {
         let (store, _) = begin(&app, &call, Need::Any(&[SUBSCRIBERS_READ]))?;
+        call.query.declared(&[("max", Kind::Count), ("offset", Kind::Count)])?;
         let q = &call.query;
         let offset = q.count("offset", 0, usize::MAX)?;
         let max = q.page_size(50, 100)?;

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::http::{Call, Fail, Need, begin, json, no_content, page, reply};
+use super::http::{Call, Fail, Kind, Need, begin, json, no_content, page, reply};
 use super::rules;
 use super::scopes::*;
 use super::store::{Store, Workspace};
@@ -161,7 +161,17 @@ impl Store {
         })
     }
 
-    fn check_workspace_fields(capacity: Option<i64>, workspace_type: Option<&str>) -> Result<(), Fail> {
+    fn check_workspace_fields(
+        capacity: Option<i64>,
+        workspace_type: Option<&str>,
+        hotdesking: Option<&str>,
+    ) -> Result<(), Fail> {
+        // The spec's enum: anything else would be stored and answered, outside the schema.
+        if let Some(h) = hotdesking
+            && !["on", "off"].contains(&h)
+        {
+            return Err(Fail::bad(format!("hotdeskingStatus `{h}` is not one of on, off")));
+        }
         if capacity.is_some_and(|c| c < 0) {
             return Err(Fail::bad("capacity must not be negative"));
         }
@@ -180,7 +190,14 @@ impl Store {
     pub(super) fn create_workspace(&mut self, req: wire::CreateWorkspace, now: u64) -> Result<String, Fail> {
         rules::required(&req.display_name, "displayName")?;
         rules::calling_name(&req.display_name, "displayName")?;
-        let org_id = match (&req.org_id, &req.location_id) {
+        // Without `orgId`, the organisation is the location's: `locationId`, or the calling
+        // location (wxc_sdk sends only `calling.webexCalling.locationId`).
+        let calling_location = req
+            .calling
+            .as_ref()
+            .and_then(|c| c.webex_calling.as_ref())
+            .and_then(|wc| wc.location_id.as_ref());
+        let org_id = match (&req.org_id, req.location_id.as_ref().or(calling_location)) {
             (Some(org), _) => org.clone(),
             (None, Some(location)) => match self.db.locations.get(location) {
                 Some(l) => l.org_id.clone(),
@@ -193,7 +210,11 @@ impl Store {
             }
         };
         self.managed_org(&org_id)?;
-        Self::check_workspace_fields(req.capacity, req.workspace_type.as_deref())?;
+        Self::check_workspace_fields(
+            req.capacity,
+            req.workspace_type.as_deref(),
+            req.hotdesking_status.as_deref(),
+        )?;
         let supported_devices = req
             .supported_devices
             .clone()
@@ -257,19 +278,34 @@ impl Store {
         {
             return Err(Fail::bad("locationId cannot be changed"));
         }
-        Self::check_workspace_fields(req.capacity, req.workspace_type.as_deref())?;
+        Self::check_workspace_fields(
+            req.capacity,
+            req.workspace_type.as_deref(),
+            req.hotdesking_status.as_deref(),
+        )?;
         let calling = match &req.calling {
+            // The GET's own `calling` sent back (a read-modify-write, as wxc_sdk and the spec's
+            // "include all details ... present in a GET" do): no change of calling.
+            Some(c) if same_calling(current, c) => None,
             Some(c) => {
-                let calling =
-                    self.workspace_calling(&org_id, current.location_id.as_deref(), Some(c), &current.owner())?;
-                let devices = self.devices_of(&current.owner()).len() as i64;
-                if devices > calling.max_devices {
-                    return Err(Fail::conflict(format!(
-                        "the workspace has {devices} device(s); its new calling settings allow {}",
-                        calling.max_devices
+                // The spec: updating `calling` is only supported from these types, and not to
+                // `none`, `thirdPartySipCalling` or `webexCalling` while the workspace has devices.
+                if !["freeCalling", "none", "thirdPartySipCalling", "webexCalling"]
+                    .contains(&current.calling_type.as_str())
+                {
+                    return Err(Fail::bad(format!(
+                        "calling cannot be updated on a `{}` workspace",
+                        current.calling_type
                     )));
                 }
-                Some(calling)
+                let devices = self.devices_of(&current.owner()).len();
+                if devices > 0 && ["none", "thirdPartySipCalling", "webexCalling"].contains(&c.calling_type.as_str()) {
+                    return Err(Fail::conflict(format!(
+                        "the workspace has {devices} device(s): its calling cannot be changed to `{}` while it has any",
+                        c.calling_type
+                    )));
+                }
+                Some(self.workspace_calling(&org_id, current.location_id.as_deref(), Some(c), &current.owner())?)
             }
             None => None,
         };
@@ -326,6 +362,8 @@ impl Store {
             .into_iter()
             .map(|(d, owned)| wire::PlaceDevice {
                 id: d.id.clone(),
+                // Always present: wxc_sdk's model requires it.
+                description: d.tags.clone(),
                 model: d.model.clone(),
                 mac: Some(d.mac.clone()),
                 primary_owner: owned,
@@ -351,12 +389,44 @@ impl Store {
     }
 }
 
+/// Whether a PUT's `calling` asks for what the workspace already has: the same type and, for
+/// Webex Calling, nothing that differs (the GET answers only the licences, so a block of
+/// licences alone is the GET's).
+fn same_calling(w: &Workspace, c: &wire::WorkspaceCalling) -> bool {
+    if c.calling_type != w.calling_type {
+        return false;
+    }
+    let Some(wc) = c.webex_calling.as_ref().filter(|_| w.calling_type == "webexCalling") else {
+        return true;
+    };
+    let same = |given: &Option<String>, had: &Option<String>| given.is_none() || given == had;
+    same(&wc.phone_number, &w.phone_number)
+        && same(&wc.extension, &w.extension)
+        && same(&wc.location_id, &w.location_id)
+        && wc.licenses.as_ref().is_none_or(|l| *l == w.licenses)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
 pub(super) async fn list(State(app): State<Arc<App>>, call: Call) -> Response {
     reply((|| {
         let (store, _) = begin(&app, &call, Need::Any(&[WORKSPACES_READ]))?;
+        call.query.declared(&[
+            ("capacity", Kind::Count),
+            ("type", Kind::Enum(WORKSPACE_TYPES)),
+            ("start", Kind::Count),
+            ("max", Kind::Count),
+            ("calling", Kind::Enum(CALLING_TYPES)),
+            ("supportedDevices", Kind::Enum(&["collaborationDevices", "phones"])),
+            ("calendar", Kind::Enum(&["none", "google", "microsoft"])),
+            ("deviceHostedMeetingsEnabled", Kind::Bool),
+            ("devicePlatform", Kind::Enum(&["cisco", "microsoftTeamsRoom"])),
+            ("healthLevel", Kind::Enum(&["error", "warning", "info", "ok"])),
+            ("includeDevices", Kind::Bool),
+            ("includeCapabilities", Kind::Bool),
+            ("plannedMaintenance", Kind::Enum(&["off", "on", "upcoming"])),
+        ])?;
         let q = &call.query;
         let start = q.count("start", 0, usize::MAX)?;
         let max = q.page_size(100, 1000)?;
@@ -366,8 +436,9 @@ pub(super) async fn list(State(app): State<Arc<App>>, call: Call) -> Response {
         store.managed_org(org)?;
         let name = q.get("displayName").map(str::to_lowercase);
         let location = q.get("locationId");
-        let calling = q.get("calling");
-        let supported = q.get("supportedDevices");
+        let calling = q.one_of("calling", CALLING_TYPES)?;
+        let supported = q.one_of("supportedDevices", &["collaborationDevices", "phones"])?;
+        let workspace_type = q.one_of("type", WORKSPACE_TYPES)?;
         let matching = store
             .idx
             .workspaces_by_org
@@ -378,7 +449,8 @@ pub(super) async fn list(State(app): State<Arc<App>>, call: Call) -> Response {
             .filter(|w| name.as_ref().is_none_or(|n| w.display_name.to_lowercase().contains(n)))
             .filter(|w| location.is_none_or(|l| w.location_id.as_deref() == Some(l)))
             .filter(|w| calling.is_none_or(|c| w.calling_type == c))
-            .filter(|w| supported.is_none_or(|s| w.supported_devices == s));
+            .filter(|w| supported.is_none_or(|s| w.supported_devices == s))
+            .filter(|w| workspace_type.is_none_or(|t| w.workspace_type.as_deref() == Some(t)));
         let (items, _) = page(matching, start, max);
         let body = wire::WorkspaceList {
             items: items.into_iter().map(|w| store.render_workspace(w)).collect(),
@@ -403,6 +475,8 @@ pub(super) async fn create(State(app): State<Arc<App>>, call: Call) -> Response 
 pub(super) async fn get_one(State(app): State<Arc<App>>, Path(id): Path<String>, call: Call) -> Response {
     reply((|| {
         let (store, _) = begin(&app, &call, Need::Any(&[WORKSPACES_READ]))?;
+        call.query
+            .declared(&[("includeDevices", Kind::Bool), ("includeCapabilities", Kind::Bool)])?;
         let w = store.workspace_in(&id, call.org_id())?;
         Ok(json(StatusCode::OK, &store.render_workspace(w)))
     })())
