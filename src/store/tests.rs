@@ -445,7 +445,10 @@ fn postgres_database(rt: &tokio::runtime::Runtime, test: &str) -> Option<String>
                 "TELFORM_TEST_POSTGRES_URL is not set in CI: .ci/run must start PostgreSQL and export it (test {test})"
             );
         }
-        eprintln!(
+        // Straight to stderr, past the test harness's capture: a skip must be seen.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
             "\n!!! SKIPPED {test}: TELFORM_TEST_POSTGRES_URL is not set (e.g. postgres://telform:telform@127.0.0.1:5432/postgres); .ci/run sets it\n"
         );
         return None;

@@ -27,7 +27,12 @@ fn postgres_url(test: &str) -> Option<String> {
         if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
             panic!("TELFORM_TEST_POSTGRES_URL is not set in CI: .ci/run must start PostgreSQL and export it ({test})");
         }
-        eprintln!("\n!!! SKIPPED {test} on PostgreSQL: TELFORM_TEST_POSTGRES_URL is not set; .ci/run sets it\n");
+        // Straight to stderr, past the test harness's capture: a skip must be seen.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n!!! SKIPPED {test} on PostgreSQL: TELFORM_TEST_POSTGRES_URL is not set; .ci/run sets it\n"
+        );
         return None;
     };
     let name = format!(
