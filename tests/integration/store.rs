@@ -615,7 +615,7 @@ fn two_watch_replicas_one_leads_and_the_standby_takes_over_when_it_is_killed() {
         fleet_with(&manifests, 1, 2, |_| GENERATED);
         until("A applies a change", &|| fleet.devices().len() == 2);
         assert!(
-            !log("b").contains("leading"),
+            !log("b").contains("leading: this watch applies"),
             "{url}: B applied while A led:\n{}",
             log("b")
         );
@@ -626,7 +626,7 @@ fn two_watch_replicas_one_leads_and_the_standby_takes_over_when_it_is_killed() {
         until("B takes over and applies the next change", &|| {
             fleet.devices().len() == 3
         });
-        assert!(log("b").contains("leading"), "{url}: {}", log("b"));
+        assert!(log("b").contains("leading: this watch applies"), "{url}: {}", log("b"));
         b.kill().expect("stop");
         let _ = b.wait();
         fleet.runtime.block_on(fleet.emulator.shutdown()).expect("shutdown");
