@@ -135,7 +135,7 @@ pub async fn lock(
     store.mark_killed(&lock.estates).await.map_err(|e| e.to_string())?;
     // An intent whose password reached its secrets file was kept: only the settle was lost.
     let mut uncertain = Vec::new();
-    for intent in store.unsettled().await.map_err(|e| e.to_string())? {
+    for intent in store.unsettled(&lock.estates).await.map_err(|e| e.to_string())? {
         if intent.kind != "Device" {
             continue;
         }

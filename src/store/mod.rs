@@ -567,13 +567,18 @@ impl Store {
         }
     }
 
-    /// Intents never settled (their process died between the intent and the outcome), for
-    /// these estates' runs.
-    pub async fn unsettled(&self) -> Result<Vec<Intent>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.unsettled(),
-            Store::Postgres(p) => p.unsettled().await,
-        }
+    /// Intents never settled (their process died between the intent and the outcome) of the
+    /// runs that wrote to any of `estates`: another gateway's journal is not this one's.
+    pub async fn unsettled(&self, estates: &[String]) -> Result<Vec<Intent>, StoreError> {
+        let all = match self {
+            Store::Sqlite(s) => s.unsettled()?,
+            Store::Postgres(p) => p.unsettled().await?,
+        };
+        Ok(all
+            .into_iter()
+            .filter(|(_, theirs)| theirs.iter().any(|e| estates.contains(e)))
+            .map(|(intent, _)| intent)
+            .collect())
     }
 }
 

@@ -495,27 +495,34 @@ impl Postgres {
             .map_err(|e| err("cannot record a write's outcome", &self.url, e))
     }
 
-    pub async fn unsettled(&self) -> Result<Vec<Intent>, StoreError> {
+    /// Unsettled intents, with their runs' estates.
+    pub async fn unsettled(&self) -> Result<Vec<(Intent, Vec<String>)>, StoreError> {
         let rows = self
             .client
             .query(
-                "SELECT id, run_id, provider, kind, key, grp, op, note, started_at FROM journal WHERE settled_at IS NULL ORDER BY id",
+                "SELECT j.id, j.run_id, j.provider, j.kind, j.key, j.grp, j.op, j.note, j.started_at, r.estates
+                 FROM journal j JOIN runs r ON r.id = j.run_id WHERE j.settled_at IS NULL ORDER BY j.id",
                 &[],
             )
             .await
             .map_err(|e| err("cannot read the journal", &self.url, e))?;
         Ok(rows
             .iter()
-            .map(|r| Intent {
-                id: r.get(0),
-                run_id: r.get(1),
-                provider: r.get(2),
-                kind: r.get(3),
-                key: r.get(4),
-                group: r.get(5),
-                op: r.get(6),
-                note: r.get(7),
-                started_at: r.get(8),
+            .map(|r| {
+                (
+                    Intent {
+                        id: r.get(0),
+                        run_id: r.get(1),
+                        provider: r.get(2),
+                        kind: r.get(3),
+                        key: r.get(4),
+                        group: r.get(5),
+                        op: r.get(6),
+                        note: r.get(7),
+                        started_at: r.get(8),
+                    },
+                    serde_json::from_str(r.get::<_, &str>(9)).unwrap_or_default(),
+                )
             })
             .collect())
     }

@@ -451,25 +451,30 @@ impl Sqlite {
             .map_err(|e| err("cannot record a write's outcome", &self.path, e))
     }
 
-    pub fn unsettled(&self) -> Result<Vec<Intent>, StoreError> {
+    /// Unsettled intents, with their runs' estates.
+    pub fn unsettled(&self) -> Result<Vec<(Intent, Vec<String>)>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(
-                "SELECT id, run_id, provider, kind, key, grp, op, note, started_at FROM journal WHERE settled_at IS NULL ORDER BY id",
+                "SELECT j.id, j.run_id, j.provider, j.kind, j.key, j.grp, j.op, j.note, j.started_at, r.estates
+                 FROM journal j JOIN runs r ON r.id = j.run_id WHERE j.settled_at IS NULL ORDER BY j.id",
             )
             .map_err(|e| err("cannot read the journal", &self.path, e))?;
         stmt.query_map([], |row| {
-            Ok(Intent {
-                id: row.get(0)?,
-                run_id: row.get(1)?,
-                provider: row.get(2)?,
-                kind: row.get(3)?,
-                key: row.get(4)?,
-                group: row.get(5)?,
-                op: row.get(6)?,
-                note: row.get(7)?,
-                started_at: row.get(8)?,
-            })
+            Ok((
+                Intent {
+                    id: row.get(0)?,
+                    run_id: row.get(1)?,
+                    provider: row.get(2)?,
+                    kind: row.get(3)?,
+                    key: row.get(4)?,
+                    group: row.get(5)?,
+                    op: row.get(6)?,
+                    note: row.get(7)?,
+                    started_at: row.get(8)?,
+                },
+                serde_json::from_str(&row.get::<_, String>(9)?).unwrap_or_default(),
+            ))
         })
         .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
         .map_err(|e| err("cannot read the journal", &self.path, e))

@@ -234,11 +234,16 @@ async fn history_round_trips_without_secrets(store: &Store) {
         started_at: "2026-12-06T10:00:01Z".into(),
     };
     let intent_id = store.intend(&intent).await.expect("intended");
-    let open = store.unsettled().await.expect("read");
+    let open = store.unsettled(&estates()).await.expect("read");
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].key, "001A2B3C4D5E");
+    let elsewhere = vec![estate("acg", "http://127.0.0.1:2")];
+    assert!(
+        store.unsettled(&elsewhere).await.expect("read").is_empty(),
+        "another gateway's journal is not this one's"
+    );
     store.settle(intent_id, "done").await.expect("settled");
-    assert!(store.unsettled().await.expect("read").is_empty());
+    assert!(store.unsettled(&estates()).await.expect("read").is_empty());
 }
 
 // ---------------------------------------------------------------- SQLite

@@ -131,6 +131,12 @@ impl Fleet {
         .expect("spawns")
     }
 
+    /// The provider estates this fleet's applies lock.
+    fn estates(&self) -> Vec<String> {
+        let lookup = |name: &str| self.env.get(name).cloned();
+        telform::reconcile::guard::estates(telform::provider::config::Trusted::env(&lookup))
+    }
+
     fn devices(&self) -> Vec<String> {
         self.runtime
             .block_on(fleet_contents(&self.client))
@@ -247,7 +253,11 @@ fn a_lock_holder_killed_frees_the_lock_and_the_next_apply_converges() {
         let _ = first.wait();
         let partial = fleet.devices().len();
         assert!(partial < 40, "killed in the middle: {partial} of 40 devices");
-        let open = fleet.runtime.block_on(store.unsettled()).expect("journal").len();
+        let open = fleet
+            .runtime
+            .block_on(store.unsettled(&fleet.estates()))
+            .expect("journal")
+            .len();
         eprintln!("{url}: killed with {partial} of 40 devices made, {open} password intents open");
 
         // No force-unlock: the OS (SQLite) or the server (PostgreSQL) freed the lock.
@@ -279,7 +289,10 @@ fn a_lock_holder_killed_frees_the_lock_and_the_next_apply_converges() {
         );
         let live: BTreeSet<&String> = devices.iter().collect();
         assert_eq!(macs, live, "{url}: a device whose password is on record nowhere");
-        let open = fleet.runtime.block_on(store.unsettled()).expect("journal");
+        let open = fleet
+            .runtime
+            .block_on(store.unsettled(&fleet.estates()))
+            .expect("journal");
         assert!(open.is_empty(), "{url}: {open:?}");
         let runs = fleet
             .runtime
@@ -350,7 +363,13 @@ fn an_unsettled_password_intent_makes_the_next_apply_set_that_password_again() {
         let second = secrets_lines(&[fleet.dir.path().join("second.tsv")]);
         let macs: Vec<&str> = second.iter().map(|(_, mac, _)| mac.as_str()).collect();
         assert_eq!(macs, [lost], "{url}: only the password not kept is set again");
-        assert!(fleet.runtime.block_on(store.unsettled()).expect("journal").is_empty());
+        assert!(
+            fleet
+                .runtime
+                .block_on(store.unsettled(&fleet.estates()))
+                .expect("journal")
+                .is_empty()
+        );
         let plan = fleet.run(&url, &["plan", "--detailed-exitcode", "manifests"]);
         assert_eq!(plan.status.code(), Some(0), "{url}: {}", text(&plan.stdout));
         fleet.runtime.block_on(fleet.emulator.shutdown()).expect("shutdown");
