@@ -1588,3 +1588,73 @@ async fn a_replaced_workspace_gets_its_phones_and_lines_back_in_the_same_apply()
     assert!(left.is_empty(), "{left:#?}\n{shown}");
     emulator.shutdown().await.expect("shutdown");
 }
+
+/// A customer and a meeting room with the licence `license` (`professional`, `commonArea`).
+fn licensed_room(dir: &Path, license: &str) {
+    let ext = "LICENCE-001";
+    let mut yaml = String::from(TEMPLATE);
+    yaml.push_str(&customer_yaml(ext).replace(
+        "packages: [webex_calling]",
+        "packages: [webex_calling, common_area_calling]",
+    ));
+    yaml.push_str(&format!(
+        r#"---
+apiVersion: telform/v1
+kind: Workspace
+metadata: {{name: salle-l}}
+spec:
+  customer: {ext}
+  name: Salle L
+  roomType: meetingRoom
+  capacity: 6
+  license: {license}
+  location: Siège
+  extension: "3100"
+"#
+    ));
+    std::fs::write(dir.join("licence.yaml"), yaml).expect("write");
+}
+
+/// The customer list carries no licence ids (the spec declares `includePackageLicenseInfo` on
+/// the single GET only): the plan reads them by id, so a workspace's licence is compared and
+/// a change of licence is planned, applied, and converges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_licence_change_is_planned_and_converges() {
+    let (emulator, env) = start("", |_| {}).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    licensed_room(dir.path(), "professional");
+    let planned = plan(dir.path(), &env).await;
+    let outcomes = apply(&planned, dir.path(), &env, None).await;
+    assert!(
+        outcomes.iter().all(|o| o.status == Status::Done),
+        "{}",
+        report::text(&outcomes)
+    );
+    assert!(webex_actions(&plan(dir.path(), &env).await).is_empty());
+
+    licensed_room(dir.path(), "commonArea");
+    let planned = plan(dir.path(), &env).await;
+    let actions = webex_actions(&planned);
+    let change = actions
+        .iter()
+        .filter(|a| a.object.kind == ObjectKind::Workspace)
+        .flat_map(|a| a.changes().into_owned())
+        .find(|c| c.path == "license")
+        .unwrap_or_else(|| panic!("no licence change planned: {actions:#?}"));
+    assert_eq!(
+        (change.old.clone(), change.new.clone()),
+        (
+            Some(serde_json::json!("professional")),
+            Some(serde_json::json!("commonArea"))
+        )
+    );
+    let outcomes = apply(&planned, dir.path(), &env, None).await;
+    assert!(
+        outcomes.iter().all(|o| o.status == Status::Done),
+        "{}",
+        report::text(&outcomes)
+    );
+    let after = plan(dir.path(), &env).await;
+    assert!(webex_actions(&after).is_empty(), "{:#?}", webex_actions(&after));
+    emulator.shutdown().await.expect("shutdown");
+}

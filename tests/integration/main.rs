@@ -12,6 +12,7 @@ mod fmt;
 mod fuzz;
 mod github;
 mod hostile;
+mod layers;
 mod plan;
 mod store;
 mod watch;

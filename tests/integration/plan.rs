@@ -425,10 +425,11 @@ fn examples_against_the_demo_seed_plan_without_errors() {
     assert!(text.contains("Customer INITECH-0007"), "{text}");
     assert!(text.contains("+ Customer GLOBEX-0042"), "{text}");
     // List calls only: 2 pages of customers (a short first page might be a silent cap, so the
-    // next one confirms the end), Acme's locations, numbers, subscribers, workspaces and
-    // devices (1 page each), the supported devices.
-    assert_eq!(calls, 8, "Webex read calls");
-    assert!(err.contains("Webex 8 reads"), "{err}");
+    // next one confirms the end), Acme's licences (its workspaces are declared: read by id, the
+    // list does not carry them), its locations, numbers, subscribers, workspaces and devices (1
+    // page each), the supported devices.
+    assert_eq!(calls, 9, "Webex read calls");
+    assert!(err.contains("Webex 9 reads"), "{err}");
     insta::with_settings!({snapshot_path => root().join("tests/integration/snapshots/plan"), prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("examples_demo_text", text);
     });

@@ -143,8 +143,9 @@ impl<'a> Branch<'a> {
                     self.ext
                 ));
             };
-            let id = found.id.clone();
-            match self.wait_customer(&id, Some(found)).await {
+            // Read again by id: only that read carries the licence ids of its packages, which
+            // a workspace's creation needs.
+            match self.wait_customer(&found.id, None).await {
                 Wait::Ready(c) => self.customer = Some(c),
                 Wait::Failed(reason) => {
                     self.customer_failed = Some(format!("customer {} is not ready at Webex", self.ext));

@@ -64,6 +64,9 @@ pub struct WebexNeeds {
     pub workspace_limits_of: BTreeSet<(String, String)>,
     /// Whether devices are declared (the supported-devices list is read).
     pub supported_devices: bool,
+    /// External ids of the customers whose workspaces are declared: each is read once more,
+    /// by id, for the licence ids of its packages (the list does not carry them).
+    pub licenses_of: BTreeSet<String>,
 }
 
 /// What a plan reads from Webex.

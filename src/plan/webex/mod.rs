@@ -70,6 +70,12 @@ pub fn needs(set: &ManifestSet) -> WebexNeeds {
     needs
         .customers
         .extend(set.devices.iter().map(|d| d.spec.customer.clone()));
+    needs.licenses_of.extend(
+        set.workspaces
+            .iter()
+            .filter(|w| !is_absent(w.spec.ensure))
+            .map(|w| w.spec.customer.clone()),
+    );
     let mut per_workspace: BTreeMap<(String, String), usize> = BTreeMap::new();
     for d in set.devices.iter().filter(|d| !is_absent(d.spec.ensure)) {
         needs.supported_devices = true;

@@ -157,21 +157,32 @@ impl WebexClient {
         Ok(())
     }
 
-    /// Every wholesale customer, with the licence ids of their packages (which tell a
-    /// workspace's licence). The spec documents `includePackageLicenseInfo` on the single GET;
-    /// the list is asked for it too (an endpoint that ignores it only leaves the licences
-    /// unknown, and the plan then does not compare them).
+    /// Every wholesale customer, without the licence ids of their packages: the spec declares
+    /// `includePackageLicenseInfo` on the single GET only ([`WebexClient::customer_licenses`]).
     pub async fn list_customers(&self) -> Result<Vec<Customer>, ProviderError> {
         self.list(
             "list the wholesale customers",
             "/wholesale/customers",
-            &[("includePackageLicenseInfo", "true".into())],
+            &[],
             "items",
             Some(CUSTOMERS_PAGE),
             Paging::Offset {
                 param: "offset",
                 trusted: false,
             },
+        )
+        .await
+    }
+
+    /// One customer read by id with the licence ids of its packages (they tell a workspace's
+    /// licence, by package).
+    pub async fn customer_licenses(&self, customer: &Customer) -> Result<Customer, ProviderError> {
+        self.read(
+            &format!("read the licences of customer {}", customer.external_id),
+            &self.url(
+                &format!("/wholesale/customers/{}", encode(&customer.id)),
+                &[("includePackageLicenseInfo", "true".to_string())],
+            ),
         )
         .await
     }
@@ -412,6 +423,22 @@ impl WebexClient {
             // An external id is unique at Webex; should two answer to one, the first is kept
             // (the plan then acts on that one only).
             live.customers.entry(customer.external_id.clone()).or_insert(customer);
+        }
+        let licensed: Vec<&Customer> = needs
+            .licenses_of
+            .iter()
+            .filter_map(|ext| live.customers.get(ext))
+            .filter(|c| c.org_id.is_some())
+            .collect();
+        let licensed: Vec<Customer> = stream::iter(licensed)
+            .map(|customer| self.customer_licenses(customer))
+            .buffer_unordered(CONCURRENCY)
+            .try_collect()
+            .await?;
+        for customer in licensed {
+            if let Some(listed) = live.customers.get_mut(&customer.external_id) {
+                listed.resource_details = customer.resource_details;
+            }
         }
         let readable: Vec<(&Customer, &str)> = needs
             .customers

@@ -28,9 +28,11 @@ pub(super) struct Endpoint<T> {
     scope: Option<&'static str>,
     /// Creations and calls on one object name the organisation (`?orgId=`).
     org_on_calls: bool,
-    /// The lookup's filter by natural key, and what a lookup or a read of one object adds.
+    /// The lookup's filter by natural key.
     key: &'static str,
-    extra: &'static [(&'static str, &'static str)],
+    /// What a read of one object adds (`includePackageLicenseInfo`: the spec declares it on
+    /// the single GET only, not on the list a lookup uses).
+    read_extra: &'static [(&'static str, &'static str)],
     paging: Lookup,
     /// Names are shown quoted (`HQ`); keys that are identifiers (email, MAC) bare.
     quoted: bool,
@@ -69,7 +71,7 @@ const CUSTOMER: Endpoint<Customer> = Endpoint {
     scope: None,
     org_on_calls: false,
     key: "externalId",
-    extra: &[("includePackageLicenseInfo", "true")],
+    read_extra: &[("includePackageLicenseInfo", "true")],
     paging: CUSTOMERS,
     quoted: false,
     is_key: |c, ext| c.external_id == ext,
@@ -84,7 +86,7 @@ const LOCATION: Endpoint<Location> = Endpoint {
     org_on_calls: true,
     // A substring filter; names are unique regardless of case.
     key: "name",
-    extra: &[],
+    read_extra: &[],
     paging: Lookup::Link,
     quoted: true,
     is_key: |l, name| l.name.eq_ignore_ascii_case(name),
@@ -108,7 +110,7 @@ const USER: Endpoint<Subscriber> = Endpoint {
     scope: Some("customerId"),
     org_on_calls: false,
     key: "email",
-    extra: &[],
+    read_extra: &[],
     paging: SUBSCRIBERS,
     quoted: false,
     is_key: |s, email| s.email.eq_ignore_ascii_case(email),
@@ -124,7 +126,7 @@ const WORKSPACE: Endpoint<Workspace> = Endpoint {
     scope: Some("orgId"),
     org_on_calls: false,
     key: "displayName",
-    extra: &[],
+    read_extra: &[],
     paging: WORKSPACES,
     quoted: true,
     is_key: |w, name| w.display_name.eq_ignore_ascii_case(name),
@@ -145,7 +147,7 @@ const DEVICE: Endpoint<Device> = Endpoint {
     scope: Some("orgId"),
     org_on_calls: true,
     key: "mac",
-    extra: &[],
+    read_extra: &[],
     paging: Lookup::Link,
     quoted: false,
     is_key: |d, mac| d.mac.as_deref().map(mac_key) == Some(mac_key(mac)),
@@ -207,7 +209,6 @@ impl WebexWriter<'_> {
     ) -> Result<Option<T>, ProviderError> {
         let mut query: Vec<(&str, String)> = ep.scope.map(|p| (p, scope.to_string())).into_iter().collect();
         query.push((ep.key, key.to_string()));
-        query.extend(ep.extra.iter().map(|(k, v)| (*k, v.to_string())));
         let operation = format!("look up {}", ep.what(key, ext));
         self.lookup(&operation, ep.path, &query, ep.paging, |item: &T| {
             (ep.is_key)(item, key)
@@ -224,7 +225,7 @@ impl WebexWriter<'_> {
         name: &str,
     ) -> Result<Option<T>, ProviderError> {
         let mut query = ep.org(org);
-        query.extend(ep.extra.iter().map(|(k, v)| (*k, v.to_string())));
+        query.extend(ep.read_extra.iter().map(|(k, v)| (*k, v.to_string())));
         let url = self.url(&ep.one(id), &query);
         self.get(&format!("read {}", ep.what(name, ext)), &url).await
     }
