@@ -22,6 +22,9 @@
 //!   apply's report.
 //! - [`clock`] (time as text) is ground floor too, and imports nothing of telform.
 //!
+//! - [`store`] (the apply lock, history, journal) stands on the ground floor only; only
+//!   [`reconcile`] (and the commands that read it: `history`, `force-unlock`) use it.
+//!
 //! No import circle anywhere: a module never imports one that imports it back, directly or
 //! not. Check it with `grep -rn 'use crate::' src/<module>` before adding an import across
 //! folders; an item needed on both sides of a line belongs in the ground floor.
@@ -38,6 +41,7 @@ pub mod plan;
 pub mod provider;
 pub mod rate;
 pub mod reconcile;
+pub mod store;
 pub mod validate;
 pub mod watch;
 pub mod wire;

@@ -1,6 +1,8 @@
 //! The pipeline `plan`, `apply` and `watch` share: load and validate a manifest folder, read
 //! the live state it needs from the providers, and plan.
 
+pub mod guard;
+
 use std::path::{Path, PathBuf};
 
 use crate::apply::secrets::EnvLookup;
@@ -28,6 +30,9 @@ pub struct PlanOptions {
     /// `--target KIND/KEY`: only these objects' actions (an account's or a customer's with its
     /// children's).
     pub targets: Vec<String>,
+    /// Devices whose SIP password is reset whatever their rotation (the journal's unsettled
+    /// intents: [`guard::Guard::uncertain_passwords`]).
+    pub reset_passwords: std::collections::BTreeSet<String>,
 }
 
 /// Why no plan came out.
@@ -174,6 +179,24 @@ impl PreparedApply<'_> {
         self.run.progress.finish();
         outcomes
     }
+
+    /// Step two under the store's lock: the run is recorded before the first write (a store
+    /// that cannot record it stops the apply: `Err`, nothing written), executed, and its
+    /// outcome recorded. Beside the outcomes, why the history could not be recorded, if so.
+    pub async fn execute_recorded(self, guard: &mut guard::Guard) -> Result<(Vec<Outcome>, Option<String>), String> {
+        let pending = guard
+            .begin(self.acg.iter().chain(&self.webex))
+            .await
+            .map_err(|message| {
+                format!("error: {message}\nnothing was applied: an apply is recorded before its first write\n")
+            })?;
+        let mut this = self;
+        this.run.secrets.set_journal(guard.journal());
+        let stop = this.run.stop.clone();
+        let outcomes = this.execute().await;
+        let recorded = guard.finish(pending, &outcomes, stop.requested()).await.err();
+        Ok((outcomes, recorded))
+    }
 }
 
 /// Apply's options from the `apply.*` settings (the operator's already merged over the
@@ -298,6 +321,7 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         max_deletes,
         max_number_changes: options.max_number_changes.unwrap_or(DEFAULT_MAX_NUMBER_CHANGES),
         partial: !options.selector.is_empty() || !targets.is_empty(),
+        reset_passwords: &options.reset_passwords,
     };
     let mut plan = plan::plan(&manifests, &live, &cx);
     if !targets.is_empty() {

@@ -57,8 +57,22 @@ pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// How `telform apply` is given a secrets file.
 pub const KEEP_WITH_FLAG: &str = "pass --secrets-out FILE";
 
+/// Where apply records the intent of a write that sets a generated password, before it is made,
+/// and settles it once the password is in the secrets file: a run killed in between leaves an
+/// unsettled intent, and the next run resets that device's password (docs/store.md). The
+/// store's journal, given by `reconcile`.
+pub trait PasswordJournal: Send + Sync {
+    /// Before the write; an error stops it (nothing written). `kept_in`: the secrets file the
+    /// password will be written to once set.
+    fn intend(&self, customer: &str, mac: &str, kept_in: &Path) -> Result<i64, String>;
+    /// After the password is kept.
+    fn settle(&self, id: i64);
+}
+
 /// Passwords resolved before apply starts, by device (MAC).
 pub struct Secrets {
+    journal: Option<Box<dyn PasswordJournal>>,
+    intents: Mutex<HashMap<String, i64>>,
     passwords: HashMap<String, SecretString>,
     generated: std::collections::HashSet<String>,
     out: Option<Mutex<(PathBuf, std::fs::File)>>,
@@ -87,6 +101,8 @@ impl Secrets {
     /// No password needed (plans without device writes, and tests).
     pub fn none() -> Secrets {
         Secrets {
+            journal: None,
+            intents: Default::default(),
             passwords: HashMap::new(),
             generated: Default::default(),
             out: None,
@@ -216,11 +232,40 @@ impl Secrets {
             _ => None,
         };
         Ok(Secrets {
+            journal: None,
+            intents: Default::default(),
             passwords,
             generated,
             out,
             kept: Default::default(),
         })
+    }
+
+    /// Records generated passwords' writes in `journal` from now on.
+    pub fn set_journal(&mut self, journal: Option<Box<dyn PasswordJournal>>) {
+        self.journal = journal;
+    }
+
+    /// Called just before a write that sets the device's password: a generated one's intent
+    /// is recorded first.
+    pub fn intend(&self, customer: &str, mac: &str) -> Result<(), String> {
+        let (Some(journal), Some(out)) = (&self.journal, &self.out) else {
+            return Ok(());
+        };
+        if !self.generated.contains(mac) {
+            return Ok(());
+        }
+        let file = out.lock().unwrap_or_else(|p| p.into_inner()).0.clone();
+        let id = journal.intend(customer, mac, &file).map_err(|e| {
+            format!(
+                "the generated SIP password of device {mac} was not set: its intent cannot be recorded in the store's journal: {e}"
+            )
+        })?;
+        self.intents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(mac.to_string(), id);
+        Ok(())
     }
 
     /// The password to set on a device.
@@ -243,7 +288,14 @@ impl Secrets {
             .and_then(|()| file.sync_data())
             .map_err(|e| format!("the password was set but cannot be written to {}: {e}", path.display()))?;
         self.kept.store(true, std::sync::atomic::Ordering::SeqCst);
-        Ok(Some(format!("generated password written to {}", path.display())))
+        let note = format!("generated password written to {}", path.display());
+        drop(guard);
+        // Kept: the intent recorded before the write is settled.
+        let intent = self.intents.lock().unwrap_or_else(|p| p.into_inner()).remove(mac);
+        if let (Some(journal), Some(id)) = (&self.journal, intent) {
+            journal.settle(id);
+        }
+        Ok(Some(note))
     }
 }
 

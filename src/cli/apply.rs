@@ -10,6 +10,7 @@ use crate::model::Stop;
 use crate::model::plan::Plan;
 use crate::plan::render;
 use crate::provider::config::{Env, Trusted, process_env};
+use crate::reconcile::guard::{self, StoreConfig};
 use crate::reconcile::{self, PlanOptions, Planned};
 
 /// Where apply finds provider settings and SIP passwords.
@@ -20,6 +21,8 @@ pub(crate) struct ApplyEnv<'a> {
     pub secrets: Env<'a>,
     /// The folder `sipPassword.fromFile` paths are relative to (default: the manifest folder).
     pub secrets_base: Option<PathBuf>,
+    /// Where the apply lock and the history are kept.
+    pub store: StoreConfig,
 }
 
 pub fn run(args: ApplyArgs, operator: &OperatorSettings) -> ExitStatus {
@@ -28,15 +31,21 @@ pub fn run(args: ApplyArgs, operator: &OperatorSettings) -> ExitStatus {
         Err(status) => return status,
     };
     let secrets = |name: &str| std::env::var(name).ok();
+    let trusted = Trusted {
+        env: &process_env,
+        settings: settings.as_ref(),
+    };
+    let store = match operator.store(args.lock_timeout, trusted) {
+        Ok(store) => store,
+        Err(status) => return status,
+    };
     run_with_env(
         args,
         &ApplyEnv {
-            trusted: Trusted {
-                env: &process_env,
-                settings: settings.as_ref(),
-            },
+            trusted,
             secrets: &secrets,
             secrets_base: None,
+            store,
         },
     )
 }
@@ -59,9 +68,27 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
     };
     let target = args.target.clone().unwrap_or_else(|| PathBuf::from("."));
     let text = args.output == ApplyFormat::Text;
+    let saved = is_saved_plan(&target);
+
+    // 0. The lock of the providers this apply writes to, before anything is read: the plan is
+    // made (or a saved one checked) under it, so that no other apply changes what it read.
+    let manifests = if saved {
+        crate::manifest::confined::folder_of(&target)
+    } else {
+        target.clone()
+    };
+    let mut guard = match runtime.block_on(guard::lock(
+        &env.store,
+        guard::estates(env.trusted),
+        &manifests,
+        "apply",
+        env.trusted.env,
+    )) {
+        Ok(guard) => guard,
+        Err(message) => return fail(&message),
+    };
 
     // 1. The plan to apply: made now, or saved and still fresh.
-    let saved = is_saved_plan(&target);
     let (planned, plan) = if saved {
         if args.scope.shapes_the_plan() {
             return fail(
@@ -113,7 +140,10 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
         }
     } else {
         let options = match args.scope.plan_options(target.clone(), env.trusted.env) {
-            Ok(options) => options,
+            Ok(options) => PlanOptions {
+                reset_passwords: guard.uncertain_passwords(),
+                ..options
+            },
             Err(message) => return fail(&message),
         };
         match super::while_reading(&runtime, reconcile::plan_dir(&options, env.trusted)) {
@@ -156,6 +186,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
         if args.stats {
             print_err(&super::plan::call_stats(planned.acg.as_ref(), planned.webex.as_ref()));
         }
+        runtime.block_on(guard.release());
         return ExitStatus::Success;
     }
 
@@ -196,10 +227,20 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
             let message = "interrupted: finishing the writes in flight, starting nothing new (press Ctrl-C again to quit at once)\n";
             super::signals::stop_on_signals(|| stop.request(), message, say).await;
         });
-        let outcomes = prepared.execute().await;
+        // Recorded in the history: before the first write (a store that cannot record it
+        // stops the apply), and its outcome after the last.
+        let outcomes = prepared.execute_recorded(&mut guard).await;
         signals.abort();
         outcomes
     });
+    runtime.block_on(guard.release());
+    let (outcomes, recorded) = match outcomes {
+        Ok(done) => done,
+        Err(message) => {
+            print_err(&message);
+            return ExitStatus::Failure;
+        }
+    };
 
     // 5. Report.
     match args.output {
@@ -210,6 +251,10 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
         print_err(&super::plan::call_stats(planned.acg.as_ref(), planned.webex.as_ref()));
     }
     let totals = report::totals(&outcomes);
+    if let Some(message) = recorded {
+        print_err(&format!("error: {message}\n"));
+        return ExitStatus::Failure;
+    }
     if totals.failed + totals.skipped > 0 {
         ExitStatus::Failure
     } else {
@@ -259,6 +304,7 @@ fn load_saved(path: &Path) -> Result<(Plan, PlanOptions), String> {
             max_number_changes: origin.max_number_changes,
             selector: origin.selector,
             targets: origin.targets,
+            reset_passwords: Default::default(),
         },
     ))
 }

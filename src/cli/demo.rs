@@ -92,7 +92,7 @@ pub fn run(args: DemoArgs) -> ExitStatus {
             paths: vec![dir.clone()],
             output: DiagnosticFormat::Text,
         },
-        &super::OperatorSettings(None),
+        &super::OperatorSettings(None, None),
     );
     if status != ExitStatus::Success {
         print_err("error: the demo needs valid manifests\n");
@@ -235,11 +235,18 @@ fn demo_cycle(dir: &Path, providers: Trusted) -> ExitStatus {
             scope: ScopeArgs::default(),
             secrets_out: Some(secrets_out),
             stats: true,
+            lock_timeout: None,
         },
         &apply::ApplyEnv {
             trusted: providers,
             secrets: &demo_password,
             secrets_base: Some(scratch.path.clone()),
+            // The demo's lock and history are of its own throwaway emulator: they stay in its
+            // temporary folder, out of the operator's store.
+            store: crate::reconcile::guard::StoreConfig {
+                location: crate::store::Location::Sqlite(scratch.path.join("store.db")),
+                lock_timeout: std::time::Duration::ZERO,
+            },
         },
     );
     if status != ExitStatus::Success {

@@ -6,6 +6,7 @@ pub mod demo;
 mod docs;
 mod emulator;
 mod fmt;
+mod history;
 mod init;
 mod plan;
 mod schema;
@@ -67,6 +68,18 @@ pub struct Cli {
         hide_env_values = true
     )]
     pub settings: Option<PathBuf>,
+    /// Where apply keeps its lock and its history: `sqlite:PATH` or `postgres://USER@HOST/DB`
+    /// [default: store.url of the operator's settings, else
+    /// $XDG_STATE_HOME/telform/store.db or ~/.local/state/telform/store.db]. Never read from the
+    /// manifest folder (docs/store.md).
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "TELFORM_STORE",
+        hide_env_values = true
+    )]
+    pub store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +138,21 @@ Exit status: 0 when stopped by SIGINT, SIGTERM or SIGHUP (after the writes in fl
 the reconcile succeeded, 1 otherwise."
     )]
     Watch(WatchArgs),
+    /// What was applied: when, from where, which commit, and per object the fields before → after.
+    #[command(
+        after_help = "Examples:\n  telform history\n  telform history --object Number/+33465710101\n  \
+telform history --since 2026-12-01 --output json\n\n\
+Reads the store (--store, TELFORM_STORE). Secrets are never stored: a password shows as (sensitive, rotated)."
+    )]
+    History(HistoryArgs),
+    /// Free an apply lock whose holder hangs, by the ID a refused apply printed.
+    #[command(
+        name = "force-unlock",
+        after_help = "Examples:\n  telform force-unlock 3f9a0c2b7d41\n  telform force-unlock --yes 3f9a0c2b7d41   # no question (scripts)\n\n\
+On PostgreSQL the holder's database session is ended, which frees its lock. The embedded store's lock \
+is the operating system's: it goes when its process does, so a live holder is named, not unlocked."
+    )]
+    ForceUnlock(ForceUnlockArgs),
     /// Write or check the JSON Schemas generated from the manifest kinds.
     #[command(after_help = "Examples:\n  telform schema --write schemas/\n  telform schema --check schemas/")]
     Schema(SchemaArgs),
@@ -162,6 +190,34 @@ pub struct FmtArgs {
     /// "check": bool}` (with --check, `changed` lists the files that would change).
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub output: TextOrJson,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// Only the applies that changed this object, and only its changes: KIND/KEY, e.g.
+    /// `Number/+33465710101`, `Device/001A2B3C4D5E`, `Customer/ACME-0001`.
+    #[arg(long, value_name = "KIND/KEY")]
+    pub object: Option<String>,
+    /// Only applies started since DATE: `2026-12-01`, `2026-12-01T08:00:00Z` (UTC), or a
+    /// duration back from now (`24h`, `7d`).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// At most N applies, newest first.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+    /// Output format: `json` prints an array of applies, newest first.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ForceUnlockArgs {
+    /// The lock's ID, as a refused apply printed it.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Do not ask for confirmation (scripts).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -318,6 +374,8 @@ impl ScopeArgs {
             max_number_changes: max_number_changes(self.max_number_changes, env)?,
             selector: self.selector.clone(),
             targets: self.targets.clone(),
+            // The journal's password resets are apply's: it adds them under the lock.
+            reset_passwords: Default::default(),
         })
     }
 
@@ -351,6 +409,11 @@ pub struct ApplyArgs {
     /// Print the number of API calls made, per provider.
     #[arg(long)]
     pub stats: bool,
+    /// When another apply holds the lock of these providers, wait for it this long (e.g. 30s,
+    /// 10m) [default: store.lockTimeout of the operator's settings, else 0: refuse at once,
+    /// naming the holder].
+    #[arg(long, value_name = "DURATION", value_parser = crate::clock::parse_duration)]
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -459,6 +522,10 @@ pub struct WatchArgs {
     /// With --apply: generated SIP passwords go to FILE.TIMESTAMP (mode 0600), a new file per apply.
     #[arg(long, value_name = "FILE")]
     pub secrets_out: Option<PathBuf>,
+    /// With --apply: wait this long for the lock another apply holds before a reconcile fails
+    /// (it is retried) [default: store.lockTimeout of the operator's settings, else 0].
+    #[arg(long, value_name = "DURATION", value_parser = crate::clock::parse_duration)]
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -482,7 +549,10 @@ pub struct SchemaArgs {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitStatus {
-    let operator = OperatorSettings(cli.settings.filter(|p| !p.as_os_str().is_empty()));
+    let operator = OperatorSettings(
+        cli.settings.filter(|p| !p.as_os_str().is_empty()),
+        cli.store.filter(|s| !s.trim().is_empty()),
+    );
     match cli.command {
         Command::Validate(args) => validate::run(args, &operator),
         Command::Schema(args) => schema::run(args),
@@ -498,11 +568,14 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Docs(args) => docs::run(args),
         Command::Watch(args) => watch::run(args, &operator),
         Command::Init(args) => init::run(args),
+        Command::History(args) => history::run(args, &operator),
+        Command::ForceUnlock(args) => history::force_unlock(args, &operator),
     }
 }
 
-/// The operator's settings file named by `--settings` / `TELFORM_SETTINGS`, when one is.
-pub(crate) struct OperatorSettings(Option<PathBuf>);
+/// The operator's settings file named by `--settings` / `TELFORM_SETTINGS`, when one is, and
+/// the store named by `--store` / `TELFORM_STORE`.
+pub(crate) struct OperatorSettings(Option<PathBuf>, Option<String>);
 
 impl OperatorSettings {
     /// Reads it, refusing one inside the checkout of `target` (the manifest folder or file).
@@ -514,6 +587,21 @@ impl OperatorSettings {
         let folder = crate::manifest::confined::folder_of(target);
         crate::validate::operator_settings(path, &folder)
             .map(Some)
+            .map_err(|message| {
+                print_err(&format!("error: {message}\n"));
+                ExitStatus::Failure
+            })
+    }
+}
+
+impl OperatorSettings {
+    /// The store and the lock timeout, from trusted configuration only.
+    pub(crate) fn store(
+        &self,
+        timeout: Option<std::time::Duration>,
+        trusted: crate::provider::config::Trusted<'_>,
+    ) -> Result<crate::reconcile::guard::StoreConfig, ExitStatus> {
+        crate::reconcile::guard::StoreConfig::resolve(self.1.as_deref(), timeout, trusted, crate::clock::parse_duration)
             .map_err(|message| {
                 print_err(&format!("error: {message}\n"));
                 ExitStatus::Failure

@@ -11,6 +11,18 @@ pub fn run(args: WatchArgs, operator: &OperatorSettings) -> ExitStatus {
         Ok(settings) => settings,
         Err(status) => return status,
     };
+    let store = if args.apply {
+        let trusted = Trusted {
+            env: &process_env,
+            settings: settings.as_ref(),
+        };
+        match operator.store(args.lock_timeout, trusted) {
+            Ok(store) => Some(store),
+            Err(status) => return status,
+        }
+    } else {
+        None
+    };
     let runtime = match super::runtime() {
         Ok(r) => r,
         Err(status) => return status,
@@ -27,6 +39,7 @@ pub fn run(args: WatchArgs, operator: &OperatorSettings) -> ExitStatus {
             WatchFormat::Json => LogFormat::Json,
         },
         secrets_out: args.secrets_out,
+        store,
     };
     let printer = Printer {
         out: Box::new(print_out),

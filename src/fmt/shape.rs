@@ -423,7 +423,10 @@ mod tests {
     #[test]
     fn settings_order() {
         let shape = settings();
-        assert_eq!(names(&shape), ["apiVersion", "acg", "webex", "apply", "sipPasswords"]);
+        assert_eq!(
+            names(&shape),
+            ["apiVersion", "acg", "webex", "apply", "sipPasswords", "store"]
+        );
         assert_eq!(names(shape.field("acg").expect("acg"))[..2], ["url", "tokenUrl"]);
     }
 

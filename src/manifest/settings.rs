@@ -31,6 +31,24 @@ pub struct Settings {
     /// only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sip_passwords: Option<SipPasswordSettings>,
+    /// Where telform keeps the apply lock and the history (operator's settings file only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<StoreSettings>,
+}
+
+/// The store (docs/store.md).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StoreSettings {
+    /// `sqlite:PATH` or `postgres://USER@HOST/DB` (`TELFORM_STORE`; default: a SQLite file in
+    /// the user's state folder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// How long an apply waits for the lock another holds, e.g. `10m` (default 0: refuse at
+    /// once; `--lock-timeout` wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]+(ms|s|m|h)$"))]
+    pub lock_timeout: Option<String>,
 }
 
 /// Where SIP passwords may come from.
@@ -67,6 +85,7 @@ pub fn trusted_home(pointer: &str) -> Option<&'static str> {
         "/acg/scope" => "TELFORM_ACG_SCOPE",
         "/acg/apiVersion" => "TELFORM_ACG_API_VERSION",
         "/webex/url" => "TELFORM_WEBEX_URL",
+        "/store/url" => "TELFORM_STORE",
         _ => return None,
     })
 }

@@ -34,6 +34,10 @@ pub struct Context<'a> {
     /// Only some manifests were selected (`--selector`): what the others declare is unknown,
     /// so nothing is pruned (an undeclared child may be declared by an unselected manifest).
     pub partial: bool,
+    /// Devices (MACs) whose live SIP password is not known for sure: an apply was stopped
+    /// between setting a generated one and keeping it (the store's journal says which). Each
+    /// gets a password reset, so that the password in force is the one kept.
+    pub reset_passwords: &'a std::collections::BTreeSet<String>,
 }
 
 impl Context<'_> {

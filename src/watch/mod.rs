@@ -39,6 +39,7 @@ use crate::model::Stop;
 use crate::model::plan::{Action, ObjectRef, Op};
 use crate::provider::Provider;
 use crate::provider::config::Trusted;
+use crate::reconcile::guard::{self, Guard, StoreConfig};
 use crate::reconcile::{self, Failure, PlanOptions, Planned};
 use events::{Batch, Classifier, Watcher};
 use server::{Server, Shared, lock};
@@ -69,6 +70,8 @@ pub struct Config {
     pub output: LogFormat,
     /// Generated SIP passwords go to `FILE.<time>` (a secrets file is never overwritten).
     pub secrets_out: Option<PathBuf>,
+    /// With `apply`: the store of the apply lock and the history (none: no lock, no history).
+    pub store: Option<StoreConfig>,
 }
 
 /// The status endpoint's socket: an address, or a listener bound beforehand (tests bind
@@ -194,6 +197,8 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
         baseline: None,
         changed: BTreeSet::new(),
         failures: 0,
+        leadership: guard::Leadership::new(),
+        leading: None,
     };
     lp.say(
         "start",
@@ -280,6 +285,10 @@ struct Loop<'a> {
     changed: BTreeSet<PathBuf>,
     /// Consecutive failed reconciles.
     failures: u32,
+    /// With --apply and a store: whether this replica leads (applies) or stands by.
+    leadership: guard::Leadership,
+    /// The role last said in the log.
+    leading: Option<bool>,
 }
 
 impl Loop<'_> {
@@ -378,6 +387,33 @@ impl Loop<'_> {
         }
     }
 
+    /// Whether this replica applies: always without a store; with one, when it holds (or
+    /// takes) the leader lock. A change of role is said in the log once.
+    async fn lead(&mut self) -> bool {
+        let Some(store) = &self.config.store else { return true };
+        let role = self.leadership.lead(store, self.deps.trusted, &self.config.dir).await;
+        let (leading, message) = match role {
+            Ok(guard::Role::Leader { .. }) => (true, "leading: this watch applies the changes".to_string()),
+            Ok(guard::Role::Standby { leader, lost }) => (
+                false,
+                format!(
+                    "standby{}: {leader} leads and applies; this watch reports, and takes over when it is gone",
+                    if lost { " (the lead was lost)" } else { "" }
+                ),
+            ),
+            Err(message) => {
+                // The apply lock (taken next) says the same error in the reconcile's record.
+                self.say("warning", &format!("warning: cannot take the lead: {message}"));
+                return true;
+            }
+        };
+        if self.leading != Some(leading) {
+            self.say(if leading { "leader" } else { "standby" }, &message);
+            self.leading = Some(leading);
+        }
+        leading
+    }
+
     /// Prints a message about watch itself, in the log's format.
     fn say(&self, event: &str, message: &str) {
         match self.config.output {
@@ -430,14 +466,51 @@ impl Loop<'_> {
             dir: self.config.dir.clone(),
             ..PlanOptions::default()
         };
+        // Several replicas on one store: only the leader applies; the others plan and report.
+        let apply = self.config.apply && self.lead().await;
+        // The apply lock, before the reads: another apply (CI) must not change what this plan
+        // reads. Held, it fails this reconcile, which is retried.
+        let mut guard = match (&self.config.store, apply) {
+            (Some(store), true) => {
+                let locked = guard::lock(
+                    store,
+                    guard::estates(self.deps.trusted),
+                    &self.config.dir,
+                    "reconcile",
+                    self.deps.trusted.env,
+                )
+                .await;
+                match locked {
+                    Ok(guard) => Some(guard),
+                    Err(message) => {
+                        record.outcome = Outcome::Failed;
+                        record.error = Some(format!("error: {message}"));
+                        details = format!("error: {message}\n");
+                        return self.finish(record, started, details, None);
+                    }
+                }
+            }
+            _ => None,
+        };
+        let options = PlanOptions {
+            reset_passwords: guard.as_ref().map(Guard::uncertain_passwords).unwrap_or_default(),
+            ..options
+        };
         // Reads only: a signal drops the plan at once.
         let planned = tokio::select! {
-            planned = reconcile::plan_dir(&options, self.deps.trusted) => planned,
-            () = self.shutdown.wait() => {
-                record.outcome = Outcome::Interrupted;
-                record.error = Some("stopped while planning: nothing was written".into());
-                return self.finish(record, started, details, None);
-            }
+            planned = reconcile::plan_dir(&options, self.deps.trusted) => Some(planned),
+            () = self.shutdown.wait() => None,
+        };
+        // Nothing to apply: the lock goes before the record says the reconcile is over.
+        if !matches!(planned, Some(Ok(_)))
+            && let Some(guard) = guard.take()
+        {
+            guard.release().await;
+        }
+        let Some(planned) = planned else {
+            record.outcome = Outcome::Interrupted;
+            record.error = Some("stopped while planning: nothing was written".into());
+            return self.finish(record, started, details, None);
         };
         let planned = match planned {
             Ok(planned) => planned,
@@ -489,9 +562,9 @@ impl Loop<'_> {
             record.error = Some(text);
         } else if !plan.has_changes() {
             record.outcome = Outcome::InSync;
-        } else if !self.config.apply {
+        } else if !apply {
             record.outcome = Outcome::Pending;
-        } else if let Some(outcomes) = self.apply(&planned, &mut record, &mut details).await {
+        } else if let Some(outcomes) = self.apply(&planned, &mut record, &mut details, guard.as_mut()).await {
             let done: HashSet<(Op, &ObjectRef)> = outcomes
                 .iter()
                 .filter(|o| matches!(o.status, apply::Status::Done | apply::Status::Unchanged))
@@ -506,6 +579,9 @@ impl Loop<'_> {
                 .map(|(_, k)| k.clone())
                 .collect();
             record.drift.corrected = drifted.iter().filter(|i| applied(&plan.actions[**i])).count();
+        }
+        if let Some(guard) = guard {
+            guard.release().await;
         }
         self.baseline = Some(Baseline { fingerprint, residual });
         let pending = self.baseline.as_ref().map_or(0, |b| b.residual.len());
@@ -527,7 +603,13 @@ impl Loop<'_> {
 
     /// Applies a plan with changes. Returns the outcomes, or `None` when nothing was tried
     /// (passwords that cannot be set); the record gets the outcome.
-    async fn apply(&self, planned: &Planned, record: &mut Record, details: &mut String) -> Option<Vec<apply::Outcome>> {
+    async fn apply(
+        &self,
+        planned: &Planned,
+        record: &mut Record,
+        details: &mut String,
+        guard: Option<&mut Guard>,
+    ) -> Option<Vec<apply::Outcome>> {
         let request = reconcile::ApplyRequest {
             secrets: self.deps.secrets,
             policy: self.deps.trusted.secret_policy(),
@@ -538,9 +620,26 @@ impl Loop<'_> {
             progress: None,
             stop: self.shutdown.stop.clone(),
         };
-        let outcomes = match planned.prepare_apply(planned.plan.actions.clone(), request) {
-            Ok(prepared) => prepared.execute().await,
-            Err(text) => {
+        let outcomes = match (planned.prepare_apply(planned.plan.actions.clone(), request), guard) {
+            (Ok(prepared), None) => prepared.execute().await,
+            // Recorded in the history: before the first write, and its outcome after the last.
+            (Ok(prepared), Some(guard)) => match prepared.execute_recorded(guard).await {
+                Ok((outcomes, None)) => outcomes,
+                Ok((outcomes, Some(message))) => {
+                    let text = format!("error: {message}\n");
+                    details.push_str(&text);
+                    record.outcome = Outcome::Failed;
+                    record.error = Some(text);
+                    return Some(outcomes);
+                }
+                Err(text) => {
+                    record.outcome = Outcome::Failed;
+                    details.push_str(&text);
+                    record.error = Some(text);
+                    return None;
+                }
+            },
+            (Err(text), _) => {
                 record.outcome = Outcome::Failed;
                 details.push_str(&text);
                 record.error = Some(text);

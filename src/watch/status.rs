@@ -373,6 +373,8 @@ pub fn text_line(record: &Record, apply: bool) -> String {
     }
     match record.outcome {
         Outcome::Pending if !apply => parts.push("not applied: watch runs without --apply".into()),
+        // With --apply, changes stay pending only on a standby replica (docs/store.md).
+        Outcome::Pending => parts.push("not applied here: this watch stands by while another applies".into()),
         Outcome::Invalid => parts.push(format!(
             "{} in the manifests (above): nothing was applied; fix them and save, the next valid change resumes",
             crate::diag::counted(record.problems.unwrap_or(0), "problem")

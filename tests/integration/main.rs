@@ -14,6 +14,7 @@ mod github;
 mod hostile;
 mod layers;
 mod plan;
+mod store;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -30,9 +31,16 @@ pub fn telform(dir: &Path, args: &[&str]) -> Output {
         .expect("the telform binary is built")
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("XDG_STATE_HOME", state_home())
         .args(args)
         .output()
         .expect("telform runs")
+}
+
+/// The state folder of the binaries the tests run (the default store lives there): one for
+/// the test binary, never the user's own.
+pub fn state_home() -> PathBuf {
+    std::env::temp_dir().join(format!("telform-tests-state-{}", std::process::id()))
 }
 
 /// An emulator serving `seed` with `faults`, on a runtime of its own (so that a test can run
@@ -63,7 +71,8 @@ pub fn emulator_on_runtime(
         .await
         .expect("the emulator starts")
     });
-    let env = emulator.env();
+    let mut env = emulator.env();
+    env.push(("XDG_STATE_HOME".into(), state_home().display().to_string()));
     (runtime, emulator, env)
 }
 

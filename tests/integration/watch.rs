@@ -183,6 +183,7 @@ fn start_watch_with(
         once: false,
         output: LogFormat::Json,
         secrets_out,
+        store: Some(test_store()),
     };
     let thread = {
         let (env, shutdown, log) = (env.to_vec(), shutdown.clone(), log.clone());
@@ -193,6 +194,17 @@ fn start_watch_with(
         shutdown,
         thread: Some(thread),
         log,
+    }
+}
+
+/// The store of in-process watches: one file for the test binary, outside every watched folder
+/// (each test's emulator is another estate, so their locks never meet).
+fn test_store() -> telform::reconcile::guard::StoreConfig {
+    telform::reconcile::guard::StoreConfig {
+        location: telform::store::Location::Sqlite(
+            std::env::temp_dir().join(format!("telform-watch-tests-{}/store.db", std::process::id())),
+        ),
+        lock_timeout: Duration::ZERO,
     }
 }
 
@@ -232,6 +244,7 @@ fn once(dir: &Path, env: &[(String, String)], apply: bool) -> Ended {
         once: true,
         output: LogFormat::Json,
         secrets_out: None,
+        store: Some(test_store()),
     };
     run_watch(config, env.to_vec(), Shutdown::default(), Arc::default()).expect("watch starts")
 }

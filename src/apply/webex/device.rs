@@ -128,7 +128,9 @@ impl<'a> Branch<'a> {
         ))
     }
 
+    /// The password to send now: a generated one's write is first recorded in the journal.
     pub(super) fn password(&self, mac: &str) -> Res<&'a SecretString> {
+        self.run.secrets.intend(&self.ext, mac)?;
         self.run.secrets.password(mac).ok_or_else(|| {
             format!(
                 "no SIP password was resolved for device {mac} before apply started\nhint: this is a bug in telform: please report it"

@@ -348,7 +348,8 @@ impl<'a> Scope<'a> {
     ) {
         let spec = &d.spec;
         let rotation = spec.sip_password.rotation.unwrap_or(0);
-        let reset = current.rotation != rotation;
+        // A password the journal says may not be the one kept is set again.
+        let reset = current.rotation != rotation || self.cx.reset_passwords.contains(&object.key);
         let shared_changed = !changes.is_empty();
         if reset {
             changes.push(sip_password_change(&spec.sip_password));

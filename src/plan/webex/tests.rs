@@ -6,6 +6,8 @@ use crate::validate::rules::test_support::{customer, location, set, user};
 const EXT: &str = "C1";
 const ORG: &str = "org-c1";
 
+static NO_RESETS: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+
 fn cx(sources: &Sources) -> Context<'_> {
     Context {
         sources,
@@ -13,6 +15,7 @@ fn cx(sources: &Sources) -> Context<'_> {
         max_deletes: 50,
         max_number_changes: crate::plan::DEFAULT_MAX_NUMBER_CHANGES,
         partial: false,
+        reset_passwords: &NO_RESETS,
     }
 }
 
