@@ -6,6 +6,7 @@ pub mod demo;
 mod docs;
 mod emulator;
 mod fmt;
+mod import;
 mod init;
 mod plan;
 mod schema;
@@ -100,6 +101,14 @@ Exit status: 0 when everything was applied (or nothing had to be), 1 otherwise."
         after_help = "Examples:\n  telform show plan.json\n  telform show plan.json --output markdown\n  telform show consents\n  telform show civic-addresses contoso\n  telform show devices ACME-0001 --output json"
     )]
     Show(ShowArgs),
+    /// Write manifests for what the providers hold and no manifest declares yet (brownfield adoption).
+    #[command(
+        after_help = "Examples:\n  telform import --all --out manifests\n  telform import --account contoso --customer ACME-0001 --out manifests\n  telform import --consents --dry-run\n\n\
+Writes acg/<account>.yaml, acg/consents.yaml and webex/<externalId>/{customer,locations,users,workspaces,devices}.yaml; \
+never replaces a file. What no API reads (SIP passwords, onboarding templates, company names) is said in comments. See docs/import.md.\n\
+Exit status: 0 when the files were written (or, with --dry-run, shown), 1 otherwise."
+    )]
+    Import(ImportArgs),
     /// Serve the ACG and Webex APIs from memory on loopback, for tests, demos and trials.
     #[command(
         after_help = "Examples:\n  telform emulator --env-file emulator.env\n  set -a; . ./emulator.env; set +a\n  \
@@ -248,6 +257,30 @@ pub enum ShowFormat {
     Json,
     /// A saved plan only: as a pull-request comment.
     Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Every account, consent and customer.
+    #[arg(long, conflicts_with_all = ["accounts", "customers", "consents"])]
+    pub all: bool,
+    /// An ACG account (by name), with its numbers; repeat for several.
+    #[arg(long = "account", id = "accounts", value_name = "NAME")]
+    pub accounts: Vec<String>,
+    /// A Webex customer (by external id), with its locations, users, workspaces and devices;
+    /// repeat for several.
+    #[arg(long = "customer", id = "customers", value_name = "EXTERNAL_ID")]
+    pub customers: Vec<String>,
+    /// The Operator Connect consents (acg/consents.yaml).
+    #[arg(long)]
+    pub consents: bool,
+    /// The manifest folder to write into (created if missing). Default: the current folder.
+    /// What its manifests declare already is not imported.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the files that would be written; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -477,6 +510,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         // The demo talks to its own emulator only: no operator settings.
         Command::Demo(args) => demo::run(args),
         Command::Show(args) => show::run(args, &operator),
+        Command::Import(args) => import::run(args, &operator),
         Command::Fmt(args) => fmt::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Version(args) => version(&args),

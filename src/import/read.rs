@@ -1,0 +1,150 @@
+//! The live state an import reads: the reads of a plan that manages everything in scope (one
+//! page per 500 ACG numbers, the Webex lists per customer), plus the lines of the devices that
+//! can share one.
+
+use std::collections::BTreeSet;
+
+use super::{Estate, Scope};
+use crate::model::acg::AcgNeeds;
+use crate::model::webex::WebexNeeds;
+use crate::model::{ProviderName, Stop};
+use crate::provider::acg::AcgClient;
+use crate::provider::http::ProviderError;
+use crate::provider::webex::WebexClient;
+use crate::wire::webex as wire;
+
+/// Where a read is, for the progress display.
+pub trait Progress: Sync {
+    /// A step starts (`what`), of `total` when known.
+    fn step(&self, provider: ProviderName, what: &str);
+}
+
+/// Says nothing.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn step(&self, _: ProviderName, _: &str) {}
+}
+
+/// Why a read ended early.
+#[derive(Debug)]
+pub enum ReadError {
+    Provider(ProviderError),
+    /// Ctrl-C.
+    Stopped,
+}
+
+impl From<ProviderError> for ReadError {
+    fn from(e: ProviderError) -> Self {
+        ReadError::Provider(e)
+    }
+}
+
+/// Reads what `scope` needs from the providers given.
+pub async fn read(
+    acg: Option<&AcgClient>,
+    webex: Option<&WebexClient>,
+    scope: &Scope,
+    progress: &dyn Progress,
+    stop: &Stop,
+) -> Result<Estate, ReadError> {
+    let mut estate = Estate::default();
+    if let Some(client) = acg.filter(|_| scope.uses_acg()) {
+        progress.step(ProviderName::Acg, "listing the accounts");
+        let accounts: BTreeSet<String> = if scope.all {
+            client.list_accounts().await?.into_iter().map(|a| a.name).collect()
+        } else {
+            scope.accounts.clone()
+        };
+        if stop.requested() {
+            return Err(ReadError::Stopped);
+        }
+        progress.step(
+            ProviderName::Acg,
+            &format!("reading the numbers of {} account(s)", accounts.len()),
+        );
+        let needs = AcgNeeds {
+            accounts,
+            civic_addresses_of: BTreeSet::new(),
+            consents: scope.wants_consents(),
+        };
+        estate.acg = Some(client.read_live(&needs).await?);
+    }
+    if stop.requested() {
+        return Err(ReadError::Stopped);
+    }
+    if let Some(client) = webex.filter(|_| scope.uses_webex()) {
+        progress.step(ProviderName::Webex, "listing the customers");
+        let customers: BTreeSet<String> = if scope.all {
+            client
+                .list_customers()
+                .await?
+                .into_iter()
+                .map(|c| c.external_id)
+                .collect()
+        } else {
+            scope.customers.clone()
+        };
+        if stop.requested() {
+            return Err(ReadError::Stopped);
+        }
+        progress.step(
+            ProviderName::Webex,
+            &format!("reading the organisations of {} customer(s)", customers.len()),
+        );
+        let needs = WebexNeeds {
+            customers,
+            // The supported-devices list tells which models have more than one line.
+            supported_devices: true,
+            ..WebexNeeds::default()
+        };
+        let mut live = client.read_live(&needs).await?;
+        // Lines: only a device whose model has several line appearances can share one, so
+        // only those cost a read.
+        let multi_line: BTreeSet<String> = live
+            .supported_devices
+            .iter()
+            .flatten()
+            .filter(|m| m.max_number_of_line_appearances.unwrap_or(m.number_of_line_ports) > 1)
+            .flat_map(|m| [m.model.to_lowercase(), m.display_name.to_lowercase()])
+            .collect();
+        let mut reads = 0usize;
+        for (ext, org) in live.orgs.iter_mut() {
+            let Some(org_id) = live.customers.get(ext).and_then(|c| c.org_id.clone()) else {
+                continue;
+            };
+            let devices: Vec<(String, Option<String>)> = org
+                .devices
+                .iter()
+                .filter(|d| {
+                    d.product
+                        .as_deref()
+                        .is_some_and(|p| multi_line.contains(&p.to_lowercase()))
+                })
+                .filter(|d| d.mac().is_some_and(|m| !m.is_empty()))
+                .map(|d| (d.id().to_string(), d.mac().map(str::to_string)))
+                .collect();
+            for (id, mac) in devices {
+                if stop.requested() {
+                    return Err(ReadError::Stopped);
+                }
+                reads += 1;
+                if reads % 100 == 1 {
+                    progress.step(
+                        ProviderName::Webex,
+                        &format!("reading the lines of shared devices ({reads})"),
+                    );
+                }
+                let device = wire::Device {
+                    id: id.clone(),
+                    mac,
+                    ..Default::default()
+                };
+                let members = client.device_members(ext, &org_id, &device).await?;
+                org.members.insert(id, members);
+            }
+        }
+        estate.webex = Some(live);
+    }
+    Ok(estate)
+}

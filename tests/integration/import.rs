@@ -1,0 +1,313 @@
+//! `telform import` against an emulator seeded with a brownfield estate written by hand
+//! (`tests/import/brownfield.yaml`), over real HTTP, with the real binary: the imported folder
+//! validates, is in `fmt`'s canonical form, plans empty, and a second import writes nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+
+use serde_json::Value;
+use telform::emulator::seed::{self, Seed};
+
+use crate::{root, stdout};
+
+/// The demo seed's credentials and reference data, with the hand-written brownfield estate in
+/// place of the demo's own brownfield objects.
+pub(crate) fn brownfield() -> Seed {
+    let estate = seed::load(&root().join("tests/import/brownfield.yaml")).expect("the brownfield seed loads");
+    let mut seed = seed::demo();
+    seed.acg.requests_for_information = estate.acg.requests_for_information;
+    seed.acg.civic_addresses.extend(estate.acg.civic_addresses);
+    seed.acg.accounts = estate.acg.accounts;
+    seed.acg.numbers = estate.acg.numbers;
+    seed.acg.number_blocks = estate.acg.number_blocks;
+    seed.acg.fail_sync.clear();
+    seed.webex.customers = estate.webex.customers;
+    seed.webex.locations = estate.webex.locations;
+    seed.webex.subscribers = estate.webex.subscribers;
+    seed.webex.workspaces = estate.webex.workspaces;
+    seed.webex.devices = estate.webex.devices;
+    seed.webex.failing_external_ids.clear();
+    seed.timing = estate.timing;
+    seed
+}
+
+/// Runs `telform ARGS` in `dir` with the emulator's environment.
+fn telform(dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("telform").expect("binary");
+    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("TELFORM_SETTINGS");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args).output().expect("telform runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(o: &Output, what: &str) {
+    assert!(
+        o.status.success(),
+        "{what} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        stdout(o),
+        stderr(o)
+    );
+}
+
+/// Every file under `dir`, with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    telform::import::write::existing_files(dir)
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(dir.join(&p)).expect("read");
+            (p, bytes)
+        })
+        .collect()
+}
+
+/// `plan --detailed-exitcode --output json`: exit 0, no action, and the unmanaged objects.
+fn plan_is_empty(dir: &Path, env: &[(String, String)]) -> Vec<String> {
+    let o = telform(dir, env, &["plan", ".", "--detailed-exitcode", "--output", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the plan of the imported folder is not empty\nstdout:\n{}\nstderr:\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let plan: Value = serde_json::from_str(&stdout(&o)).expect("plan JSON");
+    let actions = plan["actions"].as_array().map_or(0, Vec::len);
+    assert_eq!(actions, 0, "{}", stdout(&o));
+    let errors = plan["errors"].as_array().map_or(0, Vec::len);
+    assert_eq!(errors, 0, "{}", stdout(&o));
+    plan["unmanaged"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|u| {
+            format!(
+                "{}/{}",
+                u["object"]["kind"].as_str().or(u["kind"].as_str()).unwrap_or("?"),
+                u["object"]["key"].as_str().or(u["key"].as_str()).unwrap_or("?")
+            )
+        })
+        .collect()
+}
+
+fn validates_and_is_canonical(dir: &Path, env: &[(String, String)]) {
+    ok(&telform(dir, env, &["validate", "."]), "validate");
+    ok(&telform(dir, env, &["fmt", "--check", "."]), "fmt --check");
+}
+
+#[test]
+fn import_all_round_trips_to_an_empty_plan_and_a_second_import_writes_nothing() {
+    let (_rt, _emulator, env) = crate::emulator_on_runtime(brownfield(), "");
+    let work = tempfile::tempdir().expect("tempdir");
+    let out = work.path().join("manifests");
+    let o = telform(work.path(), &env, &["import", "--all", "--out", "manifests"]);
+    ok(&o, "import --all");
+    let files: Vec<String> = snapshot(&out).into_keys().collect();
+    assert_eq!(
+        files,
+        [
+            "acg/consents.yaml",
+            "acg/empty-account.yaml",
+            "acg/fabrikam-oc.yaml",
+            "acg/northwind_mix.yaml",
+            "webex/ACME-0001/customer.yaml",
+            "webex/ACME-0001/devices.yaml",
+            "webex/ACME-0001/locations.yaml",
+            "webex/ACME-0001/users.yaml",
+            "webex/ACME-0001/workspaces.yaml",
+            "webex/GLOBEX-7/customer.yaml",
+            "webex/GLOBEX-7/devices.yaml",
+            "webex/GLOBEX-7/locations.yaml",
+            "webex/GLOBEX-7/users.yaml",
+            "webex/GLOBEX-7/workspaces.yaml",
+            "webex/templates.yaml",
+        ],
+        "{}",
+        stdout(&o)
+    );
+    let summary = stdout(&o);
+    // The consent with no relationship yet is said, not invented.
+    assert!(summary.contains("55555555-5555-4555-8555-555555555555"), "{summary}");
+    assert!(
+        !summary.contains("client-secret") && !summary.contains("CLIENT_SECRET"),
+        "{summary}"
+    );
+
+    // Numbers: contiguous runs are ranges; the rest are overrides or sets of their own.
+    let fabrikam = std::fs::read_to_string(out.join("acg/fabrikam-oc.yaml")).expect("read");
+    for expected in [
+        "{from: \"+14255550100\", to: \"+14255550149\"}",
+        "{from: \"+14255550160\", to: \"+14255550179\"}",
+        "{from: \"+14255551000\", to: \"+14255551019\"}",
+        "number: \"+14255550200\", usage: conference",
+        "allowTenantAddressUpdate: true",
+    ] {
+        assert!(fabrikam.contains(expected), "{expected} not in:\n{fabrikam}");
+    }
+    assert!(fabrikam.starts_with("# Imported by `telform import` on "), "{fabrikam}");
+    let devices = std::fs::read_to_string(out.join("webex/ACME-0001/devices.yaml")).expect("read");
+    assert!(devices.contains("SIP passwords are write-only"), "{devices}");
+    assert!(devices.contains("sharedWith:"), "{devices}");
+    assert!(devices.contains("{generate: true, rotation: 2}"), "{devices}");
+
+    validates_and_is_canonical(&out, &env);
+    let unmanaged = plan_is_empty(&out, &env);
+    assert_eq!(unmanaged, ["Consent/55555555-5555-4555-8555-555555555555"]);
+
+    let before = snapshot(&out);
+    let again = telform(work.path(), &env, &["import", "--all", "--out", "manifests"]);
+    ok(&again, "second import");
+    assert!(stdout(&again).contains("0 file(s) written"), "{}", stdout(&again));
+    assert_eq!(snapshot(&out), before, "a second import changed the folder");
+}
+
+#[test]
+fn import_per_account_and_per_customer_takes_only_those() {
+    let (_rt, _emulator, env) = crate::emulator_on_runtime(brownfield(), "");
+    let work = tempfile::tempdir().expect("tempdir");
+    let o = telform(
+        work.path(),
+        &env,
+        &[
+            "import",
+            "--account",
+            "northwind_mix",
+            "--customer",
+            "GLOBEX-7",
+            "--out",
+            "m",
+        ],
+    );
+    ok(&o, "import --account --customer");
+    let out = work.path().join("m");
+    let files: Vec<String> = snapshot(&out).into_keys().collect();
+    assert_eq!(
+        files,
+        [
+            "acg/northwind_mix.yaml",
+            "webex/GLOBEX-7/customer.yaml",
+            "webex/GLOBEX-7/devices.yaml",
+            "webex/GLOBEX-7/locations.yaml",
+            "webex/GLOBEX-7/users.yaml",
+            "webex/GLOBEX-7/workspaces.yaml",
+            "webex/templates.yaml",
+        ]
+    );
+    validates_and_is_canonical(&out, &env);
+    let unmanaged = plan_is_empty(&out, &env);
+    // The rest of the estate stays unmanaged, and nothing of the imported scope is.
+    assert!(
+        unmanaged
+            .iter()
+            .all(|u| !u.contains("northwind") && !u.contains("GLOBEX")),
+        "{unmanaged:?}"
+    );
+    assert!(unmanaged.contains(&"Account/fabrikam-oc".to_string()), "{unmanaged:?}");
+    assert!(unmanaged.contains(&"Customer/ACME-0001".to_string()), "{unmanaged:?}");
+
+    // Consents alone: the signed agreement names an account nobody declares, so it is said
+    // and left out; the others are imported.
+    let o = telform(work.path(), &env, &["import", "--consents", "--out", "c"]);
+    ok(&o, "import --consents");
+    let consents = std::fs::read_to_string(work.path().join("c/acg/consents.yaml")).expect("read");
+    assert!(!consents.contains("11111111-1111-4111-8111-111111111111"), "{consents}");
+    assert!(stdout(&o).contains("--account fabrikam-oc"), "{}", stdout(&o));
+    for tenant in ["22222222", "33333333", "44444444"] {
+        assert!(consents.contains(tenant), "{tenant} not in {consents}");
+    }
+}
+
+#[test]
+fn import_into_a_repository_that_declares_part_adds_only_the_rest() {
+    let (_rt, _emulator, env) = crate::emulator_on_runtime(brownfield(), "");
+    let work = tempfile::tempdir().expect("tempdir");
+    let out = work.path().join("repo");
+    // The repository's own work: one account by hand, without its numbers, under a name of
+    // its choosing; and a customer imported earlier whose devices file was since removed.
+    std::fs::create_dir_all(out.join("accounts")).expect("mkdir");
+    std::fs::write(
+        out.join("accounts/fab.yaml"),
+        "apiVersion: telform/v1\nkind: Account\nmetadata: {name: fabrikam-oc}\nspec:\n  correlationId: CRM-1001\n  teamsTenantId: 11111111-1111-4111-8111-111111111111\n  services:\n    operatorConnect: {enabled: true, sync: false}\n    directRouting: {enabled: true, sync: false}\n",
+    )
+    .expect("write");
+    ok(
+        &telform(
+            work.path(),
+            &env,
+            &["import", "--customer", "ACME-0001", "--out", "repo"],
+        ),
+        "first import",
+    );
+    std::fs::remove_file(out.join("webex/ACME-0001/devices.yaml")).expect("rm");
+    let before = snapshot(&out);
+
+    let o = telform(work.path(), &env, &["import", "--all", "--out", "repo"]);
+    ok(&o, "import --all into the repository");
+    let after = snapshot(&out);
+    for (path, bytes) in &before {
+        assert_eq!(after.get(path), Some(bytes), "{path} was changed");
+    }
+    let fabrikam = std::fs::read_to_string(out.join("acg/fabrikam-oc.yaml")).expect("read");
+    assert!(
+        !fabrikam.contains("kind: Account"),
+        "the declared account was imported again:\n{fabrikam}"
+    );
+    assert!(fabrikam.contains("kind: NumberSet"), "{fabrikam}");
+    assert!(after.contains_key("webex/ACME-0001/devices.yaml"));
+    // The template stub of ACME's country exists already (a second one would be a duplicate);
+    // GLOBEX's, new, goes beside it since templates.yaml is there.
+    let more = std::fs::read_to_string(out.join("webex/templates-imported.yaml")).expect("read");
+    assert!(
+        more.contains("name: imported-us") && !more.contains("imported-fr"),
+        "{more}"
+    );
+
+    validates_and_is_canonical(&out, &env);
+    assert_eq!(
+        plan_is_empty(&out, &env),
+        ["Consent/55555555-5555-4555-8555-555555555555"]
+    );
+}
+
+#[test]
+fn dry_run_writes_nothing_and_an_empty_scope_is_refused() {
+    let (_rt, _emulator, env) = crate::emulator_on_runtime(brownfield(), "");
+    let work = tempfile::tempdir().expect("tempdir");
+    let o = telform(work.path(), &env, &["import", "--all", "--dry-run", "--out", "m"]);
+    ok(&o, "dry run");
+    assert!(stdout(&o).contains("kind: NumberSet"), "{}", stdout(&o));
+    assert!(!work.path().join("m").exists());
+    let o = telform(work.path(), &env, &["import", "--out", "m"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("hint: `--all`"), "{}", stderr(&o));
+}
+
+#[test]
+fn hostile_live_names_never_escape_the_output_folder() {
+    let mut seed = brownfield();
+    let mut hostile = seed.webex.customers[1].clone();
+    hostile.external_id = "../../escape\u{7}\n#".to_string();
+    seed.webex.customers.push(hostile);
+    let (_rt, _emulator, env) = crate::emulator_on_runtime(seed, "");
+    let work = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(work.path().join("a/b")).expect("mkdir");
+    let o = telform(&work.path().join("a/b"), &env, &["import", "--all", "--out", "out"]);
+    ok(&o, "import with a hostile external id");
+    // Only `out` was written to, and nothing under it is hidden or outside `webex/` and `acg/`.
+    let everything = telform::import::write::existing_files(work.path());
+    assert!(everything.iter().all(|p| p.starts_with("a/b/out/")), "{everything:?}");
+    let customer_files: Vec<&String> = everything.iter().filter(|p| p.contains("escape")).collect();
+    assert!(!customer_files.is_empty(), "{everything:?}");
+    for p in customer_files {
+        assert!(p.starts_with("a/b/out/webex/escape-"), "{p}");
+        let text = std::fs::read_to_string(work.path().join(p)).expect("read");
+        // The external id is data, quoted and escaped: it neither breaks a line nor a comment.
+        assert!(text.contains(r#""../../escape\u0007\n#""#), "{text}");
+    }
+}
