@@ -98,7 +98,7 @@ Exit status: 0 when everything was applied (or nothing had to be), 1 otherwise."
     Apply(ApplyArgs),
     /// A saved plan as a reviewer reads it, or read-only views of what the providers hold.
     #[command(
-        after_help = "Examples:\n  telform show plan.json\n  telform show plan.json --output markdown\n  telform show consents\n  telform show civic-addresses contoso\n  telform show devices ACME-0001 --output json"
+        after_help = "Examples:\n  telform show plan.json\n  telform show plan.json --output markdown\n  telform show accounts\n  telform show numbers contoso --service operatorConnect\n  telform show number +14255550100\n  telform show consents --status active\n  telform show civic-addresses contoso\n  telform show customers\n  telform show users ACME-0001\n  telform show devices ACME-0001 --output json"
     )]
     Show(ShowArgs),
     /// Write manifests for what the providers hold and no manifest declares yet (brownfield adoption).
@@ -234,17 +234,67 @@ pub struct ShowArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ShowWhat {
-    /// Operator Connect consents (ACG requests for information): status, contacts, relationship.
-    #[command(after_help = "Example:\n  telform show consents --output json")]
-    Consents,
+    /// The ACG accounts: services, tenant, number counts, sync state.
+    #[command(after_help = "Example:\n  telform show accounts --output json")]
+    Accounts,
+    /// The numbers of an ACG account, page by page, with their configuration.
+    #[command(
+        after_help = "Examples:\n  telform show numbers contoso\n  telform show numbers contoso --service operatorConnect --prefix +1425555"
+    )]
+    Numbers {
+        /// The ACG account name.
+        account: String,
+        /// Only numbers enabled for this service (operatorConnect, teamsPhoneMobile, directRouting, zoom, callProtection).
+        #[arg(long, value_name = "SERVICE")]
+        service: Option<String>,
+        /// Only numbers with this usage (user, application, conference).
+        #[arg(long, value_name = "USAGE")]
+        usage: Option<String>,
+        /// Only numbers that start with this (e.g. +1425555).
+        #[arg(long, value_name = "PREFIX")]
+        prefix: Option<String>,
+    },
+    /// Who holds a number (an ACG account, a Webex customer's location, user or workspace), with its configuration.
+    #[command(after_help = "Example:\n  telform show number +33478000100")]
+    Number {
+        /// The number, E.164 (`+` and digits).
+        number: String,
+    },
+    /// Operator Connect consents (ACG requests for information): status, contacts, relationship, the account serving the tenant.
+    #[command(
+        after_help = "Examples:\n  telform show consents --output json\n  telform show consents --status active --tenant 8c2f5b1e-0d7a-4c1e-9a57-3f1d2b6c7e90"
+    )]
+    Consents {
+        /// Only this tenant's consent.
+        #[arg(long, value_name = "TENANT_ID")]
+        tenant: Option<String>,
+        /// Only consents with this status (active, suspended, removed) or relationship (e.g. agreementSigned).
+        #[arg(long, value_name = "STATUS")]
+        status: Option<String>,
+    },
     /// The civic addresses of an ACG account's tenant: address, company, validation, locations and ELINs.
     #[command(after_help = "Example:\n  telform show civic-addresses contoso")]
     CivicAddresses {
         /// The ACG account name.
         account: String,
     },
-    /// The devices of a Webex customer (by external id).
-    #[command(after_help = "Example:\n  telform show devices ACME-0001")]
+    /// The Webex wholesale customers: status, organisation, packages, address.
+    #[command(after_help = "Example:\n  telform show customers")]
+    Customers,
+    /// The users (subscribers) of a Webex customer: package, location, number, extension.
+    #[command(after_help = "Example:\n  telform show users ACME-0001")]
+    Users {
+        /// The customer's external id.
+        customer: String,
+    },
+    /// The workspaces of a Webex customer: type, capacity, licence, location, number.
+    #[command(after_help = "Example:\n  telform show workspaces ACME-0001")]
+    Workspaces {
+        /// The customer's external id.
+        customer: String,
+    },
+    /// The devices of a Webex customer: model, owner (email or workspace), SIP user name, outbound proxy.
+    #[command(after_help = "Example:\n  telform show devices ACME-0001 --output json")]
     Devices {
         /// The customer's external id.
         customer: String,

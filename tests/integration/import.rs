@@ -311,3 +311,92 @@ fn hostile_live_names_never_escape_the_output_folder() {
         assert!(text.contains(r#""../../escape\u0007\n#""#), "{text}");
     }
 }
+
+/// Ids the emulator makes up (Webex's base64 ids) as `[webex id]`: they differ per run.
+fn scrub(text: &str) -> String {
+    const PREFIX: &str = "Y2lzY29zcGFyazovL";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(PREFIX) {
+        out.push_str(&rest[..at]);
+        out.push_str("[webex id]");
+        rest = &rest[at..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "+/=_-".contains(c)))
+            .unwrap_or(rest.len());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The inventory views, as support staff read them: text and JSON of each, on the brownfield
+/// estate. Ids the emulator makes up (organisations, people) are filtered out.
+#[test]
+fn show_views_of_the_brownfield_estate() {
+    let (_rt, _emulator, env) = crate::emulator_on_runtime(brownfield(), "");
+    let work = tempfile::tempdir().expect("tempdir");
+    let views: &[(&str, &[&str])] = &[
+        ("accounts", &["show", "accounts"]),
+        ("numbers", &["show", "numbers", "fabrikam-oc", "--prefix", "+142555502"]),
+        (
+            "numbers_filtered",
+            &[
+                "show",
+                "numbers",
+                "fabrikam-oc",
+                "--service",
+                "directRouting",
+                "--output",
+                "json",
+            ],
+        ),
+        ("number_acg", &["show", "number", "+14255550200"]),
+        ("number_webex", &["show", "number", "+33478000100", "--output", "json"]),
+        ("number_nowhere", &["show", "number", "+19995550000"]),
+        ("consents", &["show", "consents"]),
+        (
+            "consents_filtered",
+            &["show", "consents", "--status", "consentDeclined", "--output", "json"],
+        ),
+        ("customers", &["show", "customers"]),
+        ("users", &["show", "users", "ACME-0001"]),
+        ("workspaces", &["show", "workspaces", "ACME-0001", "--output", "json"]),
+        ("devices", &["show", "devices", "ACME-0001"]),
+        ("devices_json", &["show", "devices", "GLOBEX-7", "--output", "json"]),
+    ];
+    let secrets: Vec<&String> = env
+        .iter()
+        .filter(|(k, _)| k.ends_with("SECRET") || k.ends_with("TOKEN"))
+        .map(|(_, v)| v)
+        .collect();
+    for (name, args) in views {
+        let o = telform(work.path(), &env, args);
+        ok(&o, name);
+        let text = stdout(&o);
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "{name} shows a secret");
+        }
+        let text = scrub(&text);
+        insta::with_settings!({
+            snapshot_path => root().join("tests/integration/snapshots/show"),
+            prepend_module_to_snapshot => false,
+            description => args.join(" "),
+        }, {
+            insta::assert_snapshot!(*name, text);
+        });
+    }
+    // Bad input: a clear error naming what to do, never a panic.
+    for (args, hint) in [
+        (&["show", "number", "33478000100"][..], "hint: write `+`"),
+        (
+            &["show", "numbers", "fabrikam-oc", "--service", "teams"][..],
+            "hint: one of operatorConnect",
+        ),
+        (&["show", "users", "NOPE"][..], "no Webex customer has external id NOPE"),
+    ] {
+        let o = telform(work.path(), &env, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&o).contains(hint), "{args:?}: {}", stderr(&o));
+    }
+}
