@@ -23,6 +23,8 @@ struct Steps {
     started: Instant,
     spinner: Option<indicatif::ProgressBar>,
     last: Mutex<String>,
+    /// The ACG reads expected, once known.
+    acg_expected: std::sync::atomic::AtomicU64,
 }
 
 impl read::Progress for Steps {
@@ -38,6 +40,47 @@ impl read::Progress for Steps {
         match &self.spinner {
             Some(s) => s.set_message(line),
             None => print_err(&format!("[{:>5.1}s] {line}\n", self.started.elapsed().as_secs_f64())),
+        }
+    }
+
+    fn expect(&self, provider: ProviderName, reads: u64) {
+        if provider == ProviderName::Acg {
+            self.acg_expected.store(reads, std::sync::atomic::Ordering::Relaxed);
+            if let Some(s) = &self.spinner {
+                s.set_length(reads);
+                s.set_style(
+                    indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:20}] {pos}/{len} reads, ETA {eta}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
+                        .progress_chars("=> "),
+                );
+            }
+        }
+    }
+}
+
+impl Steps {
+    /// Where the ACG reads are, from the client's own counter: on a terminal the bar moves,
+    /// in a log a line says it every 10 s with an ETA (a full read at ACG's real limit takes
+    /// minutes, and a silent CI log looks stuck).
+    fn tick(&self, done: u64, last_line: &mut Instant) {
+        let expected = self.acg_expected.load(std::sync::atomic::Ordering::Relaxed);
+        if expected == 0 {
+            return;
+        }
+        let done = done.min(expected);
+        match &self.spinner {
+            Some(s) => s.set_position(done),
+            None if last_line.elapsed() >= std::time::Duration::from_secs(10) && done > 0 => {
+                *last_line = Instant::now();
+                let elapsed = self.started.elapsed();
+                let left = elapsed.mul_f64((expected - done) as f64 / done as f64);
+                print_err(&format!(
+                    "[{:>5.1}s] ACG: {done}/{expected} reads, about {} left\n",
+                    elapsed.as_secs_f64(),
+                    minutes_seconds(left)
+                ));
+            }
+            None => {}
         }
     }
 }
@@ -124,6 +167,7 @@ pub fn run(args: ImportArgs, operator: &OperatorSettings) -> ExitStatus {
             s
         }),
         last: Mutex::new(String::new()),
+        acg_expected: std::sync::atomic::AtomicU64::new(0),
     };
     {
         let stop = stop.clone();
@@ -133,7 +177,21 @@ pub fn run(args: ImportArgs, operator: &OperatorSettings) -> ExitStatus {
             super::signals::to_stderr,
         ));
     }
-    let estate = runtime.block_on(read::read(acg.as_ref(), webex.as_ref(), &scope, &steps, &stop));
+    let estate = runtime.block_on(async {
+        let reading = read::read(acg.as_ref(), webex.as_ref(), &scope, &steps, &stop);
+        tokio::pin!(reading);
+        let mut last_line = Instant::now();
+        let mut ticks = tokio::time::interval(std::time::Duration::from_millis(250));
+        loop {
+            tokio::select! {
+                result = &mut reading => break result,
+                _ = ticks.tick() => {
+                    let done = acg.as_ref().map_or(0, |c| c.stats.snapshot().0);
+                    steps.tick(done, &mut last_line);
+                }
+            }
+        }
+    });
     if let Some(s) = &steps.spinner {
         s.finish_and_clear();
     }
@@ -226,4 +284,14 @@ pub fn run(args: ImportArgs, operator: &OperatorSettings) -> ExitStatus {
     }
     print_out(&summary);
     ExitStatus::Success
+}
+
+/// `21m05s`, `40s`: an ETA to the second.
+fn minutes_seconds(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    if secs >= 60 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{secs}s")
+    }
 }

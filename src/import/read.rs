@@ -15,8 +15,11 @@ use crate::wire::webex as wire;
 
 /// Where a read is, for the progress display.
 pub trait Progress: Sync {
-    /// A step starts (`what`), of `total` when known.
+    /// A step starts.
     fn step(&self, provider: ProviderName, what: &str);
+    /// The reads the whole import will make of `provider`, once known (for an ETA: at ACG's
+    /// real limit of 100 requests a minute, a million numbers take 21 minutes).
+    fn expect(&self, _provider: ProviderName, _reads: u64) {}
 }
 
 /// Says nothing.
@@ -51,11 +54,20 @@ pub async fn read(
     let mut estate = Estate::default();
     if let Some(client) = acg.filter(|_| scope.uses_acg()) {
         progress.step(ProviderName::Acg, "listing the accounts");
+        let listed = client.list_accounts().await?;
         let accounts: BTreeSet<String> = if scope.all {
-            client.list_accounts().await?.into_iter().map(|a| a.name).collect()
+            listed.iter().map(|a| a.name.clone()).collect()
         } else {
             scope.accounts.clone()
         };
+        // What `read_live` will cost: the account list again, one page per 500 numbers of each
+        // account, the consents. The counters ACG keeps (`numberCount`) tell the numbers.
+        let pages: u64 = listed
+            .iter()
+            .filter(|a| accounts.contains(&a.name))
+            .map(|a| numbers_of(a).div_ceil(crate::provider::acg::PAGE_SIZE as u64))
+            .sum();
+        progress.expect(ProviderName::Acg, 2 + pages + u64::from(scope.wants_consents()));
         if stop.requested() {
             return Err(ReadError::Stopped);
         }
@@ -147,4 +159,17 @@ pub async fn read(
         estate.webex = Some(live);
     }
     Ok(estate)
+}
+
+/// The numbers an account's counters give.
+fn numbers_of(a: &crate::wire::acg::AccountResource) -> u64 {
+    let Some(d) = &a.service_details else { return 0 };
+    let counts = [
+        d.teams_operator_connect.as_ref().and_then(|s| s.number_count),
+        d.teams_phone_mobile.as_ref().and_then(|s| s.number_count),
+        d.teams_direct_routing.as_ref().and_then(|s| s.number_count),
+        d.zoom_phone_cloud_peering.as_ref().and_then(|s| s.number_count),
+        d.azure_operator_call_protection.as_ref().and_then(|s| s.number_count),
+    ];
+    counts.into_iter().flatten().map(|n| n.max(0) as u64).sum()
 }

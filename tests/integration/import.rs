@@ -132,6 +132,13 @@ fn import_all_round_trips_to_an_empty_plan_and_a_second_import_writes_nothing() 
         stdout(&o)
     );
     let summary = stdout(&o);
+    // Not a terminal: progress is plain lines on stderr, one per step and per file.
+    assert!(stderr(&o).contains("ACG: listing the accounts"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("wrote manifests/acg/fabrikam-oc.yaml"),
+        "{}",
+        stderr(&o)
+    );
     // The consent with no relationship yet is said, not invented.
     assert!(summary.contains("55555555-5555-4555-8555-555555555555"), "{summary}");
     assert!(
@@ -399,4 +406,40 @@ fn show_views_of_the_brownfield_estate() {
         assert_eq!(o.status.code(), Some(1), "{args:?}");
         assert!(stderr(&o).contains(hint), "{args:?}: {}", stderr(&o));
     }
+}
+
+/// Ctrl-C while import reads: it stops, says so, and leaves no file (not even a hidden
+/// temporary one) in the folder.
+#[test]
+fn ctrl_c_leaves_no_file() {
+    let (_rt, _emulator, env) = crate::emulator_on_runtime(brownfield(), "latency=150ms");
+    let work = tempfile::tempdir().expect("tempdir");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_telform"));
+    cmd.current_dir(work.path())
+        .args(["import", "--all", "--out", "m"])
+        .env("NO_COLOR", "1")
+        .env_remove("TELFORM_SETTINGS")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("telform starts");
+    // Each request takes 150 ms: the reads are well under way after half a second.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let output = child.wait_with_output().expect("telform ends");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("SIGINT: stopping"), "{err}");
+    assert!(err.contains("stopped before anything was written"), "{err}");
+    assert!(
+        telform::import::write::existing_files(work.path()).is_empty(),
+        "{:?}",
+        telform::import::write::existing_files(work.path())
+    );
 }
