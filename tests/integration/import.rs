@@ -443,3 +443,181 @@ fn ctrl_c_leaves_no_file() {
         telform::import::write::existing_files(work.path())
     );
 }
+
+mod property {
+    //! Random ACG estates (accounts of every service, numbers with profiles that mix and gaps
+    //! everywhere, consents in every relationship) import into manifests that validate and
+    //! plan empty: the import's grouping into sets, ranges and overrides loses nothing.
+
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+    use telform::import::{Estate, Origin, Scope};
+    use telform::model::acg::{AcgLive, Interner, LiveNumber};
+
+    const TENANTS: [&str; 3] = [
+        "aaaaaaaa-1111-4111-8111-000000000000",
+        "aaaaaaaa-1111-4111-8111-000000000001",
+        "aaaaaaaa-1111-4111-8111-000000000002",
+    ];
+
+    /// The number profiles of each service, as ACG answers them; each follows the rules (a
+    /// Teams number has a usage and capabilities, a user number an address or the tenant's
+    /// leave to set one, a SIP header only where the service takes one).
+    fn profiles() -> Vec<Value> {
+        let oc = |usage: &str, caps: &[&str], extra: Value, header: Option<&str>| {
+            let mut config = json!({"usage": usage, "choosableCapabilities": caps});
+            if let Value::Object(extra) = extra {
+                config.as_object_mut().expect("object").extend(extra);
+            }
+            let mut n = json!({"serviceDetails": {"teamsOperatorConnect": {"enabled": true, "configuration": config}}});
+            if let Some(h) = header {
+                n["configuration"] = json!({"customSipHeader": h});
+            }
+            n
+        };
+        let address = json!({"civicAddressId": "civic-a", "locationId": "loc-1", "displayedCountryCode": "US"});
+        vec![
+            oc(
+                "CallingUserAssignment",
+                &["InboundCalling", "OutboundCalling"],
+                address.clone(),
+                Some("hq"),
+            ),
+            oc(
+                "CallingUserAssignment",
+                &["InboundCalling", "OutboundCalling"],
+                json!({"civicAddressId": "civic-a", "locationId": "loc-2", "displayedCountryCode": "US"}),
+                Some("hq"),
+            ),
+            oc(
+                "ConferenceAssignment",
+                &["InboundCalling"],
+                json!({"civicAddressId": "civic-a", "locationId": "loc-1"}),
+                Some("hq"),
+            ),
+            oc(
+                "CallingUserAssignment",
+                &["InboundCalling", "OutboundCalling"],
+                json!({"allowTenantAddressUpdate": true}),
+                None,
+            ),
+            oc("FirstPartyAppAssignment", &["OutboundCalling"], json!({}), Some("app")),
+            json!({"serviceDetails": {"teamsDirectRouting": {"enabled": true}}, "configuration": {"customSipHeader": "dr"}}),
+            json!({"serviceDetails": {"teamsDirectRouting": {"enabled": true}}}),
+            json!({"serviceDetails": {"zoomPhoneCloudPeering": {"enabled": true}}}),
+            json!({"serviceDetails": {"azureOperatorCallProtection": {"enabled": true}}}),
+        ]
+    }
+
+    fn account(i: usize) -> Value {
+        json!({
+            "name": format!("acct-{i}"),
+            "serviceDetails": {
+                "teamsTenantId": TENANTS[i],
+                "teamsOperatorConnect": {"enabled": true, "syncEnabled": i == 1},
+                "teamsDirectRouting": {"enabled": true, "syncEnabled": false},
+                "zoomPhoneCloudPeering": {"enabled": true, "syncEnabled": false},
+                "azureOperatorCallProtection": {"enabled": true},
+            }
+        })
+    }
+
+    const RELATIONSHIPS: [(&str, Option<&str>); 6] = [
+        ("AgreementSigned", Some("[ticket T-1]")),
+        ("AgreementSigned", None),
+        ("ConsentDeclined", Some("no budget [ticket T-2]")),
+        ("ContractTerminated", Some("moved")),
+        ("ConsentAcknowledged", None),
+        ("ConsentAcknowledged", Some("seen")),
+    ];
+
+    fn estate(numbers: &[(usize, u32, usize)], consents: &[(usize, usize)]) -> AcgLive {
+        let mut live = AcgLive::default();
+        for i in 0..3 {
+            let a: telform::wire::acg::AccountResource = serde_json::from_value(account(i)).expect("account");
+            live.accounts.insert(a.name.clone(), a);
+        }
+        let profiles = profiles();
+        let mut interner = Interner::default();
+        let mut by_number: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for (account, offset, profile) in numbers {
+            // Each account draws from its own block: a number is in one account.
+            by_number.insert(format!("+1425{account}55{offset:04}"), (*account, *profile));
+        }
+        for (tn, (account, profile)) in by_number {
+            let mut n = profiles[profile % profiles.len()].clone();
+            n["telephoneNumber"] = json!(tn);
+            n["accountName"] = json!(format!("acct-{account}"));
+            let n: telform::wire::acg::NumberResource = serde_json::from_value(n).expect("number");
+            live.numbers.insert(tn, LiveNumber::from_wire(&n, &mut interner));
+        }
+        for (tenant, relationship) in consents {
+            let (status, comment) = RELATIONSHIPS[*relationship];
+            let c: telform::wire::acg::RequestForInformation = serde_json::from_value(json!({
+                "tenantId": TENANTS[*tenant],
+                "status": "active",
+                "customerRelationship": {"status": status, "comment": comment},
+            }))
+            .expect("consent");
+            live.consents.insert(TENANTS[*tenant].to_string(), c);
+        }
+        live
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_acg_estates_import_and_plan_empty(
+            numbers in prop::collection::vec((0usize..3, 0u32..400, 0usize..9), 0..250),
+            runs in prop::collection::vec((0usize..3, 0u32..300, 1u32..60, 0usize..9), 0..4),
+            consents in prop::collection::vec((0usize..3, 0usize..6), 0..3),
+        ) {
+            // Runs of one profile make ranges; the scattered numbers, overrides and gaps.
+            let mut all = numbers.clone();
+            for (account, from, len, profile) in runs {
+                all.extend((from..from + len).map(|o| (account, o, profile)));
+            }
+            let live = estate(&all, &consents);
+            let imported = telform::import::build(
+                &Estate { acg: Some(live.clone()), webex: None },
+                &Default::default(),
+                Vec::new(),
+                &Scope { all: true, ..Scope::default() },
+                &Origin { when: "2026-01-01T00:00:00Z".into(), ..Origin::default() },
+            );
+            let dir = tempfile::tempdir().expect("tempdir");
+            let w = telform::import::write::write_all(dir.path(), &imported.files, &Default::default(), |_| {});
+            prop_assert!(w.errors.is_empty(), "{:?}", w.errors);
+            let validated = telform::validate::validate(&[dir.path().to_path_buf()]);
+            prop_assert!(
+                validated.is_valid(),
+                "{:?}\n{}",
+                validated.diagnostics,
+                imported.files.iter().map(|f| f.text.clone()).collect::<String>()
+            );
+            let cx = telform::plan::Context {
+                sources: &validated.sources,
+                prune: false,
+                max_deletes: 50,
+                max_number_changes: 1_000_000,
+                partial: false,
+            };
+            let plan = telform::plan::plan(
+                &validated.manifests,
+                &telform::plan::Live { acg: Some(live.clone()), webex: None },
+                &cx,
+            );
+            prop_assert!(plan.actions.is_empty(), "{:?}", plan.actions.iter().map(|a| (&a.object, a.changes())).collect::<Vec<_>>());
+            prop_assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+            // Only what was said to be left out stays unmanaged: consents whose manifest
+            // would not validate.
+            for u in &plan.unmanaged {
+                prop_assert_eq!(u.object.kind, telform::model::ObjectKind::Consent, "{:?}", u);
+                prop_assert!(imported.notes.iter().any(|n| n.contains(&u.object.key)), "{:?} {:?}", u, imported.notes);
+            }
+        }
+    }
+}
