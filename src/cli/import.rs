@@ -91,6 +91,7 @@ pub fn run(args: ImportArgs, operator: &OperatorSettings) -> ExitStatus {
         accounts: args.accounts.iter().cloned().collect(),
         customers: args.customers.iter().cloned().collect(),
         consents: args.consents,
+        shared_lines: args.shared_lines,
     };
     if scope.is_empty() {
         return fail(

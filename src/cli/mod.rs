@@ -324,6 +324,11 @@ pub struct ImportArgs {
     /// The Operator Connect consents (acg/consents.yaml).
     #[arg(long)]
     pub consents: bool,
+    /// Also read the lines of every device that can share one, to import `sharedWith`: one
+    /// read per such device, beyond the list reads a plan makes. Without it, devices are
+    /// imported without `sharedWith` (plan then leaves their lines alone).
+    #[arg(long)]
+    pub shared_lines: bool,
     /// The manifest folder to write into (created if missing). Default: the current folder.
     /// What its manifests declare already is not imported.
     #[arg(long, value_name = "DIR")]

@@ -39,6 +39,9 @@ pub struct Scope {
     pub customers: BTreeSet<String>,
     /// The Operator Connect consents.
     pub consents: bool,
+    /// Read the lines of every device that can share one (one read per device, above a plan's
+    /// floor of reads), to import `sharedWith`.
+    pub shared_lines: bool,
 }
 
 impl Scope {

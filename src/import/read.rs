@@ -107,54 +107,12 @@ pub async fn read(
         let needs = WebexNeeds {
             customers,
             // The supported-devices list tells which models have more than one line.
-            supported_devices: true,
+            supported_devices: scope.shared_lines,
             ..WebexNeeds::default()
         };
         let mut live = client.read_live(&needs).await?;
-        // Lines: only a device whose model has several line appearances can share one, so
-        // only those cost a read.
-        let multi_line: BTreeSet<String> = live
-            .supported_devices
-            .iter()
-            .flatten()
-            .filter(|m| m.max_number_of_line_appearances.unwrap_or(m.number_of_line_ports) > 1)
-            .flat_map(|m| [m.model.to_lowercase(), m.display_name.to_lowercase()])
-            .collect();
-        let mut reads = 0usize;
-        for (ext, org) in live.orgs.iter_mut() {
-            let Some(org_id) = live.customers.get(ext).and_then(|c| c.org_id.clone()) else {
-                continue;
-            };
-            let devices: Vec<(String, Option<String>)> = org
-                .devices
-                .iter()
-                .filter(|d| {
-                    d.product
-                        .as_deref()
-                        .is_some_and(|p| multi_line.contains(&p.to_lowercase()))
-                })
-                .filter(|d| d.mac().is_some_and(|m| !m.is_empty()))
-                .map(|d| (d.id().to_string(), d.mac().map(str::to_string)))
-                .collect();
-            for (id, mac) in devices {
-                if stop.requested() {
-                    return Err(ReadError::Stopped);
-                }
-                reads += 1;
-                if reads % 100 == 1 {
-                    progress.step(
-                        ProviderName::Webex,
-                        &format!("reading the lines of shared devices ({reads})"),
-                    );
-                }
-                let device = wire::Device {
-                    id: id.clone(),
-                    mac,
-                    ..Default::default()
-                };
-                let members = client.device_members(ext, &org_id, &device).await?;
-                org.members.insert(id, members);
-            }
+        if scope.shared_lines {
+            read_lines(client, &mut live, progress, stop).await?;
         }
         estate.webex = Some(live);
     }
@@ -172,4 +130,63 @@ fn numbers_of(a: &crate::wire::acg::AccountResource) -> u64 {
         d.azure_operator_call_protection.as_ref().and_then(|s| s.number_count),
     ];
     counts.into_iter().flatten().map(|n| n.max(0) as u64).sum()
+}
+
+/// The lines of the devices that can share one: only a model with several line appearances
+/// can, so only those cost a read, [`crate::provider::webex::CONCURRENCY`] at a time.
+async fn read_lines(
+    client: &WebexClient,
+    live: &mut crate::model::webex::WebexLive,
+    progress: &dyn Progress,
+    stop: &Stop,
+) -> Result<(), ReadError> {
+    use futures_util::{StreamExt, TryStreamExt, stream};
+    let multi_line: BTreeSet<String> = live
+        .supported_devices
+        .iter()
+        .flatten()
+        .filter(|m| m.max_number_of_line_appearances.unwrap_or(m.number_of_line_ports) > 1)
+        .flat_map(|m| [m.model.to_lowercase(), m.display_name.to_lowercase()])
+        .collect();
+    let mut wanted: Vec<(String, String, wire::Device)> = Vec::new();
+    for (ext, org) in &live.orgs {
+        let Some(org_id) = live.customers.get(ext).and_then(|c| c.org_id.clone()) else {
+            continue;
+        };
+        for d in &org.devices {
+            let multi = d
+                .product
+                .as_deref()
+                .is_some_and(|p| multi_line.contains(&p.to_lowercase()));
+            if multi && d.mac().is_some_and(|m| !m.is_empty()) {
+                let device = wire::Device {
+                    id: d.id().to_string(),
+                    mac: d.mac().map(str::to_string),
+                    ..Default::default()
+                };
+                wanted.push((ext.clone(), org_id.clone(), device));
+            }
+        }
+    }
+    progress.step(
+        ProviderName::Webex,
+        &format!("reading the lines of {} device(s) that can share one", wanted.len()),
+    );
+    let lines: Vec<(String, String, wire::DeviceMembers)> = stream::iter(wanted)
+        .map(|(ext, org, device)| async move {
+            if stop.requested() {
+                return Err(ReadError::Stopped);
+            }
+            let members = client.device_members(&ext, &org, &device).await?;
+            Ok((ext, device.id, members))
+        })
+        .buffer_unordered(crate::provider::webex::CONCURRENCY)
+        .try_collect()
+        .await?;
+    for (ext, id, members) in lines {
+        if let Some(org) = live.orgs.get_mut(&ext) {
+            org.members.insert(id, members);
+        }
+    }
+    Ok(())
 }

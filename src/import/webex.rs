@@ -182,7 +182,7 @@ pub(super) fn customers(live: &WebexLive, declared: &ManifestSet, scope: &Scope,
             out.count("Customer", 1);
         }
         match org {
-            Some(org) => children(ext, customer, org, d, &folder, out),
+            Some(org) => children(scope.shared_lines, ext, customer, org, d, &folder, out),
             None => out.note(format!(
                 "customer {ext} is {}: its organisation cannot be read yet, so nothing under it was imported (import it again once it is provisioned)",
                 customer.status
@@ -355,6 +355,7 @@ struct Known<'a> {
 }
 
 fn children(
+    shared_lines: bool,
     ext: &str,
     customer: &wire::Customer,
     org: &OrgLive,
@@ -532,18 +533,21 @@ fn children(
     }
     out.count("Device", docs.len());
     if !docs.is_empty() {
-        out.add_file(
-            file("devices.yaml"),
-            docs,
-            vec![
-                "SIP passwords are write-only: no API reads one back. Each device keeps its live password; `rotation`"
-                    .into(),
-                "is the one its `telform-sip-rotation` tag records. To set a new password, bump `rotation` (with"
-                    .into(),
-                "`generate: true` apply writes the new one to --secrets-out; or use `fromEnv`/`fromFile` and bump it)."
-                    .into(),
-            ],
-        );
+        let mut header: Vec<String> = vec![
+            "SIP passwords are write-only: no API reads one back. Each device keeps its live password; `rotation`"
+                .into(),
+            "is the one its `telform-sip-rotation` tag records. To set a new password, bump `rotation` (with".into(),
+            "`generate: true` apply writes the new one to --secrets-out; or use `fromEnv`/`fromFile` and bump it)."
+                .into(),
+        ];
+        if !shared_lines {
+            // Lines cost one read per device: above a plan's floor, so they are read on request.
+            header.push(
+                "Shared lines were not read (`telform import --shared-lines` reads them, one read per device):".into(),
+            );
+            header.push("no `sharedWith` here, and plan leaves the devices' lines as they are.".into());
+        }
+        out.add_file(file("devices.yaml"), docs, header);
     }
 }
 

@@ -106,7 +106,11 @@ fn import_all_round_trips_to_an_empty_plan_and_a_second_import_writes_nothing() 
     let (_rt, _emulator, env) = crate::emulator_on_runtime(brownfield(), "");
     let work = tempfile::tempdir().expect("tempdir");
     let out = work.path().join("manifests");
-    let o = telform(work.path(), &env, &["import", "--all", "--out", "manifests"]);
+    let o = telform(
+        work.path(),
+        &env,
+        &["import", "--all", "--shared-lines", "--out", "manifests"],
+    );
     ok(&o, "import --all");
     let files: Vec<String> = snapshot(&out).into_keys().collect();
     assert_eq!(
@@ -206,6 +210,9 @@ fn import_per_account_and_per_customer_takes_only_those() {
             "webex/templates.yaml",
         ]
     );
+    // Without --shared-lines, lines are not read (a plan's floor of reads), and that is said.
+    let devices = std::fs::read_to_string(out.join("webex/GLOBEX-7/devices.yaml")).expect("read");
+    assert!(devices.contains("Shared lines were not read"), "{devices}");
     validates_and_is_canonical(&out, &env);
     let unmanaged = plan_is_empty(&out, &env);
     // The rest of the estate stays unmanaged, and nothing of the imported scope is.
