@@ -92,10 +92,11 @@ pub fn run(args: ImportArgs, operator: &OperatorSettings) -> ExitStatus {
         customers: args.customers.iter().cloned().collect(),
         consents: args.consents,
         shared_lines: args.shared_lines,
+        patterns: args.patterns.clone(),
     };
     if scope.is_empty() {
         return fail(
-            "say what to import\nhint: `--all`, or any of `--account NAME`, `--customer EXTERNAL_ID`, `--consents` (each may be repeated)",
+            "say what to import\nhint: `--all`, or any of `--account NAME`, `--customer EXTERNAL_ID`, `--consents`, `--match PATTERN` (each may be repeated)",
         );
     }
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("."));

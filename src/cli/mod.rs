@@ -324,6 +324,10 @@ pub struct ImportArgs {
     /// The Operator Connect consents (acg/consents.yaml).
     #[arg(long)]
     pub consents: bool,
+    /// Only accounts and customers whose name or external id matches PATTERN (`*` any
+    /// characters, `?` one), e.g. `acme-*`; repeat for several. Alone, among all of them.
+    #[arg(long = "match", id = "patterns", value_name = "PATTERN")]
+    pub patterns: Vec<String>,
     /// Also read the lines of every device that can share one, to import `sharedWith`: one
     /// read per such device, beyond the list reads a plan makes. Without it, devices are
     /// imported without `sharedWith` (plan then leaves their lines alone).

@@ -39,30 +39,72 @@ pub struct Scope {
     pub customers: BTreeSet<String>,
     /// The Operator Connect consents.
     pub consents: bool,
+    /// `--match`: only accounts and customers whose name or external id matches one of these
+    /// (`*` any characters, `?` one); with nothing else chosen, among all of them.
+    pub patterns: Vec<String>,
     /// Read the lines of every device that can share one (one read per device, above a plan's
     /// floor of reads), to import `sharedWith`.
     pub shared_lines: bool,
 }
 
+/// Whether `text` matches `pattern` (`*`: any characters, `?`: one).
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    // The classic two-pointer match with backtracking to the last `*`.
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < t.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == t[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(s) = star {
+            i = s + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
+}
+
 impl Scope {
+    /// Everything, unless named: `--all`, or `--match` alone.
+    fn everything(&self) -> bool {
+        self.all
+            || (!self.patterns.is_empty() && self.accounts.is_empty() && self.customers.is_empty() && !self.consents)
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        self.patterns.is_empty() || self.patterns.iter().any(|p| glob(p, name))
+    }
+
     pub fn wants_account(&self, name: &str) -> bool {
-        self.all || self.accounts.contains(name)
+        (self.everything() || self.accounts.contains(name)) && self.matches(name)
     }
 
     pub fn wants_customer(&self, external_id: &str) -> bool {
-        self.all || self.customers.contains(external_id)
+        (self.everything() || self.customers.contains(external_id)) && self.matches(external_id)
+    }
+
+    /// Whether every account (or customer) is listed rather than the named ones read.
+    pub fn lists_all(&self) -> bool {
+        self.everything()
     }
 
     pub fn wants_consents(&self) -> bool {
-        self.all || self.consents
+        (self.all && self.patterns.is_empty()) || self.consents
     }
 
     pub fn uses_acg(&self) -> bool {
-        self.all || !self.accounts.is_empty() || self.consents
+        self.everything() || !self.accounts.is_empty() || self.consents
     }
 
     pub fn uses_webex(&self) -> bool {
-        self.all || !self.customers.is_empty()
+        self.everything() || !self.customers.is_empty()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -250,4 +292,30 @@ pub fn build(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_names() {
+        assert!(glob("acme-*", "acme-0001"));
+        assert!(glob("*-0001", "acme-0001"));
+        assert!(glob("a?me*", "acme"));
+        assert!(!glob("acme-*", "globex-7"));
+        assert!(glob("*", ""));
+        let scope = Scope {
+            patterns: vec!["ACME-*".into()],
+            ..Scope::default()
+        };
+        assert!(scope.wants_customer("ACME-0001") && !scope.wants_customer("GLOBEX-7"));
+        assert!(!scope.wants_account("contoso"));
+        assert!(!scope.wants_consents());
+        let all = Scope {
+            all: true,
+            ..Scope::default()
+        };
+        assert!(all.wants_consents() && all.wants_account("x"));
+    }
 }

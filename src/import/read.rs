@@ -55,8 +55,12 @@ pub async fn read(
     if let Some(client) = acg.filter(|_| scope.uses_acg()) {
         progress.step(ProviderName::Acg, "listing the accounts");
         let listed = client.list_accounts().await?;
-        let accounts: BTreeSet<String> = if scope.all {
-            listed.iter().map(|a| a.name.clone()).collect()
+        let accounts: BTreeSet<String> = if scope.lists_all() {
+            listed
+                .iter()
+                .filter(|a| scope.wants_account(&a.name))
+                .map(|a| a.name.clone())
+                .collect()
         } else {
             scope.accounts.clone()
         };
@@ -87,12 +91,13 @@ pub async fn read(
     }
     if let Some(client) = webex.filter(|_| scope.uses_webex()) {
         progress.step(ProviderName::Webex, "listing the customers");
-        let customers: BTreeSet<String> = if scope.all {
+        let customers: BTreeSet<String> = if scope.lists_all() {
             client
                 .list_customers()
                 .await?
                 .into_iter()
                 .map(|c| c.external_id)
+                .filter(|ext| scope.wants_customer(ext))
                 .collect()
         } else {
             scope.customers.clone()

@@ -225,6 +225,16 @@ fn import_per_account_and_per_customer_takes_only_those() {
     assert!(unmanaged.contains(&"Account/fabrikam-oc".to_string()), "{unmanaged:?}");
     assert!(unmanaged.contains(&"Customer/ACME-0001".to_string()), "{unmanaged:?}");
 
+    // By pattern: the accounts and customers whose names match, and nothing else.
+    let o = telform(
+        work.path(),
+        &env,
+        &["import", "--match", "GLOBEX-*", "--match", "north*", "--out", "p"],
+    );
+    ok(&o, "import --match");
+    let matched: Vec<String> = snapshot(&work.path().join("p")).into_keys().collect();
+    assert_eq!(matched, files, "{}", stdout(&o));
+
     // Consents alone: the signed agreement names an account nobody declares, so it is said
     // and left out; the others are imported.
     let o = telform(work.path(), &env, &["import", "--consents", "--out", "c"]);
