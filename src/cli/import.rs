@@ -275,7 +275,9 @@ pub fn run(args: ImportArgs, operator: &OperatorSettings) -> ExitStatus {
     if !result.notes.is_empty() {
         summary.push_str(&format!("Not imported or to complete ({}):\n", result.notes.len()));
         for n in &result.notes {
-            summary.push_str(&format!("  - {n}\n"));
+            // A note quotes live values (an external id may hold escape sequences): one line
+            // of plain text on the terminal.
+            summary.push_str(&format!("  - {}\n", import::yaml::comment_text(n)));
         }
     }
     if !result.files.is_empty() && !args.dry_run {

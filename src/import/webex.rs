@@ -231,7 +231,12 @@ fn customer_doc(
         .as_ref()
         .map(|a| a.country.clone())
         .or_else(|| hq.map(|l| l.address.country.clone()))
-        .unwrap_or_else(|| "US".to_string());
+        .unwrap_or_else(|| {
+            out.note(format!(
+                "customer {ext}: Webex answers no address and no location, so its country is not known: `country: US` is a placeholder to correct"
+            ));
+            "US".to_string()
+        });
     let template_name = manifest_name(&format!("imported-{country}"), "imported");
     let mut packages: Vec<&str> = Vec::new();
     for p in &customer.packages {

@@ -323,6 +323,9 @@ fn hostile_live_names_never_escape_the_output_folder() {
     std::fs::create_dir_all(work.path().join("a/b")).expect("mkdir");
     let o = telform(&work.path().join("a/b"), &env, &["import", "--all", "--out", "out"]);
     ok(&o, "import with a hostile external id");
+    // Nothing live reaches the terminal raw: no control character in what it printed.
+    let printed = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(!printed.contains('\u{7}'), "{printed}");
     // Only `out` was written to, and nothing under it is hidden or outside `webex/` and `acg/`.
     let everything = telform::import::write::existing_files(work.path());
     assert!(everything.iter().all(|p| p.starts_with("a/b/out/")), "{everything:?}");
