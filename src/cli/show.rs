@@ -491,28 +491,52 @@ async fn number_holder(
     }
     let mut holders: Vec<Value> = Vec::new();
     if let Some(client) = &acg_client {
-        for a in client.list_accounts().await.map_err(text_of)? {
-            if number_total(&a) == 0 {
-                continue;
+        let accounts = client.list_accounts().await.map_err(text_of)?;
+        let holding: Vec<&crate::wire::acg::AccountResource> =
+            accounts.iter().filter(|a| number_total(a) > 0).collect();
+        let total: i64 = holding.iter().map(|a| number_total(a)).sum();
+        let found = |n: crate::wire::acg::NumberResource| {
+            let view = number_view(&n, &mut crate::model::acg::Interner::default());
+            json!({"provider": "acg", "account": n.account_name, "configuration": view})
+        };
+        // One read per account that has numbers, or the whole list (one page per 500
+        // numbers), whichever reads less: as a plan chooses.
+        let pages = (total.max(0) as u64).div_ceil(crate::provider::acg::PAGE_SIZE as u64);
+        if (holding.len() as u64) <= pages {
+            for a in holding {
+                let url = client.url(
+                    &format!(
+                        "/accounts/{}/numbers/{}",
+                        crate::wire::encode(&a.name),
+                        crate::wire::encode(number)
+                    ),
+                    &[],
+                );
+                let read = client
+                    .get_with_etag(&format!("read number {number} of account {}", a.name), &url)
+                    .await
+                    .map_err(text_of)?;
+                if let Some((body, _)) = read {
+                    let resource: crate::wire::acg::NumberResource =
+                        serde_json::from_value(body).map_err(|e| format!("ACG answered an unexpected number: {e}"))?;
+                    holders.push(found(resource));
+                }
             }
-            let url = client.url(
-                &format!(
-                    "/accounts/{}/numbers/{}",
-                    crate::wire::encode(&a.name),
-                    crate::wire::encode(number)
-                ),
-                &[],
-            );
-            let found = client
-                .get_with_etag(&format!("read number {number} of account {}", a.name), &url)
+        } else {
+            let mut hit = None;
+            client
+                .list_each(
+                    "list the numbers",
+                    "/numbers",
+                    |page: Vec<crate::wire::acg::NumberResource>| {
+                        if let Some(n) = page.into_iter().find(|n| n.telephone_number == number) {
+                            hit = Some(n);
+                        }
+                    },
+                )
                 .await
                 .map_err(text_of)?;
-            if let Some((body, _)) = found {
-                let resource: crate::wire::acg::NumberResource =
-                    serde_json::from_value(body).map_err(|e| format!("ACG answered an unexpected number: {e}"))?;
-                let view = number_view(&resource, &mut crate::model::acg::Interner::default());
-                holders.push(json!({"provider": "acg", "account": a.name, "configuration": view}));
-            }
+            holders.extend(hit.map(found));
         }
     }
     if let Some(client) = &webex_client {
