@@ -641,3 +641,39 @@ mod property {
         }
     }
 }
+
+/// On a terminal, progress is a bar with an ETA on stderr that is cleared at the end: the
+/// screen keeps the summary. `script` (util-linux) gives telform a pseudo-terminal; `vt100`
+/// renders what it would show.
+#[test]
+fn on_a_terminal_progress_is_a_bar_with_an_eta_then_the_summary() {
+    let (_rt, _emulator, env) = crate::emulator_on_runtime(brownfield(), "latency=100ms");
+    let work = tempfile::tempdir().expect("tempdir");
+    let command = format!("{} import --all --out m", env!("CARGO_BIN_EXE_telform"));
+    let mut script = std::process::Command::new("script");
+    script
+        .current_dir(work.path())
+        .args(["-qec", &command, "/dev/null"])
+        .env("COLUMNS", "120")
+        .env("LINES", "200")
+        .env_remove("TELFORM_SETTINGS")
+        .stdout(std::process::Stdio::piped());
+    for (k, v) in &env {
+        script.env(k, v);
+    }
+    let output = script.output().expect("`script` (util-linux) runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    let raw = String::from_utf8_lossy(&output.stdout);
+    assert!(raw.contains("reads, ETA"), "no bar was drawn:\n{raw}");
+    let mut terminal = vt100::Parser::new(200, 120, 0);
+    terminal.process(&output.stdout);
+    let screen = terminal.screen().contents();
+    assert!(screen.contains("Imported: "), "{screen}");
+    assert!(
+        !screen.contains("reads, ETA"),
+        "the bar was left on the screen:\n{screen}"
+    );
+    // On a terminal, the files written are listed once, in the summary.
+    assert!(!screen.contains("wrote m/"), "{screen}");
+    assert!(screen.contains("+ m/acg/fabrikam-oc.yaml"), "{screen}");
+}
