@@ -249,6 +249,17 @@ fn customer_doc(
     }
     packages.sort();
     let hq_address = match (&customer.address, hq) {
+        // A location named as the headquarters must have its address (validation, TF110),
+        // and plan compares the headquarters' address with the billing address: when the two
+        // differ, no manifest says both. The location's is kept, and the change plan will
+        // show of the billing address is said.
+        (Some(a), Some(l)) if billing_address(a) != location_address(&l.address) => {
+            out.note(format!(
+                "customer {ext}: its billing address is the address of none of its locations; the manifest gives the headquarters (`{}`) its location's address, so plan shows the billing address changing to it: correct one of them before applying",
+                l.name
+            ));
+            location_address(&l.address)
+        }
         (Some(a), _) => billing_address(a),
         (None, Some(l)) => {
             out.note(format!(

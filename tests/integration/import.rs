@@ -677,3 +677,245 @@ fn on_a_terminal_progress_is_a_bar_with_an_eta_then_the_summary() {
     assert!(!screen.contains("wrote m/"), "{screen}");
     assert!(screen.contains("+ m/acg/fabrikam-oc.yaml"), "{screen}");
 }
+
+mod property_webex {
+    //! Random Webex organisations (locations with their numbers, users with numbers or only
+    //! extensions, workspaces of both licences, devices on users and on workspaces with shared
+    //! lines and rotation tags) import into manifests that validate and plan empty.
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+    use telform::import::{Estate, Origin, Scope};
+    use telform::model::webex::live::{Interner, LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
+    use telform::model::webex::{OrgLive, WebexLive};
+
+    const LOCATIONS: [&str; 3] = ["Paris HQ", "Lyon", "Nice"];
+
+    fn wire<T: serde::de::DeserializeOwned>(v: Value) -> T {
+        serde_json::from_value(v).expect("wire value")
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn estate(
+        billing: &str,
+        locations: usize,
+        users: &[(usize, bool)],
+        workspaces: &[(usize, bool, bool)],
+        devices: &[(usize, u32, Vec<usize>)],
+    ) -> WebexLive {
+        let ext = "ACME-0001";
+        let mut live = WebexLive::default();
+        live.customers.insert(
+            ext.into(),
+            wire(json!({
+                "id": "cust-1", "orgId": "org-1", "externalId": ext, "status": "provisioned",
+                "packages": ["webex_calling", "common_area_calling"],
+                // The address of its first location, as Webex makes it (validation requires a
+                // headquarters location's address to be the customer's).
+                "address": {"addressLine1": billing, "city": "Paris", "country": "FR"},
+                "resourceDetails": {"packages": [
+                    {"name": "webex_calling", "status": "provisioned", "licenseIds": ["lic-pro"]},
+                    {"name": "common_area_calling", "status": "provisioned", "licenseIds": ["lic-ca"]},
+                ]},
+            })),
+        );
+        let mut interner = Interner::default();
+        let mut org = OrgLive::default();
+        let location = |i: usize| json!({"id": format!("loc-{}", i % locations), "name": LOCATIONS[i % locations]});
+        for (i, name) in LOCATIONS.iter().enumerate().take(locations) {
+            org.locations.push(wire(json!({
+                "id": format!("loc-{i}"), "name": name,
+                "address": {"address1": format!("{i} rue B"), "city": "Paris", "country": "FR"},
+                "timeZone": "Europe/Paris", "preferredLanguage": "fr_fr",
+            })));
+            // Each location's main number, held by no one.
+            org.numbers.push(LiveNumberEntry::from_wire(
+                wire(json!({"phoneNumber": format!("+3314200000{i}"), "mainNumber": true, "state": "ACTIVE", "location": location(i)})),
+                &mut interner,
+            ));
+        }
+        for (j, (loc, number)) in users.iter().enumerate() {
+            org.subscribers.push(LiveSubscriber::from_wire(
+                wire(json!({"id": format!("sub-{j}"), "personId": format!("person-{j}"), "email": format!("user{j}@acme.example"),
+                    "packages": ["webex_calling"], "status": "provisioned"})),
+                &mut interner,
+            ));
+            let mut entry = json!({"extension": format!("1{j:03}"), "state": "ACTIVE", "location": location(*loc),
+                "owner": {"id": format!("person-{j}"), "type": "PEOPLE", "firstName": format!("First{j}"), "lastName": format!("Last{j}")}});
+            if *number {
+                entry["phoneNumber"] = json!(format!("+331400{j:05}"));
+            }
+            org.numbers.push(LiveNumberEntry::from_wire(wire(entry), &mut interner));
+        }
+        for (k, (loc, common, number)) in workspaces.iter().enumerate() {
+            org.workspaces.push(LiveWorkspace::from_wire(
+                wire(json!({"id": format!("ws-{k}"), "displayName": format!("Room {k}"), "locationId": format!("loc-{}", loc % locations),
+                    "capacity": k, "type": "meetingRoom",
+                    "calling": {"type": "webexCalling", "webexCalling": {"licenses": [if *common { "lic-ca" } else { "lic-pro" }]}}})),
+                &mut interner,
+            ));
+            let mut entry = json!({"extension": format!("2{k:03}"), "state": "ACTIVE", "location": location(*loc),
+                "owner": {"id": format!("ws-{k}"), "type": "PLACE", "firstName": "Room", "lastName": format!("{k}")}});
+            if *number {
+                entry["phoneNumber"] = json!(format!("+331410{k:05}"));
+            }
+            org.numbers.push(LiveNumberEntry::from_wire(wire(entry), &mut interner));
+        }
+        let mut per_workspace = vec![0usize; workspaces.len()];
+        for (d, (owner, rotation, shared)) in devices.iter().enumerate() {
+            let mut device = json!({"id": format!("dev-{d}"), "product": "Cisco 8865", "mac": format!("00AABBCC{d:04X}"), "created": ""});
+            let mut members = Vec::new();
+            let on_workspace = owner % 2 == 1 && !workspaces.is_empty();
+            let owner_user = if on_workspace {
+                let k = (owner / 2) % workspaces.len();
+                // Within the licence's limit (a common-area workspace holds one device).
+                let max = if workspaces[k].1 { 1 } else { 5 };
+                if per_workspace[k] == max {
+                    continue;
+                }
+                per_workspace[k] += 1;
+                device["workspaceId"] = json!(format!("ws-{k}"));
+                members.push(json!({"id": format!("ws-{k}"), "memberType": "PLACE", "primaryOwner": true}));
+                None
+            } else if !users.is_empty() {
+                let j = (owner / 2) % users.len();
+                device["personId"] = json!(format!("person-{j}"));
+                members.push(json!({"id": format!("person-{j}"), "memberType": "PEOPLE", "primaryOwner": true}));
+                Some(j)
+            } else {
+                continue;
+            };
+            if *rotation > 0 {
+                device["tags"] = json!([format!("telform-sip-rotation={rotation}")]);
+            }
+            let mut sharing: Vec<usize> = shared
+                .iter()
+                .filter(|_| !users.is_empty())
+                .map(|s| s % users.len())
+                .collect();
+            sharing.sort();
+            sharing.dedup();
+            for s in sharing.into_iter().filter(|s| Some(*s) != owner_user) {
+                members.push(json!({"id": format!("person-{s}"), "memberType": "PEOPLE", "primaryOwner": false}));
+            }
+            org.devices.push(LiveDevice::from_wire(wire(device), &mut interner));
+            org.members.insert(
+                format!("dev-{d}"),
+                wire(json!({"model": "DMS Cisco 8865", "members": members, "maxLineCount": 10})),
+            );
+        }
+        live.orgs.insert(ext.into(), org);
+        live
+    }
+
+    /// Regression (found by the property below): a billing address that is no location's
+    /// address. A location named as the headquarters must have the headquarters' address
+    /// (TF110), and plan compares that address with the billing one: no manifest says both.
+    /// The import stays valid, says so, and the one change plan shows is that address.
+    #[test]
+    fn a_billing_address_of_no_location_is_said_and_is_the_only_change() {
+        let live = estate("1 rue A", 2, &[(0, true)], &[], &[]);
+        let imported = telform::import::build(
+            &Estate {
+                acg: None,
+                webex: Some(live.clone()),
+            },
+            &Default::default(),
+            Vec::new(),
+            &Scope {
+                all: true,
+                ..Scope::default()
+            },
+            &Origin::default(),
+        );
+        assert!(
+            imported.notes.iter().any(|n| n.contains("billing address")),
+            "{:?}",
+            imported.notes
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        telform::import::write::write_all(dir.path(), &imported.files, &Default::default(), |_| {});
+        let validated = telform::validate::validate(&[dir.path().to_path_buf()]);
+        assert!(validated.is_valid(), "{:?}", validated.diagnostics);
+        let cx = telform::plan::Context {
+            sources: &validated.sources,
+            prune: false,
+            max_deletes: 50,
+            max_number_changes: 1_000,
+            partial: false,
+        };
+        let plan = telform::plan::plan(
+            &validated.manifests,
+            &telform::plan::Live {
+                acg: None,
+                webex: Some(live),
+            },
+            &cx,
+        );
+        let changes: Vec<(String, String)> = plan
+            .actions
+            .iter()
+            .flat_map(|a| {
+                a.changes()
+                    .iter()
+                    .map(|c| (a.object.kind.to_string(), c.path.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(
+            changes,
+            [("Customer".to_string(), "headquarters.address.line1".to_string())]
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_webex_organisations_import_and_plan_empty(
+            locations in 1usize..4,
+            users in prop::collection::vec((0usize..3, any::<bool>()), 0..6),
+            workspaces in prop::collection::vec((0usize..3, any::<bool>(), any::<bool>()), 0..4),
+            devices in prop::collection::vec((0usize..12, 0u32..3, prop::collection::vec(0usize..6, 0..3)), 0..7),
+        ) {
+            let live = estate("0 rue B", locations, &users, &workspaces, &devices);
+            let imported = telform::import::build(
+                &Estate { acg: None, webex: Some(live.clone()) },
+                &Default::default(),
+                Vec::new(),
+                &Scope { all: true, shared_lines: true, ..Scope::default() },
+                &Origin { when: "2026-01-01T00:00:00Z".into(), ..Origin::default() },
+            );
+            let dir = tempfile::tempdir().expect("tempdir");
+            let w = telform::import::write::write_all(dir.path(), &imported.files, &Default::default(), |_| {});
+            prop_assert!(w.errors.is_empty(), "{:?}", w.errors);
+            let validated = telform::validate::validate(&[dir.path().to_path_buf()]);
+            prop_assert!(
+                validated.is_valid(),
+                "{:?}\n{}",
+                validated.diagnostics,
+                imported.files.iter().map(|f| f.text.clone()).collect::<String>()
+            );
+            let cx = telform::plan::Context {
+                sources: &validated.sources,
+                prune: false,
+                max_deletes: 50,
+                max_number_changes: 1_000,
+                partial: false,
+            };
+            let plan = telform::plan::plan(
+                &validated.manifests,
+                &telform::plan::Live { acg: None, webex: Some(live.clone()) },
+                &cx,
+            );
+            prop_assert!(
+                plan.actions.is_empty(),
+                "{:?}\n{}",
+                plan.actions.iter().map(|a| (&a.object, a.changes())).collect::<Vec<_>>(),
+                imported.files.iter().map(|f| f.text.clone()).collect::<String>()
+            );
+            prop_assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+            prop_assert!(plan.unmanaged.is_empty(), "{:?}", plan.unmanaged);
+        }
+    }
+}
