@@ -20,6 +20,9 @@
 //! - Only [`reconcile`] joins plan, providers and apply: it holds the one apply pipeline.
 //!   [`cli`] and [`watch`] call it, and render its results with [`plan`]'s renderers and
 //!   apply's report.
+//! - [`import`] stands beside [`reconcile`]: it reads live state through [`provider`] and
+//!   writes manifests; it borrows a pure helper of [`plan`] where the two must agree, never
+//!   [`apply`].
 //! - [`clock`] (time as text) is ground floor too, and imports nothing of telform.
 //!
 //! - [`store`] (the apply lock, history, journal) stands on the ground floor only; only
@@ -35,6 +38,7 @@ pub mod clock;
 pub mod diag;
 pub mod emulator;
 pub mod fmt;
+pub mod import;
 pub mod manifest;
 pub mod model;
 pub mod plan;

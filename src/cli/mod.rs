@@ -7,6 +7,7 @@ mod docs;
 mod emulator;
 mod fmt;
 mod history;
+mod import;
 mod init;
 mod plan;
 mod schema;
@@ -112,9 +113,17 @@ Exit status: 0 when everything was applied (or nothing had to be), 1 otherwise."
     Apply(ApplyArgs),
     /// A saved plan as a reviewer reads it, or read-only views of what the providers hold.
     #[command(
-        after_help = "Examples:\n  telform show plan.json\n  telform show plan.json --output markdown\n  telform show consents\n  telform show civic-addresses contoso\n  telform show devices ACME-0001 --output json"
+        after_help = "Examples:\n  telform show plan.json\n  telform show plan.json --output markdown\n  telform show accounts\n  telform show numbers contoso --service operatorConnect\n  telform show number +14255550100\n  telform show consents --status active\n  telform show civic-addresses contoso\n  telform show customers\n  telform show users ACME-0001\n  telform show devices ACME-0001 --output json"
     )]
     Show(ShowArgs),
+    /// Write manifests for what the providers hold and no manifest declares yet (brownfield adoption).
+    #[command(
+        after_help = "Examples:\n  telform import --all --out manifests\n  telform import --account contoso --customer ACME-0001 --out manifests\n  telform import --consents --dry-run\n\n\
+Writes acg/<account>.yaml, acg/consents.yaml and webex/<externalId>/{customer,locations,users,workspaces,devices}.yaml; \
+never replaces a file. What no API reads (SIP passwords, onboarding templates, company names) is said in comments. See docs/import.md.\n\
+Exit status: 0 when the files were written (or, with --dry-run, shown), 1 otherwise."
+    )]
+    Import(ImportArgs),
     /// Serve the ACG and Webex APIs from memory on loopback, for tests, demos and trials.
     #[command(
         after_help = "Examples:\n  telform emulator --env-file emulator.env\n  set -a; . ./emulator.env; set +a\n  \
@@ -283,17 +292,67 @@ pub struct ShowArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ShowWhat {
-    /// Operator Connect consents (ACG requests for information): status, contacts, relationship.
-    #[command(after_help = "Example:\n  telform show consents --output json")]
-    Consents,
+    /// The ACG accounts: services, tenant, number counts, sync state.
+    #[command(after_help = "Example:\n  telform show accounts --output json")]
+    Accounts,
+    /// The numbers of an ACG account, page by page, with their configuration.
+    #[command(
+        after_help = "Examples:\n  telform show numbers contoso\n  telform show numbers contoso --service operatorConnect --prefix +1425555"
+    )]
+    Numbers {
+        /// The ACG account name.
+        account: String,
+        /// Only numbers enabled for this service (operatorConnect, teamsPhoneMobile, directRouting, zoom, callProtection).
+        #[arg(long, value_name = "SERVICE")]
+        service: Option<String>,
+        /// Only numbers with this usage (user, application, conference).
+        #[arg(long, value_name = "USAGE")]
+        usage: Option<String>,
+        /// Only numbers that start with this (e.g. +1425555).
+        #[arg(long, value_name = "PREFIX")]
+        prefix: Option<String>,
+    },
+    /// Who holds a number (an ACG account, a Webex customer's location, user or workspace), with its configuration.
+    #[command(after_help = "Example:\n  telform show number +33478000100")]
+    Number {
+        /// The number, E.164 (`+` and digits).
+        number: String,
+    },
+    /// Operator Connect consents (ACG requests for information): status, contacts, relationship, the account serving the tenant.
+    #[command(
+        after_help = "Examples:\n  telform show consents --output json\n  telform show consents --status active --tenant 8c2f5b1e-0d7a-4c1e-9a57-3f1d2b6c7e90"
+    )]
+    Consents {
+        /// Only this tenant's consent.
+        #[arg(long, value_name = "TENANT_ID")]
+        tenant: Option<String>,
+        /// Only consents with this status (active, suspended, removed) or relationship (e.g. agreementSigned).
+        #[arg(long, value_name = "STATUS")]
+        status: Option<String>,
+    },
     /// The civic addresses of an ACG account's tenant: address, company, validation, locations and ELINs.
     #[command(after_help = "Example:\n  telform show civic-addresses contoso")]
     CivicAddresses {
         /// The ACG account name.
         account: String,
     },
-    /// The devices of a Webex customer (by external id).
-    #[command(after_help = "Example:\n  telform show devices ACME-0001")]
+    /// The Webex wholesale customers: status, organisation, packages, address.
+    #[command(after_help = "Example:\n  telform show customers")]
+    Customers,
+    /// The users (subscribers) of a Webex customer: package, location, number, extension.
+    #[command(after_help = "Example:\n  telform show users ACME-0001")]
+    Users {
+        /// The customer's external id.
+        customer: String,
+    },
+    /// The workspaces of a Webex customer: type, capacity, licence, location, number.
+    #[command(after_help = "Example:\n  telform show workspaces ACME-0001")]
+    Workspaces {
+        /// The customer's external id.
+        customer: String,
+    },
+    /// The devices of a Webex customer: model, owner (email or workspace), SIP user name, outbound proxy.
+    #[command(after_help = "Example:\n  telform show devices ACME-0001 --output json")]
     Devices {
         /// The customer's external id.
         customer: String,
@@ -306,6 +365,39 @@ pub enum ShowFormat {
     Json,
     /// A saved plan only: as a pull-request comment.
     Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Every account, consent and customer.
+    #[arg(long, conflicts_with_all = ["accounts", "customers", "consents"])]
+    pub all: bool,
+    /// An ACG account (by name), with its numbers; repeat for several.
+    #[arg(long = "account", id = "accounts", value_name = "NAME")]
+    pub accounts: Vec<String>,
+    /// A Webex customer (by external id), with its locations, users, workspaces and devices;
+    /// repeat for several.
+    #[arg(long = "customer", id = "customers", value_name = "EXTERNAL_ID")]
+    pub customers: Vec<String>,
+    /// The Operator Connect consents (acg/consents.yaml).
+    #[arg(long)]
+    pub consents: bool,
+    /// Only accounts and customers whose name or external id matches PATTERN (`*` any
+    /// characters, `?` one), e.g. `acme-*`; repeat for several. Alone, among all of them.
+    #[arg(long = "match", id = "patterns", value_name = "PATTERN")]
+    pub patterns: Vec<String>,
+    /// Also read the lines of every device that can share one, to import `sharedWith`: one
+    /// read per such device, beyond the list reads a plan makes. Without it, devices are
+    /// imported without `sharedWith` (plan then leaves their lines alone).
+    #[arg(long)]
+    pub shared_lines: bool,
+    /// The manifest folder to write into (created if missing). Default: the current folder.
+    /// What its manifests declare already is not imported.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the files that would be written; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -562,6 +654,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         // The demo talks to its own emulator only: no operator settings.
         Command::Demo(args) => demo::run(args),
         Command::Show(args) => show::run(args, &operator),
+        Command::Import(args) => import::run(args, &operator),
         Command::Fmt(args) => fmt::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Version(args) => version(&args),

@@ -12,6 +12,7 @@ mod fmt;
 mod fuzz;
 mod github;
 mod hostile;
+mod import;
 mod layers;
 mod plan;
 mod store;

@@ -336,6 +336,24 @@ impl WebexClient {
         .await
     }
 
+    /// `GET /telephony/config/devices/{id}`: the device's SIP user name, line port and outbound
+    /// proxy (`telform show devices`). Never a password: no endpoint reads one back.
+    pub async fn calling_device(
+        &self,
+        external_id: &str,
+        org: &str,
+        id: &str,
+    ) -> Result<crate::wire::webex::CallingDevice, ProviderError> {
+        self.read(
+            &format!("read the calling settings of device {id} of customer {external_id}"),
+            &self.url(
+                &format!("/telephony/config/devices/{}", encode(id)),
+                &[("orgId", org.to_string())],
+            ),
+        )
+        .await
+    }
+
     pub async fn workspace_devices(
         &self,
         external_id: &str,
