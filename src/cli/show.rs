@@ -655,6 +655,9 @@ async fn customer_org(
             found.status
         ));
     };
+    // Read again by id: only that read carries its packages' licence ids (a workspace's
+    // licence is told by them).
+    let found = client.customer_licenses(&found).await.map_err(text_of)?;
     Ok((found, org))
 }
 
