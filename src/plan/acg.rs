@@ -509,7 +509,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                 source,
                 changes,
                 reason: None,
-                desired: Some(json!({"customerRelationship": want})),
+                // A merge patch leaves out what it omits: a comment no longer declared is
+                // removed by sending it as null (RFC 7396), or it would stay and be planned again.
+                desired: Some(json!({"customerRelationship": {"status": want.status, "comment": want.comment}})),
                 number: None,
             });
             touch(plan, object, Some(fingerprint_of(&json!(current))));

@@ -14,6 +14,7 @@ mod github;
 mod hostile;
 mod layers;
 mod plan;
+mod truthful;
 mod watch;
 
 use std::path::{Path, PathBuf};

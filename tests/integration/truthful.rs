@@ -1,0 +1,117 @@
+//! Plans that tell the whole truth (issue #13): each defect found field by field against the
+//! emulator, as an apply-then-empty-plan test named after it.
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use telform::emulator::seed;
+
+use crate::root;
+
+fn start() -> (
+    tokio::runtime::Runtime,
+    telform::emulator::Emulator,
+    Vec<(String, String)>,
+) {
+    let mut seed = seed::demo();
+    seed.timing.acg_sync_delay = Duration::from_millis(20);
+    crate::emulator_on_runtime(seed, "")
+}
+
+fn telform(dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("telform").expect("binary");
+    cmd.current_dir(dir).env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args).output().expect("runs")
+}
+
+fn both(output: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Applies, expecting success.
+fn apply(dir: &Path, env: &[(String, String)]) -> String {
+    apply_with(dir, env, &[])
+}
+
+fn apply_with(dir: &Path, env: &[(String, String)], more: &[&str]) -> String {
+    let out = telform(dir, env, &[&["apply", "--auto-approve"], more].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", both(&out));
+    both(&out)
+}
+
+/// Plans, expecting "No changes" (exit 0 with `--detailed-exitcode`).
+fn assert_converged(dir: &Path, env: &[(String, String)]) {
+    let out = telform(dir, env, &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "not converged:\n{}", both(&out));
+    assert!(both(&out).contains("No changes."), "{}", both(&out));
+}
+
+/// A folder with the settings of examples/ and `files` as manifests.
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(root().join("examples/telform.yaml"), dir.path().join("telform.yaml")).expect("copy");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+/// The ACG half of examples/ in a temporary folder.
+fn acg_examples() -> tempfile::TempDir {
+    let dir = folder(&[]);
+    let acg = dir.path().join("acg");
+    std::fs::create_dir(&acg).expect("mkdir");
+    for entry in std::fs::read_dir(root().join("examples/acg")).expect("examples") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), acg.join(entry.file_name())).expect("copy");
+    }
+    dir
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{from:?} not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
+}
+
+#[test]
+fn consent_ticket_removed_converges_in_one_apply() {
+    let (_rt, _emulator, env) = start();
+    let dir = acg_examples();
+    apply(dir.path(), &env);
+    assert_converged(dir.path(), &env);
+
+    // Contoso's consent has a ticket id and no reason: removing it clears the comment.
+    edit(&dir.path().join("acg/contoso.yaml"), "  ticketId: CHG-2024-0117\n", "");
+    let plan = telform(dir.path(), &env, &["plan"]);
+    assert!(both(&plan).contains("comment"), "{}", both(&plan));
+    apply(dir.path(), &env);
+    assert_converged(dir.path(), &env);
+}
+
+#[test]
+fn consent_reason_removed_converges_in_one_apply() {
+    let (_rt, _emulator, env) = start();
+    let dir = acg_examples();
+    let file = dir.path().join("acg/contoso.yaml");
+    edit(
+        &file,
+        "  ticketId: CHG-2024-0117\n",
+        "  reason: Signed at the kick-off meeting.\n",
+    );
+    apply(dir.path(), &env);
+    assert_converged(dir.path(), &env);
+    edit(&file, "  reason: Signed at the kick-off meeting.\n", "");
+    apply(dir.path(), &env);
+    assert_converged(dir.path(), &env);
+}
