@@ -11,12 +11,13 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{Outcome, Run, Status};
+use crate::model::acg::account_fingerprint;
 use crate::model::fingerprint_of;
 use crate::model::plan::{Action, ObjectKind, ObjectRef, Op, ProviderName};
 use crate::provider::acg::AcgClient;
 use crate::provider::acg::write::{WriteFailure, WriteRequest};
 use crate::provider::http::ProviderError;
-use crate::wire::acg::{AccountResource, RequestForInformation};
+use crate::wire::acg::RequestForInformation;
 use crate::wire::encode;
 
 /// ACG's batch actions take at most this many numbers.
@@ -354,6 +355,7 @@ async fn read_unchanged<T: DeserializeOwned + Serialize>(
     action: &Action,
     operation: &str,
     url: &str,
+    fingerprint: impl Fn(&T) -> String,
 ) -> Result<Option<(Value, Option<String>)>, Outcome> {
     let read = cx
         .client
@@ -363,7 +365,7 @@ async fn read_unchanged<T: DeserializeOwned + Serialize>(
     let Some((body, etag)) = read else { return Ok(None) };
     if let Some(planned) = cx.fingerprints.get(&action.object) {
         let now = serde_json::from_value::<T>(body.clone())
-            .map(|typed| fingerprint_of(&json!(typed)))
+            .map(|typed| fingerprint(&typed))
             .unwrap_or_default();
         if &now != planned {
             return Err(Outcome::new(
@@ -392,7 +394,7 @@ async fn put_account(cx: Cx<'_>, action: &Action) -> Outcome {
     // Create only if absent; update only the version the plan read: a concurrent change is
     // refused (fingerprint, then ETag), never silently overwritten.
     let etag = if action.op == Op::Update {
-        match read_unchanged::<AccountResource>(cx, action, &format!("read account {name}"), &url).await {
+        match read_unchanged(cx, action, &format!("read account {name}"), &url, account_fingerprint).await {
             Ok(Some((_, etag))) => etag,
             Ok(None) => {
                 return Outcome::new(
@@ -510,7 +512,7 @@ async fn delete_account(cx: Cx<'_>, action: &Action) -> Outcome {
     let Cx { client, run, .. } = cx;
     let name = &action.object.key;
     let url = client.url(&format!("/accounts/{}", encode(name)), &[]);
-    let etag = match read_unchanged::<AccountResource>(cx, action, &format!("read account {name}"), &url).await {
+    let etag = match read_unchanged(cx, action, &format!("read account {name}"), &url, account_fingerprint).await {
         Ok(Some((_, etag))) => etag,
         Ok(None) => return Outcome::new(action, Status::Unchanged).with_detail("already deleted"),
         Err(outcome) => return outcome,
@@ -558,7 +560,11 @@ async fn patch_consent(cx: Cx<'_>, action: &Action) -> Outcome {
     };
     let desired = &*desired;
     let operation = format!("read the consent of tenant {tenant}");
-    let etag = match read_unchanged::<RequestForInformation>(cx, action, &operation, &url).await {
+    let etag = match read_unchanged(cx, action, &operation, &url, |typed: &RequestForInformation| {
+        fingerprint_of(&json!(typed))
+    })
+    .await
+    {
         Ok(Some((_, etag))) => etag,
         Ok(None) => {
             return Outcome::new(

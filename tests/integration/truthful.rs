@@ -115,3 +115,39 @@ fn consent_reason_removed_converges_in_one_apply() {
     apply(dir.path(), &env);
     assert_converged(dir.path(), &env);
 }
+
+const ACCOUNT_WITH_NUMBERS: &str = "apiVersion: telform/v1
+kind: Account
+metadata: {name: gone-soon}
+spec:
+  services:
+    directRouting: {enabled: true}
+---
+apiVersion: telform/v1
+kind: NumberSet
+metadata: {name: gone-soon-numbers}
+spec:
+  account: gone-soon
+  service: directRouting
+  ranges:
+    - {from: \"+442070990000\", to: \"+442070990009\"}
+";
+
+#[test]
+fn account_and_its_number_set_absent_are_deleted_in_one_apply() {
+    let (_rt, _emulator, env) = start();
+    let dir = folder(&[("acg/gone.yaml", ACCOUNT_WITH_NUMBERS)]);
+    apply(dir.path(), &env);
+    assert_converged(dir.path(), &env);
+
+    let file = dir.path().join("acg/gone.yaml");
+    edit(&file, "  services:\n", "  ensure: absent\n  services:\n");
+    edit(
+        &file,
+        "  service: directRouting\n",
+        "  service: directRouting\n  ensure: absent\n",
+    );
+    let out = apply(dir.path(), &env);
+    assert!(!out.contains("changed by someone else"), "{out}");
+    assert_converged(dir.path(), &env);
+}
