@@ -151,3 +151,77 @@ fn account_and_its_number_set_absent_are_deleted_in_one_apply() {
     assert!(!out.contains("changed by someone else"), "{out}");
     assert_converged(dir.path(), &env);
 }
+
+/// The demo seed with fast provisioning, and the passwords examples/webex takes from the
+/// environment.
+fn start_webex() -> (
+    tokio::runtime::Runtime,
+    telform::emulator::Emulator,
+    Vec<(String, String)>,
+) {
+    let mut seed = seed::demo();
+    seed.timing.webex_provisioning_delay = Duration::from_millis(100);
+    let (rt, emulator, mut env) = crate::emulator_on_runtime(seed, "");
+    env.push(("ACME_JUPITER_TABLE_SIP_PASSWORD".into(), "Jupiter-Table-7f3k9q".into()));
+    env.push(("ACME_CBERNARD_SIP_PASSWORD".into(), "Cbernard-Desk-2m8x4z".into()));
+    (rt, emulator, env)
+}
+
+/// The Webex half of examples/ in a temporary folder, with its `fromFile` secret.
+fn webex_examples() -> tempfile::TempDir {
+    let dir = folder(&[("secrets/acme-accueil-phone.sip", "Accueil-Phone-5t1w6y\n")]);
+    copy_dir(&root().join("examples/webex"), &dir.path().join("webex"));
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+/// Starts keeping the emulator's journal of writes.
+fn record(emulator: &telform::emulator::Emulator) {
+    *telform::emulator::App::lock(&emulator.app.journal) = Some(Vec::new());
+}
+
+/// The writes received since `record`, as (method, path, body).
+fn written(emulator: &telform::emulator::Emulator) -> Vec<telform::emulator::Written> {
+    telform::emulator::App::lock(&emulator.app.journal)
+        .clone()
+        .unwrap_or_default()
+}
+
+#[test]
+fn workspace_capacity_changed_sends_no_calling() {
+    let (_rt, emulator, env) = start_webex();
+    let dir = webex_examples();
+    let vault = tempfile::tempdir().expect("temp dir");
+    let secrets = vault.path().join("secrets.out");
+    apply_with(dir.path(), &env, &["--secrets-out", secrets.to_str().expect("utf-8")]);
+    assert_converged(dir.path(), &env);
+
+    // Salle Jupiter holds two devices: a change of capacity must not resend its calling.
+    edit(
+        &dir.path().join("webex/acme/workspaces.yaml"),
+        "  capacity: 8\n",
+        "  capacity: 10\n",
+    );
+    record(&emulator);
+    apply(dir.path(), &env);
+    let puts: Vec<_> = written(&emulator)
+        .into_iter()
+        .filter(|w| w.method == "PUT" && w.path.contains("/workspaces/"))
+        .collect();
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    assert_eq!(puts[0].body["capacity"], 10, "{puts:?}");
+    assert!(puts[0].body.get("calling").is_none(), "calling resent: {puts:?}");
+    assert_converged(dir.path(), &env);
+}
