@@ -225,3 +225,46 @@ fn workspace_capacity_changed_sends_no_calling() {
     assert!(puts[0].body.get("calling").is_none(), "calling resent: {puts:?}");
     assert_converged(dir.path(), &env);
 }
+
+/// examples/webex applied from scratch, with a place for the generated passwords.
+fn applied_webex_examples(env: &[(String, String)]) -> (tempfile::TempDir, tempfile::TempDir) {
+    let dir = webex_examples();
+    let vault = tempfile::tempdir().expect("temp dir");
+    let secrets = vault.path().join("secrets.out");
+    apply_with(dir.path(), env, &["--secrets-out", secrets.to_str().expect("utf-8")]);
+    assert_converged(dir.path(), env);
+    (dir, vault)
+}
+
+#[test]
+fn subscriber_update_sends_only_what_the_update_schema_declares() {
+    let (_rt, emulator, env) = start_webex();
+    let (dir, _vault) = applied_webex_examples(&env);
+
+    edit(
+        &dir.path().join("webex/acme/users.yaml"),
+        "  extension: \"1000\"\n",
+        "  extension: \"1098\"\n",
+    );
+    record(&emulator);
+    apply(dir.path(), &env);
+    let puts: Vec<_> = written(&emulator)
+        .into_iter()
+        .filter(|w| w.method == "PUT" && w.path.contains("/wholesale/subscribers/"))
+        .collect();
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    let parameters = puts[0].body["provisioningParameters"].as_object().expect("parameters");
+    assert_eq!(
+        parameters.get("extension"),
+        Some(&serde_json::json!("1098")),
+        "{puts:?}"
+    );
+    // The update schema's provisioningParameters: primaryPhoneNumber, extension, locationId.
+    for key in parameters.keys() {
+        assert!(
+            ["primaryPhoneNumber", "extension", "locationId"].contains(&key.as_str()),
+            "`{key}` is not in the update schema: {puts:?}"
+        );
+    }
+    assert_converged(dir.path(), &env);
+}

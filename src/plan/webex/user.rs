@@ -157,11 +157,18 @@ impl<'a> Scope<'a> {
                     if !changes.is_empty() {
                         let mut update = action(Op::Update, &object, Some(self.source(u, Kind::User)), changes);
                         let body = body(spec);
+                        // The update schema declares the number, extension and location only:
+                        // a subscriber's names are given at creation.
+                        let parameters = body.provisioning_parameters.map(|p| wire::SubscriberParameters {
+                            first_name: None,
+                            last_name: None,
+                            ..p
+                        });
                         update.desired = desired(
                             wire::UpdateSubscriber {
                                 package: None,
                                 packages: body.packages,
-                                provisioning_parameters: body.provisioning_parameters,
+                                provisioning_parameters: parameters,
                             },
                             json!({"customer": self.ext, "id": current.id(), "location": spec.location}),
                         );
