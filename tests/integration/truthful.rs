@@ -268,3 +268,27 @@ fn subscriber_update_sends_only_what_the_update_schema_declares() {
     }
     assert_converged(dir.path(), &env);
 }
+
+#[test]
+fn user_name_changed_is_refused_by_name_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let (dir, _vault) = applied_webex_examples(&env);
+
+    edit(
+        &dir.path().join("webex/acme/users.yaml"),
+        "  firstName: Camille\n",
+        "  firstName: Camila\n",
+    );
+    let plan = telform(dir.path(), &env, &["plan"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(out.contains("`firstName` cannot be changed"), "{out}");
+    assert!(out.contains("camille.bernard@acme.example"), "{out}");
+    assert!(out.contains("webex/acme/users.yaml"), "{out}");
+    assert!(out.contains("Control Hub"), "{out}");
+
+    record(&emulator);
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}

@@ -154,6 +154,28 @@ impl<'a> Scope<'a> {
                     let line = current.person_id.as_deref().and_then(|p| lines.get(p));
                     let (have, want) = user_views(spec, current, line);
                     let changes = diff_json("", &have, &want);
+                    // The subscriber update has no names, and no other API telform uses can
+                    // change them: refused by name, never planned as a change that would not
+                    // happen (issue #13).
+                    let names: Vec<&str> = changes
+                        .iter()
+                        .map(|c| c.path.as_str())
+                        .filter(|p| matches!(*p, "firstName" | "lastName"))
+                        .collect();
+                    if !names.is_empty() {
+                        let fields = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and ");
+                        self.error(
+                            plan,
+                            &object,
+                            Some(self.source(u, Kind::User)),
+                            format!(
+                                "user {}: {fields} cannot be changed through the Webex Wholesale API (a subscriber's name is set when it is created)",
+                                spec.email
+                            ),
+                            "change the name in Control Hub (Users), then make the manifest match it; or put back the name the plan shows as live",
+                        );
+                        continue;
+                    }
                     if !changes.is_empty() {
                         let mut update = action(Op::Update, &object, Some(self.source(u, Kind::User)), changes);
                         let body = body(spec);
