@@ -241,8 +241,63 @@ async fn write_numbers(client: &AcgClient, batch: &[Action], delete: bool, run: 
                 })
                 .collect()
         }
+        // The documented roles go by verb (Read: GET, Write: PUT and PATCH, Delete: DELETE);
+        // which covers the POST actions is not published, and a gateway may want Write for
+        // `:deleteNumbers`. An identity allowed to delete still can, one number at a time,
+        // with the documented DELETE (issue #13).
+        Err(failure) if delete && failure.error.status == Some(403) && !failure.interrupted => {
+            delete_numbers_one_by_one(client, batch, run, &failure.error).await
+        }
         Err(failure) => batch.iter().map(|a| failure_outcome(a, &failure)).collect(),
     }
+}
+
+/// Deletes each number with `DELETE /accounts/{a}/numbers/{tn}` (the Delete role), after the
+/// batch `:deleteNumbers` was refused for a missing role.
+async fn delete_numbers_one_by_one(
+    client: &AcgClient,
+    batch: &[Action],
+    run: &Run,
+    refused: &ProviderError,
+) -> Vec<Outcome> {
+    let account = &batch[0].object.group;
+    let note = wait_note(run);
+    let detail = format!(
+        "deleted with DELETE (role ProvisioningAPI.Delete): the batch `:deleteNumbers` was refused ({})",
+        refused.message
+    );
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for action in batch {
+        if run.stop.requested() {
+            outcomes.push(Run::interrupted(action));
+            continue;
+        }
+        let tn = &action.object.key;
+        let url = client.url(&format!("/accounts/{}/numbers/{}", encode(account), encode(tn)), &[]);
+        let outcome = match client
+            .write::<Value>(
+                &format!("delete number {tn} of account {account}"),
+                Method::DELETE,
+                &url,
+                None,
+                WriteRequest {
+                    budget: run.options.budget,
+                    stop: Some(&run.stop),
+                    ..WriteRequest::default()
+                },
+                &note,
+            )
+            .await
+        {
+            Ok(_) => Outcome::new(action, Status::Done).with_detail(detail.clone()),
+            Err(failure) if failure.error.status == Some(404) => {
+                Outcome::new(action, Status::Done).with_detail(detail.clone())
+            }
+            Err(failure) => failure_outcome(action, &failure),
+        };
+        outcomes.push(outcome);
+    }
+    outcomes
 }
 
 /// Waits until the numbers written with a pending sync have synced, turning those whose sync

@@ -292,3 +292,39 @@ fn user_name_changed_is_refused_by_name_at_plan() {
     assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
     assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
 }
+
+#[test]
+fn read_and_delete_identity_deletes_an_account_and_its_numbers() {
+    let mut seed = seed::demo();
+    seed.timing.acg_sync_delay = Duration::from_millis(20);
+    let first = seed.acg.clients[0].clone();
+    seed.acg.clients.push(telform::emulator::acg::store::Client {
+        client_id: "read-delete".into(),
+        client_secret: "read-delete-secret".into(),
+        roles: vec!["ProvisioningAPI.Read".into(), "ProvisioningAPI.Delete".into()],
+        ..first
+    });
+    let (_rt, _emulator, env) = crate::emulator_on_runtime(seed, "");
+    let dir = folder(&[("acg/gone.yaml", ACCOUNT_WITH_NUMBERS)]);
+    apply(dir.path(), &env);
+
+    let file = dir.path().join("acg/gone.yaml");
+    edit(&file, "  services:\n", "  ensure: absent\n  services:\n");
+    edit(
+        &file,
+        "  service: directRouting\n",
+        "  service: directRouting\n  ensure: absent\n",
+    );
+    let deleter: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "TELFORM_ACG_CLIENT_ID" => (k.clone(), "read-delete".to_string()),
+            "TELFORM_ACG_CLIENT_SECRET" => (k.clone(), "read-delete-secret".to_string()),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect();
+    let out = apply(dir.path(), &deleter);
+    assert!(out.contains("ProvisioningAPI.Delete"), "{out}");
+    assert!(!out.contains("read-delete-secret"), "{out}");
+    assert_converged(dir.path(), &deleter);
+}
