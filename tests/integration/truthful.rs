@@ -328,3 +328,34 @@ fn read_and_delete_identity_deletes_an_account_and_its_numbers() {
     assert!(!out.contains("read-delete-secret"), "{out}");
     assert_converged(dir.path(), &deleter);
 }
+
+#[test]
+fn sip_password_breaking_the_rules_is_refused_before_any_write_pointing_at_the_vault() {
+    let (_rt, emulator, mut env) = start_webex();
+    for (k, v) in &mut env {
+        if k == "ACME_JUPITER_TABLE_SIP_PASSWORD" {
+            *v = "x7Q2".into();
+        }
+    }
+    let dir = webex_examples();
+    let vault = tempfile::tempdir().expect("temp dir");
+    let secrets = vault.path().join("secrets.out");
+    record(&emulator);
+    let out = telform(
+        dir.path(),
+        &env,
+        &[
+            "apply",
+            "--auto-approve",
+            "--secrets-out",
+            secrets.to_str().expect("utf-8"),
+        ],
+    );
+    let text = both(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("$ACME_JUPITER_TABLE_SIP_PASSWORD"), "{text}");
+    assert!(text.contains("shorter than 8 characters"), "{text}");
+    assert!(text.contains("in your vault"), "{text}");
+    assert!(!text.contains("x7Q2"), "the password is shown: {text}");
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}
