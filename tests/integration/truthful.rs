@@ -359,3 +359,27 @@ fn sip_password_breaking_the_rules_is_refused_before_any_write_pointing_at_the_v
     assert!(!text.contains("x7Q2"), "the password is shown: {text}");
     assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
 }
+
+#[test]
+fn new_user_with_admin_is_refused_by_name_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let dir = webex_examples();
+    // Sophie Leroy is new in examples/ (Camille Bernard, the administrator, is already live).
+    edit(
+        &dir.path().join("webex/acme/users.yaml"),
+        "  extension: \"1001\"\n",
+        "  extension: \"1001\"\n  admin: true\n",
+    );
+    let plan = telform(dir.path(), &env, &["plan"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("sophie.leroy@acme.example: `admin: true` cannot be applied"),
+        "{out}"
+    );
+    assert!(out.contains("webex/acme/users.yaml"), "{out}");
+    record(&emulator);
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}

@@ -131,6 +131,27 @@ impl<'a> Scope<'a> {
             declared.insert(email);
             match (is_absent(spec.ensure), current) {
                 (false, None) => {
+                    // No API telform uses gives a subscriber the administrator role (the
+                    // wholesale subscriber has no such field); only the customer's adminEmail is
+                    // made an administrator, by the customer's provisioning. Refused by name
+                    // rather than shown in the plan and never applied (issue #13).
+                    let first_admin = self
+                        .declared
+                        .customer
+                        .is_some_and(|c| c.spec.admin_email.eq_ignore_ascii_case(&spec.email));
+                    if spec.admin == Some(true) && !first_admin {
+                        self.error(
+                            plan,
+                            &object,
+                            Some(self.source(u, Kind::User)),
+                            format!(
+                                "user {}: `admin: true` cannot be applied: the Webex Wholesale API has no administrator role for a subscriber (only the customer's adminEmail is made an administrator, when the customer is provisioned)",
+                                spec.email
+                            ),
+                            "remove `admin: true`, create the user, then give it the administrator role in Control Hub (Users > Admin roles)",
+                        );
+                        continue;
+                    }
                     let refs =
                         json!({"customer": self.ext, "location": spec.location, "admin": spec.admin == Some(true)});
                     let mut create = action(
