@@ -11,12 +11,13 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::{Outcome, Run, Status};
+use crate::model::acg::account_fingerprint;
 use crate::model::fingerprint_of;
 use crate::model::plan::{Action, ObjectKind, ObjectRef, Op, ProviderName};
 use crate::provider::acg::AcgClient;
 use crate::provider::acg::write::{WriteFailure, WriteRequest};
 use crate::provider::http::ProviderError;
-use crate::wire::acg::{AccountResource, RequestForInformation};
+use crate::wire::acg::RequestForInformation;
 use crate::wire::encode;
 
 /// ACG's batch actions take at most this many numbers.
@@ -240,8 +241,63 @@ async fn write_numbers(client: &AcgClient, batch: &[Action], delete: bool, run: 
                 })
                 .collect()
         }
+        // The documented roles go by verb (Read: GET, Write: PUT and PATCH, Delete: DELETE);
+        // which covers the POST actions is not published, and a gateway may want Write for
+        // `:deleteNumbers`. An identity allowed to delete still can, one number at a time,
+        // with the documented DELETE (issue #13).
+        Err(failure) if delete && failure.error.status == Some(403) && !failure.interrupted => {
+            delete_numbers_one_by_one(client, batch, run, &failure.error).await
+        }
         Err(failure) => batch.iter().map(|a| failure_outcome(a, &failure)).collect(),
     }
+}
+
+/// Deletes each number with `DELETE /accounts/{a}/numbers/{tn}` (the Delete role), after the
+/// batch `:deleteNumbers` was refused for a missing role.
+async fn delete_numbers_one_by_one(
+    client: &AcgClient,
+    batch: &[Action],
+    run: &Run,
+    refused: &ProviderError,
+) -> Vec<Outcome> {
+    let account = &batch[0].object.group;
+    let note = wait_note(run);
+    let detail = format!(
+        "deleted with DELETE (role ProvisioningAPI.Delete): the batch `:deleteNumbers` was refused ({})",
+        refused.message
+    );
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for action in batch {
+        if run.stop.requested() {
+            outcomes.push(Run::interrupted(action));
+            continue;
+        }
+        let tn = &action.object.key;
+        let url = client.url(&format!("/accounts/{}/numbers/{}", encode(account), encode(tn)), &[]);
+        let outcome = match client
+            .write::<Value>(
+                &format!("delete number {tn} of account {account}"),
+                Method::DELETE,
+                &url,
+                None,
+                WriteRequest {
+                    budget: run.options.budget,
+                    stop: Some(&run.stop),
+                    ..WriteRequest::default()
+                },
+                &note,
+            )
+            .await
+        {
+            Ok(_) => Outcome::new(action, Status::Done).with_detail(detail.clone()),
+            Err(failure) if failure.error.status == Some(404) => {
+                Outcome::new(action, Status::Done).with_detail(detail.clone())
+            }
+            Err(failure) => failure_outcome(action, &failure),
+        };
+        outcomes.push(outcome);
+    }
+    outcomes
 }
 
 /// Waits until the numbers written with a pending sync have synced, turning those whose sync
@@ -354,6 +410,7 @@ async fn read_unchanged<T: DeserializeOwned + Serialize>(
     action: &Action,
     operation: &str,
     url: &str,
+    fingerprint: impl Fn(&T) -> String,
 ) -> Result<Option<(Value, Option<String>)>, Outcome> {
     let read = cx
         .client
@@ -363,7 +420,7 @@ async fn read_unchanged<T: DeserializeOwned + Serialize>(
     let Some((body, etag)) = read else { return Ok(None) };
     if let Some(planned) = cx.fingerprints.get(&action.object) {
         let now = serde_json::from_value::<T>(body.clone())
-            .map(|typed| fingerprint_of(&json!(typed)))
+            .map(|typed| fingerprint(&typed))
             .unwrap_or_default();
         if &now != planned {
             return Err(Outcome::new(
@@ -392,7 +449,7 @@ async fn put_account(cx: Cx<'_>, action: &Action) -> Outcome {
     // Create only if absent; update only the version the plan read: a concurrent change is
     // refused (fingerprint, then ETag), never silently overwritten.
     let etag = if action.op == Op::Update {
-        match read_unchanged::<AccountResource>(cx, action, &format!("read account {name}"), &url).await {
+        match read_unchanged(cx, action, &format!("read account {name}"), &url, account_fingerprint).await {
             Ok(Some((_, etag))) => etag,
             Ok(None) => {
                 return Outcome::new(
@@ -510,7 +567,7 @@ async fn delete_account(cx: Cx<'_>, action: &Action) -> Outcome {
     let Cx { client, run, .. } = cx;
     let name = &action.object.key;
     let url = client.url(&format!("/accounts/{}", encode(name)), &[]);
-    let etag = match read_unchanged::<AccountResource>(cx, action, &format!("read account {name}"), &url).await {
+    let etag = match read_unchanged(cx, action, &format!("read account {name}"), &url, account_fingerprint).await {
         Ok(Some((_, etag))) => etag,
         Ok(None) => return Outcome::new(action, Status::Unchanged).with_detail("already deleted"),
         Err(outcome) => return outcome,
@@ -558,7 +615,11 @@ async fn patch_consent(cx: Cx<'_>, action: &Action) -> Outcome {
     };
     let desired = &*desired;
     let operation = format!("read the consent of tenant {tenant}");
-    let etag = match read_unchanged::<RequestForInformation>(cx, action, &operation, &url).await {
+    let etag = match read_unchanged(cx, action, &operation, &url, |typed: &RequestForInformation| {
+        fingerprint_of(&json!(typed))
+    })
+    .await
+    {
         Ok(Some((_, etag))) => etag,
         Ok(None) => {
             return Outcome::new(

@@ -214,6 +214,31 @@ impl Secrets {
                     hint: "make the plan again with this version of telform".into(),
                 }),
             };
+            // A password from the vault is checked against the SIP password rules here, before
+            // any write: the fix belongs in the vault, not the manifest (issue #13). Generated
+            // passwords meet them by construction.
+            let password = password.and_then(|p| match PasswordSource::from_refs(refs) {
+                Some(PasswordSource::Generate) => Ok(p),
+                source => match sip_password_problem(p.expose_secret()) {
+                    None => Ok(p),
+                    Some(why) => {
+                        let (from, fix) = match source {
+                            Some(PasswordSource::Env(name)) => (format!("${name}"), format!("the value of {name}")),
+                            Some(PasswordSource::File(path)) => (path.clone(), format!("the file {path}")),
+                            _ => ("its source".to_string(), "the password".to_string()),
+                        };
+                        Err(SecretError {
+                            device: device.clone(),
+                            message: format!(
+                                "the SIP password of device {device} (from {from}) does not meet the SIP password rules: {why}"
+                            ),
+                            hint: format!(
+                                "change {fix} in your vault to 8 to 128 characters without spaces; the manifest is right (the password is not shown)"
+                            ),
+                        })
+                    }
+                },
+            });
             match password {
                 Ok(p) => {
                     passwords.insert(device, p);
@@ -336,6 +361,21 @@ fn create_secrets_file(path: &Path) -> Result<std::fs::File, SecretError> {
 
 /// 24 characters from upper- and lower-case letters, digits and a few symbols Webex accepts,
 /// with at least one of each class (about 140 bits).
+/// What breaks the SIP password rules, if anything: 8 to 128 characters, no whitespace (the
+/// rules the emulator applies; Webex adds the location's own). Never says the value.
+pub fn sip_password_problem(value: &str) -> Option<&'static str> {
+    let length = value.chars().count();
+    if length < 8 {
+        Some("it is shorter than 8 characters")
+    } else if length > 128 {
+        Some("it is longer than 128 characters")
+    } else if value.chars().any(char::is_whitespace) {
+        Some("it contains a space or other whitespace")
+    } else {
+        None
+    }
+}
+
 fn generate_password() -> Result<SecretString, String> {
     const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
     const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -416,10 +456,10 @@ mod tests {
             device("BB", json!({"fromFile": "p.sip"})),
             device("DD", json!({"fromEnv": "DESK_SIP_PASSWORD"})),
         ];
-        let env = |name: &str| (name == "DESK_SIP_PASSWORD").then(|| "env-Pw2".to_string());
+        let env = |name: &str| (name == "DESK_SIP_PASSWORD").then(|| "env-Pw2-long".to_string());
         let secrets = Secrets::resolve(&actions, &dir, &env, &SecretPolicy::default(), Some(&out)).unwrap();
         assert_eq!(secrets.password("BB").unwrap().expose_secret(), "from-file-Pw1");
-        assert_eq!(secrets.password("DD").unwrap().expose_secret(), "env-Pw2");
+        assert_eq!(secrets.password("DD").unwrap().expose_secret(), "env-Pw2-long");
         assert!(secrets.accepted("C1", "BB").unwrap().is_none());
         assert!(secrets.accepted("C1", "AA").unwrap().is_some());
         let text = std::fs::read_to_string(&out).unwrap();

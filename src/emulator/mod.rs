@@ -80,8 +80,21 @@ pub struct App {
     /// Requests received, by provider, for tests and benchmarks.
     pub acg_requests: AtomicU64,
     pub webex_requests: AtomicU64,
+    /// The writes received (method, path, JSON body), when a test asks for them by setting
+    /// it to `Some`: how a test sees what telform sent, not only what the store became.
+    pub journal: Mutex<Option<Vec<Written>>>,
     dirty: AtomicBool,
     state_file: Option<PathBuf>,
+}
+
+/// A write the emulator received, as the journal keeps it.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub method: String,
+    /// The path under the provider's prefix, e.g. `/webex/v1/workspaces/…`.
+    pub path: String,
+    /// The body as JSON (`Null` when empty or not JSON).
+    pub body: serde_json::Value,
 }
 
 /// Everything a store holds, as persisted in the state file.
@@ -326,6 +339,7 @@ pub async fn start(listener: TcpListener, config: Config) -> std::io::Result<Emu
         open_connections: Arc::new(AtomicUsize::new(0)),
         acg_requests: AtomicU64::new(0),
         webex_requests: AtomicU64::new(0),
+        journal: Mutex::new(None),
         dirty: AtomicBool::new(config.state_file.is_some()),
         state_file: config.state_file,
     });
@@ -377,6 +391,7 @@ async fn inject_faults(State(app): State<Arc<App>>, request: Request, next: Next
         // The identity platform is not part of either provider's faults or limits.
         return next.run(request).await;
     };
+    let request = journal(&app, request).await;
     if provider == "acg"
         && let Some(window) = &app.acg_window
         && let Err(wait) = App::lock(window).admit(Instant::now())
@@ -421,6 +436,23 @@ async fn inject_faults(State(app): State<Arc<App>>, request: Request, next: Next
             broken_connection()
         }
     }
+}
+
+/// Records a write in the journal when a test keeps one; the request goes on unchanged.
+async fn journal(app: &App, request: Request) -> Request {
+    if request.method() == axum::http::Method::GET || App::lock(&app.journal).is_none() {
+        return request;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    if let Some(journal) = App::lock(&app.journal).as_mut() {
+        journal.push(Written {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_string(),
+            body: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        });
+    }
+    Request::from_parts(parts, Body::from(bytes))
 }
 
 /// A response whose body fails at once: the client sees the connection break.

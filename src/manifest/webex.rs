@@ -240,7 +240,9 @@ pub struct UserSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[0-9]{2,10}$"))]
     pub extension: Option<String>,
-    /// Customer administrator role.
+    /// Customer administrator role. Only the customer's `adminEmail` is one (made so when the
+    /// customer is provisioned): no API telform uses gives the role to a subscriber, so a new
+    /// user with `admin: true` is refused at plan; give the role in Control Hub.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

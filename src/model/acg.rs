@@ -321,3 +321,21 @@ impl NumberChange {
         json!(self.new.to_wire(&object.group, &object.key))
     }
 }
+
+/// The fingerprint a plan records for an account, and apply checks before it writes.
+///
+/// The number counts are left out: ACG computes them from the numbers, each of which is
+/// fingerprinted on its own, and a plan that deletes an account deletes its numbers first —
+/// with the counts in, the account would look changed by someone else by the time its turn
+/// came (issue #13).
+pub fn account_fingerprint(account: &AccountResource) -> String {
+    let mut value = serde_json::to_value(account).unwrap_or(Value::Null);
+    if let Some(Value::Object(services)) = value.get_mut("serviceDetails") {
+        for service in services.values_mut() {
+            if let Value::Object(service) = service {
+                service.remove("numberCount");
+            }
+        }
+    }
+    super::fingerprint_of(&value)
+}

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::{Context, diff_json};
 use crate::manifest::acg::{AccountSpec, ConsentSpec, NumberSetSpec, Relationship};
 use crate::manifest::{Ensure, Manifest, ManifestSet};
-use crate::model::acg::{AcgLive, AcgNeeds, Interner, NumberChange, NumberState};
+use crate::model::acg::{AcgLive, AcgNeeds, Interner, NumberChange, NumberState, account_fingerprint};
 use crate::model::fingerprint_of;
 use crate::model::plan::{
     Action, Fingerprint, ObjectKind, ObjectRef, Op, Pending, Plan, PlanError, ProviderName, Reason, Unmanaged,
@@ -263,7 +263,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                         desired: Some(json!(want)),
                         number: None,
                     });
-                    touch(plan, object.clone(), Some(fingerprint_of(&json!(current))));
+                    touch(plan, object.clone(), Some(account_fingerprint(current)));
                 }
                 pending_status(
                     plan,
@@ -309,7 +309,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                     desired: None,
                     number: None,
                 });
-                touch(plan, object, Some(fingerprint_of(&json!(current))));
+                touch(plan, object, Some(account_fingerprint(current)));
             }
         }
     }
@@ -509,7 +509,9 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                 source,
                 changes,
                 reason: None,
-                desired: Some(json!({"customerRelationship": want})),
+                // A merge patch leaves out what it omits: a comment no longer declared is
+                // removed by sending it as null (RFC 7396), or it would stay and be planned again.
+                desired: Some(json!({"customerRelationship": {"status": want.status, "comment": want.comment}})),
                 number: None,
             });
             touch(plan, object, Some(fingerprint_of(&json!(current))));

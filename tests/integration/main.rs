@@ -16,6 +16,7 @@ mod import;
 mod layers;
 mod plan;
 mod store;
+mod truthful;
 mod watch;
 
 use std::path::{Path, PathBuf};

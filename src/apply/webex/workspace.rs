@@ -55,9 +55,9 @@ impl<'a> Branch<'a> {
                 body["locationId"] = json!(self.require_location(name).await?);
             }
         }
-        let calling = &mut body["calling"]["webexCalling"];
-        if calling.is_object() {
-            if calling["locationId"].is_null() {
+        // Read, not indexed mutably: indexing would add a `calling` the body leaves out.
+        if body.pointer("/calling/webexCalling").is_some_and(Value::is_object) {
+            if body["calling"]["webexCalling"]["locationId"].is_null() {
                 let location = match refs["location"].as_str() {
                     Some(name) if create => Some(self.require_location(name).await?),
                     _ => None,

@@ -211,12 +211,7 @@ fn a_new_customer_is_created_with_everything_under_it_in_dependency_order() {
         "{}{}{}{}{}",
         customer("webex_calling"),
         location("Lyon", "\"+33478000100\", \"+33478000101\""),
-        user(
-            "jdupont",
-            "webex_calling",
-            "Lyon",
-            "  extension: \"1100\"\n  admin: true\n"
-        ),
+        user("jdupont", "webex_calling", "Lyon", "  extension: \"1100\"\n"),
         workspace_yaml("Salle Jupiter", "Lyon", ""),
         device_yaml(
             "phone",
@@ -253,7 +248,7 @@ fn a_new_customer_is_created_with_everything_under_it_in_dependency_order() {
     assert_eq!(body["customerInfo"]["language"], "fr_FR", "the template's language");
     assert_eq!(body["provisioningParameters"]["calling"]["location"]["name"], "HQ");
     let user = &plan.actions[4];
-    assert!(paths(user).contains(&"admin"));
+    assert!(paths(user).contains(&"extension"));
     // A new device's password is set: a sensitive change without values.
     let device = plan.actions.last().expect("device");
     let secret = device
@@ -825,4 +820,41 @@ fn children_selected_without_their_customer_are_planned_under_the_live_one() {
         "{:?}",
         plan.errors
     );
+}
+
+#[test]
+fn a_new_user_with_admin_is_refused_by_name_unless_it_is_the_customers_admin_email() {
+    let yaml = format!(
+        "{}{}",
+        customer("webex_calling"),
+        user(
+            "jdupont",
+            "webex_calling",
+            "HQ",
+            "  extension: \"1100\"\n  admin: true\n"
+        ),
+    );
+    let live = WebexLive {
+        supported_devices: Some(supported_devices()),
+        ..WebexLive::default()
+    };
+    let plan = run(&yaml, &live);
+    assert_eq!(plan.errors.len(), 1, "{:?}", plan.errors);
+    assert!(
+        plan.errors[0].message.contains("`admin: true` cannot be applied"),
+        "{:?}",
+        plan.errors
+    );
+    assert!(
+        plan.errors[0].message.contains("jdupont@c1.example"),
+        "{:?}",
+        plan.errors
+    );
+    assert!(plan.errors[0].hint.contains("Control Hub"), "{:?}", plan.errors);
+    assert!(plan.errors[0].source.is_some(), "{:?}", plan.errors);
+    assert!(!ops(&plan).iter().any(|o| o.contains("User")), "{:?}", ops(&plan));
+
+    // The customer's adminEmail is made an administrator by the customer's provisioning.
+    let plan = run(&yaml.replace("jdupont@c1.example", "admin@c1.example"), &live);
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
 }

@@ -131,6 +131,27 @@ impl<'a> Scope<'a> {
             declared.insert(email);
             match (is_absent(spec.ensure), current) {
                 (false, None) => {
+                    // No API telform uses gives a subscriber the administrator role (the
+                    // wholesale subscriber has no such field); only the customer's adminEmail is
+                    // made an administrator, by the customer's provisioning. Refused by name
+                    // rather than shown in the plan and never applied (issue #13).
+                    let first_admin = self
+                        .declared
+                        .customer
+                        .is_some_and(|c| c.spec.admin_email.eq_ignore_ascii_case(&spec.email));
+                    if spec.admin == Some(true) && !first_admin {
+                        self.error(
+                            plan,
+                            &object,
+                            Some(self.source(u, Kind::User)),
+                            format!(
+                                "user {}: `admin: true` cannot be applied: the Webex Wholesale API has no administrator role for a subscriber (only the customer's adminEmail is made an administrator, when the customer is provisioned)",
+                                spec.email
+                            ),
+                            "remove `admin: true`, create the user, then give it the administrator role in Control Hub (Users > Admin roles)",
+                        );
+                        continue;
+                    }
                     let refs =
                         json!({"customer": self.ext, "location": spec.location, "admin": spec.admin == Some(true)});
                     let mut create = action(
@@ -154,14 +175,43 @@ impl<'a> Scope<'a> {
                     let line = current.person_id.as_deref().and_then(|p| lines.get(p));
                     let (have, want) = user_views(spec, current, line);
                     let changes = diff_json("", &have, &want);
+                    // The subscriber update has no names, and no other API telform uses can
+                    // change them: refused by name, never planned as a change that would not
+                    // happen (issue #13).
+                    let names: Vec<&str> = changes
+                        .iter()
+                        .map(|c| c.path.as_str())
+                        .filter(|p| matches!(*p, "firstName" | "lastName"))
+                        .collect();
+                    if !names.is_empty() {
+                        let fields = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and ");
+                        self.error(
+                            plan,
+                            &object,
+                            Some(self.source(u, Kind::User)),
+                            format!(
+                                "user {}: {fields} cannot be changed through the Webex Wholesale API (a subscriber's name is set when it is created)",
+                                spec.email
+                            ),
+                            "change the name in Control Hub (Users), then make the manifest match it; or put back the name the plan shows as live",
+                        );
+                        continue;
+                    }
                     if !changes.is_empty() {
                         let mut update = action(Op::Update, &object, Some(self.source(u, Kind::User)), changes);
                         let body = body(spec);
+                        // The update schema declares the number, extension and location only:
+                        // a subscriber's names are given at creation.
+                        let parameters = body.provisioning_parameters.map(|p| wire::SubscriberParameters {
+                            first_name: None,
+                            last_name: None,
+                            ..p
+                        });
                         update.desired = desired(
                             wire::UpdateSubscriber {
                                 package: None,
                                 packages: body.packages,
-                                provisioning_parameters: body.provisioning_parameters,
+                                provisioning_parameters: parameters,
                             },
                             json!({"customer": self.ext, "id": current.id(), "location": spec.location}),
                         );

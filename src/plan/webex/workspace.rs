@@ -219,12 +219,19 @@ impl<'a> Scope<'a> {
                 json!({"customer": self.ext, "id": &*current.id, "location": spec.location}),
             );
         } else {
+            // `calling` only when the line or the licence changes: the spec does not support an
+            // update of a Webex Calling workspace's calling while it holds devices, so a change
+            // of capacity or type alone must not send it again (issue #13).
+            let calling_changed = act
+                .changes
+                .iter()
+                .any(|c| matches!(c.path.as_str(), "phoneNumber" | "extension" | "license"));
             act.desired = desired(
                 wire::UpdateWorkspace {
                     display_name: Some(spec.name.clone()),
                     capacity: body.capacity,
                     workspace_type: body.workspace_type.clone(),
-                    calling: body.calling.clone(),
+                    calling: if calling_changed { body.calling.clone() } else { None },
                     ..Default::default()
                 },
                 json!({"customer": self.ext, "id": &*current.id, "license": license_name(spec.license)}),

@@ -1,0 +1,385 @@
+//! Plans that tell the whole truth (issue #13): each defect found field by field against the
+//! emulator, as an apply-then-empty-plan test named after it.
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use telform::emulator::seed;
+
+use crate::root;
+
+fn start() -> (
+    tokio::runtime::Runtime,
+    telform::emulator::Emulator,
+    Vec<(String, String)>,
+) {
+    let mut seed = seed::demo();
+    seed.timing.acg_sync_delay = Duration::from_millis(20);
+    crate::emulator_on_runtime(seed, "")
+}
+
+fn telform(dir: &Path, env: &[(String, String)], args: &[&str]) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("telform").expect("binary");
+    cmd.current_dir(dir).env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args).output().expect("runs")
+}
+
+fn both(output: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Applies, expecting success.
+fn apply(dir: &Path, env: &[(String, String)]) -> String {
+    apply_with(dir, env, &[])
+}
+
+fn apply_with(dir: &Path, env: &[(String, String)], more: &[&str]) -> String {
+    let out = telform(dir, env, &[&["apply", "--auto-approve"], more].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", both(&out));
+    both(&out)
+}
+
+/// Plans, expecting "No changes" (exit 0 with `--detailed-exitcode`).
+fn assert_converged(dir: &Path, env: &[(String, String)]) {
+    let out = telform(dir, env, &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "not converged:\n{}", both(&out));
+    assert!(both(&out).contains("No changes."), "{}", both(&out));
+}
+
+/// A folder with the settings of examples/ and `files` as manifests.
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(root().join("examples/telform.yaml"), dir.path().join("telform.yaml")).expect("copy");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+/// The ACG half of examples/ in a temporary folder.
+fn acg_examples() -> tempfile::TempDir {
+    let dir = folder(&[]);
+    let acg = dir.path().join("acg");
+    std::fs::create_dir(&acg).expect("mkdir");
+    for entry in std::fs::read_dir(root().join("examples/acg")).expect("examples") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), acg.join(entry.file_name())).expect("copy");
+    }
+    dir
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{from:?} not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
+}
+
+#[test]
+fn consent_ticket_removed_converges_in_one_apply() {
+    let (_rt, _emulator, env) = start();
+    let dir = acg_examples();
+    apply(dir.path(), &env);
+    assert_converged(dir.path(), &env);
+
+    // Contoso's consent has a ticket id and no reason: removing it clears the comment.
+    edit(&dir.path().join("acg/contoso.yaml"), "  ticketId: CHG-2024-0117\n", "");
+    let plan = telform(dir.path(), &env, &["plan"]);
+    assert!(both(&plan).contains("comment"), "{}", both(&plan));
+    apply(dir.path(), &env);
+    assert_converged(dir.path(), &env);
+}
+
+#[test]
+fn consent_reason_removed_converges_in_one_apply() {
+    let (_rt, _emulator, env) = start();
+    let dir = acg_examples();
+    let file = dir.path().join("acg/contoso.yaml");
+    edit(
+        &file,
+        "  ticketId: CHG-2024-0117\n",
+        "  reason: Signed at the kick-off meeting.\n",
+    );
+    apply(dir.path(), &env);
+    assert_converged(dir.path(), &env);
+    edit(&file, "  reason: Signed at the kick-off meeting.\n", "");
+    apply(dir.path(), &env);
+    assert_converged(dir.path(), &env);
+}
+
+const ACCOUNT_WITH_NUMBERS: &str = "apiVersion: telform/v1
+kind: Account
+metadata: {name: gone-soon}
+spec:
+  services:
+    directRouting: {enabled: true}
+---
+apiVersion: telform/v1
+kind: NumberSet
+metadata: {name: gone-soon-numbers}
+spec:
+  account: gone-soon
+  service: directRouting
+  ranges:
+    - {from: \"+442070990000\", to: \"+442070990009\"}
+";
+
+#[test]
+fn account_and_its_number_set_absent_are_deleted_in_one_apply() {
+    let (_rt, _emulator, env) = start();
+    let dir = folder(&[("acg/gone.yaml", ACCOUNT_WITH_NUMBERS)]);
+    apply(dir.path(), &env);
+    assert_converged(dir.path(), &env);
+
+    let file = dir.path().join("acg/gone.yaml");
+    edit(&file, "  services:\n", "  ensure: absent\n  services:\n");
+    edit(
+        &file,
+        "  service: directRouting\n",
+        "  service: directRouting\n  ensure: absent\n",
+    );
+    let out = apply(dir.path(), &env);
+    assert!(!out.contains("changed by someone else"), "{out}");
+    assert_converged(dir.path(), &env);
+}
+
+/// The demo seed with fast provisioning, and the passwords examples/webex takes from the
+/// environment.
+fn start_webex() -> (
+    tokio::runtime::Runtime,
+    telform::emulator::Emulator,
+    Vec<(String, String)>,
+) {
+    let mut seed = seed::demo();
+    seed.timing.webex_provisioning_delay = Duration::from_millis(100);
+    let (rt, emulator, mut env) = crate::emulator_on_runtime(seed, "");
+    env.push(("ACME_JUPITER_TABLE_SIP_PASSWORD".into(), "Jupiter-Table-7f3k9q".into()));
+    env.push(("ACME_CBERNARD_SIP_PASSWORD".into(), "Cbernard-Desk-2m8x4z".into()));
+    (rt, emulator, env)
+}
+
+/// The Webex half of examples/ in a temporary folder, with its `fromFile` secret.
+fn webex_examples() -> tempfile::TempDir {
+    let dir = folder(&[("secrets/acme-accueil-phone.sip", "Accueil-Phone-5t1w6y\n")]);
+    copy_dir(&root().join("examples/webex"), &dir.path().join("webex"));
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+/// Starts keeping the emulator's journal of writes.
+fn record(emulator: &telform::emulator::Emulator) {
+    *telform::emulator::App::lock(&emulator.app.journal) = Some(Vec::new());
+}
+
+/// The writes received since `record`, as (method, path, body).
+fn written(emulator: &telform::emulator::Emulator) -> Vec<telform::emulator::Written> {
+    telform::emulator::App::lock(&emulator.app.journal)
+        .clone()
+        .unwrap_or_default()
+}
+
+#[test]
+fn workspace_capacity_changed_sends_no_calling() {
+    let (_rt, emulator, env) = start_webex();
+    let dir = webex_examples();
+    let vault = tempfile::tempdir().expect("temp dir");
+    let secrets = vault.path().join("secrets.out");
+    apply_with(dir.path(), &env, &["--secrets-out", secrets.to_str().expect("utf-8")]);
+    assert_converged(dir.path(), &env);
+
+    // Salle Jupiter holds two devices: a change of capacity must not resend its calling.
+    edit(
+        &dir.path().join("webex/acme/workspaces.yaml"),
+        "  capacity: 8\n",
+        "  capacity: 10\n",
+    );
+    record(&emulator);
+    apply(dir.path(), &env);
+    let puts: Vec<_> = written(&emulator)
+        .into_iter()
+        .filter(|w| w.method == "PUT" && w.path.contains("/workspaces/"))
+        .collect();
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    assert_eq!(puts[0].body["capacity"], 10, "{puts:?}");
+    assert!(puts[0].body.get("calling").is_none(), "calling resent: {puts:?}");
+    assert_converged(dir.path(), &env);
+}
+
+/// examples/webex applied from scratch, with a place for the generated passwords.
+fn applied_webex_examples(env: &[(String, String)]) -> (tempfile::TempDir, tempfile::TempDir) {
+    let dir = webex_examples();
+    let vault = tempfile::tempdir().expect("temp dir");
+    let secrets = vault.path().join("secrets.out");
+    apply_with(dir.path(), env, &["--secrets-out", secrets.to_str().expect("utf-8")]);
+    assert_converged(dir.path(), env);
+    (dir, vault)
+}
+
+#[test]
+fn subscriber_update_sends_only_what_the_update_schema_declares() {
+    let (_rt, emulator, env) = start_webex();
+    let (dir, _vault) = applied_webex_examples(&env);
+
+    edit(
+        &dir.path().join("webex/acme/users.yaml"),
+        "  extension: \"1000\"\n",
+        "  extension: \"1098\"\n",
+    );
+    record(&emulator);
+    apply(dir.path(), &env);
+    let puts: Vec<_> = written(&emulator)
+        .into_iter()
+        .filter(|w| w.method == "PUT" && w.path.contains("/wholesale/subscribers/"))
+        .collect();
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    let parameters = puts[0].body["provisioningParameters"].as_object().expect("parameters");
+    assert_eq!(
+        parameters.get("extension"),
+        Some(&serde_json::json!("1098")),
+        "{puts:?}"
+    );
+    // The update schema's provisioningParameters: primaryPhoneNumber, extension, locationId.
+    for key in parameters.keys() {
+        assert!(
+            ["primaryPhoneNumber", "extension", "locationId"].contains(&key.as_str()),
+            "`{key}` is not in the update schema: {puts:?}"
+        );
+    }
+    assert_converged(dir.path(), &env);
+}
+
+#[test]
+fn user_name_changed_is_refused_by_name_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let (dir, _vault) = applied_webex_examples(&env);
+
+    edit(
+        &dir.path().join("webex/acme/users.yaml"),
+        "  firstName: Camille\n",
+        "  firstName: Camila\n",
+    );
+    let plan = telform(dir.path(), &env, &["plan"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(out.contains("`firstName` cannot be changed"), "{out}");
+    assert!(out.contains("camille.bernard@acme.example"), "{out}");
+    assert!(out.contains("webex/acme/users.yaml"), "{out}");
+    assert!(out.contains("Control Hub"), "{out}");
+
+    record(&emulator);
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}
+
+#[test]
+fn read_and_delete_identity_deletes_an_account_and_its_numbers() {
+    let mut seed = seed::demo();
+    seed.timing.acg_sync_delay = Duration::from_millis(20);
+    let first = seed.acg.clients[0].clone();
+    seed.acg.clients.push(telform::emulator::acg::store::Client {
+        client_id: "read-delete".into(),
+        client_secret: "read-delete-secret".into(),
+        roles: vec!["ProvisioningAPI.Read".into(), "ProvisioningAPI.Delete".into()],
+        ..first
+    });
+    let (_rt, _emulator, env) = crate::emulator_on_runtime(seed, "");
+    let dir = folder(&[("acg/gone.yaml", ACCOUNT_WITH_NUMBERS)]);
+    apply(dir.path(), &env);
+
+    let file = dir.path().join("acg/gone.yaml");
+    edit(&file, "  services:\n", "  ensure: absent\n  services:\n");
+    edit(
+        &file,
+        "  service: directRouting\n",
+        "  service: directRouting\n  ensure: absent\n",
+    );
+    let deleter: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "TELFORM_ACG_CLIENT_ID" => (k.clone(), "read-delete".to_string()),
+            "TELFORM_ACG_CLIENT_SECRET" => (k.clone(), "read-delete-secret".to_string()),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect();
+    let out = apply(dir.path(), &deleter);
+    assert!(out.contains("ProvisioningAPI.Delete"), "{out}");
+    assert!(!out.contains("read-delete-secret"), "{out}");
+    assert_converged(dir.path(), &deleter);
+}
+
+#[test]
+fn sip_password_breaking_the_rules_is_refused_before_any_write_pointing_at_the_vault() {
+    let (_rt, emulator, mut env) = start_webex();
+    for (k, v) in &mut env {
+        if k == "ACME_JUPITER_TABLE_SIP_PASSWORD" {
+            *v = "x7Q2".into();
+        }
+    }
+    let dir = webex_examples();
+    let vault = tempfile::tempdir().expect("temp dir");
+    let secrets = vault.path().join("secrets.out");
+    record(&emulator);
+    let out = telform(
+        dir.path(),
+        &env,
+        &[
+            "apply",
+            "--auto-approve",
+            "--secrets-out",
+            secrets.to_str().expect("utf-8"),
+        ],
+    );
+    let text = both(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("$ACME_JUPITER_TABLE_SIP_PASSWORD"), "{text}");
+    assert!(text.contains("shorter than 8 characters"), "{text}");
+    assert!(text.contains("in your vault"), "{text}");
+    assert!(!text.contains("x7Q2"), "the password is shown: {text}");
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}
+
+#[test]
+fn new_user_with_admin_is_refused_by_name_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let dir = webex_examples();
+    // Sophie Leroy is new in examples/ (Camille Bernard, the administrator, is already live).
+    edit(
+        &dir.path().join("webex/acme/users.yaml"),
+        "  extension: \"1001\"\n",
+        "  extension: \"1001\"\n  admin: true\n",
+    );
+    let plan = telform(dir.path(), &env, &["plan"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("sophie.leroy@acme.example: `admin: true` cannot be applied"),
+        "{out}"
+    );
+    assert!(out.contains("webex/acme/users.yaml"), "{out}");
+    record(&emulator);
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}
