@@ -437,10 +437,12 @@ fn history_shows_fields_before_and_after_and_never_a_secret() {
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     };
     apply("first.tsv");
-    // A rename and a password rotation.
+    // A new extension and a password rotation (a user's name cannot be changed through the
+    // APIs telform uses: the plan refuses it).
     let file = fleet.dir.path().join("manifests/fleet.yaml");
     let yaml = std::fs::read_to_string(&file).expect("read");
-    let yaml = yaml.replacen("lastName: Number1", "lastName: Renamed", 1).replacen(
+    assert!(yaml.contains("extension: \"2001\""), "{yaml}");
+    let yaml = yaml.replacen("extension: \"2001\"", "extension: \"2101\"", 1).replacen(
         "sipPassword: {generate: true}",
         "sipPassword: {generate: true, rotation: 1}",
         1,
