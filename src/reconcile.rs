@@ -8,13 +8,15 @@ use crate::apply::{self, Options, Outcome, Progress, Run, Secrets};
 use crate::diag::Problem;
 use crate::manifest::ManifestSet;
 use crate::manifest::settings::{ApplySettings, SecretPolicy, Settings};
-use crate::model::plan::{Action, Plan, PlanOrigin};
+use crate::model::plan::{Action, Plan, PlanOrigin, PlanScope};
 use crate::model::{ObjectKind, ProviderName, Stop};
 use crate::plan::{self, Context, DEFAULT_MAX_DELETES, DEFAULT_MAX_NUMBER_CHANGES, Live};
 use crate::provider::acg::AcgClient;
 use crate::provider::config::{self, Trusted};
 use crate::provider::webex::WebexClient;
 use crate::validate::{self, report};
+
+pub mod scope;
 
 /// What to plan.
 #[derive(Debug, Clone, Default)]
@@ -28,6 +30,11 @@ pub struct PlanOptions {
     /// `--target KIND/KEY`: only these objects' actions (an account's or a customer's with its
     /// children's).
     pub targets: Vec<String>,
+    /// `--changed-since REF`: only the accounts, customers and consents of the documents that
+    /// differ from the Git revision REF are read and diffed.
+    pub changed_since: Option<String>,
+    /// A scope already decided (a saved scoped plan applied): read exactly it again.
+    pub scope: Option<PlanScope>,
 }
 
 /// Why no plan came out.
@@ -153,6 +160,7 @@ impl Planned {
             max_number_changes: self.options.max_number_changes,
             selector: self.options.selector.clone(),
             targets: self.options.targets.clone(),
+            scope: self.plan.scope.clone(),
         }
     }
 }
@@ -243,7 +251,27 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         });
     }
     let targets = Target::parse_all(&options.targets).map_err(Failure::one)?;
-    let manifests = select(validated.manifests, &options.selector).map_err(|message| {
+    // Validation above stays whole (its cross-file rules see every manifest); the scope then
+    // keeps the manifests of the accounts and customers the change touches, each whole.
+    let mut scope = match (&options.scope, &options.changed_since) {
+        (Some(scope), _) => Some(scope.clone()),
+        (None, Some(rev)) => {
+            let dir = dir.clone();
+            let rev = rev.clone();
+            let manifests = validated.manifests.clone();
+            let sources = validated.sources.clone();
+            tokio::task::spawn_blocking(move || scope::changed_since(&dir, &rev, &manifests, &sources))
+                .await
+                .map_err(|e| Failure::one(format!("reading the Git history stopped: {e}")))?
+                .map_err(Failure::one)?
+        }
+        (None, None) => None,
+    };
+    let manifests = match scope.as_mut() {
+        Some(scope) => scope::restrict(validated.manifests, scope),
+        None => validated.manifests,
+    };
+    let manifests = select(manifests, &options.selector).map_err(|message| {
         Failure::one(Problem::new(message).hint(
             "--selector key=value keeps the manifests whose metadata.labels have key: value; check the labels, or plan without --selector",
         ))
@@ -277,13 +305,21 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
     // The two providers are read at the same time: each read mostly waits on its provider.
     let acg_read = async {
         match &acg {
-            Some(client) => client.read_live(&plan::acg::needs(&manifests)).await.map(Some),
+            Some(client) => {
+                let mut needs = plan::acg::needs(&manifests);
+                needs.by_name = scope.is_some();
+                client.read_live(&needs).await.map(Some)
+            }
             None => Ok(None),
         }
     };
     let webex_read = async {
         match &webex {
-            Some(client) => client.read_live(&plan::webex::needs(&manifests)).await.map(Some),
+            Some(client) => {
+                let mut needs = plan::webex::needs(&manifests);
+                needs.by_external_id = scope.is_some();
+                client.read_live(&needs).await.map(Some)
+            }
             None => Ok(None),
         }
     };
@@ -300,6 +336,7 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         partial: !options.selector.is_empty() || !targets.is_empty(),
     };
     let mut plan = plan::plan(&manifests, &live, &cx);
+    plan.scope = scope;
     if !targets.is_empty() {
         // A targeted object's account or customer comes with it when that is still to create
         // (a device of a customer that does not exist cannot be made alone).
@@ -334,8 +371,8 @@ fn clients(
 ) -> Result<(Option<AcgClient>, Option<WebexClient>), Failure> {
     let uses_acg =
         !manifests.accounts.is_empty() || !manifests.number_sets.is_empty() || !manifests.consents.is_empty();
-    let uses_webex = !manifests.templates.is_empty()
-        || !manifests.customers.is_empty()
+    // Templates alone are reference data: nothing of Webex is read for them.
+    let uses_webex = !manifests.customers.is_empty()
         || !manifests.locations.is_empty()
         || !manifests.users.is_empty()
         || !manifests.workspaces.is_empty()
