@@ -259,8 +259,7 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
             let dir = dir.clone();
             let rev = rev.clone();
             let manifests = validated.manifests.clone();
-            let sources = validated.sources.clone();
-            tokio::task::spawn_blocking(move || scope::changed_since(&dir, &rev, &manifests, &sources))
+            tokio::task::spawn_blocking(move || scope::changed_since(&dir, &rev, &manifests))
                 .await
                 .map_err(|e| Failure::one(format!("reading the Git history stopped: {e}")))?
                 .map_err(Failure::one)?
@@ -336,6 +335,11 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         partial: !options.selector.is_empty() || !targets.is_empty(),
     };
     let mut plan = plan::plan(&manifests, &live, &cx);
+    if let Some(scope) = &scope {
+        // What a list read beyond the scope is not said to be unmanaged: it may be declared by
+        // a manifest left out. A full plan names the unmanaged objects.
+        plan.unmanaged.retain(|u| scope.covers(&u.object));
+    }
     plan.scope = scope;
     if !targets.is_empty() {
         // A targeted object's account or customer comes with it when that is still to create

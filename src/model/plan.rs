@@ -316,6 +316,16 @@ pub struct PlanScope {
 }
 
 impl PlanScope {
+    /// Whether `object` (or the account or customer it belongs to) is inside the scope.
+    pub fn covers(&self, object: &ObjectRef) -> bool {
+        let within = |set: &BTreeSet<String>| set.contains(&object.key) || set.contains(&object.group);
+        match (object.provider, object.kind) {
+            (ProviderName::Acg, ObjectKind::Consent) => within(&self.consents),
+            (ProviderName::Acg, _) => within(&self.accounts),
+            (ProviderName::Webex, _) => within(&self.customers),
+        }
+    }
+
     /// `scoped to 1 account and 0 customers changed since origin/main; 9,999 accounts and 1,000
     /// customers not read — a full plan checks them for drift`
     pub fn describe(&self) -> String {

@@ -24,37 +24,43 @@ const MAX_OLD_FILE: usize = 64 * 1024 * 1024;
 
 /// The scope of `set` changed since `rev`, or `None` when the folder's `telform.yaml` changed
 /// (settings may change every plan: the plan is a full one).
-pub fn changed_since(
-    dir: &Path,
-    rev: &str,
-    set: &ManifestSet,
-    sources: &Sources,
-) -> Result<Option<PlanScope>, Problem> {
+pub fn changed_since(dir: &Path, rev: &str, set: &ManifestSet) -> Result<Option<PlanScope>, Problem> {
     let folder = crate::manifest::confined::folder_of(dir);
     let commit = resolve(&folder, rev)?;
     let changes = changed_files(&folder, &commit)?;
-    let mut touched = Touched::default();
     if changes.iter().any(|(_, path)| path == Path::new("telform.yaml")) {
         return Ok(None);
     }
-    // The documents as they are now: the validated manifests of the changed files.
-    let now: BTreeSet<&Path> = changes
-        .iter()
-        .filter(|(status, _)| *status != Status::Removed)
-        .map(|(_, path)| path.as_path())
-        .collect();
-    touched.add_current(set, sources, &folder, &now);
-    // The documents as they were at REF: modified and removed files.
+    let mut touched = Touched::default();
+    // The documents at REF of the modified and removed files.
     let old: Vec<&Path> = changes
         .iter()
         .filter(|(status, _)| *status != Status::Added)
         .map(|(_, path)| path.as_path())
         .collect();
+    let mut before: BTreeMap<PathBuf, Vec<Value>> = BTreeMap::new();
     for (path, text) in old_contents(&folder, &commit, &old)? {
         let mut scratch = Sources::default();
-        let id = scratch.add(path);
-        for doc in load::parse_text(id, &text).docs {
-            touched.add_raw(&doc.value);
+        let id = scratch.add(path.clone());
+        before.insert(
+            path,
+            load::parse_text(id, &text).docs.into_iter().map(|d| d.value).collect(),
+        );
+    }
+    // Each changed file's documents now and then: only the documents that differ count (a file
+    // may hold many accounts; one edited changes the scope by one).
+    for (status, path) in &changes {
+        let now: Vec<Value> = if *status == Status::Removed {
+            Vec::new()
+        } else {
+            let mut scratch = Sources::default();
+            let full = folder.join(path);
+            let id = scratch.add(full.clone());
+            load::read_file(id, &full).docs.into_iter().map(|d| d.value).collect()
+        };
+        let then = before.remove(path).unwrap_or_default();
+        for doc in differing(&then, &now).chain(differing(&now, &then)) {
+            touched.add_raw(doc);
         }
     }
     // A template changed: the customers that use it.
@@ -64,6 +70,21 @@ pub fn changed_since(
         }
     }
     Ok(Some(touched.into_scope(rev)))
+}
+
+/// The documents of `these` that `those` does not hold (as many times).
+fn differing<'a>(these: &'a [Value], those: &[Value]) -> impl Iterator<Item = &'a Value> {
+    let mut left: BTreeMap<String, usize> = BTreeMap::new();
+    for doc in those {
+        *left.entry(doc.to_string()).or_default() += 1;
+    }
+    these.iter().filter(move |doc| match left.get_mut(&doc.to_string()) {
+        Some(n) if *n > 0 => {
+            *n -= 1;
+            false
+        }
+        _ => true,
+    })
 }
 
 /// What the changed documents name.
@@ -76,50 +97,7 @@ struct Touched {
 }
 
 impl Touched {
-    fn add_current(&mut self, set: &ManifestSet, sources: &Sources, folder: &Path, changed: &BTreeSet<&Path>) {
-        if changed.is_empty() {
-            return;
-        }
-        let hit = |origin: &crate::diag::source::Origin| {
-            let path = sources.path(origin.file);
-            let relative = path.strip_prefix(folder).unwrap_or(path);
-            let relative: PathBuf = relative.components().filter(|c| *c != Component::CurDir).collect();
-            changed.contains(relative.as_path())
-        };
-        for m in set.accounts.iter().filter(|m| hit(&m.origin)) {
-            self.accounts.insert(m.metadata.name.clone());
-        }
-        for m in set.number_sets.iter().filter(|m| hit(&m.origin)) {
-            self.accounts.insert(m.spec.account.clone());
-        }
-        for m in set.consents.iter().filter(|m| hit(&m.origin)) {
-            self.consents.insert(m.spec.tenant_id.to_ascii_lowercase());
-        }
-        for m in set.templates.iter().filter(|m| hit(&m.origin)) {
-            self.templates.insert(m.metadata.name.clone());
-        }
-        for m in set.customers.iter().filter(|m| hit(&m.origin)) {
-            self.customers.insert(m.spec.external_id.clone());
-        }
-        let children = set
-            .locations
-            .iter()
-            .filter(|m| hit(&m.origin))
-            .map(|m| &m.spec.customer)
-            .chain(set.users.iter().filter(|m| hit(&m.origin)).map(|m| &m.spec.customer))
-            .chain(
-                set.workspaces
-                    .iter()
-                    .filter(|m| hit(&m.origin))
-                    .map(|m| &m.spec.customer),
-            )
-            .chain(set.devices.iter().filter(|m| hit(&m.origin)).map(|m| &m.spec.customer));
-        for customer in children {
-            self.customers.insert(customer.clone());
-        }
-    }
-
-    /// A document as it was at REF, read from its raw tree: it need not have been valid.
+    /// A document, read from its raw tree: at REF it need not have been valid.
     fn add_raw(&mut self, doc: &Value) {
         let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
         let spec = doc.get("spec");
