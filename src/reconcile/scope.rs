@@ -375,3 +375,62 @@ fn old_contents(folder: &Path, commit: &str, paths: &[&Path]) -> Result<Vec<(Pat
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_git_names_stays_inside_the_folder() {
+        for outside in ["../x.yaml", "/etc/x.yaml", "a/../../x.yaml", "./a.yaml"] {
+            let refused = manifest_path(outside.as_bytes()).expect_err(outside);
+            assert!(
+                refused.message.contains("outside the manifest folder"),
+                "{}",
+                refused.message
+            );
+        }
+        assert_eq!(
+            manifest_path(b"acg/a.yaml").expect("inside"),
+            Some(PathBuf::from("acg/a.yaml"))
+        );
+        assert_eq!(
+            manifest_path(b"acg/b.yml").expect("inside"),
+            Some(PathBuf::from("acg/b.yml"))
+        );
+        // What the loader would not read decides nothing.
+        assert_eq!(manifest_path(b"README.md").expect("inside"), None);
+        assert_eq!(manifest_path(b".github/workflows/x.yaml").expect("inside"), None);
+        assert_eq!(manifest_path(b"acg/.#a.yaml").expect("inside"), None);
+    }
+
+    #[test]
+    fn only_documents_that_differ_count() {
+        let a = serde_json::json!({"kind": "Account", "metadata": {"name": "a"}});
+        let b = serde_json::json!({"kind": "Account", "metadata": {"name": "b"}});
+        let b2 = serde_json::json!({"kind": "Account", "metadata": {"name": "b"}, "spec": {}});
+        let then = [a.clone(), b.clone()];
+        let now = [a.clone(), b2.clone()];
+        assert_eq!(differing(&then, &now).collect::<Vec<_>>(), [&b]);
+        assert_eq!(differing(&now, &then).collect::<Vec<_>>(), [&b2]);
+        // A duplicate removed is a difference.
+        assert_eq!(differing(&[a.clone(), a.clone()], std::slice::from_ref(&a)).count(), 1);
+    }
+
+    #[test]
+    fn a_revision_that_could_be_an_option_is_refused() {
+        let here = std::env::current_dir().expect("cwd");
+        for rev in ["", "-p", "--output=x", "a\nb"] {
+            if let Err(problem) = resolve(&here, rev) {
+                assert!(
+                    problem.message.contains("is not a Git revision")
+                        || problem.message.contains("not in a Git work tree"),
+                    "{}",
+                    problem.message
+                );
+            } else {
+                panic!("{rev:?} was accepted");
+            }
+        }
+    }
+}

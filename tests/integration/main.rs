@@ -14,6 +14,7 @@ mod github;
 mod hostile;
 mod layers;
 mod plan;
+mod scoped;
 mod watch;
 
 use std::path::{Path, PathBuf};
