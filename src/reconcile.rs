@@ -258,17 +258,24 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         (None, Some(rev)) => {
             let dir = dir.clone();
             let rev = rev.clone();
-            let manifests = validated.manifests.clone();
-            tokio::task::spawn_blocking(move || scope::changed_since(&dir, &rev, &manifests))
+            // Which customers use which template: a template changed scopes its customers.
+            let templates: Vec<(String, String)> = validated
+                .manifests
+                .customers
+                .iter()
+                .map(|c| (c.spec.template.clone(), c.spec.external_id.clone()))
+                .collect();
+            tokio::task::spawn_blocking(move || scope::changed_since(&dir, &rev, &templates))
                 .await
                 .map_err(|e| Failure::one(format!("reading the Git history stopped: {e}")))?
                 .map_err(Failure::one)?
         }
         (None, None) => None,
     };
-    let manifests = match scope.as_mut() {
-        Some(scope) => scope::restrict(validated.manifests, scope),
-        None => validated.manifests,
+    // The whole set stays for the check below that a pruned number is declared nowhere else.
+    let (manifests, whole) = match scope.as_mut() {
+        Some(scope) => (scope::restrict(&validated.manifests, scope), Some(validated.manifests)),
+        None => (validated.manifests, None),
     };
     let manifests = select(manifests, &options.selector).map_err(|message| {
         Failure::one(Problem::new(message).hint(
@@ -335,6 +342,32 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         partial: !options.selector.is_empty() || !targets.is_empty(),
     };
     let mut plan = plan::plan(&manifests, &live, &cx);
+    if let (Some(scope), Some(whole)) = (&scope, &whole) {
+        // A live number of a scoped account that an account outside the scope declares is that
+        // account's (a full plan moves it rather than prune it): the scope takes that account
+        // too, and the plan is made again over it.
+        let pruned: Vec<&str> = plan
+            .actions
+            .iter()
+            .filter(|a| {
+                a.op == crate::model::plan::Op::Delete
+                    && a.object.kind == ObjectKind::Number
+                    && a.reason == Some(crate::model::plan::Reason::Pruned)
+            })
+            .map(|a| a.object.key.as_str())
+            .collect();
+        let elsewhere = scope::declaring_elsewhere(whole, scope, &pruned);
+        if !elsewhere.is_empty() {
+            let mut widened = scope.clone();
+            widened.accounts.extend(elsewhere);
+            let options = PlanOptions {
+                scope: Some(widened),
+                changed_since: None,
+                ..options.clone()
+            };
+            return Box::pin(plan_dir(&options, trusted)).await;
+        }
+    }
     if let Some(scope) = &scope {
         // What a list read beyond the scope is not said to be unmanaged: it may be declared by
         // a manifest left out. A full plan names the unmanaged objects.

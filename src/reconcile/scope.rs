@@ -22,9 +22,10 @@ use crate::model::plan::PlanScope;
 /// The largest file read back from REF (the loader's own limit is smaller still).
 const MAX_OLD_FILE: usize = 64 * 1024 * 1024;
 
-/// The scope of `set` changed since `rev`, or `None` when the folder's `telform.yaml` changed
-/// (settings may change every plan: the plan is a full one).
-pub fn changed_since(dir: &Path, rev: &str, set: &ManifestSet) -> Result<Option<PlanScope>, Problem> {
+/// The scope of the documents changed since `rev`, or `None` when the folder's `telform.yaml`
+/// changed (settings may change every plan: the plan is a full one). `templates` pairs each
+/// customer's template with the customer's external id.
+pub fn changed_since(dir: &Path, rev: &str, templates: &[(String, String)]) -> Result<Option<PlanScope>, Problem> {
     let folder = crate::manifest::confined::folder_of(dir);
     let commit = resolve(&folder, rev)?;
     let changes = changed_files(&folder, &commit)?;
@@ -64,9 +65,9 @@ pub fn changed_since(dir: &Path, rev: &str, set: &ManifestSet) -> Result<Option<
         }
     }
     // A template changed: the customers that use it.
-    for customer in &set.customers {
-        if touched.templates.contains(&customer.spec.template) {
-            touched.customers.insert(customer.spec.external_id.clone());
+    for (template, customer) in templates {
+        if touched.templates.contains(template) {
+            touched.customers.insert(customer.clone());
         }
     }
     Ok(Some(touched.into_scope(rev)))
@@ -128,7 +129,7 @@ impl Touched {
 
 /// Only the manifests of the scope's accounts, customers and consents (templates are reference
 /// data: all are kept); the scope's counts of what is left out are filled in.
-pub fn restrict(set: ManifestSet, scope: &mut PlanScope) -> ManifestSet {
+pub fn restrict(set: &ManifestSet, scope: &mut PlanScope) -> ManifestSet {
     let declared_accounts: BTreeSet<&String> = set
         .accounts
         .iter()
@@ -154,37 +155,58 @@ pub fn restrict(set: ManifestSet, scope: &mut PlanScope) -> ManifestSet {
         .count();
     let account = |a: &String| scope.accounts.contains(a);
     let customer = |c: &String| scope.customers.contains(c);
-    ManifestSet {
-        accounts: set.accounts.into_iter().filter(|m| account(&m.metadata.name)).collect(),
-        number_sets: set
-            .number_sets
-            .into_iter()
-            .filter(|m| account(&m.spec.account))
-            .collect(),
-        consents: set
-            .consents
-            .into_iter()
-            .filter(|m| scope.consents.contains(&m.spec.tenant_id.to_ascii_lowercase()))
-            .collect(),
-        templates: set.templates,
-        customers: set
-            .customers
-            .into_iter()
-            .filter(|m| customer(&m.spec.external_id))
-            .collect(),
-        locations: set
-            .locations
-            .into_iter()
-            .filter(|m| customer(&m.spec.customer))
-            .collect(),
-        users: set.users.into_iter().filter(|m| customer(&m.spec.customer)).collect(),
-        workspaces: set
-            .workspaces
-            .into_iter()
-            .filter(|m| customer(&m.spec.customer))
-            .collect(),
-        devices: set.devices.into_iter().filter(|m| customer(&m.spec.customer)).collect(),
+    fn keep<T: Clone>(all: &[T], wanted: impl Fn(&T) -> bool) -> Vec<T> {
+        all.iter().filter(|m| wanted(m)).cloned().collect()
     }
+    ManifestSet {
+        accounts: keep(&set.accounts, |m| account(&m.metadata.name)),
+        number_sets: keep(&set.number_sets, |m| account(&m.spec.account)),
+        consents: keep(&set.consents, |m| {
+            scope.consents.contains(&m.spec.tenant_id.to_ascii_lowercase())
+        }),
+        templates: set.templates.clone(),
+        customers: keep(&set.customers, |m| customer(&m.spec.external_id)),
+        locations: keep(&set.locations, |m| customer(&m.spec.customer)),
+        users: keep(&set.users, |m| customer(&m.spec.customer)),
+        workspaces: keep(&set.workspaces, |m| customer(&m.spec.customer)),
+        devices: keep(&set.devices, |m| customer(&m.spec.customer)),
+    }
+}
+
+/// The accounts outside the scope whose NumberSets declare any of `numbers`.
+pub fn declaring_elsewhere(set: &ManifestSet, scope: &PlanScope, numbers: &[&str]) -> BTreeSet<String> {
+    use crate::validate::e164;
+    let keys: std::collections::HashSet<e164::NumberKey> = numbers.iter().filter_map(|n| e164::parse(n).ok()).collect();
+    let mut out = BTreeSet::new();
+    if keys.is_empty() {
+        return out;
+    }
+    for s in set
+        .number_sets
+        .iter()
+        .filter(|s| !scope.accounts.contains(&s.spec.account))
+    {
+        let in_range = s
+            .spec
+            .ranges
+            .iter()
+            .any(|r| match (e164::parse(&r.from), e164::parse(&r.to)) {
+                (Ok(from), Ok(to)) => keys
+                    .iter()
+                    .any(|k| k.digits == from.digits && from.value <= k.value && k.value <= to.value),
+                _ => false,
+            });
+        let listed = || {
+            s.spec
+                .numbers
+                .iter()
+                .any(|n| e164::parse(&n.number).is_ok_and(|k| keys.contains(&k)))
+        };
+        if in_range || listed() {
+            out.insert(s.spec.account.clone());
+        }
+    }
+    out
 }
 
 // ---- git ---------------------------------------------------------------------------------------

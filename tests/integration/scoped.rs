@@ -472,3 +472,34 @@ fn a_symlink_at_the_revision_is_not_followed() {
     let scope = estate.plan(Some("HEAD~1")).plan.scope.expect("scope");
     assert_eq!(scope.accounts.iter().collect::<Vec<_>>(), ["victim"]);
 }
+
+/// Ownership stays exact: a live number of a scoped account that an account outside the scope
+/// declares is not pruned; the scope takes that account, as a full plan would see both.
+#[test]
+fn a_number_declared_by_an_account_outside_the_scope_is_not_pruned() {
+    let estate = Estate::new();
+    // The number moves in the manifests from branch-08 to branch-09; nothing is applied.
+    estate.edit("acg/branches.yaml", "    - {number: \"+442071208200\"}\n", "");
+    estate.edit(
+        "acg/branches.yaml",
+        "    - {number: \"+442071209201\"}\n",
+        "    - {number: \"+442071209201\"}\n    - {number: \"+442071208200\"}\n",
+    );
+    estate.commit("a number moves");
+    // Then only branch-08 changes.
+    estate.edit("acg/branches.yaml", "+442071208104\"}", "+442071208105\"}");
+    estate.commit("one more number for branch-08");
+
+    let scope = assert_same_within_scope(&estate, "HEAD~1");
+    assert_eq!(scope.accounts.iter().collect::<Vec<_>>(), ["branch-08", "branch-09"]);
+    let scoped = estate.plan(Some("HEAD~1"));
+    assert!(
+        !scoped
+            .plan
+            .actions
+            .iter()
+            .any(|a| a.op == Op::Delete && a.object.key == "+442071208200"),
+        "{:?}",
+        scoped.plan.actions
+    );
+}
