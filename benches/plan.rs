@@ -133,6 +133,10 @@ fn plan_once(emulator: &emulator::Emulator, telform: &std::path::Path, dir: &std
         ])
         .arg(telform)
         .args(["plan", "--stats", "--output", "json", "--max-deletes", "100000"])
+        // `PLAN_BENCH_ARGS="--changed-since HEAD~1"`: further flags (a scoped plan, run in
+        // the repository's folder so that Git finds it).
+        .args(std::env::var("PLAN_BENCH_ARGS").unwrap_or_default().split_whitespace())
+        .current_dir(dir)
         .arg(dir)
         .envs(emulator.env())
         .output()

@@ -10,13 +10,15 @@ use crate::apply::{self, Options, Outcome, Progress, Run, Secrets};
 use crate::diag::Problem;
 use crate::manifest::ManifestSet;
 use crate::manifest::settings::{ApplySettings, SecretPolicy, Settings};
-use crate::model::plan::{Action, Plan, PlanOrigin};
+use crate::model::plan::{Action, Plan, PlanOrigin, PlanScope};
 use crate::model::{ObjectKind, ProviderName, Stop};
 use crate::plan::{self, Context, DEFAULT_MAX_DELETES, DEFAULT_MAX_NUMBER_CHANGES, Live};
 use crate::provider::acg::AcgClient;
 use crate::provider::config::{self, Trusted};
 use crate::provider::webex::WebexClient;
 use crate::validate::{self, report};
+
+pub mod scope;
 
 /// What to plan.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +35,11 @@ pub struct PlanOptions {
     /// Devices whose SIP password is reset whatever their rotation (the journal's unsettled
     /// intents: [`guard::Guard::uncertain_passwords`]).
     pub reset_passwords: std::collections::BTreeSet<String>,
+    /// `--changed-since REF`: only the accounts, customers and consents of the documents that
+    /// differ from the Git revision REF are read and diffed.
+    pub changed_since: Option<String>,
+    /// A scope already decided (a saved scoped plan applied): read exactly it again.
+    pub scope: Option<PlanScope>,
 }
 
 /// Why no plan came out.
@@ -158,6 +165,7 @@ impl Planned {
             max_number_changes: self.options.max_number_changes,
             selector: self.options.selector.clone(),
             targets: self.options.targets.clone(),
+            scope: self.plan.scope.clone(),
         }
     }
 }
@@ -266,7 +274,33 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         });
     }
     let targets = Target::parse_all(&options.targets).map_err(Failure::one)?;
-    let manifests = select(validated.manifests, &options.selector).map_err(|message| {
+    // Validation above stays whole (its cross-file rules see every manifest); the scope then
+    // keeps the manifests of the accounts and customers the change touches, each whole.
+    let mut scope = match (&options.scope, &options.changed_since) {
+        (Some(scope), _) => Some(scope.clone()),
+        (None, Some(rev)) => {
+            let dir = dir.clone();
+            let rev = rev.clone();
+            // Which customers use which template: a template changed scopes its customers.
+            let templates: Vec<(String, String)> = validated
+                .manifests
+                .customers
+                .iter()
+                .map(|c| (c.spec.template.clone(), c.spec.external_id.clone()))
+                .collect();
+            tokio::task::spawn_blocking(move || scope::changed_since(&dir, &rev, &templates))
+                .await
+                .map_err(|e| Failure::one(format!("reading the Git history stopped: {e}")))?
+                .map_err(Failure::one)?
+        }
+        (None, None) => None,
+    };
+    // The whole set stays for the check below that a pruned number is declared nowhere else.
+    let (manifests, whole) = match scope.as_mut() {
+        Some(scope) => (scope::restrict(&validated.manifests, scope), Some(validated.manifests)),
+        None => (validated.manifests, None),
+    };
+    let manifests = select(manifests, &options.selector).map_err(|message| {
         Failure::one(Problem::new(message).hint(
             "--selector key=value keeps the manifests whose metadata.labels have key: value; check the labels, or plan without --selector",
         ))
@@ -300,13 +334,21 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
     // The two providers are read at the same time: each read mostly waits on its provider.
     let acg_read = async {
         match &acg {
-            Some(client) => client.read_live(&plan::acg::needs(&manifests)).await.map(Some),
+            Some(client) => {
+                let mut needs = plan::acg::needs(&manifests);
+                needs.by_name = scope.is_some();
+                client.read_live(&needs).await.map(Some)
+            }
             None => Ok(None),
         }
     };
     let webex_read = async {
         match &webex {
-            Some(client) => client.read_live(&plan::webex::needs(&manifests)).await.map(Some),
+            Some(client) => {
+                let mut needs = plan::webex::needs(&manifests);
+                needs.by_external_id = scope.is_some();
+                client.read_live(&needs).await.map(Some)
+            }
             None => Ok(None),
         }
     };
@@ -324,6 +366,38 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         reset_passwords: &options.reset_passwords,
     };
     let mut plan = plan::plan(&manifests, &live, &cx);
+    if let (Some(scope), Some(whole)) = (&scope, &whole) {
+        // A live number of a scoped account that an account outside the scope declares is that
+        // account's (a full plan moves it rather than prune it): the scope takes that account
+        // too, and the plan is made again over it.
+        let pruned: Vec<&str> = plan
+            .actions
+            .iter()
+            .filter(|a| {
+                a.op == crate::model::plan::Op::Delete
+                    && a.object.kind == ObjectKind::Number
+                    && a.reason == Some(crate::model::plan::Reason::Pruned)
+            })
+            .map(|a| a.object.key.as_str())
+            .collect();
+        let elsewhere = scope::declaring_elsewhere(whole, scope, &pruned);
+        if !elsewhere.is_empty() {
+            let mut widened = scope.clone();
+            widened.accounts.extend(elsewhere);
+            let options = PlanOptions {
+                scope: Some(widened),
+                changed_since: None,
+                ..options.clone()
+            };
+            return Box::pin(plan_dir(&options, trusted)).await;
+        }
+    }
+    if let Some(scope) = &scope {
+        // What a list read beyond the scope is not said to be unmanaged: it may be declared by
+        // a manifest left out. A full plan names the unmanaged objects.
+        plan.unmanaged.retain(|u| scope.covers(&u.object));
+    }
+    plan.scope = scope;
     if !targets.is_empty() {
         // A targeted object's account or customer comes with it when that is still to create
         // (a device of a customer that does not exist cannot be made alone).
@@ -358,8 +432,8 @@ fn clients(
 ) -> Result<(Option<AcgClient>, Option<WebexClient>), Failure> {
     let uses_acg =
         !manifests.accounts.is_empty() || !manifests.number_sets.is_empty() || !manifests.consents.is_empty();
-    let uses_webex = !manifests.templates.is_empty()
-        || !manifests.customers.is_empty()
+    // Templates alone are reference data: nothing of Webex is read for them.
+    let uses_webex = !manifests.customers.is_empty()
         || !manifests.locations.is_empty()
         || !manifests.users.is_empty()
         || !manifests.workspaces.is_empty()

@@ -92,7 +92,7 @@ pub(crate) fn run_with_env(args: ApplyArgs, env: &ApplyEnv) -> ExitStatus {
     let (planned, plan) = if saved {
         if args.scope.shapes_the_plan() {
             return fail(
-                "--prune, --max-deletes, --selector and --target belong to `telform plan`: a saved plan is applied as it was made\nhint: make a new plan with the options you want",
+                "--prune, --max-deletes, --selector, --target and --changed-since belong to `telform plan`: a saved plan is applied as it was made\nhint: make a new plan with the options you want",
             );
         }
         match load_saved(&target) {
@@ -305,6 +305,8 @@ fn load_saved(path: &Path) -> Result<(Plan, PlanOptions), String> {
             selector: origin.selector,
             targets: origin.targets,
             reset_passwords: Default::default(),
+            changed_since: None,
+            scope: origin.scope,
         },
     ))
 }

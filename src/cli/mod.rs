@@ -454,6 +454,12 @@ pub struct ScopeArgs {
     /// needs (a device's owner) do not: target them too. For exceptional use, as Terraform's -target.
     #[arg(long = "target", id = "targets", value_name = "KIND/KEY")]
     pub targets: Vec<String>,
+    /// Only the accounts, customers and consents of the documents that differ from the Git
+    /// revision REF (added, modified or removed; e.g. `origin/main` in a pull request): only they
+    /// are read and diffed, each whole. The plan says what it left out; a full plan checks that
+    /// for drift. REF must be fetched (`git fetch --depth=1 origin main` in a shallow checkout).
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
 }
 
 impl ScopeArgs {
@@ -468,12 +474,18 @@ impl ScopeArgs {
             targets: self.targets.clone(),
             // The journal's password resets are apply's: it adds them under the lock.
             reset_passwords: Default::default(),
+            changed_since: self.changed_since.clone(),
+            scope: None,
         })
     }
 
     /// Whether any flag that shapes a new plan is given (a saved plan refuses them).
     pub(crate) fn shapes_the_plan(&self) -> bool {
-        self.prune || self.max_deletes.is_some() || !self.selector.is_empty() || !self.targets.is_empty()
+        self.prune
+            || self.max_deletes.is_some()
+            || !self.selector.is_empty()
+            || !self.targets.is_empty()
+            || self.changed_since.is_some()
     }
 }
 

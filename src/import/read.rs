@@ -83,6 +83,7 @@ pub async fn read(
             accounts,
             civic_addresses_of: BTreeSet::new(),
             consents: scope.wants_consents(),
+            ..AcgNeeds::default()
         };
         estate.acg = Some(client.read_live(&needs).await?);
     }

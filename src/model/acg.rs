@@ -39,6 +39,11 @@ pub struct AcgNeeds {
     pub accounts: BTreeSet<String>,
     pub civic_addresses_of: BTreeSet<String>,
     pub consents: bool,
+    /// The tenant ids (lower case) of the declared consents.
+    pub consent_tenants: BTreeSet<String>,
+    /// A scoped plan (`--changed-since`): accounts and consents are read one by one, by name,
+    /// rather than listed whole.
+    pub by_name: bool,
 }
 
 /// Shares the few distinct strings (civic address ids, headers) of a million numbers.

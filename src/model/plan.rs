@@ -6,6 +6,7 @@
 //! plan read it without planning anything. Its serialised form is unchanged by the move.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -285,6 +286,68 @@ pub struct PlanOrigin {
     pub selector: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<String>,
+    /// `--changed-since REF`: the scope the plan read; `apply` of the saved plan reads the same
+    /// scope again (never the Git history, which may have moved on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<PlanScope>,
+}
+
+/// What a plan made with `--changed-since REF` covers: the accounts, customers and consents
+/// of the documents that differ from REF. Everything else is neither read nor diffed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanScope {
+    /// The revision the manifests were compared with, as given.
+    pub changed_since: String,
+    /// Account names.
+    #[serde(default)]
+    pub accounts: BTreeSet<String>,
+    /// Customer external ids.
+    #[serde(default)]
+    pub customers: BTreeSet<String>,
+    /// Consent tenant ids (lower case).
+    #[serde(default)]
+    pub consents: BTreeSet<String>,
+    /// Declared accounts left out (not read, not diffed).
+    #[serde(default)]
+    pub accounts_not_read: usize,
+    /// Declared customers left out.
+    #[serde(default)]
+    pub customers_not_read: usize,
+}
+
+impl PlanScope {
+    /// Whether `object` (or the account or customer it belongs to) is inside the scope.
+    pub fn covers(&self, object: &ObjectRef) -> bool {
+        let within = |set: &BTreeSet<String>| set.contains(&object.key) || set.contains(&object.group);
+        match (object.provider, object.kind) {
+            (ProviderName::Acg, ObjectKind::Consent) => within(&self.consents),
+            (ProviderName::Acg, _) => within(&self.accounts),
+            (ProviderName::Webex, _) => within(&self.customers),
+        }
+    }
+
+    /// `scoped to 1 account and 0 customers changed since origin/main; 9,999 accounts and 1,000
+    /// customers not read — a full plan checks them for drift`
+    pub fn describe(&self) -> String {
+        let n = crate::diag::counted;
+        let mut line = format!(
+            "scoped to {} and {} changed since {}",
+            n(self.accounts.len(), "account"),
+            n(self.customers.len(), "customer"),
+            self.changed_since
+        );
+        if !self.consents.is_empty() {
+            line.push_str(&format!(" (and {})", n(self.consents.len(), "consent")));
+        }
+        if self.accounts_not_read + self.customers_not_read > 0 {
+            line.push_str(&format!(
+                "; {} and {} not read — a full plan checks them for drift",
+                n(self.accounts_not_read, "account"),
+                n(self.customers_not_read, "customer")
+            ));
+        }
+        line
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -297,6 +360,9 @@ pub struct Plan {
     /// it lists as unmanaged may be declared by manifests left out.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub selected: bool,
+    /// Made with `--changed-since`: what it covered and what it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<PlanScope>,
     /// In dependency order: apply runs them in this order (per provider and group).
     pub actions: Vec<Action>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -29,6 +29,11 @@ pub fn needs(set: &ManifestSet) -> AcgNeeds {
     let mut needs = AcgNeeds {
         accounts: set.accounts.iter().map(|a| a.metadata.name.clone()).collect(),
         consents: !set.consents.is_empty(),
+        consent_tenants: set
+            .consents
+            .iter()
+            .map(|c| c.spec.tenant_id.to_ascii_lowercase())
+            .collect(),
         ..AcgNeeds::default()
     };
     for s in &set.number_sets {

@@ -15,6 +15,7 @@ mod hostile;
 mod import;
 mod layers;
 mod plan;
+mod scoped;
 mod store;
 mod truthful;
 mod watch;

@@ -566,6 +566,14 @@ fn a_selector_names_what_it_left_out_and_refuses_to_match_nothing() {
         String::from_utf8_lossy(&selected.stderr)
     );
     assert!(text.contains("Account contoso"), "{text}");
+    // Only ACG manifests are selected: Webex is not read at all (reads go no wider than needed).
+    assert!(!text.contains("Webex"), "{text}");
+    assert!(!text.contains("Unmanaged (not in any manifest"), "{text}");
+
+    // A selection with customers reads Webex, whose undeclared customers are named as such.
+    let selected = plan(&root(), &env, &["examples/", "--selector", "region=emea"]);
+    let text = stdout(&selected);
+    assert_eq!(selected.status.code(), Some(0), "{text}");
     assert!(!text.contains("Unmanaged (not in any manifest"), "{text}");
     assert!(
         text.contains("Not planned (outside --selector or --target, or in no manifest; left alone)"),

@@ -67,6 +67,9 @@ pub struct WebexNeeds {
     /// External ids of the customers whose workspaces are declared: each is read once more,
     /// by id, for the licence ids of its packages (the list does not carry them).
     pub licenses_of: BTreeSet<String>,
+    /// A scoped plan (`--changed-since`): the customers are looked up one by one by external id
+    /// rather than listed whole.
+    pub by_external_id: bool,
 }
 
 /// What a plan reads from Webex.

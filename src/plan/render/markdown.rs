@@ -198,6 +198,10 @@ fn head(plan: &Plan, sections: &[Section], shape: &Shape) -> Result<String, Full
     b.line(MARKER)?;
     b.line(&format!("**{}**", plan.summary().line()))?;
     b.line("")?;
+    if let Some(scope) = &plan.scope {
+        b.line(&format!("_Plan {}._", clean(&scope.describe())))?;
+        b.line("")?;
+    }
     if shape.truncated {
         b.line(TRUNCATED)?;
         b.line("")?;

@@ -129,6 +129,13 @@ pub(super) fn render(plan: &Plan, styled: bool) -> String {
 
     out.push_str(&look.paint(BOLD, &plan.summary().line()));
     out.push('\n');
+    if let Some(scope) = &plan.scope {
+        let _ = writeln!(
+            out,
+            "{}",
+            look.paint(DIM, &format!("Plan {}.", clean(&scope.describe())))
+        );
+    }
     out
 }
 

@@ -23,6 +23,9 @@ pub mod write;
 pub const PAGE_SIZE: usize = 500;
 /// Accounts whose numbers are read at the same time.
 const READ_CONCURRENCY: usize = 8;
+/// A scoped plan reads its accounts (and consents) one by one up to this many; more are
+/// listed (a page holds 500).
+const BY_NAME_AT_MOST: usize = 20;
 
 struct CachedToken {
     value: SecretString,
@@ -258,6 +261,16 @@ impl AcgClient {
         Ok(out)
     }
 
+    /// One object by its path; `None` when the gateway answers 404.
+    async fn read_one<T: DeserializeOwned>(&self, operation: String, path: String) -> Result<Option<T>, ProviderError> {
+        let url = self.url(&path, &[]);
+        match self.read(&operation, &url).await {
+            Ok(one) => Ok(Some(one)),
+            Err(error) if error.status == Some(404) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
     pub async fn list_accounts(&self) -> Result<Vec<AccountResource>, ProviderError> {
         self.list("list the accounts", "/accounts").await
     }
@@ -291,8 +304,28 @@ impl AcgClient {
     /// per managed account, or from the cross-account list when that takes fewer calls.
     pub async fn read_live(&self, needs: &AcgNeeds) -> Result<AcgLive, ProviderError> {
         let mut live = AcgLive::default();
-        for account in self.list_accounts().await? {
-            live.accounts.insert(account.name.clone(), account);
+        let by_name = needs.by_name && needs.accounts.len() <= BY_NAME_AT_MOST;
+        if by_name {
+            // A scoped plan: each account it needs, by name (one call each), rather than the
+            // list of every account of the gateway.
+            use futures_util::stream::{self, StreamExt, TryStreamExt};
+            let read: Vec<Option<AccountResource>> = stream::iter(needs.accounts.iter())
+                .map(|name| {
+                    self.read_one::<AccountResource>(
+                        format!("read account {name}"),
+                        format!("/accounts/{}", encode(name)),
+                    )
+                })
+                .buffer_unordered(READ_CONCURRENCY)
+                .try_collect()
+                .await?;
+            for account in read.into_iter().flatten() {
+                live.accounts.insert(account.name.clone(), account);
+            }
+        } else {
+            for account in self.list_accounts().await? {
+                live.accounts.insert(account.name.clone(), account);
+            }
         }
         // An account whose counters say it has no number needs no call: ACG maintains
         // `numberCount`. Were it to lag, the plan would show an existing number as a create,
@@ -316,7 +349,8 @@ impl AcgClient {
             .div_ceil(PAGE_SIZE as u64)
             .max(1);
         if !managed.is_empty() {
-            if per_account_calls <= global_calls {
+            // Read by name, only the needed accounts' counters are known: per account.
+            if by_name || per_account_calls <= global_calls {
                 // Accounts are independent: read several at once (the request budget, when
                 // there is one, still paces every call).
                 use futures_util::stream::{self, StreamExt, TryStreamExt};
@@ -340,7 +374,19 @@ impl AcgClient {
                 .await?;
             }
         }
-        if needs.consents {
+        if needs.consents && needs.by_name && needs.consent_tenants.len() <= BY_NAME_AT_MOST {
+            for tenant in &needs.consent_tenants {
+                let consent: Option<RequestForInformation> = self
+                    .read_one(
+                        format!("read the Operator Connect consent of tenant {tenant}"),
+                        format!("/teamsRequestsForInformation/{}", encode(tenant)),
+                    )
+                    .await?;
+                if let Some(consent) = consent {
+                    live.consents.insert(consent.tenant_id.to_ascii_lowercase(), consent);
+                }
+            }
+        } else if needs.consents {
             for consent in self.list_consents().await? {
                 live.consents.insert(consent.tenant_id.to_ascii_lowercase(), consent);
             }

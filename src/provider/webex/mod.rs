@@ -39,6 +39,8 @@ pub const CONCURRENCY: usize = 16;
 /// `Link` header, a page shorter than what was asked ends the list only when the size asked
 /// is known to be within the endpoint's limit (Webex silently caps `max`); see [`Paging`].
 const CUSTOMERS_PAGE: usize = 1000;
+/// A scoped plan looks its customers up one by one up to this many; more are listed.
+const BY_EXTERNAL_ID_AT_MOST: usize = 20;
 /// Documented: "up to 100 per page".
 const SUBSCRIBERS_PAGE: usize = 100;
 const LOCATIONS_PAGE: usize = 1000;
@@ -172,6 +174,30 @@ impl WebexClient {
             },
         )
         .await
+    }
+
+    /// The customers whose external id is `external_id` (one at most, as Webex keeps them
+    /// unique): one call.
+    pub async fn customers_with_external_id(&self, external_id: &str) -> Result<Vec<Customer>, ProviderError> {
+        self.list(
+            &format!("look up the wholesale customer {external_id}"),
+            "/wholesale/customers",
+            &[("externalId", external_id.to_string())],
+            "items",
+            Some(CUSTOMERS_PAGE),
+            Paging::Offset {
+                param: "offset",
+                trusted: false,
+            },
+        )
+        .await
+        // The filter is the provider's: only exact matches are kept.
+        .map(|found| {
+            found
+                .into_iter()
+                .filter(|c: &Customer| c.external_id == external_id)
+                .collect()
+        })
     }
 
     /// One customer read by id with the licence ids of its packages (they tell a workspace's
@@ -437,7 +463,18 @@ impl WebexClient {
     /// for (lines of shared devices, limits of workspaces given several devices).
     pub async fn read_live(&self, needs: &WebexNeeds) -> Result<WebexLive, ProviderError> {
         let mut live = WebexLive::default();
-        for customer in self.list_customers().await? {
+        let listed = if needs.by_external_id && needs.customers.len() <= BY_EXTERNAL_ID_AT_MOST {
+            // A scoped plan: each customer it needs, looked up by external id.
+            let found: Vec<Vec<Customer>> = stream::iter(needs.customers.iter())
+                .map(|external_id| self.customers_with_external_id(external_id))
+                .buffer_unordered(CONCURRENCY)
+                .try_collect()
+                .await?;
+            found.into_iter().flatten().collect()
+        } else {
+            self.list_customers().await?
+        };
+        for customer in listed {
             // An external id is unique at Webex; should two answer to one, the first is kept
             // (the plan then acts on that one only).
             live.customers.entry(customer.external_id.clone()).or_insert(customer);
