@@ -6,7 +6,7 @@
 //! Import stands where `reconcile` stands: [`read`] reads the live state through the
 //! [`crate::provider`] clients (the same batched reads as a plan), [`build`] turns it into
 //! files with no I/O (each value is what the planner's views read back from the same live
-//! object: `acg.rs` and `webex.rs` mirror `plan::acg` and `plan::webex`), and [`write`] puts
+//! object: `acg.rs` and `webex.rs` mirror `plan::acg` and `plan::webex`), and [`mod@write`] puts
 //! them under `--out` without ever replacing a file. What no API reads is said in a comment
 //! where it belongs and in the run's notes, never invented.
 //!
