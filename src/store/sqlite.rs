@@ -126,12 +126,22 @@ impl Sqlite {
             }
             options.open(path).map_err(|e| err("cannot create it", path, e))?;
         }
-        let mut conn = Connection::open(path).map_err(|e| err("cannot open it", path, e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(|e| err("cannot configure it", path, e))?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-            .map_err(|e| err("cannot configure it (is it a SQLite database?)", path, e))?;
-        migrate(&mut conn, path)?;
+        // SQLite answers "database is locked" at once, without waiting on the busy timeout, to a
+        // connection that switches the journal to WAL or opens while another one closes the
+        // last connection (checkpointing the WAL): runs started together (CI, watch, a test
+        // suite) meet it, so opening is retried until the same deadline as a busy write.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        let mut pause = std::time::Duration::from_millis(10);
+        let conn = loop {
+            match open_configured(path) {
+                Err(e) if e.is_busy() && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(200));
+                }
+                other => break other,
+            }
+        };
+        let conn = conn.map_err(|e| e.into_error(path))?;
         Ok(Sqlite {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
@@ -522,16 +532,43 @@ fn version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     .map_err(|e| err("cannot read its schema version", path, e))
 }
 
-fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// One attempt at opening, configuring and migrating the file; the error says which step failed.
+fn open_configured(path: &Path) -> Result<Connection, Failed> {
+    let mut conn = Connection::open(path).map_err(|e| Failed::sqlite("cannot open it", e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| Failed::sqlite("cannot configure it", e))?;
+    // The journal mode is kept in the file: switching it takes an exclusive lock, so only the
+    // first run to open a new store does.
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .map_err(|e| Failed::sqlite("cannot configure it (is it a SQLite database?)", e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        conn.execute_batch("PRAGMA journal_mode = WAL;")
+            .map_err(|e| Failed::sqlite("cannot configure it (is it a SQLite database?)", e))?;
+    }
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+        .map_err(|e| Failed::sqlite("cannot configure it (is it a SQLite database?)", e))?;
+    migrate(&mut conn, path)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Failed> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(|e| err("cannot start its migration", path, e))?;
+        .map_err(|e| Failed::sqlite("cannot start its migration", e))?;
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS telform_schema (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
     )
-    .map_err(|e| err("cannot create its schema table", path, e))?;
-    let found = version(&tx, path)?;
-    check_version(found, &format!("sqlite:{}", path.display()))?;
+    .map_err(|e| Failed::sqlite("cannot create its schema table", e))?;
+    let found = tx
+        .query_row("SELECT MAX(version) FROM telform_schema", [], |row| {
+            row.get::<_, Option<i64>>(0)
+        })
+        .map(|v| v.unwrap_or(0))
+        .map_err(|e| Failed::sqlite("cannot read its schema version", e))?;
+    check_version(found, &format!("sqlite:{}", path.display())).map_err(Failed::Refused)?;
     let now = crate::clock::iso8601(std::time::SystemTime::now());
     for (i, step) in MIGRATIONS.iter().enumerate() {
         let v = i as i64 + 1;
@@ -539,13 +576,40 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
             continue;
         }
         tx.execute_batch(step)
-            .map_err(|e| err(&format!("cannot migrate it to schema version {v}"), path, e))?;
+            .map_err(|e| Failed::Sqlite(format!("cannot migrate it to schema version {v}"), e))?;
         tx.execute(
             "INSERT INTO telform_schema (version, applied_at) VALUES (?1, ?2)",
             params![v, now],
         )
-        .map_err(|e| err("cannot record its schema version", path, e))?;
+        .map_err(|e| Failed::sqlite("cannot record its schema version", e))?;
     }
     debug_assert_eq!(MIGRATIONS.len() as i64, SCHEMA_VERSION);
-    tx.commit().map_err(|e| err("cannot commit its migration", path, e))
+    tx.commit()
+        .map_err(|e| Failed::sqlite("cannot commit its migration", e))
+}
+
+/// Why one attempt at opening the store failed: a step of SQLite's, or telform's refusal.
+enum Failed {
+    Sqlite(String, rusqlite::Error),
+    Refused(StoreError),
+}
+
+impl Failed {
+    fn sqlite(what: &str, e: rusqlite::Error) -> Failed {
+        Failed::Sqlite(what.to_string(), e)
+    }
+
+    fn is_busy(&self) -> bool {
+        matches!(self, Failed::Sqlite(_, e) if matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        ))
+    }
+
+    fn into_error(self, path: &Path) -> StoreError {
+        match self {
+            Failed::Sqlite(what, e) => err(&what, path, e),
+            Failed::Refused(e) => e,
+        }
+    }
 }
