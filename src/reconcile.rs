@@ -397,6 +397,12 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         // a manifest left out. A full plan names the unmanaged objects.
         plan.unmanaged.retain(|u| scope.covers(&u.object));
     }
+    if scope.is_none() && options.scope.is_none() {
+        plan.in_full_because = options
+            .changed_since
+            .as_ref()
+            .map(|rev| format!("telform.yaml changed since {rev}, and its settings apply to every object"));
+    }
     plan.scope = scope;
     if !targets.is_empty() {
         // A targeted object's account or customer comes with it when that is still to create

@@ -363,6 +363,10 @@ pub struct Plan {
     /// Made with `--changed-since`: what it covered and what it did not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<PlanScope>,
+    /// `--changed-since REF` when a change since REF concerns every object (the folder's
+    /// `telform.yaml`): the plan is a full one, and says why in place of a scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_full_because: Option<String>,
     /// In dependency order: apply runs them in this order (per provider and group).
     pub actions: Vec<Action>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

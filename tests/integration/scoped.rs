@@ -268,6 +268,45 @@ fn a_one_number_change_reads_one_account_and_no_webex() {
     );
 }
 
+/// The folder's settings apply to every object: a change to them makes the plan a full one,
+/// and the plan says so rather than looking scoped.
+#[test]
+fn a_settings_change_makes_a_full_plan_that_says_why() {
+    let estate = Estate::new();
+    let settings = estate.dir().join("telform.yaml");
+    let text = std::fs::read_to_string(&settings).expect("read");
+    std::fs::write(&settings, format!("# reviewed again\n{text}")).expect("write");
+    estate.commit("a comment in the settings");
+
+    let since = estate.plan(Some("HEAD~1"));
+    let full = estate.plan(None);
+    assert!(since.plan.scope.is_none(), "{:?}", since.plan.scope);
+    assert_eq!(
+        since.plan.in_full_because.as_deref(),
+        Some("telform.yaml changed since HEAD~1, and its settings apply to every object")
+    );
+    assert_eq!(full.plan.in_full_because, None);
+    assert_eq!(since.plan.actions, full.plan.actions);
+    assert_eq!(calls(&since), calls(&full));
+
+    let output = estate.telform(&["plan", "manifests", "--changed-since", "HEAD~1"]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("Plan in full: telform.yaml changed since HEAD~1, and its settings apply to every object."),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(
+        &estate
+            .telform(&["plan", "manifests", "--changed-since", "HEAD~1", "--output", "json"])
+            .stdout,
+    )
+    .expect("JSON");
+    assert_eq!(
+        json["in_full_because"],
+        "telform.yaml changed since HEAD~1, and its settings apply to every object"
+    );
+}
+
 #[test]
 fn a_one_device_change_reads_no_acg() {
     let estate = Estate::new();

@@ -202,6 +202,10 @@ fn head(plan: &Plan, sections: &[Section], shape: &Shape) -> Result<String, Full
         b.line(&format!("_Plan {}._", clean(&scope.describe())))?;
         b.line("")?;
     }
+    if let Some(reason) = &plan.in_full_because {
+        b.line(&format!("_Plan in full: {}._", clean(reason)))?;
+        b.line("")?;
+    }
     if shape.truncated {
         b.line(TRUNCATED)?;
         b.line("")?;

@@ -136,6 +136,9 @@ pub(super) fn render(plan: &Plan, styled: bool) -> String {
             look.paint(DIM, &format!("Plan {}.", clean(&scope.describe())))
         );
     }
+    if let Some(reason) = &plan.in_full_because {
+        let _ = writeln!(out, "{}", look.paint(DIM, &format!("Plan in full: {}.", clean(reason))));
+    }
     out
 }
 
