@@ -383,3 +383,155 @@ fn new_user_with_admin_is_refused_by_name_at_plan() {
     assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
     assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
 }
+
+/// `start_webex` with `change` made to the seed first.
+fn start_webex_with(
+    change: impl FnOnce(&mut telform::emulator::seed::Seed),
+) -> (
+    tokio::runtime::Runtime,
+    telform::emulator::Emulator,
+    Vec<(String, String)>,
+) {
+    let mut seed = seed::demo();
+    seed.timing.webex_provisioning_delay = Duration::from_millis(100);
+    change(&mut seed);
+    let (rt, emulator, mut env) = crate::emulator_on_runtime(seed, "");
+    env.push(("ACME_JUPITER_TABLE_SIP_PASSWORD".into(), "Jupiter-Table-7f3k9q".into()));
+    env.push(("ACME_CBERNARD_SIP_PASSWORD".into(), "Cbernard-Desk-2m8x4z".into()));
+    (rt, emulator, env)
+}
+
+/// The line of the document that holds `needle` in `file` (1-based), as plan errors give it.
+fn document_line(file: &Path, needle: &str) -> usize {
+    let text = std::fs::read_to_string(file).expect("read");
+    let at = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not in {}", file.display()));
+    let before = &text[..at];
+    let start = before.rfind("apiVersion:").expect("a document");
+    before[..start].lines().count() + 1
+}
+
+#[test]
+fn mac_used_in_another_organisation_fails_the_plan_at_its_line_with_no_write() {
+    // Another customer of the partner (not declared here) already holds the MAC examples/
+    // gives the Salle Jupiter table phone.
+    let (_rt, emulator, env) = start_webex_with(|seed| {
+        let webex = &mut seed.webex;
+        let mut other = webex.customers[0].clone();
+        other.external_id = "OTHER-0099".into();
+        other.name = "Other Co".into();
+        other.primary_email = "admin@other.example".into();
+        other.id = None;
+        other.org_id = None;
+        webex.customers.push(other);
+        webex.subscribers.push(
+            serde_json::from_value(serde_json::json!({
+                "customer": "OTHER-0099", "email": "desk@other.example", "firstName": "Desk",
+                "lastName": "Other", "package": "webex_calling", "extension": "2000"
+            }))
+            .expect("a seed subscriber"),
+        );
+        webex.devices.push(
+            serde_json::from_value(serde_json::json!({
+                "customer": "OTHER-0099", "mac": "80:5E:C0:3A:71:0C", "model": "Yealink T54W",
+                "owner": {"user": "desk@other.example"}
+            }))
+            .expect("a seed device"),
+        );
+    });
+    let dir = webex_examples();
+    record(&emulator);
+    let plan = telform(dir.path(), &env, &["plan", "--stats"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    let devices = dir.path().join("webex/acme/devices.yaml");
+    let line = document_line(&devices, "mac: \"80:5E:C0:3A:71:0C\"");
+    assert!(
+        out.contains(&format!("webex/acme/devices.yaml:{line}")),
+        "no file:line {line}: {out}"
+    );
+    assert!(out.contains("MAC 805EC03A710C cannot be added"), "{out}");
+    assert!(out.contains("UNAVAILABLE"), "{out}");
+    assert!(out.contains("MAC Address is in use"), "{out}");
+    // Only that device is refused: the other new MACs are available.
+    assert_eq!(out.matches("cannot be added").count(), 1, "{out}");
+    // One validateMacs for the organisation's new devices, the new user's precheck: counted.
+    assert!(out.contains("prechecks)"), "{out}");
+
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(both(&refused).contains("MAC 805EC03A710C cannot be added"), "{}", both(&refused));
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}
+
+#[test]
+fn customer_refused_by_the_precheck_fails_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let dir = webex_examples();
+    // Globex is new in examples/: a provisioning id that is no template's of the partner.
+    let templates = dir.path().join("webex/templates.yaml");
+    let text = std::fs::read_to_string(&templates).expect("read");
+    let second = text.match_indices("provisioningId: ").nth(1).expect("two templates").0;
+    let end = second + text[second..].find('\n').expect("line end");
+    let edited = format!(
+        "{}provisioningId: Y2lzY29zcGFyazovL3VzL1BST1ZJU0lPTklORy9ub25l{}",
+        &text[..second],
+        &text[end..]
+    );
+    std::fs::write(&templates, edited).expect("write");
+    record(&emulator);
+    let plan = telform(dir.path(), &env, &["plan"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(out.contains("/wholesale/customers/validate"), "{out}");
+    assert!(out.contains("GLOBEX-0042"), "{out}");
+    assert!(out.contains("not the provisioning id"), "{out}");
+    let line = document_line(&dir.path().join("webex/globex/customer.yaml"), "GLOBEX-0042");
+    assert!(out.contains(&format!("webex/globex/customer.yaml:{line}")), "{out}");
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}
+
+#[test]
+fn subscriber_refused_by_the_precheck_fails_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let (dir, _vault) = applied_webex_examples(&env);
+    // A new user with a number the organisation does not have: the wholesale API refuses it.
+    let users = dir.path().join("webex/acme/users.yaml");
+    let mut text = std::fs::read_to_string(&users).expect("read");
+    text.push_str(
+        "---
+apiVersion: telform/v1
+kind: User
+metadata: {name: acme-new-hire}
+spec:
+  customer: ACME-0001
+  email: new.hire@acme.example
+  firstName: Nina
+  lastName: Hire
+  package: webex_calling
+  location: Paris HQ
+  phoneNumber: \"+33199999999\"
+",
+    );
+    std::fs::write(&users, text).expect("write");
+    record(&emulator);
+    let plan = telform(dir.path(), &env, &["plan", "--stats"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(out.contains("/wholesale/subscribers/validate"), "{out}");
+    assert!(out.contains("new.hire@acme.example"), "{out}");
+    let line = document_line(&users, "new.hire@acme.example");
+    assert!(out.contains(&format!("webex/acme/users.yaml:{line}")), "{out}");
+    assert!(out.contains("1 precheck)"), "{out}");
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}
+
+#[test]
+fn nothing_new_asks_no_precheck() {
+    let (_rt, _emulator, env) = start_webex();
+    let (dir, _vault) = applied_webex_examples(&env);
+    let plan = telform(dir.path(), &env, &["plan", "--stats"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(0), "{out}");
+    assert!(out.contains("API calls:"), "{out}");
+    assert!(!out.contains("precheck"), "{out}");
+}

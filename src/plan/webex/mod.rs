@@ -42,6 +42,7 @@ use crate::wire::webex as wire;
 mod customer;
 mod device;
 mod location;
+pub mod precheck;
 mod scope;
 mod user;
 mod workspace;

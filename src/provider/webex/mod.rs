@@ -2,6 +2,7 @@
 //! customer's organisation (`orgId`), its locations, numbers, workspaces and devices.
 
 mod page;
+mod precheck;
 pub mod write;
 
 use std::convert::Infallible;
