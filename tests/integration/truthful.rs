@@ -404,7 +404,9 @@ fn start_webex_with(
 /// The line of the document that holds `needle` in `file` (1-based), as plan errors give it.
 fn document_line(file: &Path, needle: &str) -> usize {
     let text = std::fs::read_to_string(file).expect("read");
-    let at = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not in {}", file.display()));
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in {}", file.display()));
     let before = &text[..at];
     let start = before.rfind("apiVersion:").expect("a document");
     before[..start].lines().count() + 1
@@ -459,7 +461,11 @@ fn mac_used_in_another_organisation_fails_the_plan_at_its_line_with_no_write() {
 
     let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
     assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
-    assert!(both(&refused).contains("MAC 805EC03A710C cannot be added"), "{}", both(&refused));
+    assert!(
+        both(&refused).contains("MAC 805EC03A710C cannot be added"),
+        "{}",
+        both(&refused)
+    );
     assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
 }
 
@@ -534,4 +540,33 @@ fn nothing_new_asks_no_precheck() {
     assert_eq!(plan.status.code(), Some(0), "{out}");
     assert!(out.contains("API calls:"), "{out}");
     assert!(!out.contains("precheck"), "{out}");
+}
+
+#[test]
+fn customer_company_name_changed_is_refused_by_name_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let (dir, _vault) = applied_webex_examples(&env);
+
+    let customer = dir.path().join("webex/acme/customer.yaml");
+    edit(&customer, "  companyName: Acme SARL\n", "  companyName: Acme SAS\n");
+    let plan = telform(dir.path(), &env, &["plan"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("`companyName` cannot be changed from \"Acme SARL\" to \"Acme SAS\""),
+        "{out}"
+    );
+    assert!(out.contains("cannot rename a customer"), "{out}");
+    assert!(out.contains("Partner Hub"), "{out}");
+    let line = document_line(&customer, "companyName: Acme SAS");
+    assert!(out.contains(&format!("webex/acme/customer.yaml:{line}")), "{out}");
+
+    record(&emulator);
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+
+    // The live name put back: nothing to do.
+    edit(&customer, "  companyName: Acme SAS\n", "  companyName: Acme SARL\n");
+    assert_converged(dir.path(), &env);
 }
