@@ -570,3 +570,84 @@ fn customer_company_name_changed_is_refused_by_name_at_plan() {
     edit(&customer, "  companyName: Acme SAS\n", "  companyName: Acme SARL\n");
     assert_converged(dir.path(), &env);
 }
+
+#[test]
+fn admin_given_to_an_existing_user_is_refused_by_name_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let (dir, _vault) = applied_webex_examples(&env);
+
+    // The role moved to Camille Bernard, who exists and is not the customer's adminEmail.
+    let users = dir.path().join("webex/acme/users.yaml");
+    edit(
+        &users,
+        "  extension: \"1000\"\n",
+        "  extension: \"1000\"\n  admin: true\n",
+    );
+    let plan = telform(dir.path(), &env, &["plan", "--detailed-exitcode"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(!out.contains("No changes."), "{out}");
+    assert!(!out.contains("Live state matches"), "{out}");
+    assert!(
+        out.contains("camille.bernard@acme.example: `admin: true` cannot be applied to an existing user"),
+        "{out}"
+    );
+    assert!(out.contains("Control Hub"), "{out}");
+    let line = document_line(&users, "camille.bernard@acme.example");
+    assert!(out.contains(&format!("webex/acme/users.yaml:{line}")), "{out}");
+    record(&emulator);
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}
+
+#[test]
+fn admin_taken_from_the_customer_administrator_is_refused_by_name_at_plan() {
+    // Acme's adminEmail exists as a subscriber, and its manifest says `admin: false`.
+    let (_rt, _emulator, env) = start_webex_with(|seed| {
+        seed.webex.subscribers.push(
+            serde_json::from_value(serde_json::json!({
+                "customer": "ACME-0001", "email": "it-admin@acme.example", "firstName": "Acme",
+                "lastName": "IT", "package": "webex_calling", "extension": "1090"
+            }))
+            .expect("a seed subscriber"),
+        );
+    });
+    // Declared before the first apply: Acme's undeclared users are pruned.
+    let dir = webex_examples();
+    let users = dir.path().join("webex/acme/users.yaml");
+    let mut text = std::fs::read_to_string(&users).expect("read");
+    text.push_str(
+        "---
+apiVersion: telform/v1
+kind: User
+metadata: {name: acme-it-admin}
+spec:
+  customer: ACME-0001
+  email: it-admin@acme.example
+  firstName: Acme
+  lastName: IT
+  package: webex_calling
+  location: Paris HQ
+  extension: \"1090\"
+  admin: true
+",
+    );
+    std::fs::write(&users, text).expect("write");
+    let vault = tempfile::tempdir().expect("temp dir");
+    let secrets = vault.path().join("secrets.out");
+    apply_with(dir.path(), &env, &["--secrets-out", secrets.to_str().expect("utf-8")]);
+    // Declared as it is: nothing to do.
+    assert_converged(dir.path(), &env);
+
+    edit(&users, "  admin: true\n", "  admin: false\n");
+    let plan = telform(dir.path(), &env, &["plan"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("it-admin@acme.example: `admin: false` cannot be applied"),
+        "{out}"
+    );
+    let line = document_line(&users, "it-admin@acme.example");
+    assert!(out.contains(&format!("webex/acme/users.yaml:{line}")), "{out}");
+}
