@@ -822,9 +822,18 @@ spec:
     } else {
         yaml.push_str(&user_yaml("BETA-0002", 0, "Siège"));
     }
-    yaml.push_str(&customer_yaml("GAMMA-0003"));
     if v2 {
+        // An organisation attached keeps its own name, so the manifest says it (a company name
+        // that differs from the organisation's is refused at plan).
+        let gamma = customer_yaml("GAMMA-0003");
+        assert!(gamma.contains("  companyName: GAMMA-0003 SARL\n"), "{gamma}");
+        yaml.push_str(&gamma.replace(
+            "  companyName: GAMMA-0003 SARL\n",
+            "  companyName: Globex Belgique SA\n",
+        ));
         yaml.push_str(&format!("  orgId: {SPARE_ORG}\n"));
+    } else {
+        yaml.push_str(&customer_yaml("GAMMA-0003"));
     }
     // What GAMMA holds goes with its old organisation: made again in the new one.
     yaml.push_str(&user_yaml("GAMMA-0003", 0, "Siège"));
