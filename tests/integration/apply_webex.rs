@@ -562,7 +562,7 @@ metadata: {name: good-annexe}
 spec:
   customer: GOOD-0002
   name: Annexe
-  address: {line1: 2 rue du Port, city: Nantes, country: FR}
+  address: {line1: 2 rue du Port, city: Nantes, state: Pays de la Loire, country: FR}
   timezone: Europe/Paris
   language: fr_fr
   announcementLanguage: fr_fr
@@ -671,7 +671,7 @@ metadata: {{name: alpha-{}}}
 spec:
   customer: ALPHA-0001
   name: {name}
-  address: {{line1: {line1}, city: Lille, postalCode: "59000", country: FR}}
+  address: {{line1: {line1}, city: Lille, state: Hauts-de-France, postalCode: "59000", country: FR}}
   timezone: Europe/Paris
   language: fr_fr
   announcementLanguage: fr_fr
@@ -1053,7 +1053,7 @@ metadata: {{name: {}}}
 spec:
   customer: {ext}
   name: {name}
-  address: {{line1: 2 rue du Port, city: Nantes, postalCode: "44000", country: FR}}
+  address: {{line1: 2 rue du Port, city: Nantes, state: Pays de la Loire, postalCode: "44000", country: FR}}
   timezone: Europe/Paris
   language: fr_fr
   announcementLanguage: fr_fr

@@ -651,3 +651,51 @@ spec:
     let line = document_line(&users, "it-admin@acme.example");
     assert!(out.contains(&format!("webex/acme/users.yaml:{line}")), "{out}");
 }
+
+#[test]
+fn location_create_request_carries_address_state() {
+    let (_rt, emulator, env) = start_webex();
+    let dir = webex_examples();
+    let vault = tempfile::tempdir().expect("temp dir");
+    let secrets = vault.path().join("secrets.out");
+    record(&emulator);
+    apply_with(dir.path(), &env, &["--secrets-out", secrets.to_str().expect("utf-8")]);
+    let posts: Vec<_> = written(&emulator)
+        .into_iter()
+        .filter(|w| w.method == "POST" && w.path.ends_with("/locations"))
+        .collect();
+    // Marseille is the location examples/ adds (Lyon is live, Paris is the headquarters).
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0].body["name"], "Marseille", "{posts:?}");
+    // The spec's PostCommonLocationObject requires address.state, in every country.
+    assert_eq!(
+        posts[0].body["address"]["state"], "Provence-Alpes-Côte d'Azur",
+        "{posts:?}"
+    );
+    for key in ["address1", "city", "state", "postalCode", "country"] {
+        assert!(posts[0].body["address"][key].is_string(), "`{key}` missing: {posts:?}");
+    }
+    assert_converged(dir.path(), &env);
+}
+
+#[test]
+fn location_without_state_is_refused_by_name_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let dir = webex_examples();
+    let locations = dir.path().join("webex/acme/locations.yaml");
+    edit(&locations, "    state: Provence-Alpes-Côte d'Azur\n", "");
+    record(&emulator);
+    let plan = telform(dir.path(), &env, &["plan"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("location Marseille: `address.state` is required to create a location"),
+        "{out}"
+    );
+    assert!(out.contains("Provence-Alpes-Côte d'Azur"), "the hint's example: {out}");
+    let line = document_line(&locations, "name: Marseille");
+    assert!(out.contains(&format!("webex/acme/locations.yaml:{line}")), "{out}");
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}
