@@ -13,6 +13,7 @@
 
 pub mod content_hash;
 pub mod live;
+pub mod precheck;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -14,53 +14,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::plan::{Action, ObjectKind, Op, Plan, PlanError, ProviderName};
+pub use crate::model::webex::precheck::{MacCheck, Prechecks, Refusal};
 use crate::model::webex::{WebexLive, mac_key};
 use crate::wire::webex as wire;
-
-/// The questions for one plan.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Prechecks {
-    /// The MACs of new devices by the organisation they are added to (`None`: the organisation
-    /// of a customer this plan creates, so the partner's own): one `validateMacs` call each.
-    pub macs: BTreeMap<Option<String>, Vec<MacCheck>>,
-    /// `POST /wholesale/customers/validate`, with the index of the creating action.
-    pub customers: Vec<(usize, wire::CustomerPrecheck)>,
-    /// `POST /wholesale/subscribers/validate`, with the index of the creating action.
-    pub subscribers: Vec<(usize, wire::SubscriberPrecheck)>,
-}
-
-impl Prechecks {
-    pub fn is_empty(&self) -> bool {
-        self.macs.is_empty() && self.customers.is_empty() && self.subscribers.is_empty()
-    }
-}
-
-/// One new device's MAC (its plan key: upper-case hex) and the index of its action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MacCheck {
-    pub mac: String,
-    pub action: usize,
-}
-
-/// What Webex said no to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// A MAC `validateMacs` did not find `AVAILABLE`.
-    Mac {
-        action: usize,
-        mac: String,
-        state: String,
-        code: Option<i64>,
-        message: Option<String>,
-    },
-    /// A customer or subscriber precheck answered with an error.
-    Object {
-        action: usize,
-        status: Option<u16>,
-        code: Option<String>,
-        message: String,
-    },
-}
 
 /// The questions to ask before `plan` is shown.
 pub fn prechecks(plan: &Plan, live: &WebexLive) -> Prechecks {
@@ -256,25 +212,142 @@ pub fn record(plan: &mut Plan, refusals: Vec<Refusal>) {
     }
 }
 
-/// The refusals in one `validateMacs` answer to `asked`. The answer's entries are matched by
-/// MAC (any notation), else by position.
-pub fn mac_refusals(asked: &[MacCheck], answer: &wire::ValidateMacsResponse) -> Vec<Refusal> {
-    let mut refusals = Vec::new();
-    for (i, status) in answer.mac_status.iter().enumerate() {
-        if status.state == "AVAILABLE" {
-            continue;
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::plan::{Fingerprint, ObjectRef};
+
+    fn act(op: Op, kind: ObjectKind, key: &str, group: &str) -> Action {
+        Action {
+            op,
+            object: ObjectRef::new(ProviderName::Webex, kind, key, group),
+            source: None,
+            changes: Vec::new(),
+            reason: None,
+            desired: None,
+            number: None,
         }
-        let key = mac_key(&status.mac);
-        let Some(check) = asked.iter().find(|c| c.mac == key).or_else(|| asked.get(i)) else {
-            continue;
-        };
-        refusals.push(Refusal::Mac {
-            action: check.action,
-            mac: check.mac.clone(),
-            state: status.state.clone(),
-            code: status.error_code,
-            message: status.message.clone(),
-        });
     }
-    refusals
+
+    fn absent(kind: ObjectKind, key: &str, group: &str) -> Fingerprint {
+        Fingerprint {
+            object: ObjectRef::new(ProviderName::Webex, kind, key, group),
+            value: Cow::Borrowed("absent"),
+        }
+    }
+
+    fn live_customer(ext: &str, org: &str) -> (String, wire::Customer) {
+        let customer = wire::Customer {
+            id: format!("id-{ext}"),
+            org_id: Some(org.to_string()),
+            external_id: ext.to_string(),
+            ..Default::default()
+        };
+        (ext.to_string(), customer)
+    }
+
+    #[test]
+    fn only_macs_nothing_in_the_plan_frees_are_asked_per_organisation() {
+        let mut plan = Plan::default();
+        // A device moved from A to B: deleted in A first, so its MAC is not asked about.
+        plan.actions
+            .push(act(Op::Create, ObjectKind::Device, "AAAAAAAAAAAA", "B"));
+        plan.actions
+            .push(act(Op::Delete, ObjectKind::Device, "AAAAAAAAAAAA", "A"));
+        // Two new devices, one in each organisation.
+        plan.actions
+            .push(act(Op::Create, ObjectKind::Device, "BBBBBBBBBBBB", "A"));
+        plan.actions
+            .push(act(Op::Create, ObjectKind::Device, "CCCCCCCCCCCC", "B"));
+        // Re-added with a workspace the plan replaces: it exists now, and goes with it.
+        plan.actions
+            .push(act(Op::Create, ObjectKind::Device, "DDDDDDDDDDDD", "B"));
+        for (key, group) in [("AAAAAAAAAAAA", "B"), ("BBBBBBBBBBBB", "A"), ("CCCCCCCCCCCC", "B")] {
+            plan.fingerprints.push(absent(ObjectKind::Device, key, group));
+        }
+        plan.fingerprints.push(Fingerprint {
+            object: ObjectRef::new(ProviderName::Webex, ObjectKind::Device, "DDDDDDDDDDDD", "B"),
+            value: Cow::Borrowed("fnv:1"),
+        });
+        let live = WebexLive {
+            customers: [live_customer("A", "org-a"), live_customer("B", "org-b")].into(),
+            ..WebexLive::default()
+        };
+        let checks = prechecks(&plan, &live);
+        let asked: Vec<(Option<&str>, Vec<&str>)> = checks
+            .macs
+            .iter()
+            .map(|(org, macs)| (org.as_deref(), macs.iter().map(|m| m.mac.as_str()).collect()))
+            .collect();
+        assert_eq!(
+            asked,
+            [
+                (Some("org-a"), vec!["BBBBBBBBBBBB"]),
+                (Some("org-b"), vec!["CCCCCCCCCCCC"])
+            ]
+        );
+        assert!(checks.customers.is_empty() && checks.subscribers.is_empty());
+        assert!(
+            prechecks(&Plan::default(), &live).is_empty(),
+            "nothing new, nothing asked"
+        );
+    }
+
+    #[test]
+    fn a_busy_customer_has_its_new_subscribers_asked_by_email_only() {
+        let mut plan = Plan::default();
+        let mut user = act(Op::Create, ObjectKind::User, "a@c.example", "C");
+        user.desired = Some(json!({"body": {
+            "customerId": "id-C", "email": "a@c.example", "packages": ["webex_calling"],
+            "provisioningParameters": {"extension": "1000"}
+        }}));
+        plan.actions.push(user);
+        let live = WebexLive {
+            customers: [live_customer("C", "org-c")].into(),
+            ..WebexLive::default()
+        };
+        let quiet = prechecks(&plan, &live);
+        assert_eq!(quiet.subscribers.len(), 1);
+        assert!(quiet.subscribers[0].1.provisioning_parameters.is_some());
+        assert!(quiet.subscribers[0].1.packages.is_some());
+
+        // The same plan also changes the customer's packages: they may be what the user needs.
+        plan.actions.insert(0, act(Op::Update, ObjectKind::Customer, "C", "C"));
+        let busy = prechecks(&plan, &live);
+        let asked = &busy.subscribers[0];
+        assert_eq!(asked.0, 1, "the user's action");
+        assert_eq!(asked.1.customer_id.as_deref(), Some("id-C"));
+        assert!(asked.1.packages.is_none() && asked.1.provisioning_parameters.is_none());
+    }
+
+    #[test]
+    fn a_refused_mac_is_an_error_at_its_action() {
+        let mut plan = Plan::default();
+        plan.actions
+            .push(act(Op::Create, ObjectKind::Device, "805EC03A710C", "C"));
+        let refusal = Refusal::Mac {
+            action: 0,
+            mac: "805EC03A710C".into(),
+            state: "UNAVAILABLE".into(),
+            code: Some(5675),
+            message: Some("MAC Address is in use".into()),
+        };
+        record(&mut plan, vec![refusal]);
+        assert_eq!(plan.errors.len(), 1);
+        assert_eq!(
+            plan.errors[0].object.as_ref().map(|o| o.key.as_str()),
+            Some("805EC03A710C")
+        );
+        assert!(
+            plan.errors[0].message.contains(
+                "MAC 805EC03A710C cannot be added: Webex's validateMacs says UNAVAILABLE (5675: MAC Address is in use)"
+            ),
+            "{}",
+            plan.errors[0].message
+        );
+    }
 }

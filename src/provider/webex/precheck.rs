@@ -1,4 +1,4 @@
-//! The prechecks a plan asks Webex (see `crate::plan::webex::precheck`): `validateMacs` once
+//! The prechecks a plan asks Webex (made by `crate::plan::webex::precheck`): `validateMacs` once
 //! per organisation with every new MAC, and the wholesale customer and subscriber `validate`
 //! endpoints once per new object, a few at a time. They change nothing: they are sent as
 //! reads (retried the same way) and counted as reads and as prechecks.
@@ -10,7 +10,8 @@ use reqwest::Method;
 use serde::Serialize;
 
 use super::{CONCURRENCY, P, WebexClient, parse};
-use crate::plan::webex::precheck::{MacCheck, Prechecks, Refusal, mac_refusals};
+use crate::model::webex::mac_key;
+use crate::model::webex::precheck::{MacCheck, Prechecks, Refusal};
 use crate::provider::http::{ProviderError, read_json};
 use crate::wire::webex as wire;
 
@@ -112,5 +113,73 @@ impl WebexClient {
             })),
             Err(error) => Err(unavailable(error)),
         }
+    }
+}
+
+/// The refusals in one `validateMacs` answer to `asked`. The answer's entries are matched by
+/// MAC (any notation), else by position.
+pub fn mac_refusals(asked: &[MacCheck], answer: &wire::ValidateMacsResponse) -> Vec<Refusal> {
+    let mut refusals = Vec::new();
+    for (i, status) in answer.mac_status.iter().enumerate() {
+        if status.state == "AVAILABLE" {
+            continue;
+        }
+        let key = mac_key(&status.mac);
+        let Some(check) = asked.iter().find(|c| c.mac == key).or_else(|| asked.get(i)) else {
+            continue;
+        };
+        refusals.push(Refusal::Mac {
+            action: check.action,
+            mac: check.mac.clone(),
+            state: status.state.clone(),
+            code: status.error_code,
+            message: status.message.clone(),
+        });
+    }
+    refusals
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_mac_is_found_in_any_notation() {
+        let asked = [
+            MacCheck {
+                mac: "001122334455".into(),
+                action: 3,
+            },
+            MacCheck {
+                mac: "805EC03A710C".into(),
+                action: 7,
+            },
+        ];
+        let answer = wire::ValidateMacsResponse {
+            status: "ERRORS".into(),
+            mac_status: vec![
+                wire::MacStatus {
+                    mac: "80:5e:c0:3a:71:0c".into(),
+                    state: "UNAVAILABLE".into(),
+                    error_code: Some(5675),
+                    message: Some("MAC Address is in use".into()),
+                },
+                wire::MacStatus {
+                    mac: "001122334455".into(),
+                    state: "AVAILABLE".into(),
+                    ..Default::default()
+                },
+            ],
+        };
+        assert_eq!(
+            mac_refusals(&asked, &answer),
+            [Refusal::Mac {
+                action: 7,
+                mac: "805EC03A710C".into(),
+                state: "UNAVAILABLE".into(),
+                code: Some(5675),
+                message: Some("MAC Address is in use".into()),
+            }]
+        );
     }
 }
