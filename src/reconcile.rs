@@ -366,6 +366,14 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         reset_passwords: &options.reset_passwords,
     };
     let mut plan = plan::plan(&manifests, &live, &cx);
+    if let (Some(client), Some(webex_live)) = (&webex, &live.webex) {
+        // What Webex would refuse of the objects the plan creates fails the plan, not the apply.
+        let checks = plan::webex::precheck::prechecks(&plan, webex_live);
+        if !checks.is_empty() {
+            let refusals = client.precheck(&checks).await.map_err(|e| Failure::one(e.problem()))?;
+            plan::webex::precheck::record(&mut plan, refusals);
+        }
+    }
     if let (Some(scope), Some(whole)) = (&scope, &whole) {
         // A live number of a scoped account that an account outside the scope declares is that
         // account's (a full plan moves it rather than prune it): the scope takes that account

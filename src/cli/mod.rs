@@ -120,7 +120,7 @@ Exit status: 0 when everything was applied (or nothing had to be), 1 otherwise."
     #[command(
         after_help = "Examples:\n  telform import --all --out manifests\n  telform import --account contoso --customer ACME-0001 --out manifests\n  telform import --consents --dry-run\n\n\
 Writes acg/<account>.yaml, acg/consents.yaml and webex/<externalId>/{customer,locations,users,workspaces,devices}.yaml; \
-never replaces a file. What no API reads (SIP passwords, onboarding templates, company names) is said in comments. See docs/import.md.\n\
+never replaces a file. What no API reads (SIP passwords, onboarding templates, first administrators) is said in comments. See docs/import.md.\n\
 Exit status: 0 when the files were written (or, with --dry-run, shown), 1 otherwise."
     )]
     Import(ImportArgs),

@@ -105,9 +105,17 @@ pub(crate) fn call_stats(acg: Option<&AcgClient>, webex: Option<&WebexClient>) -
 
 fn stats(name: &str, stats: &CallStats) -> String {
     let (reads, writes, retries) = stats.snapshot();
+    let prechecks = stats.prechecks.load(std::sync::atomic::Ordering::Relaxed);
+    let reads = match prechecks {
+        0 => crate::diag::counted(reads as usize, "read"),
+        n => format!(
+            "{} ({})",
+            crate::diag::counted(reads as usize, "read"),
+            crate::diag::counted(n as usize, "precheck")
+        ),
+    };
     format!(
-        " {name} {}, {}, {};",
-        crate::diag::counted(reads as usize, "read"),
+        " {name} {reads}, {}, {};",
         crate::diag::counted(writes as usize, "write"),
         crate::diag::counted(retries as usize, "retry")
     )

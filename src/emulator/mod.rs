@@ -87,6 +87,13 @@ pub struct App {
     state_file: Option<PathBuf>,
 }
 
+/// Whether `path` is one of the Webex prechecks: answered, never stored.
+fn is_precheck(path: &str) -> bool {
+    path.ends_with("/wholesale/customers/validate")
+        || path.ends_with("/wholesale/subscribers/validate")
+        || path.ends_with("/telephony/config/devices/actions/validateMacs/invoke")
+}
+
 /// A write the emulator received, as the journal keeps it.
 #[derive(Debug, Clone)]
 pub struct Written {
@@ -439,8 +446,10 @@ async fn inject_faults(State(app): State<Arc<App>>, request: Request, next: Next
 }
 
 /// Records a write in the journal when a test keeps one; the request goes on unchanged.
+/// Prechecks are POSTs that change nothing (a plan asks them): they are not writes.
 async fn journal(app: &App, request: Request) -> Request {
-    if request.method() == axum::http::Method::GET || App::lock(&app.journal).is_none() {
+    let precheck = request.method() == axum::http::Method::POST && is_precheck(request.uri().path());
+    if request.method() == axum::http::Method::GET || precheck || App::lock(&app.journal).is_none() {
         return request;
     }
     let (parts, body) = request.into_parts();

@@ -114,6 +114,8 @@ pub async fn read(
             // Workspaces' licences are told by the licence ids of their customer's packages,
             // which only a read of the customer by id carries: one more read per customer.
             licenses_of: customers.clone(),
+            // Their company names: the organisations' display names.
+            names_of: customers.clone(),
             customers,
             // The supported-devices list tells which models have more than one line.
             supported_devices: scope.shared_lines,

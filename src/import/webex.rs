@@ -294,11 +294,13 @@ fn customer_doc(
         .put("externalId", Node::str(ext))
         .commented(
             "companyName",
-            Node::str(TO_COMPLETE),
+            Node::str(org.and_then(|o| o.display_name.as_deref()).unwrap_or(TO_COMPLETE)),
             &[
-                "Webex does not answer a customer's company name nor its first administrator: complete both"
+                "The organisation's display name (plan refuses a change: rename the customer in Partner Hub)."
                     .to_string(),
-                "(they are sent only if the customer is created again; plan never compares them).".to_string(),
+                "Webex does not answer the first administrator: complete adminEmail (it is sent only if the"
+                    .to_string(),
+                "customer is created again; plan never compares it).".to_string(),
             ],
         )
         .put("adminEmail", Node::str(NO_ADMIN))

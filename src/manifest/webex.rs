@@ -241,8 +241,10 @@ pub struct UserSpec {
     #[schemars(regex(pattern = r"^[0-9]{2,10}$"))]
     pub extension: Option<String>,
     /// Customer administrator role. Only the customer's `adminEmail` is one (made so when the
-    /// customer is provisioned): no API telform uses gives the role to a subscriber, so a new
-    /// user with `admin: true` is refused at plan; give the role in Control Hub.
+    /// customer is provisioned): no API telform uses gives the role to a subscriber or takes it
+    /// away, so `admin: true` on any other user, new or existing, and `admin: false` on the
+    /// adminEmail's user are refused at plan; give or take the role in Control Hub. Left out,
+    /// the role is not managed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

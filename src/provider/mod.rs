@@ -20,6 +20,9 @@ pub struct CallStats {
     pub reads: AtomicU64,
     pub writes: AtomicU64,
     pub retries: AtomicU64,
+    /// Of the reads: the prechecks a plan asks (`validateMacs`, the wholesale `validate`
+    /// endpoints), which change nothing but are calls all the same.
+    pub prechecks: AtomicU64,
 }
 
 impl CallStats {

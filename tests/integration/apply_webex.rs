@@ -562,7 +562,7 @@ metadata: {name: good-annexe}
 spec:
   customer: GOOD-0002
   name: Annexe
-  address: {line1: 2 rue du Port, city: Nantes, country: FR}
+  address: {line1: 2 rue du Port, city: Nantes, state: Pays de la Loire, country: FR}
   timezone: Europe/Paris
   language: fr_fr
   announcementLanguage: fr_fr
@@ -671,7 +671,7 @@ metadata: {{name: alpha-{}}}
 spec:
   customer: ALPHA-0001
   name: {name}
-  address: {{line1: {line1}, city: Lille, postalCode: "59000", country: FR}}
+  address: {{line1: {line1}, city: Lille, state: Hauts-de-France, postalCode: "59000", country: FR}}
   timezone: Europe/Paris
   language: fr_fr
   announcementLanguage: fr_fr
@@ -822,9 +822,18 @@ spec:
     } else {
         yaml.push_str(&user_yaml("BETA-0002", 0, "Siège"));
     }
-    yaml.push_str(&customer_yaml("GAMMA-0003"));
     if v2 {
+        // An organisation attached keeps its own name, so the manifest says it (a company name
+        // that differs from the organisation's is refused at plan).
+        let gamma = customer_yaml("GAMMA-0003");
+        assert!(gamma.contains("  companyName: GAMMA-0003 SARL\n"), "{gamma}");
+        yaml.push_str(&gamma.replace(
+            "  companyName: GAMMA-0003 SARL\n",
+            "  companyName: Globex Belgique SA\n",
+        ));
         yaml.push_str(&format!("  orgId: {SPARE_ORG}\n"));
+    } else {
+        yaml.push_str(&customer_yaml("GAMMA-0003"));
     }
     // What GAMMA holds goes with its old organisation: made again in the new one.
     yaml.push_str(&user_yaml("GAMMA-0003", 0, "Siège"));
@@ -1044,7 +1053,7 @@ metadata: {{name: {}}}
 spec:
   customer: {ext}
   name: {name}
-  address: {{line1: 2 rue du Port, city: Nantes, postalCode: "44000", country: FR}}
+  address: {{line1: 2 rue du Port, city: Nantes, state: Pays de la Loire, postalCode: "44000", country: FR}}
   timezone: Europe/Paris
   language: fr_fr
   announcementLanguage: fr_fr

@@ -980,6 +980,31 @@ async fn prechecks() {
     wx.emulator.shutdown().await.expect("shutdown");
 }
 
+/// `GET /organizations/{orgId}` (webex-admin.json): a managed customer's organisation, named
+/// as its customer; another organisation is not found.
+#[tokio::test]
+async fn organization_of_a_managed_customer() {
+    let wx = start(test_seed(), SHORT).await;
+    let (_customer, org, _) = wx.provisioned("ORG-1", &["webex_calling"]).await;
+    let a = wx.get(&format!("/organizations/{org}")).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_contract("webex-admin.json", "get", "/organizations/{orgId}", 200, &a.body);
+    assert_eq!(a.body["id"], org.as_str());
+    let name = customer_body("ORG-1", &["webex_calling"])["customerInfo"]["name"].clone();
+    assert_eq!(a.body["displayName"], name, "{}", a.text);
+    assert_error(&wx.get("/organizations/unknown").await, StatusCode::NOT_FOUND);
+    let scoped = wx
+        .call_as(
+            Some("customers-only"),
+            Method::GET,
+            &format!("/organizations/{org}"),
+            None,
+        )
+        .await;
+    assert_error(&scoped, StatusCode::FORBIDDEN);
+    wx.emulator.shutdown().await.expect("shutdown");
+}
+
 // ---- wholesale subscribers ---------------------------------------------------------------
 
 #[tokio::test]

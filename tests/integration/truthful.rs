@@ -383,3 +383,319 @@ fn new_user_with_admin_is_refused_by_name_at_plan() {
     assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
     assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
 }
+
+/// `start_webex` with `change` made to the seed first.
+fn start_webex_with(
+    change: impl FnOnce(&mut telform::emulator::seed::Seed),
+) -> (
+    tokio::runtime::Runtime,
+    telform::emulator::Emulator,
+    Vec<(String, String)>,
+) {
+    let mut seed = seed::demo();
+    seed.timing.webex_provisioning_delay = Duration::from_millis(100);
+    change(&mut seed);
+    let (rt, emulator, mut env) = crate::emulator_on_runtime(seed, "");
+    env.push(("ACME_JUPITER_TABLE_SIP_PASSWORD".into(), "Jupiter-Table-7f3k9q".into()));
+    env.push(("ACME_CBERNARD_SIP_PASSWORD".into(), "Cbernard-Desk-2m8x4z".into()));
+    (rt, emulator, env)
+}
+
+/// The line of the document that holds `needle` in `file` (1-based), as plan errors give it.
+fn document_line(file: &Path, needle: &str) -> usize {
+    let text = std::fs::read_to_string(file).expect("read");
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in {}", file.display()));
+    let before = &text[..at];
+    let start = before.rfind("apiVersion:").expect("a document");
+    before[..start].lines().count() + 1
+}
+
+#[test]
+fn mac_used_in_another_organisation_fails_the_plan_at_its_line_with_no_write() {
+    // Another customer of the partner (not declared here) already holds the MAC examples/
+    // gives the Salle Jupiter table phone.
+    let (_rt, emulator, env) = start_webex_with(|seed| {
+        let webex = &mut seed.webex;
+        let mut other = webex.customers[0].clone();
+        other.external_id = "OTHER-0099".into();
+        other.name = "Other Co".into();
+        other.primary_email = "admin@other.example".into();
+        other.id = None;
+        other.org_id = None;
+        webex.customers.push(other);
+        webex.subscribers.push(
+            serde_json::from_value(serde_json::json!({
+                "customer": "OTHER-0099", "email": "desk@other.example", "firstName": "Desk",
+                "lastName": "Other", "package": "webex_calling", "extension": "2000"
+            }))
+            .expect("a seed subscriber"),
+        );
+        webex.devices.push(
+            serde_json::from_value(serde_json::json!({
+                "customer": "OTHER-0099", "mac": "80:5E:C0:3A:71:0C", "model": "Yealink T54W",
+                "owner": {"user": "desk@other.example"}
+            }))
+            .expect("a seed device"),
+        );
+    });
+    let dir = webex_examples();
+    record(&emulator);
+    let plan = telform(dir.path(), &env, &["plan", "--stats"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    let devices = dir.path().join("webex/acme/devices.yaml");
+    let line = document_line(&devices, "mac: \"80:5E:C0:3A:71:0C\"");
+    assert!(
+        out.contains(&format!("webex/acme/devices.yaml:{line}")),
+        "no file:line {line}: {out}"
+    );
+    assert!(out.contains("MAC 805EC03A710C cannot be added"), "{out}");
+    assert!(out.contains("UNAVAILABLE"), "{out}");
+    assert!(out.contains("MAC Address is in use"), "{out}");
+    // Only that device is refused: the other new MACs are available.
+    assert_eq!(out.matches("cannot be added").count(), 1, "{out}");
+    // One validateMacs for the organisation's new devices, the new user's precheck: counted.
+    assert!(out.contains("prechecks)"), "{out}");
+
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(
+        both(&refused).contains("MAC 805EC03A710C cannot be added"),
+        "{}",
+        both(&refused)
+    );
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}
+
+#[test]
+fn customer_refused_by_the_precheck_fails_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let dir = webex_examples();
+    // Globex is new in examples/: a provisioning id that is no template's of the partner.
+    let templates = dir.path().join("webex/templates.yaml");
+    let text = std::fs::read_to_string(&templates).expect("read");
+    let second = text.match_indices("provisioningId: ").nth(1).expect("two templates").0;
+    let end = second + text[second..].find('\n').expect("line end");
+    let edited = format!(
+        "{}provisioningId: Y2lzY29zcGFyazovL3VzL1BST1ZJU0lPTklORy9ub25l{}",
+        &text[..second],
+        &text[end..]
+    );
+    std::fs::write(&templates, edited).expect("write");
+    record(&emulator);
+    let plan = telform(dir.path(), &env, &["plan"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(out.contains("/wholesale/customers/validate"), "{out}");
+    assert!(out.contains("GLOBEX-0042"), "{out}");
+    assert!(out.contains("not the provisioning id"), "{out}");
+    let line = document_line(&dir.path().join("webex/globex/customer.yaml"), "GLOBEX-0042");
+    assert!(out.contains(&format!("webex/globex/customer.yaml:{line}")), "{out}");
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}
+
+#[test]
+fn subscriber_refused_by_the_precheck_fails_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let (dir, _vault) = applied_webex_examples(&env);
+    // A new user with a number the organisation does not have: the wholesale API refuses it.
+    let users = dir.path().join("webex/acme/users.yaml");
+    let mut text = std::fs::read_to_string(&users).expect("read");
+    text.push_str(
+        "---
+apiVersion: telform/v1
+kind: User
+metadata: {name: acme-new-hire}
+spec:
+  customer: ACME-0001
+  email: new.hire@acme.example
+  firstName: Nina
+  lastName: Hire
+  package: webex_calling
+  location: Paris HQ
+  phoneNumber: \"+33199999999\"
+",
+    );
+    std::fs::write(&users, text).expect("write");
+    record(&emulator);
+    let plan = telform(dir.path(), &env, &["plan", "--stats"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(out.contains("/wholesale/subscribers/validate"), "{out}");
+    assert!(out.contains("new.hire@acme.example"), "{out}");
+    let line = document_line(&users, "new.hire@acme.example");
+    assert!(out.contains(&format!("webex/acme/users.yaml:{line}")), "{out}");
+    assert!(out.contains("1 precheck)"), "{out}");
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}
+
+#[test]
+fn nothing_new_asks_no_precheck() {
+    let (_rt, _emulator, env) = start_webex();
+    let (dir, _vault) = applied_webex_examples(&env);
+    let plan = telform(dir.path(), &env, &["plan", "--stats"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(0), "{out}");
+    assert!(out.contains("API calls:"), "{out}");
+    assert!(!out.contains("precheck"), "{out}");
+}
+
+#[test]
+fn customer_company_name_changed_is_refused_by_name_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let (dir, _vault) = applied_webex_examples(&env);
+
+    let customer = dir.path().join("webex/acme/customer.yaml");
+    edit(&customer, "  companyName: Acme SARL\n", "  companyName: Acme SAS\n");
+    let plan = telform(dir.path(), &env, &["plan"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("`companyName` cannot be changed from \"Acme SARL\" to \"Acme SAS\""),
+        "{out}"
+    );
+    assert!(out.contains("cannot rename a customer"), "{out}");
+    assert!(out.contains("Partner Hub"), "{out}");
+    let line = document_line(&customer, "companyName: Acme SAS");
+    assert!(out.contains(&format!("webex/acme/customer.yaml:{line}")), "{out}");
+
+    record(&emulator);
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+
+    // The live name put back: nothing to do.
+    edit(&customer, "  companyName: Acme SAS\n", "  companyName: Acme SARL\n");
+    assert_converged(dir.path(), &env);
+}
+
+#[test]
+fn admin_given_to_an_existing_user_is_refused_by_name_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let (dir, _vault) = applied_webex_examples(&env);
+
+    // The role moved to Camille Bernard, who exists and is not the customer's adminEmail.
+    let users = dir.path().join("webex/acme/users.yaml");
+    edit(
+        &users,
+        "  extension: \"1000\"\n",
+        "  extension: \"1000\"\n  admin: true\n",
+    );
+    let plan = telform(dir.path(), &env, &["plan", "--detailed-exitcode"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(!out.contains("No changes."), "{out}");
+    assert!(!out.contains("Live state matches"), "{out}");
+    assert!(
+        out.contains("camille.bernard@acme.example: `admin: true` cannot be applied to an existing user"),
+        "{out}"
+    );
+    assert!(out.contains("Control Hub"), "{out}");
+    let line = document_line(&users, "camille.bernard@acme.example");
+    assert!(out.contains(&format!("webex/acme/users.yaml:{line}")), "{out}");
+    record(&emulator);
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}
+
+#[test]
+fn admin_taken_from_the_customer_administrator_is_refused_by_name_at_plan() {
+    // Acme's adminEmail exists as a subscriber, and its manifest says `admin: false`.
+    let (_rt, _emulator, env) = start_webex_with(|seed| {
+        seed.webex.subscribers.push(
+            serde_json::from_value(serde_json::json!({
+                "customer": "ACME-0001", "email": "it-admin@acme.example", "firstName": "Acme",
+                "lastName": "IT", "package": "webex_calling", "extension": "1090"
+            }))
+            .expect("a seed subscriber"),
+        );
+    });
+    // Declared before the first apply: Acme's undeclared users are pruned.
+    let dir = webex_examples();
+    let users = dir.path().join("webex/acme/users.yaml");
+    let mut text = std::fs::read_to_string(&users).expect("read");
+    text.push_str(
+        "---
+apiVersion: telform/v1
+kind: User
+metadata: {name: acme-it-admin}
+spec:
+  customer: ACME-0001
+  email: it-admin@acme.example
+  firstName: Acme
+  lastName: IT
+  package: webex_calling
+  location: Paris HQ
+  extension: \"1090\"
+  admin: true
+",
+    );
+    std::fs::write(&users, text).expect("write");
+    let vault = tempfile::tempdir().expect("temp dir");
+    let secrets = vault.path().join("secrets.out");
+    apply_with(dir.path(), &env, &["--secrets-out", secrets.to_str().expect("utf-8")]);
+    // Declared as it is: nothing to do.
+    assert_converged(dir.path(), &env);
+
+    edit(&users, "  admin: true\n", "  admin: false\n");
+    let plan = telform(dir.path(), &env, &["plan"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("it-admin@acme.example: `admin: false` cannot be applied"),
+        "{out}"
+    );
+    let line = document_line(&users, "it-admin@acme.example");
+    assert!(out.contains(&format!("webex/acme/users.yaml:{line}")), "{out}");
+}
+
+#[test]
+fn location_create_request_carries_address_state() {
+    let (_rt, emulator, env) = start_webex();
+    let dir = webex_examples();
+    let vault = tempfile::tempdir().expect("temp dir");
+    let secrets = vault.path().join("secrets.out");
+    record(&emulator);
+    apply_with(dir.path(), &env, &["--secrets-out", secrets.to_str().expect("utf-8")]);
+    let posts: Vec<_> = written(&emulator)
+        .into_iter()
+        .filter(|w| w.method == "POST" && w.path.ends_with("/locations"))
+        .collect();
+    // Marseille is the location examples/ adds (Lyon is live, Paris is the headquarters).
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0].body["name"], "Marseille", "{posts:?}");
+    // The spec's PostCommonLocationObject requires address.state, in every country.
+    assert_eq!(
+        posts[0].body["address"]["state"], "Provence-Alpes-Côte d'Azur",
+        "{posts:?}"
+    );
+    for key in ["address1", "city", "state", "postalCode", "country"] {
+        assert!(posts[0].body["address"][key].is_string(), "`{key}` missing: {posts:?}");
+    }
+    assert_converged(dir.path(), &env);
+}
+
+#[test]
+fn location_without_state_is_refused_by_name_at_plan() {
+    let (_rt, emulator, env) = start_webex();
+    let dir = webex_examples();
+    let locations = dir.path().join("webex/acme/locations.yaml");
+    edit(&locations, "    state: Provence-Alpes-Côte d'Azur\n", "");
+    record(&emulator);
+    let plan = telform(dir.path(), &env, &["plan"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("location Marseille: `address.state` is required to create a location"),
+        "{out}"
+    );
+    assert!(out.contains("Provence-Alpes-Côte d'Azur"), "the hint's example: {out}");
+    let line = document_line(&locations, "name: Marseille");
+    assert!(out.contains(&format!("webex/acme/locations.yaml:{line}")), "{out}");
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+}

@@ -10,6 +10,7 @@
 mod devices;
 mod http;
 mod locations;
+mod organizations;
 mod people;
 mod rules;
 mod seed;
@@ -49,6 +50,7 @@ pub mod scopes {
     pub const LOCATIONS_READ: &str = "spark-admin:locations_read";
     pub const LOCATIONS_WRITE: &str = "spark-admin:locations_write";
     pub const PEOPLE_READ: &str = "spark-admin:people_read";
+    pub const ORGANIZATIONS_READ: &str = "spark-admin:organizations_read";
     /// Sic: the Locations API names `device_read` (singular) as an alternative read scope.
     pub const DEVICE_READ: &str = "spark-admin:device_read";
     pub const TELEPHONY_READ: &str = "spark-admin:telephony_config_read";
@@ -96,6 +98,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/telephony/config/numbers", get(locations::list_numbers))
         .route("/people", get(people::list))
         .route("/people/{id}", get(people::get_one))
+        .route("/organizations/{id}", get(organizations::get_one))
         .route("/workspaces", get(workspaces::list).post(workspaces::create))
         .route(
             "/workspaces/{id}",

@@ -13,6 +13,7 @@
 
 pub mod content_hash;
 pub mod live;
+pub mod precheck;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -64,6 +65,9 @@ pub struct WebexNeeds {
     pub workspace_limits_of: BTreeSet<(String, String)>,
     /// Whether devices are declared (the supported-devices list is read).
     pub supported_devices: bool,
+    /// External ids of the customers whose company name is compared: their organisation's
+    /// display name is read (`GET /organizations/{orgId}`; the wholesale customer has no name).
+    pub names_of: BTreeSet<String>,
     /// External ids of the customers whose workspaces are declared: each is read once more,
     /// by id, for the licence ids of its packages (the list does not carry them).
     pub licenses_of: BTreeSet<String>,
@@ -98,4 +102,7 @@ pub struct OrgLive {
     pub members: BTreeMap<String, DeviceMembers>,
     /// Devices and limits by workspace id, for [`WebexNeeds::workspace_limits_of`].
     pub workspace_devices: BTreeMap<String, PlaceDeviceList>,
+    /// The organisation's display name (the customer's company name), for
+    /// [`WebexNeeds::names_of`].
+    pub display_name: Option<String>,
 }

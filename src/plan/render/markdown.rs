@@ -133,7 +133,7 @@ pub(super) fn render(plan: &Plan) -> String {
     }
     // The last shape is bounded well under the limit (at most ~60 lines of `LONG` characters);
     // this is only a guard.
-    format!("{MARKER}\n**{}**\n\n{TRUNCATED}\n", plan.summary().line())
+    format!("{MARKER}\n**{}**\n\n{TRUNCATED}\n", super::summary_line(plan))
 }
 
 /// The comment would be longer than allowed.
@@ -196,7 +196,7 @@ fn attempt(plan: &Plan, sections: &[Section], shape: &Shape) -> Result<String, F
 fn head(plan: &Plan, sections: &[Section], shape: &Shape) -> Result<String, Full> {
     let mut b = Buf::new(MAX_LEN);
     b.line(MARKER)?;
-    b.line(&format!("**{}**", plan.summary().line()))?;
+    b.line(&format!("**{}**", super::summary_line(plan)))?;
     b.line("")?;
     if let Some(scope) = &plan.scope {
         b.line(&format!("_Plan {}._", clean(&scope.describe())))?;

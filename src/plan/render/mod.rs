@@ -24,6 +24,16 @@ pub use markdown::MARKER;
 /// The plan for a terminal: grouped per provider and account / customer, field changes
 /// `old → new`, numbers collapsed into ranges, unmanaged and pending objects and errors at the
 /// end, then the closing summary line. `styled` adds ANSI colours.
+/// The plan's closing line. A plan with errors and no action says so rather than that live
+/// state matches the manifests: a refused change is a difference, not "No changes" (issue #13).
+pub(crate) fn summary_line(plan: &Plan) -> String {
+    if plan.actions.is_empty() && !plan.errors.is_empty() {
+        "No changes planned: live state does not match the manifests until the errors are fixed.".to_string()
+    } else {
+        plan.summary().line()
+    }
+}
+
 pub fn text(plan: &Plan, styled: bool) -> String {
     text::render(plan, styled)
 }

@@ -127,7 +127,7 @@ pub(super) fn render(plan: &Plan, styled: bool) -> String {
         out.push('\n');
     }
 
-    out.push_str(&look.paint(BOLD, &plan.summary().line()));
+    out.push_str(&look.paint(BOLD, &super::summary_line(plan)));
     out.push('\n');
     if let Some(scope) = &plan.scope {
         let _ = writeln!(
@@ -248,6 +248,20 @@ mod tests {
         let text = text(&fixtures::empty(), false);
         assert_eq!(text, "No changes. Live state matches the manifests.\n");
         insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn errors_without_actions_do_not_say_live_state_matches() {
+        let mut plan = fixtures::empty();
+        plan.errors.push(crate::model::plan::PlanError {
+            object: None,
+            source: None,
+            message: "`companyName` cannot be changed".into(),
+            hint: "rename it in Partner Hub".into(),
+        });
+        let text = text(&plan, false);
+        assert!(!text.contains("Live state matches"), "{text}");
+        assert!(text.ends_with("until the errors are fixed.\n"), "{text}");
     }
 
     #[test]

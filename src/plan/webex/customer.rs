@@ -235,6 +235,7 @@ impl<'a> Scope<'a> {
             self.move_customer(plan, manifest, current, want, have);
             return;
         }
+        self.check_company_name(plan, manifest, org);
         let changes = diff_json("", &live_customer_view(current), &desired_customer_view(spec));
         if !changes.is_empty() {
             let mut update = action(Op::Update, &object, source, changes);
@@ -243,6 +244,30 @@ impl<'a> Scope<'a> {
             self.steps.touched.push((object, Some(current.fingerprint())));
         }
         self.children(plan);
+    }
+
+    /// A company name that differs from the organisation's: refused by name, as the
+    /// wholesale customer update has no name and no other API telform uses renames an
+    /// organisation (issue #13). Never shown as a change that would not happen.
+    fn check_company_name(&self, plan: &mut Plan, manifest: &'a Manifest<CustomerSpec>, org: &OrgLive) {
+        let Some(live_name) = org.display_name.as_deref() else {
+            return;
+        };
+        let spec = &manifest.spec;
+        if live_name == spec.company_name {
+            return;
+        }
+        let object = self.object(ObjectKind::Customer, self.ext);
+        self.error(
+            plan,
+            &object,
+            Some(self.source(manifest, Kind::Customer)),
+            format!(
+                "customer {}: `companyName` cannot be changed from {live_name:?} to {:?}: the Webex Wholesale API cannot rename a customer (its update has no company name)",
+                self.ext, spec.company_name
+            ),
+            "rename the customer in Partner Hub (Customers > the customer > Settings), then make `companyName` match it; or put back the name the plan shows as live",
+        );
     }
 
     /// A customer attached to another organisation than the manifest names: replaced.

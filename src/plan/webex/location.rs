@@ -124,7 +124,7 @@ impl<'a> Scope<'a> {
                 }
                 continue;
             }
-            self.location(want, current, hq_made_with_customer);
+            self.location(plan, want, current, hq_made_with_customer);
             self.location_numbers(want, current, &numbers, &mut declared_numbers);
         }
         self.undeclared_locations(plan, live, &wanted, &mut leaving);
@@ -132,7 +132,13 @@ impl<'a> Scope<'a> {
     }
 
     /// A location that should exist: created, or updated where it differs.
-    fn location(&mut self, want: &WantLocation, current: Option<&wire::Location>, hq_made_with_customer: bool) {
+    fn location(
+        &mut self,
+        plan: &mut Plan,
+        want: &WantLocation,
+        current: Option<&wire::Location>,
+        hq_made_with_customer: bool,
+    ) {
         let object = self.object(ObjectKind::Location, want.name);
         let body = wire::CreateLocation {
             name: want.name.to_string(),
@@ -145,6 +151,21 @@ impl<'a> Scope<'a> {
         match current {
             // A new customer's headquarters is made with it.
             None if want.headquarters && hq_made_with_customer => {}
+            // `POST /locations` requires `address.state` (the spec's `PostCommonLocationObject`),
+            // whatever the country: a location made without one is refused by name here rather
+            // than sent without it (issue #13; docs/emulator-webex.md, Deviations).
+            None if want.address.state.as_deref().is_none_or(|s| s.trim().is_empty()) => {
+                self.error(
+                    plan,
+                    &object,
+                    Some(want.source.clone()),
+                    format!(
+                        "location {}: `address.state` is required to create a location: Webex's POST /locations requires address.state, in every country",
+                        want.name
+                    ),
+                    "add `state` to the address: the state, province or region (in France the région, e.g. `state: Provence-Alpes-Côte d'Azur`)",
+                );
+            }
             None => {
                 let mut create = action(
                     Op::Create,

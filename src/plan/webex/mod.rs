@@ -42,6 +42,7 @@ use crate::wire::webex as wire;
 mod customer;
 mod device;
 mod location;
+pub mod precheck;
 mod scope;
 mod user;
 mod workspace;
@@ -58,6 +59,12 @@ pub fn needs(set: &ManifestSet) -> WebexNeeds {
     needs
         .customers
         .extend(set.customers.iter().map(|c| c.spec.external_id.clone()));
+    needs.names_of.extend(
+        set.customers
+            .iter()
+            .filter(|c| !is_absent(c.spec.ensure))
+            .map(|c| c.spec.external_id.clone()),
+    );
     needs
         .customers
         .extend(set.locations.iter().map(|l| l.spec.customer.clone()));

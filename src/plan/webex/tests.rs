@@ -210,7 +210,11 @@ fn a_new_customer_is_created_with_everything_under_it_in_dependency_order() {
     let yaml = format!(
         "{}{}{}{}{}",
         customer("webex_calling"),
-        location("Lyon", "\"+33478000100\", \"+33478000101\""),
+        // A location to create has a state (POST /locations requires one).
+        location("Lyon", "\"+33478000100\", \"+33478000101\"").replace(
+            "city: Lyon, country: FR",
+            "city: Lyon, state: Auvergne-Rhône-Alpes, country: FR"
+        ),
         user("jdupont", "webex_calling", "Lyon", "  extension: \"1100\"\n"),
         workspace_yaml("Salle Jupiter", "Lyon", ""),
         device_yaml(
@@ -266,12 +270,7 @@ fn changed_fields_are_updates_and_unreadable_ones_are_not_compared() {
     let yaml = format!(
         "{}{}",
         customer("webex_calling, webex_suite"),
-        user(
-            "jdupont",
-            "webex_calling",
-            "HQ",
-            "  extension: \"1150\"\n  admin: true\n"
-        ),
+        user("jdupont", "webex_calling", "HQ", "  extension: \"1150\"\n"),
     );
     let mut live = provisioned();
     subscriber(&mut live, "jdupont@c1.example", "webex_calling", "1100", "A", "B");
@@ -280,7 +279,6 @@ fn changed_fields_are_updates_and_unreadable_ones_are_not_compared() {
     let updated = &plan.actions[0];
     assert_eq!(paths(updated), ["packages"]);
     assert_eq!(updated.changes[0].new, Some(json!(["webex_calling", "webex_suite"])));
-    // The admin role cannot be read back: not a change.
     let renumbered = &plan.actions[1];
     assert_eq!(paths(renumbered), ["extension"]);
     assert_eq!(renumbered.changes[0].old, Some(json!("1100")));
@@ -296,6 +294,29 @@ fn changed_fields_are_updates_and_unreadable_ones_are_not_compared() {
     );
     let plan = run(&same, &live);
     assert!(plan.actions.is_empty(), "{:?}", ops(&plan));
+
+    // The administrator role can be neither read nor set: given to an existing user who is not
+    // the customer's adminEmail, it is refused by name, never "no change" (issue #13).
+    let admin = format!(
+        "{}{}",
+        customer("webex_calling"),
+        user(
+            "jdupont",
+            "webex_calling",
+            "HQ",
+            "  extension: \"1100\"\n  admin: true\n"
+        ),
+    );
+    let plan = run(&admin, &live);
+    assert!(plan.actions.is_empty(), "{:?}", ops(&plan));
+    assert_eq!(plan.errors.len(), 1, "{:?}", plan.errors);
+    assert!(
+        plan.errors[0]
+            .message
+            .contains("`admin: true` cannot be applied to an existing user"),
+        "{:?}",
+        plan.errors
+    );
 }
 
 #[test]

@@ -97,7 +97,33 @@ pub(super) fn user_views(spec: &UserSpec, s: &LiveSubscriber, line: Option<&Line
     (live, without(user_view(spec), &unreadable))
 }
 
+/// What to do instead of `admin` on an existing user.
+const ADMIN_HINT: &str = "give or take the administrator role in Control Hub (Users > the user > Administrator roles), then remove `admin` from the manifest (only the customer's adminEmail may say `admin: true`)";
+
 impl<'a> Scope<'a> {
+    /// Why `admin` of an existing user cannot be applied, if it cannot. The role is not
+    /// readable nor writable through the APIs telform uses (the wholesale subscriber has no such
+    /// field): the customer's adminEmail is its administrator from its provisioning, and no one
+    /// else can be made one, nor can it stop being one. Refused by name, so that `admin: true`
+    /// given to another user (or taken away) never plans as "No changes" (issue #13).
+    fn admin_refusal(&self, spec: &UserSpec) -> Option<String> {
+        let customer_admin = self
+            .declared
+            .customer
+            .is_some_and(|c| c.spec.admin_email.eq_ignore_ascii_case(&spec.email));
+        match spec.admin {
+            Some(true) if !customer_admin => Some(format!(
+                "user {}: `admin: true` cannot be applied to an existing user: the Webex Wholesale API has no administrator role for a subscriber (only the customer's adminEmail is made an administrator, when the customer is provisioned)",
+                spec.email
+            )),
+            Some(false) if customer_admin => Some(format!(
+                "user {}: `admin: false` cannot be applied: it is the customer's adminEmail, made its administrator when the customer was provisioned, and the Webex Wholesale API cannot take the role away",
+                spec.email
+            )),
+            _ => None,
+        }
+    }
+
     pub(super) fn users(
         &mut self,
         plan: &mut Plan,
@@ -170,6 +196,10 @@ impl<'a> Scope<'a> {
                             object,
                             status: "pending_user_migration: waiting for the user to accept the move".into(),
                         });
+                        continue;
+                    }
+                    if let Some(refusal) = self.admin_refusal(spec) {
+                        self.error(plan, &object, Some(self.source(u, Kind::User)), refusal, ADMIN_HINT);
                         continue;
                     }
                     let line = current.person_id.as_deref().and_then(|p| lines.get(p));

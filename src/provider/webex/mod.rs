@@ -2,6 +2,7 @@
 //! customer's organisation (`orgId`), its locations, numbers, workspaces and devices.
 
 mod page;
+mod precheck;
 pub mod write;
 
 use std::convert::Infallible;
@@ -24,8 +25,8 @@ use crate::model::webex::live::{Interner, LiveDevice, LiveNumberEntry, LiveSubsc
 use crate::model::webex::{OrgLive, WebexLive, WebexNeeds};
 use crate::wire::encode;
 use crate::wire::webex::{
-    CUSTOMER_PROVISIONED, CUSTOMER_PROVISIONED_WITH_ERRORS, Customer, Device, DeviceMembers, Location, PhoneNumber,
-    PlaceDeviceList, Subscriber, SupportedDevice, Workspace,
+    CUSTOMER_PROVISIONED, CUSTOMER_PROVISIONED_WITH_ERRORS, Customer, Device, DeviceMembers, Location, Organization,
+    PhoneNumber, PlaceDeviceList, Subscriber, SupportedDevice, Workspace,
 };
 use page::Paging;
 
@@ -432,6 +433,9 @@ impl WebexClient {
         )
         .await?;
         live.locations = locations;
+        if needs.names_of.contains(ext) {
+            live.display_name = Some(self.organization(ext, org).await?.display_name);
+        }
         live.numbers.shrink_to_fit();
         live.subscribers.shrink_to_fit();
         live.workspaces.shrink_to_fit();
@@ -455,6 +459,13 @@ impl WebexClient {
             }
         }
         Ok(live)
+    }
+
+    /// A customer's organisation, for its display name (the company name).
+    async fn organization(&self, ext: &str, org: &str) -> Result<Organization, ProviderError> {
+        let url = self.url(&format!("/organizations/{}", encode(org)), &[]);
+        self.read(&format!("read the organisation of customer {ext}"), &url)
+            .await
     }
 
     /// Reads what a plan needs with list calls: the customers (one list), then the

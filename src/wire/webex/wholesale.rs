@@ -249,6 +249,17 @@ pub struct CustomerList {
     pub items: Vec<Customer>,
 }
 
+/// `GET /organizations/{orgId}` (People and organisations API, `specs/webex/webex-admin.json`):
+/// where a customer's company name is read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub display_name: String,
+}
+
 /// `POST /wholesale/customers/validate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
