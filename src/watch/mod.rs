@@ -416,17 +416,7 @@ impl Loop<'_> {
 
     /// Prints a message about watch itself, in the log's format.
     fn say(&self, event: &str, message: &str) {
-        match self.config.output {
-            LogFormat::Text => {
-                let line = format!("{} {message}\n", status::timestamp(SystemTime::now()));
-                if event == "warning" {
-                    (self.deps.printer.err)(&line);
-                } else {
-                    (self.deps.printer.out)(&line);
-                }
-            }
-            LogFormat::Json => (self.deps.printer.out)(&status::json_event(event, message)),
-        }
+        say_to(self.deps.printer, self.config.output, event, message);
     }
 
     /// One reconcile: plan, maybe apply, report. Never fails: a failure is its outcome.
@@ -697,6 +687,21 @@ impl Loop<'_> {
             LogFormat::Json => (self.deps.printer.out)(&status::json_line(&record)),
         }
         record
+    }
+}
+
+/// Prints a message about watch itself, in the log's format.
+fn say_to(printer: &Printer, output: LogFormat, event: &str, message: &str) {
+    match output {
+        LogFormat::Text => {
+            let line = format!("{} {message}\n", status::timestamp(SystemTime::now()));
+            if event == "warning" {
+                (printer.err)(&line);
+            } else {
+                (printer.out)(&line);
+            }
+        }
+        LogFormat::Json => (printer.out)(&status::json_event(event, message)),
     }
 }
 
