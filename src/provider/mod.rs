@@ -20,6 +20,9 @@ pub struct CallStats {
     pub reads: AtomicU64,
     pub writes: AtomicU64,
     pub retries: AtomicU64,
+    /// Answers `429 Too Many Requests` (each also counts as a read or write, and its retry as
+    /// a retry), for watch's metrics.
+    pub throttled: AtomicU64,
 }
 
 impl CallStats {
@@ -29,6 +32,17 @@ impl CallStats {
             self.writes.load(Ordering::Relaxed),
             self.retries.load(Ordering::Relaxed),
         )
+    }
+
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
+    }
+
+    /// Counts an answer's status where it matters (a 429).
+    pub fn answered(&self, status: reqwest::StatusCode) {
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
