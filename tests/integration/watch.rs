@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use telform::emulator::{App, Emulator, seed};
-use telform::watch::{self, Config, Deps, Ended, Listener, LogFormat, Printer, Shutdown};
+use telform::watch::{self, Config, Deps, Ended, Listener, LogFormat, OpsConfig, Printer, Shutdown};
 
 /// The debounce of most tests: short, so that a test takes little time.
 pub(crate) const DEBOUNCE: Duration = Duration::from_millis(100);
@@ -170,6 +170,19 @@ fn start_watch_with(
     debounce: Duration,
     secrets_out: Option<PathBuf>,
 ) -> Watching {
+    start_watch_ops(dir, env, apply, interval, debounce, secrets_out, OpsConfig::default())
+}
+
+/// [`start_watch_with`] with notifications, health and rewatch settings.
+pub(crate) fn start_watch_ops(
+    dir: &Path,
+    env: &[(String, String)],
+    apply: bool,
+    interval: Duration,
+    debounce: Duration,
+    secrets_out: Option<PathBuf>,
+    ops: OpsConfig,
+) -> Watching {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
     let shutdown = Shutdown::default();
@@ -184,6 +197,7 @@ fn start_watch_with(
         output: LogFormat::Json,
         secrets_out,
         store: Some(test_store()),
+        ops,
     };
     let thread = {
         let (env, shutdown, log) = (env.to_vec(), shutdown.clone(), log.clone());
@@ -245,6 +259,7 @@ fn once(dir: &Path, env: &[(String, String)], apply: bool) -> Ended {
         output: LogFormat::Json,
         secrets_out: None,
         store: Some(test_store()),
+        ops: OpsConfig::default(),
     };
     run_watch(config, env.to_vec(), Shutdown::default(), Arc::default()).expect("watch starts")
 }
