@@ -268,6 +268,7 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
         leading: None,
         ops: ops.clone(),
         notifier: (!config.ops.notify.is_empty()).then_some(notifier),
+        failure_notified: false,
         root,
     };
     lp.say(
@@ -384,6 +385,8 @@ struct Loop<'a> {
     ops: Ops,
     /// With `--notify`: the webhooks' queues.
     notifier: Option<notify::Notifier>,
+    /// A failure was notified and no reconcile has succeeded since.
+    failure_notified: bool,
     /// The folder watched, to tell when its path leads elsewhere.
     root: Root,
 }
@@ -889,14 +892,18 @@ impl Loop<'_> {
 
 impl Loop<'_> {
     /// A reconcile ended: metrics, health and notifications hear of it.
-    fn observed(&self, record: &Record) {
+    fn observed(&mut self, record: &Record) {
         self.ops.metrics.reconciled(record);
         if matches!(record.outcome, Outcome::InSync | Outcome::Pending | Outcome::Applied) {
             self.ops.health.succeeded();
+            self.failure_notified = false;
         }
-        let (Some(notifier), Some(event)) = (&self.notifier, notify::event_of(record, self.failures)) else {
+        let (Some(notifier), Some(event)) = (&self.notifier, notify::event_of(record, self.failure_notified)) else {
             return;
         };
+        if event == notify::Event::Failed {
+            self.failure_notified = true;
+        }
         let alert = notify::alert(event, record, &self.config.dir.display().to_string());
         for target in notifier.send(&alert) {
             self.ops.metrics.notified(false);

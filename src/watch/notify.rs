@@ -118,7 +118,7 @@ impl Retry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     /// The first failed (or invalid) reconcile after a success: the next failures of the
-    /// same streak are not sent again.
+    /// same streak are not sent again (each retry would send one).
     Failed,
     /// Objects changed outside Git (corrected or not).
     Drift,
@@ -137,12 +137,11 @@ impl Event {
 }
 
 /// What a reconcile is worth notifying, if anything: failure first, then drift, then changes.
-/// `failures` counts the failed reconciles in a row, this one included.
-pub fn event_of(record: &Record, failures: u32) -> Option<Event> {
+/// `failing`: the streak of failures this one may continue was notified already.
+pub fn event_of(record: &Record, failing: bool) -> Option<Event> {
     match record.outcome {
-        Outcome::Failed if failures <= 1 => Some(Event::Failed),
-        Outcome::Invalid => Some(Event::Failed),
-        Outcome::Failed | Outcome::Interrupted => None,
+        Outcome::Failed | Outcome::Invalid if !failing => Some(Event::Failed),
+        Outcome::Failed | Outcome::Invalid | Outcome::Interrupted => None,
         _ if record.drift.found > 0 => Some(Event::Drift),
         Outcome::Applied if record.applied.is_some_and(|t| t.done > 0) => Some(Event::Applied),
         _ => None,
@@ -394,12 +393,13 @@ mod tests {
 
     #[test]
     fn failures_are_sent_once_per_streak_and_drift_before_changes() {
-        assert_eq!(event_of(&record(Outcome::Failed), 1), Some(Event::Failed));
-        assert_eq!(event_of(&record(Outcome::Failed), 2), None);
-        assert_eq!(event_of(&record(Outcome::Pending), 0), Some(Event::Drift));
+        assert_eq!(event_of(&record(Outcome::Failed), false), Some(Event::Failed));
+        assert_eq!(event_of(&record(Outcome::Failed), true), None);
+        assert_eq!(event_of(&record(Outcome::Invalid), true), None, "failed, then invalid");
+        assert_eq!(event_of(&record(Outcome::Pending), false), Some(Event::Drift));
         let mut quiet = record(Outcome::InSync);
         quiet.drift = Drift::default();
-        assert_eq!(event_of(&quiet, 0), None);
+        assert_eq!(event_of(&quiet, false), None);
     }
 
     #[test]
