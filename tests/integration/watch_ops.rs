@@ -568,3 +568,51 @@ fn healthz_fails_when_reconciles_keep_failing_past_the_max_age() {
     let status = w.status();
     assert_eq!(status["state"], "idle", "{status:#}");
 }
+
+#[test]
+fn the_binary_exits_1_when_its_folder_stays_gone() {
+    let emu = start_emulator("");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path().join("manifests");
+    write(&dir, "fabrikam.yaml", &fabrikam("dr"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_telform"))
+        .current_dir(temp.path())
+        .env("NO_COLOR", "1")
+        .envs(emu.env.iter().map(|(k, v)| (k, v)))
+        .args(["watch", "--interval", "1h", "--rewatch-timeout", "1s", "manifests"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("telform starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let seen = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                seen.lock().expect("seen").push_str(&format!("{line}\n"));
+            }
+        })
+    };
+    eventually("the first reconcile", || {
+        seen.lock().expect("seen").contains("reconcile #1")
+    });
+    std::fs::remove_dir_all(&dir).expect("removed");
+    let started = Instant::now();
+    while child.try_wait().expect("waitable").is_none() {
+        if started.elapsed() > PATIENCE {
+            let _ = child.kill();
+            panic!("watch did not exit: {}", seen.lock().expect("seen"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("output");
+    reader.join().expect("reader");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: the manifest folder manifests has been gone for 1s"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("was deleted, replaced or unmounted"), "{stderr}");
+}
