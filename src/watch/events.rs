@@ -266,6 +266,10 @@ pub fn watch(classifier: Classifier, debounce: Duration) -> Result<Watcher, Stri
 /// what the path leads to now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Root {
+    /// The path given, made absolute without following links: `.` (a service's working
+    /// folder) must still name the place once the folder there is replaced, and a link
+    /// swapped to another checkout must be followed anew.
+    pub path: PathBuf,
     pub canonical: PathBuf,
     identity: (u64, u64),
 }
@@ -273,20 +277,27 @@ pub struct Root {
 impl Root {
     /// What `given` leads to now: an error when it is missing or not a folder.
     pub fn find(given: &Path) -> Result<Root, String> {
-        let canonical = std::fs::canonicalize(given).map_err(|e| e.to_string())?;
+        let path = std::path::absolute(given).map_err(|e| e.to_string())?;
+        let canonical = std::fs::canonicalize(&path).map_err(|e| e.to_string())?;
         let meta = std::fs::metadata(&canonical).map_err(|e| e.to_string())?;
         if !meta.is_dir() {
             return Err("not a folder".into());
         }
         Ok(Root {
+            path,
             canonical,
             identity: identity(&meta),
         })
     }
 
-    /// Whether `given` still leads to this very folder.
-    pub fn still_at(&self, given: &Path) -> bool {
-        Root::find(given).is_ok_and(|now| now == *self)
+    /// What the same path leads to now.
+    pub fn again(&self) -> Result<Root, String> {
+        Root::find(&self.path)
+    }
+
+    /// Whether the path still leads to this very folder.
+    pub fn still_there(&self) -> bool {
+        self.again().is_ok_and(|now| now == *self)
     }
 }
 
@@ -399,19 +410,19 @@ mod tests {
         let path = temp.path().join("manifests");
         std::fs::create_dir(&path).expect("folder");
         let root = Root::find(&path).expect("a folder");
-        assert!(root.still_at(&path));
+        assert!(root.still_there());
         std::fs::write(path.join("a.yaml"), "x: 1\n").expect("written");
-        assert!(root.still_at(&path), "a change inside is the same folder");
+        assert!(root.still_there(), "a change inside is the same folder");
         // Made while the first one exists, so that it cannot get its inode number.
         let other = temp.path().join("clone");
         std::fs::create_dir(&other).expect("folder");
         std::fs::remove_dir_all(&path).expect("removed");
-        assert!(!root.still_at(&path));
-        assert!(Root::find(&path).is_err());
+        assert!(!root.still_there());
+        assert!(root.again().is_err());
         std::fs::rename(&other, &path).expect("renamed onto the path");
-        let again = Root::find(&path).expect("a folder");
-        assert!(!root.still_at(&path));
-        assert!(again.still_at(&path));
+        let again = root.again().expect("a folder");
+        assert!(!root.still_there());
+        assert!(again.still_there());
         std::fs::write(temp.path().join("file"), "").expect("written");
         assert_eq!(Root::find(&temp.path().join("file")), Err("not a folder".into()));
     }

@@ -269,6 +269,7 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
         ops: ops.clone(),
         notifier: (!config.ops.notify.is_empty()).then_some(notifier),
         failure_notified: false,
+        dir: config.dir.clone(),
         root,
     };
     lp.say(
@@ -389,6 +390,9 @@ struct Loop<'a> {
     failure_notified: bool,
     /// The folder watched, to tell when its path leads elsewhere.
     root: Root,
+    /// Where reconciles read the manifests: the folder as given, then, once it was replaced,
+    /// its absolute path (a relative one may go through the deleted folder: `.`).
+    dir: PathBuf,
 }
 
 impl Loop<'_> {
@@ -436,7 +440,7 @@ impl Loop<'_> {
                 biased;
                 () = self.shutdown.wait() => return Ok(Ended::Stopped),
                 _ = root_check.tick(), if watching => {
-                    root_gone = !self.root.still_at(&self.config.dir);
+                    root_gone = !self.root.still_there();
                     if !root_gone {
                         continue;
                     }
@@ -472,6 +476,11 @@ impl Loop<'_> {
                     }
                 }
                 () = tokio::time::sleep_until(due.into()) => {}
+            }
+            // A reconcile never reads a folder that has gone (the watcher may report the removal
+            // of its files before its own).
+            if watching && !root_gone && !self.root.still_there() {
+                root_gone = true;
             }
             if root_gone {
                 // Whatever is at the path now is reconciled once it has been quiet.
@@ -532,7 +541,7 @@ impl Loop<'_> {
         let root = loop {
             // Any folder: even one with the old inode number is new (a number is reused as
             // soon as the folder it numbered is deleted).
-            if let Ok(root) = Root::find(&self.config.dir) {
+            if let Ok(root) = self.root.again() {
                 break root;
             }
             if Instant::now() >= deadline {
@@ -552,6 +561,7 @@ impl Loop<'_> {
         if let Some(warning) = &watcher.warning {
             self.say("warning", &format!("warning: {warning}"));
         }
+        self.dir = root.path.clone();
         self.root = root;
         // The plan of another folder is no baseline for drift.
         self.baseline = None;
@@ -568,7 +578,7 @@ impl Loop<'_> {
     /// takes) the leader lock. A change of role is said in the log once.
     async fn lead(&mut self) -> bool {
         let Some(store) = &self.config.store else { return true };
-        let role = self.leadership.lead(store, self.deps.trusted, &self.config.dir).await;
+        let role = self.leadership.lead(store, self.deps.trusted, &self.dir).await;
         let (leading, message) = match role {
             Ok(guard::Role::Leader { .. }) => (true, "leading: this watch applies the changes".to_string()),
             Ok(guard::Role::Standby { leader, lost }) => (
@@ -630,7 +640,7 @@ impl Loop<'_> {
             .await
             .unwrap_or_default();
         let options = PlanOptions {
-            dir: self.config.dir.clone(),
+            dir: self.dir.clone(),
             ..PlanOptions::default()
         };
         // Several replicas on one store: only the leader applies; the others plan and report.
@@ -643,7 +653,7 @@ impl Loop<'_> {
                 let locked = guard::lock(
                     store,
                     guard::estates(self.deps.trusted),
-                    &self.config.dir,
+                    &self.dir,
                     "reconcile",
                     self.deps.trusted.env,
                 )

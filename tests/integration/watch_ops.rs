@@ -495,7 +495,12 @@ fn a_folder_deleted_and_re_created_or_renamed_over_is_watched_and_reconciled_aga
     eventually("a change in the swapped folder applied", || {
         emu.header(TN).as_deref() == Some("after-swap")
     });
-    let failed = w.records().iter().filter(|r| r["outcome"] == "failed").count();
+    // No reconcile read a folder half gone.
+    let failed = w
+        .records()
+        .iter()
+        .filter(|r| r["outcome"] == "failed" || r["outcome"] == "invalid")
+        .count();
     assert_eq!(failed, 0, "{}", w.log());
 }
 
@@ -569,47 +574,120 @@ fn healthz_fails_when_reconciles_keep_failing_past_the_max_age() {
     assert_eq!(status["state"], "idle", "{status:#}");
 }
 
+/// The real `telform watch ARGS` in `cwd`, its stdout gathered line by line as it comes.
+struct Process {
+    child: std::process::Child,
+    stdout: Arc<Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Process {
+    fn start(cwd: &Path, env: &[(String, String)], args: &[&str]) -> Process {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_telform"))
+            .current_dir(cwd)
+            .env("NO_COLOR", "1")
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .arg("watch")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("telform starts");
+        let out = child.stdout.take().expect("stdout");
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let reader = {
+            let stdout = stdout.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(out).lines().map_while(Result::ok) {
+                    stdout.lock().expect("stdout").push_str(&format!("{line}\n"));
+                }
+            })
+        };
+        Process {
+            child,
+            stdout,
+            reader: Some(reader),
+        }
+    }
+
+    fn stdout(&self) -> String {
+        self.stdout.lock().expect("stdout").clone()
+    }
+
+    /// Waits for the exit: (status code, stderr).
+    fn exit(mut self) -> (Option<i32>, String) {
+        let started = Instant::now();
+        while self.child.try_wait().expect("waitable").is_none() {
+            if started.elapsed() > PATIENCE {
+                let _ = self.child.kill();
+                panic!("watch did not exit: {}", self.stdout());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut stderr = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            err.read_to_string(&mut stderr).expect("stderr");
+        }
+        if let Some(reader) = self.reader.take() {
+            reader.join().expect("reader");
+        }
+        (self.child.try_wait().expect("waited").and_then(|s| s.code()), stderr)
+    }
+}
+
+#[test]
+fn the_binary_on_its_working_folder_follows_a_fresh_clone_into_it() {
+    // A service's `WorkingDirectory=…/manifests` and `telform watch .`, then a fresh clone there.
+    let emu = start_emulator("");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path().join("manifests");
+    write(&dir, "fabrikam.yaml", &fabrikam("dr"));
+    let process = Process::start(&dir, &emu.env, &["--interval", "1h", "--debounce", "100ms", "."]);
+    eventually("the first reconcile", || process.stdout().contains("reconcile #1"));
+    std::fs::remove_dir_all(&dir).expect("removed");
+    write(&dir, "fabrikam.yaml", &fabrikam("dr"));
+    write(
+        &dir,
+        "more.yaml",
+        &crate::watch::numbers("more", FABRIKAM, "x", 33_170_000_200, 3),
+    );
+    eventually("the new folder planned", || process.stdout().contains("reconcile #2"));
+    let stdout = process.stdout();
+    assert!(stdout.contains("watching . again"), "{stdout}");
+    let second = stdout.lines().find(|l| l.contains("reconcile #2")).expect("a line");
+    assert!(
+        second.contains("Plan: 14 to add"),
+        "the new folder's three more numbers: {second}"
+    );
+    assert!(
+        !stdout.contains("invalid"),
+        "no reconcile read the folder half gone: {stdout}"
+    );
+    let pid = process.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let (code, stderr) = process.exit();
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
 #[test]
 fn the_binary_exits_1_when_its_folder_stays_gone() {
     let emu = start_emulator("");
     let temp = tempfile::tempdir().expect("temp dir");
     let dir = temp.path().join("manifests");
     write(&dir, "fabrikam.yaml", &fabrikam("dr"));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_telform"))
-        .current_dir(temp.path())
-        .env("NO_COLOR", "1")
-        .envs(emu.env.iter().map(|(k, v)| (k, v)))
-        .args(["watch", "--interval", "1h", "--rewatch-timeout", "1s", "manifests"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("telform starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let seen = Arc::new(Mutex::new(String::new()));
-    let reader = {
-        let seen = seen.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                seen.lock().expect("seen").push_str(&format!("{line}\n"));
-            }
-        })
-    };
-    eventually("the first reconcile", || {
-        seen.lock().expect("seen").contains("reconcile #1")
-    });
+    let process = Process::start(
+        temp.path(),
+        &emu.env,
+        &["--interval", "1h", "--rewatch-timeout", "1s", "manifests"],
+    );
+    eventually("the first reconcile", || process.stdout().contains("reconcile #1"));
     std::fs::remove_dir_all(&dir).expect("removed");
-    let started = Instant::now();
-    while child.try_wait().expect("waitable").is_none() {
-        if started.elapsed() > PATIENCE {
-            let _ = child.kill();
-            panic!("watch did not exit: {}", seen.lock().expect("seen"));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let output = child.wait_with_output().expect("output");
-    reader.join().expect("reader");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let (code, stderr) = process.exit();
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains("error: the manifest folder manifests has been gone for 1s"),
         "{stderr}"
