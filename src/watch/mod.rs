@@ -308,7 +308,7 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
         })
     };
     let mut deliveries = std::pin::pin!(deliveries);
-    let mut delivered = false;
+    let mut deliveries_ended = false;
     let ended = {
         let run = lp.run(watcher);
         let mut run = std::pin::pin!(run);
@@ -316,7 +316,7 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
             ended = &mut run => ended,
             // Only without targets (no queue to wait on): then the loop alone.
             () = &mut deliveries => {
-                delivered = true;
+                deliveries_ended = true;
                 run.await
             }
         }
@@ -324,7 +324,7 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
     stopping.abort();
     // What is still queued gets a moment to go out (a failure's alert, typically).
     lp.notifier = None;
-    if !delivered && tokio::time::timeout(NOTIFY_FLUSH, &mut deliveries).await.is_err() {
+    if !deliveries_ended && tokio::time::timeout(NOTIFY_FLUSH, &mut deliveries).await.is_err() {
         lp.say(
             "warning",
             "warning: notifications still undelivered at the stop were dropped",
