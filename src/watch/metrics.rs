@@ -357,6 +357,40 @@ mod tests {
         assert!(text.ends_with("# EOF\n"), "{text}");
     }
 
+    fn action(kind: crate::model::ObjectKind, key: &str) -> Action {
+        use crate::model::plan::{ObjectRef, Op, ProviderName};
+        Action {
+            op: Op::Update,
+            object: ObjectRef::new(ProviderName::Acg, kind, key, "contoso"),
+            source: None,
+            changes: Vec::new(),
+            reason: None,
+            desired: None,
+            number: None,
+        }
+    }
+
+    #[test]
+    fn each_object_left_has_one_state_failed_first_then_drifted() {
+        use crate::model::ObjectKind;
+        let actions = [
+            action(ObjectKind::Number, "+14255550100"),
+            action(ObjectKind::Number, "+14255550101"),
+            action(ObjectKind::Number, "+14255550102"),
+            action(ObjectKind::Account, "contoso"),
+        ];
+        // 0 failed (and drifted), 1 drifted and corrected (not left), 2 drifted, 3 pending.
+        let left = HashSet::from([0, 2, 3]);
+        let failed = HashSet::from([0]);
+        let states = object_states(&actions, &left, &[0, 1, 2], &failed);
+        let expected = ObjectStates::from([
+            (("Number".to_string(), SyncState::Failed), 1),
+            (("Number".to_string(), SyncState::Drifted), 1),
+            (("Account".to_string(), SyncState::Pending), 1),
+        ]);
+        assert_eq!(states, expected);
+    }
+
     #[test]
     fn object_series_a_reconcile_no_longer_has_go_back_to_zero() {
         let metrics = Metrics::new();
