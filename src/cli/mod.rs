@@ -141,7 +141,7 @@ Writes telform.yaml, one example file per manifest kind (acg/, webex/), schemas/
         after_help = "Examples:\n  telform watch manifests/                                  # report changes and drift\n  \
 telform watch --apply --listen 127.0.0.1:9464 manifests/    # apply them; status on :9464\n  \
 telform watch --once --apply --output json manifests/      # one reconcile (cron, CI)\n\n\
-Endpoints (--listen): /healthz, /status (JSON), / (a page for people). Running as a systemd \
+Endpoints (--listen): /healthz, /status (JSON), /metrics (Prometheus), / (a page for people). Running as a systemd \
 service: docs/watch.md\n\
 Exit status: 0 when stopped by SIGINT, SIGTERM or SIGHUP (after the writes in flight); with --once, 0 when \
 the reconcile succeeded, 1 otherwise."
