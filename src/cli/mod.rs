@@ -141,7 +141,7 @@ Writes telform.yaml, one example file per manifest kind (acg/, webex/), schemas/
         after_help = "Examples:\n  telform watch manifests/                                  # report changes and drift\n  \
 telform watch --apply --listen 127.0.0.1:9464 manifests/    # apply them; status on :9464\n  \
 telform watch --once --apply --output json manifests/      # one reconcile (cron, CI)\n\n\
-Endpoints (--listen): /healthz, /status (JSON), / (a page for people). Running as a systemd \
+Endpoints (--listen): /healthz, /status (JSON), /metrics (Prometheus), / (a page for people). Running as a systemd \
 service: docs/watch.md\n\
 Exit status: 0 when stopped by SIGINT, SIGTERM or SIGHUP (after the writes in flight); with --once, 0 when \
 the reconcile succeeded, 1 otherwise."
@@ -614,7 +614,7 @@ pub struct WatchArgs {
     /// How long the folder must be quiet after a change before a reconcile.
     #[arg(long, value_name = "DURATION", default_value = "500ms", value_parser = crate::clock::parse_duration)]
     pub debounce: std::time::Duration,
-    /// Serve /healthz, /status and / on this address, e.g. 127.0.0.1:9464.
+    /// Serve /healthz, /status, /metrics and / on this address, e.g. 127.0.0.1:9464.
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<std::net::SocketAddr>,
     /// One reconcile, then exit: 0 when it succeeded, 1 otherwise (cron, tests).
@@ -630,6 +630,20 @@ pub struct WatchArgs {
     /// (it is retried) [default: store.lockTimeout of the operator's settings, else 0].
     #[arg(long, value_name = "DURATION", value_parser = crate::clock::parse_duration)]
     pub lock_timeout: Option<std::time::Duration>,
+    /// Post a notification to this webhook on a failed reconcile, on drift and on an applied
+    /// change (repeatable). A slack+https:// or teams+https:// prefix chooses that format.
+    #[arg(long, value_name = "URL")]
+    pub notify: Vec<String>,
+    /// The body of --notify URLs without a prefix.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::watch::notify::Format::Generic)]
+    pub notify_format: crate::watch::notify::Format,
+    /// /healthz answers 503 when no reconcile has succeeded for this long.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = crate::clock::parse_duration)]
+    pub healthz_max_age: std::time::Duration,
+    /// How long the manifest folder may be gone (deleted, replaced, unmounted) before watch
+    /// exits with a failure.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::clock::parse_duration)]
+    pub rewatch_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::{ExitStatus, OperatorSettings, WatchArgs, WatchFormat, print_err, print_out};
 use crate::provider::config::{Trusted, process_env};
-use crate::watch::{self, Config, Deps, Ended, Listener, LogFormat, Printer, Shutdown};
+use crate::watch::{self, Config, Deps, Ended, Listener, LogFormat, OpsConfig, Printer, Shutdown};
 
 pub fn run(args: WatchArgs, operator: &OperatorSettings) -> ExitStatus {
     let settings = match operator.load(args.dir.as_deref().unwrap_or(std::path::Path::new("."))) {
@@ -23,6 +23,20 @@ pub fn run(args: WatchArgs, operator: &OperatorSettings) -> ExitStatus {
     } else {
         None
     };
+    let mut notify = Vec::new();
+    for url in &args.notify {
+        match watch::notify::Target::parse(url, args.notify_format) {
+            Ok(target) => notify.push(target),
+            Err(message) => {
+                print_err(&format!("error: {message}\n"));
+                return ExitStatus::Failure;
+            }
+        }
+    }
+    if args.healthz_max_age.is_zero() {
+        print_err("error: --healthz-max-age must be more than 0\nhint: e.g. --healthz-max-age 1h\n");
+        return ExitStatus::Failure;
+    }
     let runtime = match super::runtime() {
         Ok(r) => r,
         Err(status) => return status,
@@ -40,6 +54,12 @@ pub fn run(args: WatchArgs, operator: &OperatorSettings) -> ExitStatus {
         },
         secrets_out: args.secrets_out,
         store,
+        ops: OpsConfig {
+            notify,
+            healthz_max_age: args.healthz_max_age,
+            rewatch_timeout: args.rewatch_timeout,
+            ..OpsConfig::default()
+        },
     };
     let printer = Printer {
         out: Box::new(print_out),

@@ -267,7 +267,11 @@ pub async fn read_bytes_paced<F: std::future::Future<Output = ()>>(
         let last = policy.last(attempt, started);
         pace().await;
         stats.reads.fetch_add(1, Ordering::Relaxed);
-        let retry_after = match request().send().await {
+        let sent = request().send().await;
+        if let Ok(response) = &sent {
+            stats.answered(response.status());
+        }
+        let retry_after = match sent {
             Ok(response) if response.status().is_success() => {
                 let headers = response.headers().clone();
                 match response.bytes().await {
@@ -322,7 +326,11 @@ pub async fn write_once(
 ) -> Attempt {
     use std::sync::atomic::Ordering;
     stats.writes.fetch_add(1, Ordering::Relaxed);
-    match request.send().await {
+    let sent = request.send().await;
+    if let Ok(response) = &sent {
+        stats.answered(response.status());
+    }
+    match sent {
         Ok(response) if response.status().is_success() => {
             let status = response.status();
             let headers = response.headers().clone();

@@ -23,6 +23,9 @@ pub struct CallStats {
     /// Of the reads: the prechecks a plan asks (`validateMacs`, the wholesale `validate`
     /// endpoints), which change nothing but are calls all the same.
     pub prechecks: AtomicU64,
+    /// Answers `429 Too Many Requests` (each also counts as a read or write, and its retry as
+    /// a retry), for watch's metrics.
+    pub throttled: AtomicU64,
 }
 
 impl CallStats {
@@ -32,6 +35,17 @@ impl CallStats {
             self.writes.load(Ordering::Relaxed),
             self.retries.load(Ordering::Relaxed),
         )
+    }
+
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
+    }
+
+    /// Counts an answer's status where it matters (a 429).
+    pub fn answered(&self, status: reqwest::StatusCode) {
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 

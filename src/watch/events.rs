@@ -32,6 +32,9 @@ pub enum Batch {
     },
     /// The watcher reported a problem (a folder it could not watch, the inotify limit).
     Error(String),
+    /// The watched folder itself was removed or moved away: the watcher hears nothing more
+    /// of it, whatever appears at its path next.
+    RootGone,
 }
 
 /// What a path is to the loop.
@@ -183,7 +186,15 @@ pub fn watch(classifier: Classifier, debounce: Duration) -> Result<Watcher, Stri
             Ok(events) => {
                 let mut changed = Vec::new();
                 let mut git = false;
+                let mut root_gone = false;
                 for event in events.iter() {
+                    if matches!(
+                        event.kind,
+                        EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))
+                    ) && event.paths.contains(&classifier.dir)
+                    {
+                        root_gone = true;
+                    }
                     if event.need_rescan() {
                         // The kernel dropped events (inotify's queue overflowed): anything may
                         // have changed, so the whole folder counts as changed.
@@ -202,6 +213,11 @@ pub fn watch(classifier: Classifier, debounce: Duration) -> Result<Watcher, Stri
                             Class::Ignored => {}
                         }
                     }
+                }
+                if root_gone {
+                    // The loop watches the path again: what else happened matters no more.
+                    let _ = tx.send(Batch::RootGone);
+                    return;
                 }
                 if changed.is_empty() && !git {
                     return;
@@ -241,6 +257,65 @@ pub fn watch(classifier: Classifier, debounce: Duration) -> Result<Watcher, Stri
         events: rx,
         warning,
     })
+}
+
+/// The watched folder as found on disk: the path given on the command line, where it led, and
+/// the folder itself (device and inode). A watcher follows the folder, not the path: once the
+/// folder is deleted (`rm -rf` before a fresh `git clone`), renamed over or unmounted, the
+/// watcher hears nothing of what happens at the path any more, so the loop compares this with
+/// what the path leads to now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Root {
+    /// The path given, made absolute without following links: `.` (a service's working
+    /// folder) must still name the place once the folder there is replaced, and a link
+    /// swapped to another checkout must be followed anew.
+    pub path: PathBuf,
+    pub canonical: PathBuf,
+    identity: (u64, u64),
+}
+
+impl Root {
+    /// What `given` leads to now: an error when it is missing or not a folder.
+    pub fn find(given: &Path) -> Result<Root, String> {
+        let path = std::path::absolute(given).map_err(|e| e.to_string())?;
+        let canonical = std::fs::canonicalize(&path).map_err(|e| e.to_string())?;
+        let meta = std::fs::metadata(&canonical).map_err(|e| e.to_string())?;
+        if !meta.is_dir() {
+            return Err("not a folder".into());
+        }
+        Ok(Root {
+            path,
+            canonical,
+            identity: identity(&meta),
+        })
+    }
+
+    /// What the same path leads to now.
+    pub fn again(&self) -> Result<Root, String> {
+        Root::find(&self.path)
+    }
+
+    /// Whether the path still leads to this very folder.
+    pub fn still_there(&self) -> bool {
+        self.again().is_ok_and(|now| now == *self)
+    }
+}
+
+#[cfg(unix)]
+fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+/// Without inodes, a folder replaced at the same path is told apart by its creation time.
+#[cfg(not(unix))]
+fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    let created = meta
+        .created()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .unwrap_or_default();
+    (created.as_secs(), u64::from(created.subsec_nanos()))
 }
 
 /// A cheap summary of the manifest files (path, size, modification time): equal before and
@@ -327,6 +402,29 @@ mod tests {
             std::fs::canonicalize(found).expect("exists"),
             std::fs::canonicalize(repo.join(".git")).expect("exists")
         );
+    }
+
+    #[test]
+    fn a_folder_replaced_at_the_same_path_is_another_root() {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let path = temp.path().join("manifests");
+        std::fs::create_dir(&path).expect("folder");
+        let root = Root::find(&path).expect("a folder");
+        assert!(root.still_there());
+        std::fs::write(path.join("a.yaml"), "x: 1\n").expect("written");
+        assert!(root.still_there(), "a change inside is the same folder");
+        // Made while the first one exists, so that it cannot get its inode number.
+        let other = temp.path().join("clone");
+        std::fs::create_dir(&other).expect("folder");
+        std::fs::remove_dir_all(&path).expect("removed");
+        assert!(!root.still_there());
+        assert!(root.again().is_err());
+        std::fs::rename(&other, &path).expect("renamed onto the path");
+        let again = root.again().expect("a folder");
+        assert!(!root.still_there());
+        assert!(again.still_there());
+        std::fs::write(temp.path().join("file"), "").expect("written");
+        assert_eq!(Root::find(&temp.path().join("file")), Err("not a folder".into()));
     }
 
     #[test]

@@ -21,6 +21,8 @@
 //! previous reconcile did not leave behind can only come from a change made outside Git.
 
 pub mod events;
+pub mod metrics;
+pub mod notify;
 pub mod server;
 pub mod status;
 
@@ -41,8 +43,9 @@ use crate::provider::Provider;
 use crate::provider::config::Trusted;
 use crate::reconcile::guard::{self, Guard, StoreConfig};
 use crate::reconcile::{self, Failure, PlanOptions, Planned};
-use events::{Batch, Classifier, Watcher};
-use server::{Server, Shared, lock};
+use events::{Batch, Classifier, Root, Watcher};
+use metrics::{Metrics, ProviderCalls};
+use server::{Health, Ops, Server, Shared, lock};
 use status::{CallCounts, Calls, Drift, Outcome, Record, State, Status, Trigger};
 
 /// A change is never held back longer than this by a Git command that keeps the index locked
@@ -51,6 +54,13 @@ const GIT_WAIT_MAX: Duration = Duration::from_secs(60);
 /// The first retry after a failure; each next one waits twice as long, up to [`BACKOFF_MAX`].
 const BACKOFF_FIRST: Duration = Duration::from_secs(1);
 const BACKOFF_MAX: Duration = Duration::from_secs(300);
+/// How often the loop checks that the manifest folder's path still leads to the folder it
+/// watches (a replacement the watcher cannot report: a rename onto the path, an unmount).
+const ROOT_CHECK: Duration = Duration::from_secs(2);
+/// How often the loop looks for the folder again while it is gone.
+const ROOT_POLL: Duration = Duration::from_millis(100);
+/// How long notifications still queued at the end get to be delivered.
+const NOTIFY_FLUSH: Duration = Duration::from_secs(5);
 
 /// How watch runs (from the command line).
 #[derive(Debug)]
@@ -72,7 +82,38 @@ pub struct Config {
     pub secrets_out: Option<PathBuf>,
     /// With `apply`: the store of the apply lock and the history (none: no lock, no history).
     pub store: Option<StoreConfig>,
+    /// Notifications, health and the folder's replacement.
+    pub ops: OpsConfig,
 }
+
+/// `--notify`, `--healthz-max-age` and `--rewatch-timeout` (docs/watch.md, "Metrics, alerts
+/// and health").
+#[derive(Debug, Clone)]
+pub struct OpsConfig {
+    /// Webhooks told of failures, drift and applied changes.
+    pub notify: Vec<notify::Target>,
+    pub notify_retry: notify::Retry,
+    /// `/healthz` fails when no reconcile has succeeded for this long.
+    pub healthz_max_age: Duration,
+    /// How long a deleted or replaced manifest folder may stay away before watch exits.
+    pub rewatch_timeout: Duration,
+}
+
+impl Default for OpsConfig {
+    fn default() -> OpsConfig {
+        OpsConfig {
+            notify: Vec::new(),
+            notify_retry: notify::Retry::default(),
+            healthz_max_age: DEFAULT_HEALTHZ_MAX_AGE,
+            rewatch_timeout: DEFAULT_REWATCH_TIMEOUT,
+        }
+    }
+}
+
+/// `--healthz-max-age`'s default: a dozen failed retries at the longest back-off.
+pub const DEFAULT_HEALTHZ_MAX_AGE: Duration = Duration::from_secs(3600);
+/// `--rewatch-timeout`'s default: long enough for a fresh clone of a large repository.
+pub const DEFAULT_REWATCH_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The status endpoint's socket: an address, or a listener bound beforehand (tests bind
 /// `127.0.0.1:0` themselves, so no port is ever guessed).
@@ -166,7 +207,12 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
             config.dir.display()
         ));
     }
+    let root = Root::find(&config.dir).map_err(|e| format!("cannot watch {}: {e}", config.dir.display()))?;
     let classifier = Classifier::new(&dir, config.secrets_out.as_deref());
+    let ops = Ops {
+        metrics: Arc::new(Metrics::new()),
+        health: Arc::new(Health::new(config.ops.healthz_max_age)),
+    };
     let shared: Shared = Arc::new(Mutex::new(Status::new(
         config.dir.display().to_string(),
         config.apply,
@@ -174,10 +220,10 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
         config.debounce,
     )));
     let server = match config.listen.take() {
-        Some(Listener::Addr(addr)) => Some(Server::start(addr, shared.clone()).await?),
+        Some(Listener::Addr(addr)) => Some(Server::start(addr, shared.clone(), ops.clone()).await?),
         Some(Listener::Bound(listener)) => {
             let addr = listener.local_addr().map_err(|e| format!("cannot listen: {e}"))?;
-            Some(Server::start_on(listener, addr, shared.clone()).await?)
+            Some(Server::start_on(listener, addr, shared.clone(), ops.clone()).await?)
         }
         None => None,
     };
@@ -187,6 +233,27 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
     } else {
         Some(events::watch(classifier.clone(), config.debounce)?)
     };
+    ops.metrics.watcher_up(watcher.is_some());
+    // Webhook deliveries run beside the loop (polled with it below), never inside a reconcile.
+    let report_delivery = {
+        let (printer, output, metrics) = (deps.printer, config.output, ops.metrics.clone());
+        move |target: &notify::Target, event: notify::Event, delivered: &notify::Delivered| {
+            let dropped = match delivered {
+                notify::Delivered::Yes { .. } => None,
+                notify::Delivered::Dropped { attempts, last } => Some(format!(
+                    "warning: the {} notification to {} was dropped after {}: {last}",
+                    event.name(),
+                    target.display(),
+                    crate::diag::counted(*attempts as usize, "attempt")
+                )),
+            };
+            metrics.notified(dropped.is_none());
+            if let Some(message) = dropped {
+                say_to(printer, output, "warning", &message);
+            }
+        }
+    };
+    let (notifier, deliveries) = notify::start(&config.ops.notify, config.ops.notify_retry, &report_delivery);
     let mut lp = Loop {
         config: &config,
         deps,
@@ -199,6 +266,11 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
         failures: 0,
         leadership: guard::Leadership::new(),
         leading: None,
+        ops: ops.clone(),
+        notifier: (!config.ops.notify.is_empty()).then_some(notifier),
+        failure_notified: false,
+        dir: config.dir.clone(),
+        root,
     };
     lp.say(
         "start",
@@ -235,8 +307,29 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
             lock(&shared).state = State::Stopping;
         })
     };
-    let ended = lp.run(watcher).await;
+    let mut deliveries = std::pin::pin!(deliveries);
+    let mut deliveries_ended = false;
+    let ended = {
+        let run = lp.run(watcher);
+        let mut run = std::pin::pin!(run);
+        tokio::select! {
+            ended = &mut run => ended,
+            // Only without targets (no queue to wait on): then the loop alone.
+            () = &mut deliveries => {
+                deliveries_ended = true;
+                run.await
+            }
+        }
+    };
     stopping.abort();
+    // What is still queued gets a moment to go out (a failure's alert, typically).
+    lp.notifier = None;
+    if !deliveries_ended && tokio::time::timeout(NOTIFY_FLUSH, &mut deliveries).await.is_err() {
+        lp.say(
+            "warning",
+            "warning: notifications still undelivered at the stop were dropped",
+        );
+    }
     let ended = match ended {
         Ok(ended) => ended,
         Err(message) => {
@@ -289,6 +382,17 @@ struct Loop<'a> {
     leadership: guard::Leadership,
     /// The role last said in the log.
     leading: Option<bool>,
+    /// Metrics and health, which the server serves.
+    ops: Ops,
+    /// With `--notify`: the webhooks' queues.
+    notifier: Option<notify::Notifier>,
+    /// A failure was notified and no reconcile has succeeded since.
+    failure_notified: bool,
+    /// The folder watched, to tell when its path leads elsewhere.
+    root: Root,
+    /// Where reconciles read the manifests: the folder as given, then, once it was replaced,
+    /// its absolute path (a relative one may go through the deleted folder: `.`).
+    dir: PathBuf,
 }
 
 impl Loop<'_> {
@@ -302,6 +406,8 @@ impl Loop<'_> {
         let mut pending_since: Option<Instant> = None;
         let mut retry_at: Option<Instant> = None;
         let mut paused = false;
+        let mut root_check = tokio::time::interval(ROOT_CHECK);
+        root_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             if self.shutdown.requested() {
                 return Ok(Ended::Stopped);
@@ -322,17 +428,26 @@ impl Loop<'_> {
                 status.next_reconcile_at = (!paused || quiet_until.is_some() || retry_at.is_some())
                     .then(|| status::timestamp(SystemTime::now() + due.saturating_duration_since(Instant::now())));
             }
+            let watching = watcher.is_some();
             let next_event = async {
                 match watcher.as_mut() {
                     Some(w) => w.events.recv().await,
                     None => std::future::pending().await,
                 }
             };
+            let mut root_gone = false;
             tokio::select! {
                 biased;
                 () = self.shutdown.wait() => return Ok(Ended::Stopped),
+                _ = root_check.tick(), if watching => {
+                    root_gone = !self.root.still_there();
+                    if !root_gone {
+                        continue;
+                    }
+                }
                 batch = next_event => {
                     match batch {
+                        Some(Batch::RootGone) => root_gone = true,
                         Some(Batch::Events { changed, git, at }) => {
                             if !changed.is_empty() {
                                 self.changed.extend(changed);
@@ -356,9 +471,28 @@ impl Loop<'_> {
                             return Err("file watching stopped unexpectedly\nhint: restart telform watch (systemd's Restart=on-failure does)".into());
                         }
                     }
-                    continue;
+                    if !root_gone {
+                        continue;
+                    }
                 }
                 () = tokio::time::sleep_until(due.into()) => {}
+            }
+            // A reconcile never reads a folder that has gone (the watcher may report the removal
+            // of its files before its own).
+            if watching && !root_gone && !self.root.still_there() {
+                root_gone = true;
+            }
+            if root_gone {
+                // Whatever is at the path now is reconciled once it has been quiet.
+                match self.rewatch().await? {
+                    Some(new) => watcher = Some(new),
+                    None => return Ok(Ended::Stopped),
+                }
+                self.changed.insert(PathBuf::new());
+                lock(&self.shared).pending.files = self.changed.len();
+                pending_since = Some(Instant::now());
+                quiet_until = Some(Instant::now() + self.config.debounce);
+                continue;
             }
             if trigger == Trigger::Change
                 && self.classifier.git_busy()
@@ -387,11 +521,64 @@ impl Loop<'_> {
         }
     }
 
+    /// The manifest folder was deleted, replaced or unmounted: waits for a folder at its path
+    /// and watches that one. `None`: asked to stop meanwhile. An error: none came within
+    /// `--rewatch-timeout`, or it cannot be watched; watch exits for its supervisor to act.
+    async fn rewatch(&mut self) -> Result<Option<Watcher>, String> {
+        let given = self.config.dir.display().to_string();
+        self.ops.metrics.watcher_up(false);
+        self.ops.health.unwatched(Some(format!(
+            "the manifest folder {given} was deleted, replaced or unmounted; waiting for it"
+        )));
+        self.say(
+            "warning",
+            &format!(
+                "warning: the manifest folder {given} was deleted, replaced or unmounted: waiting up to {} for a folder at its path",
+                human(self.config.ops.rewatch_timeout)
+            ),
+        );
+        let deadline = Instant::now() + self.config.ops.rewatch_timeout;
+        let root = loop {
+            // Any folder: even one with the old inode number is new (a number is reused as
+            // soon as the folder it numbered is deleted).
+            if let Ok(root) = self.root.again() {
+                break root;
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "the manifest folder {given} has been gone for {}: watch cannot follow it any more\nhint: check what removed or replaced it (a deploy script, an unmount); watch exits so that its service manager restarts it (--rewatch-timeout sets the wait)",
+                    human(self.config.ops.rewatch_timeout)
+                ));
+            }
+            tokio::select! {
+                () = self.shutdown.wait() => return Ok(None),
+                () = tokio::time::sleep(ROOT_POLL) => {}
+            }
+        };
+        self.classifier = Classifier::new(&root.canonical, self.config.secrets_out.as_deref());
+        let watcher = events::watch(self.classifier.clone(), self.config.debounce)
+            .map_err(|e| format!("the manifest folder {given} was replaced, and {e}"))?;
+        if let Some(warning) = &watcher.warning {
+            self.say("warning", &format!("warning: {warning}"));
+        }
+        self.dir = root.path.clone();
+        self.root = root;
+        // The plan of another folder is no baseline for drift.
+        self.baseline = None;
+        self.ops.metrics.watcher_up(true);
+        self.ops.health.unwatched(None);
+        self.say(
+            "rewatch",
+            &format!("watching {given} again: a new folder is at its path"),
+        );
+        Ok(Some(watcher))
+    }
+
     /// Whether this replica applies: always without a store; with one, when it holds (or
     /// takes) the leader lock. A change of role is said in the log once.
     async fn lead(&mut self) -> bool {
         let Some(store) = &self.config.store else { return true };
-        let role = self.leadership.lead(store, self.deps.trusted, &self.config.dir).await;
+        let role = self.leadership.lead(store, self.deps.trusted, &self.dir).await;
         let (leading, message) = match role {
             Ok(guard::Role::Leader { .. }) => (true, "leading: this watch applies the changes".to_string()),
             Ok(guard::Role::Standby { leader, lost }) => (
@@ -416,17 +603,7 @@ impl Loop<'_> {
 
     /// Prints a message about watch itself, in the log's format.
     fn say(&self, event: &str, message: &str) {
-        match self.config.output {
-            LogFormat::Text => {
-                let line = format!("{} {message}\n", status::timestamp(SystemTime::now()));
-                if event == "warning" {
-                    (self.deps.printer.err)(&line);
-                } else {
-                    (self.deps.printer.out)(&line);
-                }
-            }
-            LogFormat::Json => (self.deps.printer.out)(&status::json_event(event, message)),
-        }
+        say_to(self.deps.printer, self.config.output, event, message);
     }
 
     /// One reconcile: plan, maybe apply, report. Never fails: a failure is its outcome.
@@ -463,7 +640,7 @@ impl Loop<'_> {
             .await
             .unwrap_or_default();
         let options = PlanOptions {
-            dir: self.config.dir.clone(),
+            dir: self.dir.clone(),
             ..PlanOptions::default()
         };
         // Several replicas on one store: only the leader applies; the others plan and report.
@@ -472,14 +649,16 @@ impl Loop<'_> {
         // reads. Held, it fails this reconcile, which is retried.
         let mut guard = match (&self.config.store, apply) {
             (Some(store), true) => {
+                let waiting = Instant::now();
                 let locked = guard::lock(
                     store,
                     guard::estates(self.deps.trusted),
-                    &self.config.dir,
+                    &self.dir,
                     "reconcile",
                     self.deps.trusted.env,
                 )
                 .await;
+                self.ops.metrics.lock_waited(waiting.elapsed(), locked.is_ok());
                 match locked {
                     Ok(guard) => Some(guard),
                     Err(message) => {
@@ -547,6 +726,7 @@ impl Loop<'_> {
             .map(|i| describe(&plan.actions[*i]))
             .collect();
         let mut residual: HashSet<String> = keys.iter().cloned().collect();
+        let mut failed: HashSet<usize> = HashSet::new();
 
         if !plan.errors.is_empty() {
             record.outcome = Outcome::Failed;
@@ -579,7 +759,20 @@ impl Loop<'_> {
                 .map(|(_, k)| k.clone())
                 .collect();
             record.drift.corrected = drifted.iter().filter(|i| applied(&plan.actions[**i])).count();
+            let failures: HashSet<(Op, &ObjectRef)> = outcomes
+                .iter()
+                .filter(|o| o.failed())
+                .map(|o| (o.op, &o.object))
+                .collect();
+            failed = (0..plan.actions.len())
+                .filter(|i| failures.contains(&(plan.actions[*i].op, &plan.actions[*i].object)))
+                .collect();
         }
+        // Metrics: the plan's objects by state.
+        let left: HashSet<usize> = (0..keys.len()).filter(|i| residual.contains(&keys[*i])).collect();
+        self.ops
+            .metrics
+            .objects(&metrics::object_states(&plan.actions, &left, &drifted, &failed));
         if let Some(guard) = guard {
             guard.release().await;
         }
@@ -598,6 +791,12 @@ impl Loop<'_> {
                 .unwrap_or_default(),
         };
         record.calls = calls;
+        if let Some(acg) = &planned.acg {
+            self.ops.metrics.calls("acg", ProviderCalls::of(acg.stats()));
+        }
+        if let Some(webex) = &planned.webex {
+            self.ops.metrics.calls("webex", ProviderCalls::of(webex.stats()));
+        }
         self.finish(record, started, details, Some(pending))
     }
 
@@ -687,6 +886,7 @@ impl Loop<'_> {
             let pending = pending.unwrap_or(status.pending.actions);
             status.record(&record, pending);
         }
+        self.observed(&record);
         match self.config.output {
             LogFormat::Text => {
                 if !details.is_empty() {
@@ -697,6 +897,49 @@ impl Loop<'_> {
             LogFormat::Json => (self.deps.printer.out)(&status::json_line(&record)),
         }
         record
+    }
+}
+
+impl Loop<'_> {
+    /// A reconcile ended: metrics, health and notifications hear of it.
+    fn observed(&mut self, record: &Record) {
+        self.ops.metrics.reconciled(record);
+        if matches!(record.outcome, Outcome::InSync | Outcome::Pending | Outcome::Applied) {
+            self.ops.health.succeeded();
+            self.failure_notified = false;
+        }
+        let (Some(notifier), Some(event)) = (&self.notifier, notify::event_of(record, self.failure_notified)) else {
+            return;
+        };
+        if event == notify::Event::Failed {
+            self.failure_notified = true;
+        }
+        let alert = notify::alert(event, record, &self.config.dir.display().to_string());
+        for target in notifier.send(&alert) {
+            self.ops.metrics.notified(false);
+            self.say(
+                "warning",
+                &format!(
+                    "warning: the {} notification to {target} was dropped: its queue is full (the receiver is slow or down)",
+                    event.name()
+                ),
+            );
+        }
+    }
+}
+
+/// Prints a message about watch itself, in the log's format.
+fn say_to(printer: &Printer, output: LogFormat, event: &str, message: &str) {
+    match output {
+        LogFormat::Text => {
+            let line = format!("{} {message}\n", status::timestamp(SystemTime::now()));
+            if event == "warning" {
+                (printer.err)(&line);
+            } else {
+                (printer.out)(&line);
+            }
+        }
+        LogFormat::Json => (printer.out)(&status::json_event(event, message)),
     }
 }
 

@@ -535,7 +535,11 @@ impl<'a> WebexWriter<'a> {
             }
             self.client.stats.reads.fetch_add(1, Ordering::Relaxed);
             let last = self.budget.last(attempt, started);
-            let wait = match self.client.request(Method::GET, url).send().await {
+            let sent = self.client.request(Method::GET, url).send().await;
+            if let Ok(response) = &sent {
+                self.client.stats.answered(response.status());
+            }
+            let wait = match sent {
                 Ok(response) if response.status() == StatusCode::NOT_FOUND => return Ok(None),
                 Ok(response) if response.status().is_success() => {
                     let headers = response.headers().clone();
