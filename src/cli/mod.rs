@@ -630,6 +630,10 @@ pub struct WatchArgs {
     /// (it is retried) [default: store.lockTimeout of the operator's settings, else 0].
     #[arg(long, value_name = "DURATION", value_parser = crate::clock::parse_duration)]
     pub lock_timeout: Option<std::time::Duration>,
+    /// Offer "reconcile now" and pause / resume on the status page (--listen). Off a loopback
+    /// address they need a bearer token in TELFORM_WATCH_TOKEN, asked of every action.
+    #[arg(long)]
+    pub allow_actions: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::{ExitStatus, OperatorSettings, WatchArgs, WatchFormat, print_err, print_out};
 use crate::provider::config::{Trusted, process_env};
-use crate::watch::{self, Config, Deps, Ended, Listener, LogFormat, Printer, Shutdown};
+use crate::watch::{self, ActionOptions, Config, Deps, Ended, Listener, LogFormat, Printer, Shutdown, Token};
 
 pub fn run(args: WatchArgs, operator: &OperatorSettings) -> ExitStatus {
     let settings = match operator.load(args.dir.as_deref().unwrap_or(std::path::Path::new("."))) {
@@ -40,6 +40,12 @@ pub fn run(args: WatchArgs, operator: &OperatorSettings) -> ExitStatus {
         },
         secrets_out: args.secrets_out,
         store,
+        // The token comes from the process environment (a service's EnvironmentFile), never
+        // from the manifest folder that Git fills.
+        actions: ActionOptions {
+            allow: args.allow_actions,
+            token: std::env::var("TELFORM_WATCH_TOKEN").ok().and_then(Token::new),
+        },
     };
     let printer = Printer {
         out: Box::new(print_out),

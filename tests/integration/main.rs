@@ -19,6 +19,7 @@ mod scoped;
 mod store;
 mod truthful;
 mod watch;
+mod watch_console;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -14,25 +14,25 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use telform::emulator::{App, Emulator, seed};
-use telform::watch::{self, Config, Deps, Ended, Listener, LogFormat, Printer, Shutdown};
+use telform::watch::{self, ActionOptions, Config, Deps, Ended, Listener, LogFormat, Printer, Shutdown};
 
 /// The debounce of most tests: short, so that a test takes little time.
-const DEBOUNCE: Duration = Duration::from_millis(100);
+pub(crate) const DEBOUNCE: Duration = Duration::from_millis(100);
 /// The longest wait for something that must happen. Far above what it takes (well under a
 /// second here); a loaded CI machine is slow, and a failure shows the status and the log.
-const PATIENCE: Duration = Duration::from_secs(30);
-const NEVER: Duration = Duration::from_secs(3600);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(30);
+pub(crate) const NEVER: Duration = Duration::from_secs(3600);
 
 // ---------------------------------------------------------------------------------------------
 // The emulator
 
-struct Emu {
+pub(crate) struct Emu {
     runtime: tokio::runtime::Runtime,
     emulator: Emulator,
-    env: Vec<(String, String)>,
+    pub(crate) env: Vec<(String, String)>,
 }
 
-fn start_emulator(faults: &str) -> Emu {
+pub(crate) fn start_emulator(faults: &str) -> Emu {
     let mut seed = seed::demo();
     seed.timing.acg_sync_delay = Duration::from_millis(10);
     let (runtime, emulator, env) = crate::emulator_on_runtime(seed, faults);
@@ -40,7 +40,7 @@ fn start_emulator(faults: &str) -> Emu {
 }
 
 impl Emu {
-    fn header(&self, tn: &str) -> Option<String> {
+    pub(crate) fn header(&self, tn: &str) -> Option<String> {
         let acg = App::lock(&self.emulator.app.acg);
         acg.numbers
             .get(tn)
@@ -61,7 +61,7 @@ impl Emu {
 
     /// Changes a number's SIP header through the ACG API, as an engineer in the Azure portal
     /// would: behind telform's back.
-    fn edit_behind_the_back(&self, account: &str, tn: &str, header: &str) {
+    pub(crate) fn edit_behind_the_back(&self, account: &str, tn: &str, header: &str) {
         let (tenant, id, secret, scope) = {
             let acg = App::lock(&self.emulator.app.acg);
             let c = &acg.clients[0];
@@ -114,13 +114,13 @@ impl Emu {
 // ---------------------------------------------------------------------------------------------
 // Manifests: ACG Direct Routing without backend sync, so that nothing waits for a sync.
 
-fn account(name: &str) -> String {
+pub(crate) fn account(name: &str) -> String {
     format!(
         "apiVersion: telform/v1\nkind: Account\nmetadata: {{name: {name}}}\nspec:\n  services:\n    directRouting: {{enabled: true, sync: false}}\n"
     )
 }
 
-fn numbers(name: &str, account: &str, header: &str, first: u64, count: u64) -> String {
+pub(crate) fn numbers(name: &str, account: &str, header: &str, first: u64, count: u64) -> String {
     format!(
         "apiVersion: telform/v1\nkind: NumberSet\nmetadata: {{name: {name}}}\nspec:\n  account: {account}\n  service: directRouting\n  defaults: {{customSipHeader: {header}}}\n  ranges:\n    - {{from: \"+{first}\", to: \"+{}\"}}\n",
         first + count - 1
@@ -128,7 +128,7 @@ fn numbers(name: &str, account: &str, header: &str, first: u64, count: u64) -> S
 }
 
 /// `fabrikam-dr` with ten numbers, +33170000000 to +33170000009.
-fn fabrikam(header: &str) -> String {
+pub(crate) fn fabrikam(header: &str) -> String {
     format!(
         "{}---\n{}",
         account("fabrikam-dr"),
@@ -136,10 +136,10 @@ fn fabrikam(header: &str) -> String {
     )
 }
 
-const FABRIKAM: &str = "fabrikam-dr";
-const TN: &str = "+33170000004";
+pub(crate) const FABRIKAM: &str = "fabrikam-dr";
+pub(crate) const TN: &str = "+33170000004";
 
-fn write(dir: &Path, rel: &str, text: &str) {
+pub(crate) fn write(dir: &Path, rel: &str, text: &str) {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).expect("folder");
@@ -150,14 +150,20 @@ fn write(dir: &Path, rel: &str, text: &str) {
 // ---------------------------------------------------------------------------------------------
 // watch in-process
 
-struct Watching {
-    addr: SocketAddr,
+pub(crate) struct Watching {
+    pub(crate) addr: SocketAddr,
     shutdown: Shutdown,
     thread: Option<std::thread::JoinHandle<Result<Ended, String>>>,
     log: Arc<Mutex<String>>,
 }
 
-fn start_watch(dir: &Path, env: &[(String, String)], apply: bool, interval: Duration, debounce: Duration) -> Watching {
+pub(crate) fn start_watch(
+    dir: &Path,
+    env: &[(String, String)],
+    apply: bool,
+    interval: Duration,
+    debounce: Duration,
+) -> Watching {
     start_watch_with(dir, env, apply, interval, debounce, None)
 }
 
@@ -169,6 +175,27 @@ fn start_watch_with(
     interval: Duration,
     debounce: Duration,
     secrets_out: Option<PathBuf>,
+) -> Watching {
+    start_watch_with_actions(
+        dir,
+        env,
+        apply,
+        interval,
+        debounce,
+        secrets_out,
+        ActionOptions::default(),
+    )
+}
+
+/// [`start_watch_with`] and the status page's actions (`--allow-actions`).
+pub(crate) fn start_watch_with_actions(
+    dir: &Path,
+    env: &[(String, String)],
+    apply: bool,
+    interval: Duration,
+    debounce: Duration,
+    secrets_out: Option<PathBuf>,
+    actions: ActionOptions,
 ) -> Watching {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
@@ -184,6 +211,7 @@ fn start_watch_with(
         output: LogFormat::Json,
         secrets_out,
         store: Some(test_store()),
+        actions,
     };
     let thread = {
         let (env, shutdown, log) = (env.to_vec(), shutdown.clone(), log.clone());
@@ -245,18 +273,19 @@ fn once(dir: &Path, env: &[(String, String)], apply: bool) -> Ended {
         output: LogFormat::Json,
         secrets_out: None,
         store: Some(test_store()),
+        actions: ActionOptions::default(),
     };
     run_watch(config, env.to_vec(), Shutdown::default(), Arc::default()).expect("watch starts")
 }
 
 impl Watching {
-    fn status(&self) -> Value {
+    pub(crate) fn status(&self) -> Value {
         let (code, _, body) = get(self.addr, "/status");
         assert_eq!(code, 200, "{body}");
         serde_json::from_str(&body).expect("/status is JSON")
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log.lock().expect("log").clone()
     }
 
@@ -270,7 +299,7 @@ impl Watching {
     }
 
     /// Polls `/status` until `done` holds; fails with the status and the log after PATIENCE.
-    fn wait(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) fn wait(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let status = self.status();
@@ -287,13 +316,13 @@ impl Watching {
     }
 
     /// Waits until `n` reconciles are done and the loop is idle.
-    fn wait_reconciles(&self, n: u64) -> Value {
+    pub(crate) fn wait_reconciles(&self, n: u64) -> Value {
         self.wait(&format!("{n} reconcile(s)"), |s| {
             s["reconciles"].as_u64() >= Some(n) && s["state"] == "idle"
         })
     }
 
-    fn stop(mut self) -> Ended {
+    pub(crate) fn stop(mut self) -> Ended {
         self.shutdown.request();
         let thread = self.thread.take().expect("running");
         thread.join().expect("the loop does not panic").expect("watch ran")
@@ -311,7 +340,7 @@ impl Drop for Watching {
 }
 
 /// Waits until `done` holds, polling.
-fn eventually(what: &str, done: impl Fn() -> bool) -> Duration {
+pub(crate) fn eventually(what: &str, done: impl Fn() -> bool) -> Duration {
     let started = Instant::now();
     while !done() {
         assert!(started.elapsed() < PATIENCE, "timed out waiting for {what}");
@@ -321,7 +350,7 @@ fn eventually(what: &str, done: impl Fn() -> bool) -> Duration {
 }
 
 /// A plain HTTP/1.1 GET: (status, content type, body).
-fn get(addr: SocketAddr, path: &str) -> (u16, String, String) {
+pub(crate) fn get(addr: SocketAddr, path: &str) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).expect("connects");
     stream.set_read_timeout(Some(PATIENCE)).expect("timeout");
     write!(
@@ -831,7 +860,7 @@ fn healthz_status_and_the_page_answer() {
 
 /// Every element opened is closed, in order (void elements excepted): a strict reading of
 /// what browsers forgive.
-fn assert_well_formed(html: &str) {
+pub(crate) fn assert_well_formed(html: &str) {
     const VOID: [&str; 6] = ["meta", "br", "hr", "img", "input", "link"];
     let mut open: Vec<String> = Vec::new();
     let mut rest = html;
@@ -1013,7 +1042,7 @@ fn once_exits_1_on_invalid_manifests_and_on_passwords_it_cannot_keep() {
     assert_eq!(emu.objects(""), before, "nothing applied");
 }
 
-fn copy_dir(from: &Path, to: &PathBuf) {
+pub(crate) fn copy_dir(from: &Path, to: &PathBuf) {
     std::fs::create_dir_all(to).expect("folder");
     for entry in std::fs::read_dir(from).expect("readable") {
         let entry = entry.expect("entry");
