@@ -289,7 +289,11 @@ fn the_overview_lists_the_examples_and_an_edit_shows_as_pending_with_its_diff() 
     git(repo, &["add", "."]);
     git(repo, &["commit", "-q", "-m", "the examples"]);
     let first = head(repo);
-    let w = start_watch(repo, &emu.env, false, NEVER, DEBOUNCE);
+    // A password the examples name: never on the page, whatever the page shows of the plan.
+    let secret = "a-password-from-the-vault-7d1e";
+    let mut env = emu.env.clone();
+    env.push(("ACME_JUPITER_TABLE_SIP_PASSWORD".into(), secret.into()));
+    let w = start_watch(repo, &env, false, NEVER, DEBOUNCE);
     w.wait_reconciles(1);
 
     browser.goto(w.addr, "/");
@@ -358,6 +362,8 @@ fn the_overview_lists_the_examples_and_an_edit_shows_as_pending_with_its_diff() 
     assert!(diff.contains("customSipHeader: \"contoso-hq\""), "{diff}");
     assert!(diff.contains("to add"), "{diff}");
     browser.screenshot("pending");
+    let (_, _, status) = crate::watch::get(w.addr, "/status");
+    assert!(!browser.source().contains(secret) && !status.contains(secret));
 
     // Readable on a phone: nothing wider than the screen but the tables' own scroll boxes.
     browser.resize(390, 844);
@@ -610,4 +616,25 @@ fn actions_need_the_bearer_token_when_watch_has_one() {
     let (_, _, status) = crate::watch::get(w.addr, "/status");
     assert!(page.contains("id=\"token\""), "the page asks for the token");
     assert!(!page.contains(secret) && !status.contains(secret) && !w.log().contains(secret));
+}
+
+/// Actions on an address other machines reach, without a bearer token: watch refuses to start,
+/// and says where the token comes from.
+#[test]
+fn actions_off_loopback_without_a_token_refuse_to_start() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    write(temp.path(), "fabrikam.yaml", &fabrikam("dr"));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_telform"))
+        .current_dir(temp.path())
+        .env("NO_COLOR", "1")
+        .env_remove("TELFORM_WATCH_TOKEN")
+        .args(["watch", "--listen", "0.0.0.0:0", "--allow-actions", "."])
+        .output()
+        .expect("telform runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--allow-actions on 0.0.0.0:0 needs a bearer token") && stderr.contains("TELFORM_WATCH_TOKEN"),
+        "{stderr}"
+    );
 }
