@@ -138,6 +138,11 @@ pub fn overview(status: &Status, actions: &ActionsView<'_>, history: &History) -
     );
     page.push_str("</header>\n<main>\n");
     actions_section(&mut page, status, actions);
+    // Outside the part the refresh replaces: typing is never interrupted, and the refresh
+    // applies the filter to the new rows.
+    page.push_str(
+        "<p><label for=\"filter\">Filter accounts, customers and drift by name or state</label> <input id=\"filter\" type=\"search\" placeholder=\"e.g. contoso, drifted\"></p>\n",
+    );
     page.push_str("<div id=\"live\">\n");
     summary_section(&mut page, status);
     groups_section(&mut page, status);
@@ -242,11 +247,6 @@ fn groups_section(page: &mut String, status: &Status) {
         page.push_str("<p>None yet: they are listed once a reconcile has planned the manifests.</p>\n</section>\n");
         return;
     }
-    // Outside #live would be better for focus, but the filter must follow the rows it filters;
-    // the refresh keeps its value (the input is replaced, the value re-applied).
-    page.push_str(
-        "<p><label for=\"filter\">Filter by name or state</label> <input id=\"filter\" type=\"search\" placeholder=\"e.g. contoso, drifted\"></p>\n",
-    );
     page.push_str("<div class=\"scroll\"><table id=\"groups\">\n<caption class=\"visually-hidden\">Sync state per account (ACG) and customer (Webex)</caption>\n<thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Provider</th><th scope=\"col\">State</th><th scope=\"col\">Pending actions</th><th scope=\"col\">Last reconcile</th><th scope=\"col\">Plan</th></tr></thead>\n<tbody>\n");
     for g in &status.groups {
         let id = group_id(g.provider, &g.name);
@@ -670,5 +670,38 @@ mod tests {
         // `</script>` inside the script would end it; any `<` is avoided so the page stays
         // well formed for a strict reader.
         assert!(!SCRIPT.contains('<'));
+    }
+
+    /// WCAG's contrast ratio of `#rrggbb` on white.
+    fn contrast_on_white(hex: &str) -> f64 {
+        let channel = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let luminance = 0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4);
+        1.05 / (luminance + 0.05)
+    }
+
+    #[test]
+    fn every_text_colour_has_a_contrast_of_at_least_4_5_to_1() {
+        let colours: Vec<&str> = STYLE
+            .split("color:#")
+            .skip(1)
+            .map(|rest| &rest[..6])
+            .filter(|c| c.chars().all(|x| x.is_ascii_hexdigit()))
+            .collect();
+        assert!(colours.len() >= 5, "{colours:?}");
+        for colour in colours {
+            // The code background (#f3f3f3) is close to white; 4.5 on white leaves room.
+            assert!(
+                contrast_on_white(colour) >= 4.5,
+                "#{colour}: {:.2}",
+                contrast_on_white(colour)
+            );
+        }
     }
 }

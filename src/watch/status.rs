@@ -886,4 +886,164 @@ Apply complete! Resources: 0 added, 1 changed, 0 deleted. drift corrected (1): ~
         assert!(cut.len() < long.len() + 50 && cut.ends_with("the log has the whole text)"));
         assert_eq!(truncate("short"), "short");
     }
+
+    fn action(tn: &str, account: &str) -> crate::model::plan::Action {
+        use crate::model::plan::{Action, FieldChange, Op};
+        Action {
+            op: Op::Update,
+            object: ObjectRef::new(ProviderName::Acg, crate::model::ObjectKind::Number, tn, account),
+            source: None,
+            changes: vec![FieldChange {
+                path: "customSipHeader".into(),
+                old: Some(serde_json::json!("portal")),
+                new: Some(serde_json::json!("hq")),
+                sensitive: false,
+                secret_source: None,
+            }],
+            reason: None,
+            desired: None,
+            number: None,
+        }
+    }
+
+    fn observed<'a>(plan: &'a Plan, drifted: bool, remaining: bool, failure: Option<&str>) -> Vec<Observed<'a>> {
+        plan.actions
+            .iter()
+            .map(|a| Observed {
+                object: &a.object,
+                key: &a.object.key,
+                description: drifted.then(|| format!("~ {}", a.object)),
+                drifted,
+                remaining,
+                failure: failure.map(str::to_string),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_declared_group_is_listed_with_its_state_and_pending_diff() {
+        let mut status = Status::new("m".into(), false, Duration::from_secs(300), Duration::from_millis(500));
+        let plan = Plan {
+            actions: vec![action("+14255550105", "contoso")],
+            pending: vec![crate::model::plan::Pending {
+                object: ObjectRef::new(
+                    ProviderName::Webex,
+                    crate::model::ObjectKind::Customer,
+                    "GLOBEX-0042",
+                    "GLOBEX-0042",
+                ),
+                status: "provisioning".into(),
+            }],
+            ..Plan::default()
+        };
+        let declared = vec![
+            (ProviderName::Acg, "contoso".to_string(), "contoso".to_string()),
+            (ProviderName::Acg, "tailspin".to_string(), "tailspin".to_string()),
+            (ProviderName::Webex, "GLOBEX-0042".to_string(), "globex".to_string()),
+        ];
+        status.observe(
+            1,
+            Outcome::Pending,
+            &plan,
+            &declared,
+            &observed(&plan, false, true, None),
+        );
+        let state = |name: &str| status.groups.iter().find(|g| g.name == name).map(|g| g.sync);
+        assert_eq!(state("contoso"), Some(Sync::Pending));
+        assert_eq!(state("tailspin"), Some(Sync::InSync));
+        assert_eq!(state("GLOBEX-0042"), Some(Sync::Provisioning));
+        let contoso = status.groups.iter().find(|g| g.name == "contoso").expect("listed");
+        assert_eq!(contoso.pending_actions, 1);
+        assert!(
+            contoso.plan.contains("+14255550105") && contoso.plan.contains("\"hq\""),
+            "{}",
+            contoso.plan
+        );
+        let globex = status.groups.iter().find(|g| g.provider == "webex").expect("listed");
+        assert_eq!(globex.manifest.as_deref(), Some("globex"));
+
+        // An apply that failed on the object: the group is failed, with the reason.
+        status.observe(
+            2,
+            Outcome::Failed,
+            &plan,
+            &declared,
+            &observed(&plan, false, true, Some("409 conflict")),
+        );
+        let contoso = status.groups.iter().find(|g| g.name == "contoso").expect("listed");
+        assert_eq!(contoso.sync, Sync::Failed);
+        assert!(contoso.failures[0].contains("409 conflict"));
+    }
+
+    #[test]
+    fn drift_is_kept_and_closed_once_corrected() {
+        let mut status = Status::new("m".into(), false, Duration::from_secs(300), Duration::from_millis(500));
+        let plan = Plan {
+            actions: vec![action("+14255550105", "contoso")],
+            ..Plan::default()
+        };
+        let declared = vec![(ProviderName::Acg, "contoso".to_string(), "contoso".to_string())];
+        // Found and not corrected (no --apply): drifted, open.
+        status.observe(
+            1,
+            Outcome::Pending,
+            &plan,
+            &declared,
+            &observed(&plan, true, true, None),
+        );
+        assert_eq!(status.groups[0].sync, Sync::Drifted);
+        assert_eq!(status.drift_seen.len(), 1);
+        assert!(status.drift_seen[0].corrected_at.is_none());
+        // Seen again by the next plan: still one sighting.
+        status.observe(
+            2,
+            Outcome::Pending,
+            &plan,
+            &declared,
+            &observed(&plan, false, true, None),
+        );
+        assert_eq!(status.drift_seen.len(), 1);
+        // A plan without it (put back by someone, or applied): corrected, and kept.
+        let clean = Plan::default();
+        status.observe(3, Outcome::InSync, &clean, &declared, &[]);
+        assert_eq!(status.drift_seen.len(), 1);
+        assert!(status.drift_seen[0].corrected_at.is_some());
+        assert_eq!(status.groups[0].sync, Sync::InSync);
+        // Found and applied in the same reconcile: corrected at once.
+        status.observe(
+            4,
+            Outcome::Applied,
+            &plan,
+            &declared,
+            &observed(&plan, true, false, None),
+        );
+        assert_eq!(status.drift_seen.len(), 2);
+        assert!(status.drift_seen[0].corrected_at.is_some());
+        assert_eq!(status.groups[0].sync, Sync::InSync);
+    }
+
+    #[test]
+    fn invalid_manifests_count_as_failures_and_a_success_resolves_the_errors() {
+        let mut status = Status::new("m".into(), false, Duration::from_secs(300), Duration::from_millis(500));
+        let mut invalid = record(Outcome::Invalid);
+        invalid.error = Some("error[TF023]: unknown field".into());
+        status.record(&invalid, 0);
+        status.record(&invalid, 0);
+        assert_eq!(status.failures, 2);
+        assert_eq!(status.errors.len(), 1, "the same error twice is one entry");
+        assert_eq!(status.errors[0].times, 2);
+        assert!(status.last_error.as_ref().is_some_and(|e| e.resolved_at.is_none()));
+        status.record(&record(Outcome::InSync), 0);
+        assert_eq!(status.failures, 0);
+        assert!(status.errors[0].resolved_at.is_some());
+        let last = status.last_error.as_ref().expect("kept");
+        assert!(last.resolved_at.is_some(), "kept, resolved");
+        let json: serde_json::Value = serde_json::from_str(&status.json()).expect("JSON");
+        assert!(json["last_error"]["resolved_at"].is_string(), "{json:#}");
+        assert_eq!(
+            json["recent"],
+            serde_json::Value::Null,
+            "the page's list is not in /status"
+        );
+    }
 }

@@ -162,6 +162,42 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
     }
 
+    /// Presses Tab until `css` has the keyboard focus (at most `presses` times), then Enter.
+    fn press_with_keyboard(&self, css: &str, presses: usize) {
+        use fantoccini::key::Key;
+        let id = css.trim_start_matches('#');
+        for _ in 0..presses {
+            let focused = self
+                .runtime
+                .block_on(async {
+                    let active = self.client().active_element().await?;
+                    active.send_keys(&char::from(Key::Tab).to_string()).await?;
+                    self.client().active_element().await?.attr("id").await
+                })
+                .expect("keyboard");
+            if focused.as_deref() == Some(id) {
+                self.runtime
+                    .block_on(async {
+                        self.client()
+                            .active_element()
+                            .await?
+                            .send_keys(&char::from(Key::Enter).to_string())
+                            .await
+                    })
+                    .expect("Enter");
+                return;
+            }
+        }
+        panic!("{css} is not reached with Tab in {presses} presses");
+    }
+
+    /// Runs `script` in the page and returns what it returns.
+    fn script(&self, script: &str) -> Value {
+        self.runtime
+            .block_on(self.client().execute(script, vec![]))
+            .unwrap_or_else(|e| panic!("{script}: {e}"))
+    }
+
     fn source(&self) -> String {
         self.runtime.block_on(self.client().source()).unwrap_or_default()
     }
@@ -320,10 +356,25 @@ fn the_overview_lists_the_examples_and_an_edit_shows_as_pending_with_its_diff() 
     assert_eq!(lang.as_deref(), Some("en"));
     browser.screenshot("overview");
 
-    // The filter keeps what matches, by name or by state.
+    // The filter keeps what matches, by name or by state, and the page's own refresh keeps it.
     browser.type_into("#filter", "globex");
     assert!(browser.displayed("#group-webex-GLOBEX-0042"));
     assert!(!browser.displayed("#group-acg-contoso"));
+    browser.script("document.getElementById('live').dataset.before = 'refresh';");
+    let deadline = Instant::now() + PATIENCE;
+    while browser.script("return document.getElementById('live').dataset.before || null;") != Value::Null {
+        assert!(Instant::now() < deadline, "the page never refreshed itself");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        browser.script("return document.getElementById('filter').value;"),
+        "globex"
+    );
+    assert!(browser.displayed("#group-webex-GLOBEX-0042"));
+    assert!(
+        !browser.displayed("#group-acg-contoso"),
+        "the refreshed rows are filtered too"
+    );
 
     // The examples are not applied to the emulator's demo data: every account is pending.
     // An edit, committed, shows in contoso's diff, with the new commit.
@@ -368,14 +419,7 @@ fn the_overview_lists_the_examples_and_an_edit_shows_as_pending_with_its_diff() 
     // Readable on a phone: nothing wider than the screen but the tables' own scroll boxes.
     browser.resize(390, 844);
     browser.goto(w.addr, "/");
-    let overflow = browser
-        .runtime
-        .block_on(
-            browser
-                .client()
-                .execute("return document.body.scrollWidth - window.innerWidth;", vec![]),
-        )
-        .expect("script runs");
+    let overflow = browser.script("return document.body.scrollWidth - window.innerWidth;");
     assert!(
         overflow.as_i64().is_some_and(|o| o <= 0),
         "the page scrolls sideways by {overflow}"
@@ -527,7 +571,8 @@ fn reconcile_now_and_pause_work_only_with_allow_actions_and_never_cross_site() {
     w.wait_reconciles(1);
     browser.goto(w.addr, "/");
     browser.screenshot("actions");
-    browser.click("#reconcile-now");
+    // Keyboard only: Tab to the button, Enter.
+    browser.press_with_keyboard("#reconcile-now", 10);
     let status = w.wait_reconciles(2);
     assert_eq!(status["last_reconcile"]["trigger"], "manual", "{status:#}");
 
