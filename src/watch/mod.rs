@@ -649,7 +649,8 @@ impl Loop<'_> {
                 },
             })
             .collect();
-        lock(&self.shared).observe(record.number, record.outcome, plan, &planned.declared, &observed);
+        let groups = status::groups(record.number, record.outcome, plan, &planned.declared, &observed);
+        lock(&self.shared).observe(record.number, groups, &observed);
         self.baseline = Some(Baseline { fingerprint, residual });
         let pending = self.baseline.as_ref().map_or(0, |b| b.residual.len());
         let calls = Calls {

@@ -24,6 +24,8 @@ const ERRORS_KEPT: usize = 20;
 /// Longest pending-plan text kept per account or customer (a million numbers collapse into
 /// ranges, but a group can still have thousands of distinct changes; the log has them all).
 const GROUP_PLAN_CHARS: usize = 20_000;
+/// Actions rendered per account or customer for that text.
+const GROUP_PLAN_ACTIONS: usize = 5_000;
 
 /// Why a reconcile ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -425,70 +427,11 @@ impl Status {
         self.commit = Some(Commit { id, since });
     }
 
-    /// Takes in what a reconcile's plan said per account and customer, and what became of
-    /// the drift seen so far. `actions` are the plan's actions, in its order. Called before
+    /// Takes in the accounts and customers of a reconcile's plan ([`groups`]) and what
+    /// became of the drift seen so far. `actions` are the plan's, in its order. Called before
     /// [`Status::record`] for reconciles that planned.
-    pub fn observe(
-        &mut self,
-        number: u64,
-        outcome: Outcome,
-        plan: &Plan,
-        declared: &[(ProviderName, String, String)],
-        actions: &[Observed<'_>],
-    ) {
+    pub fn observe(&mut self, number: u64, groups: Vec<Group>, actions: &[Observed<'_>]) {
         let now = timestamp(SystemTime::now());
-        let mut groups: BTreeMap<(ProviderName, String), Group> = BTreeMap::new();
-        for (provider, key, manifest) in declared {
-            let g = group_of(&mut groups, *provider, key, number, outcome);
-            g.manifest = (manifest != key).then(|| manifest.clone());
-        }
-        // Every object the plan read is declared in a manifest: its group is managed.
-        for f in &plan.fingerprints {
-            group_of(&mut groups, f.object.provider, &f.object.group, number, outcome);
-        }
-        for p in &plan.pending {
-            let g = group_of(&mut groups, p.object.provider, &p.object.group, number, outcome);
-            g.provisioning.push(format!("{}: {}", p.object, p.status));
-            g.sync = g.sync.max(Sync::Provisioning);
-        }
-        for e in &plan.errors {
-            if let Some(object) = &e.object {
-                let g = group_of(&mut groups, object.provider, &object.group, number, outcome);
-                g.failures.push(format!("{object}: {} (hint: {})", e.message, e.hint));
-                g.sync = Sync::Failed;
-            }
-        }
-        let mut remaining: BTreeMap<(ProviderName, String), Vec<usize>> = BTreeMap::new();
-        for (i, a) in actions.iter().enumerate() {
-            let g = group_of(&mut groups, a.object.provider, &a.object.group, number, outcome);
-            if let Some(reason) = &a.failure {
-                g.failures.push(format!("{}: {reason}", a.object));
-                g.sync = Sync::Failed;
-            }
-            if a.remaining {
-                g.pending_actions += 1;
-                g.sync = g.sync.max(if a.drifted { Sync::Drifted } else { Sync::Pending });
-                remaining
-                    .entry((a.object.provider, a.object.group.clone()))
-                    .or_default()
-                    .push(i);
-            }
-        }
-        for (group, indexes) in remaining {
-            // `actions` are the plan's, in its order.
-            let sub = Plan {
-                format_version: plan.format_version,
-                actions: indexes.iter().filter_map(|i| plan.actions.get(*i)).cloned().collect(),
-                ..Plan::default()
-            };
-            if let Some(g) = groups.get_mut(&group) {
-                g.plan = cut(
-                    &strip_ansi(&crate::plan::render::text(&sub, false)),
-                    GROUP_PLAN_CHARS,
-                    "`telform plan` prints all of it",
-                );
-            }
-        }
         // Drift, kept: a new sighting per change not already open; an open one closes once
         // this reconcile applied it or no longer plans it.
         let still: BTreeSet<&str> = actions.iter().filter(|a| a.remaining).map(|a| a.key).collect();
@@ -497,7 +440,7 @@ impl Status {
                 seen.corrected_at = Some(now.clone());
             }
         }
-        for a in actions.iter().filter(|a| a.drifted) {
+        for a in actions.iter().filter(|a| a.drifted).take(DRIFT_KEPT) {
             if self
                 .drift_seen
                 .iter()
@@ -522,7 +465,7 @@ impl Status {
             self.drift_seen
                 .remove(oldest_corrected.unwrap_or(self.drift_seen.len() - 1));
         }
-        self.groups = groups.into_values().collect();
+        self.groups = groups;
     }
 
     /// Takes a finished reconcile into account.
@@ -595,6 +538,80 @@ impl Status {
     pub fn json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")) + "\n"
     }
+}
+
+/// The accounts and customers of a reconcile's plan, each with its state and pending diff.
+/// `declared` are those of the manifests; `actions` are the plan's, in its order. Made
+/// outside the status lock: rendering the diff of a large plan takes a while.
+pub fn groups(
+    number: u64,
+    outcome: Outcome,
+    plan: &Plan,
+    declared: &[(ProviderName, String, String)],
+    actions: &[Observed<'_>],
+) -> Vec<Group> {
+    let mut groups: BTreeMap<(ProviderName, String), Group> = BTreeMap::new();
+    for (provider, key, manifest) in declared {
+        let g = group_of(&mut groups, *provider, key, number, outcome);
+        g.manifest = (manifest != key).then(|| manifest.clone());
+    }
+    // Every object the plan read is declared in a manifest: its group is managed.
+    for f in &plan.fingerprints {
+        group_of(&mut groups, f.object.provider, &f.object.group, number, outcome);
+    }
+    for p in &plan.pending {
+        let g = group_of(&mut groups, p.object.provider, &p.object.group, number, outcome);
+        g.provisioning.push(format!("{}: {}", p.object, p.status));
+        g.sync = g.sync.max(Sync::Provisioning);
+    }
+    for e in &plan.errors {
+        if let Some(object) = &e.object {
+            let g = group_of(&mut groups, object.provider, &object.group, number, outcome);
+            g.failures.push(format!("{object}: {} (hint: {})", e.message, e.hint));
+            g.sync = Sync::Failed;
+        }
+    }
+    let mut remaining: BTreeMap<(ProviderName, String), Vec<usize>> = BTreeMap::new();
+    for (i, a) in actions.iter().enumerate() {
+        let g = group_of(&mut groups, a.object.provider, &a.object.group, number, outcome);
+        if let Some(reason) = &a.failure {
+            g.failures.push(format!("{}: {reason}", a.object));
+            g.sync = Sync::Failed;
+        }
+        if a.remaining {
+            g.pending_actions += 1;
+            g.sync = g.sync.max(if a.drifted { Sync::Drifted } else { Sync::Pending });
+            remaining
+                .entry((a.object.provider, a.object.group.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+    for (group, indexes) in remaining {
+        // `actions` are the plan's, in its order. The text is cut anyway: no need to
+        // copy and render a million actions for it.
+        let sub = Plan {
+            format_version: plan.format_version,
+            actions: indexes
+                .iter()
+                .take(GROUP_PLAN_ACTIONS)
+                .filter_map(|i| plan.actions.get(*i))
+                .cloned()
+                .collect(),
+            ..Plan::default()
+        };
+        if let Some(g) = groups.get_mut(&group) {
+            let mut text = strip_ansi(&crate::plan::render::text(&sub, false));
+            if indexes.len() > GROUP_PLAN_ACTIONS {
+                text.push_str(&format!(
+                    "… the first {GROUP_PLAN_ACTIONS} of {} actions (`telform plan` prints all of them)\n",
+                    indexes.len()
+                ));
+            }
+            g.plan = cut(&text, GROUP_PLAN_CHARS, "`telform plan` prints all of it");
+        }
+    }
+    groups.into_values().collect()
 }
 
 /// The account or customer `name` of `provider` in `groups`, added in sync when new.
@@ -887,6 +904,18 @@ Apply complete! Resources: 0 added, 1 changed, 0 deleted. drift corrected (1): ~
         assert_eq!(truncate("short"), "short");
     }
 
+    /// What the loop does with a plan: its groups, then the status takes them in.
+    fn take(
+        status: &mut Status,
+        number: u64,
+        outcome: Outcome,
+        plan: &Plan,
+        declared: &[(ProviderName, String, String)],
+        seen: &[Observed<'_>],
+    ) {
+        status.observe(number, groups(number, outcome, plan, declared, seen), seen);
+    }
+
     fn action(tn: &str, account: &str) -> crate::model::plan::Action {
         use crate::model::plan::{Action, FieldChange, Op};
         Action {
@@ -941,7 +970,8 @@ Apply complete! Resources: 0 added, 1 changed, 0 deleted. drift corrected (1): ~
             (ProviderName::Acg, "tailspin".to_string(), "tailspin".to_string()),
             (ProviderName::Webex, "GLOBEX-0042".to_string(), "globex".to_string()),
         ];
-        status.observe(
+        take(
+            &mut status,
             1,
             Outcome::Pending,
             &plan,
@@ -963,7 +993,8 @@ Apply complete! Resources: 0 added, 1 changed, 0 deleted. drift corrected (1): ~
         assert_eq!(globex.manifest.as_deref(), Some("globex"));
 
         // An apply that failed on the object: the group is failed, with the reason.
-        status.observe(
+        take(
+            &mut status,
             2,
             Outcome::Failed,
             &plan,
@@ -984,7 +1015,8 @@ Apply complete! Resources: 0 added, 1 changed, 0 deleted. drift corrected (1): ~
         };
         let declared = vec![(ProviderName::Acg, "contoso".to_string(), "contoso".to_string())];
         // Found and not corrected (no --apply): drifted, open.
-        status.observe(
+        take(
+            &mut status,
             1,
             Outcome::Pending,
             &plan,
@@ -995,7 +1027,8 @@ Apply complete! Resources: 0 added, 1 changed, 0 deleted. drift corrected (1): ~
         assert_eq!(status.drift_seen.len(), 1);
         assert!(status.drift_seen[0].corrected_at.is_none());
         // Seen again by the next plan: still one sighting.
-        status.observe(
+        take(
+            &mut status,
             2,
             Outcome::Pending,
             &plan,
@@ -1005,12 +1038,13 @@ Apply complete! Resources: 0 added, 1 changed, 0 deleted. drift corrected (1): ~
         assert_eq!(status.drift_seen.len(), 1);
         // A plan without it (put back by someone, or applied): corrected, and kept.
         let clean = Plan::default();
-        status.observe(3, Outcome::InSync, &clean, &declared, &[]);
+        take(&mut status, 3, Outcome::InSync, &clean, &declared, &[]);
         assert_eq!(status.drift_seen.len(), 1);
         assert!(status.drift_seen[0].corrected_at.is_some());
         assert_eq!(status.groups[0].sync, Sync::InSync);
         // Found and applied in the same reconcile: corrected at once.
-        status.observe(
+        take(
+            &mut status,
             4,
             Outcome::Applied,
             &plan,
