@@ -661,6 +661,20 @@ fn actions_need_the_bearer_token_when_watch_has_one() {
     let (_, _, status) = crate::watch::get(w.addr, "/status");
     assert!(page.contains("id=\"token\""), "the page asks for the token");
     assert!(!page.contains(secret) && !status.contains(secret) && !w.log().contains(secret));
+
+    // In the browser: the token typed into the page goes with the action, as a header.
+    let Some(browser) = browser("actions_need_the_bearer_token_when_watch_has_one") else {
+        return;
+    };
+    browser.goto(w.addr, "/");
+    browser.type_into("#token", secret);
+    browser.click("#reconcile-now");
+    let status = w.wait_reconciles(3);
+    assert_eq!(status["last_reconcile"]["trigger"], "manual", "{status:#}");
+    assert!(
+        !browser.source().contains(secret),
+        "the token is never written into the page"
+    );
 }
 
 /// Actions on an address other machines reach, without a bearer token: watch refuses to start,
