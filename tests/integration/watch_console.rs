@@ -499,15 +499,15 @@ fn a_broken_manifest_shows_its_error_then_resolved() {
     let status = w.wait("an invalid reconcile", |s| {
         s["last_reconcile"]["outcome"] == "invalid" && s["state"] == "idle"
     });
-    assert_eq!(
-        status["failures"], 1,
-        "invalid manifests count as a failure: {status:#}"
-    );
+    // One save is one reconcile, or two when a loaded machine spreads its events over more
+    // than the debounce: each counts.
+    let failures = status["failures"].as_u64().expect("a count");
+    assert!(failures >= 1, "invalid manifests count as a failure: {status:#}");
     browser.goto(w.addr, "/");
     assert_eq!(browser.text("#outcome"), "invalid");
     let error = browser.text("#current-error");
     assert!(error.contains("broken.yaml"), "{error}");
-    assert!(error.contains("1 in a row"), "{error}");
+    assert!(error.contains(&format!("{failures} in a row")), "{error}");
     assert!(browser.text("#errors tbody tr").contains("current"));
     browser.screenshot("error");
 
