@@ -321,8 +321,12 @@ fn refusal(
         return Some((StatusCode::FORBIDDEN, "cross-site request refused\n"));
     }
     if let Some(origin) = text(header::ORIGIN) {
+        // Either scheme: behind a TLS reverse proxy (that passes `Host` on) the page is https.
         let host = text(header::HOST).unwrap_or_default();
-        if origin != format!("http://{host}") {
+        let origin_host = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"));
+        if host.is_empty() || origin_host != Some(host) {
             return Some((StatusCode::FORBIDDEN, "cross-origin request refused\n"));
         }
     }

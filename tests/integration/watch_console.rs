@@ -583,6 +583,8 @@ fn reconcile_now_and_pause_work_only_with_allow_actions_and_never_cross_site() {
         vec![("Origin", "http://evil.example")],
         vec![("Sec-Fetch-Site", "cross-site")],
         vec![("Origin", "null")],
+        vec![("Origin", "https://evil.example")],
+        vec![("Sec-Fetch-Site", "same-site")],
     ] {
         let (code, body) = post(w.addr, "/actions/reconcile", &headers, &form);
         assert_eq!(code, 403, "{headers:?}: {body}");
