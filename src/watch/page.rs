@@ -374,7 +374,13 @@ fn history_section(page: &mut String, history: &History) {
             escape(&run.start.kind),
             escape(&run.start.started_at),
             escape(&run.outcome),
-            escape(run.start.commit.as_deref().map_or("—", |c| &c[..c.len().min(12)])),
+            // Whatever the store holds is cut by characters, never inside one.
+            escape(
+                &run.start
+                    .commit
+                    .as_deref()
+                    .map_or("—".to_string(), |c| c.chars().take(12).collect())
+            ),
             run.start.plan.add,
             run.start.plan.change,
             run.start.plan.delete,
