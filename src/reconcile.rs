@@ -73,6 +73,9 @@ pub struct Planned {
     /// `telform.yaml` (the operator's win); a flag may still set the concurrency.
     pub apply_options: Options,
     pub options: PlanOptions,
+    /// The accounts and customers the plan covered, in sync or not: (provider, the group key
+    /// their objects carry — account name, customer external id —, manifest name).
+    pub declared: Vec<(ProviderName, String, String)>,
 }
 
 /// How an apply runs, beside its plan. `telform apply` and `watch --apply` fill it each in
@@ -429,12 +432,24 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         });
         plan.selected = true;
     }
+    let declared = manifests
+        .accounts
+        .iter()
+        .map(|a| (ProviderName::Acg, a.metadata.name.clone(), a.metadata.name.clone()))
+        .chain(
+            manifests
+                .customers
+                .iter()
+                .map(|c| (ProviderName::Webex, c.spec.external_id.clone(), c.metadata.name.clone())),
+        )
+        .collect();
     Ok(Planned {
         plan,
         acg,
         webex,
         apply_options,
         options: options.clone(),
+        declared,
     })
 }
 

@@ -644,6 +644,10 @@ pub struct WatchArgs {
     /// exits with a failure.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::clock::parse_duration)]
     pub rewatch_timeout: std::time::Duration,
+    /// Offer "reconcile now" and pause / resume on the status page (--listen). Off a loopback
+    /// address they need a bearer token in TELFORM_WATCH_TOKEN, asked of every action.
+    #[arg(long)]
+    pub allow_actions: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use super::{ExitStatus, OperatorSettings, WatchArgs, WatchFormat, print_err, print_out};
 use crate::provider::config::{Trusted, process_env};
-use crate::watch::{self, Config, Deps, Ended, Listener, LogFormat, OpsConfig, Printer, Shutdown};
+use crate::watch::{
+    self, ActionOptions, Config, Deps, Ended, Listener, LogFormat, OpsConfig, Printer, Shutdown, Token,
+};
 
 pub fn run(args: WatchArgs, operator: &OperatorSettings) -> ExitStatus {
     let settings = match operator.load(args.dir.as_deref().unwrap_or(std::path::Path::new("."))) {
@@ -59,6 +61,12 @@ pub fn run(args: WatchArgs, operator: &OperatorSettings) -> ExitStatus {
             healthz_max_age: args.healthz_max_age,
             rewatch_timeout: args.rewatch_timeout,
             ..OpsConfig::default()
+        },
+        // The token comes from the process environment (a service's EnvironmentFile), never
+        // from the manifest folder that Git fills.
+        actions: ActionOptions {
+            allow: args.allow_actions,
+            token: std::env::var("TELFORM_WATCH_TOKEN").ok().and_then(Token::new),
         },
     };
     let printer = Printer {

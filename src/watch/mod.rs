@@ -23,10 +23,11 @@
 pub mod events;
 pub mod metrics;
 pub mod notify;
+pub mod page;
 pub mod server;
 pub mod status;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -45,7 +46,8 @@ use crate::reconcile::guard::{self, Guard, StoreConfig};
 use crate::reconcile::{self, Failure, PlanOptions, Planned};
 use events::{Batch, Classifier, Root, Watcher};
 use metrics::{Metrics, ProviderCalls};
-use server::{Health, Ops, Server, Shared, lock};
+pub use server::Token;
+use server::{Actions, Console, Health, Ops, Server, Shared, lock};
 use status::{CallCounts, Calls, Drift, Outcome, Record, State, Status, Trigger};
 
 /// A change is never held back longer than this by a Git command that keeps the index locked
@@ -84,6 +86,17 @@ pub struct Config {
     pub store: Option<StoreConfig>,
     /// Notifications, health and the folder's replacement.
     pub ops: OpsConfig,
+    /// The status page's actions.
+    pub actions: ActionOptions,
+}
+
+/// `--allow-actions` and the bearer token that guards the actions.
+#[derive(Debug, Default)]
+pub struct ActionOptions {
+    /// "Reconcile now" and pause / resume on the status page.
+    pub allow: bool,
+    /// From the trusted configuration (`TELFORM_WATCH_TOKEN`); required off loopback.
+    pub token: Option<Token>,
 }
 
 /// `--notify`, `--healthz-max-age` and `--rewatch-timeout` (docs/watch.md, "Metrics, alerts
@@ -219,11 +232,23 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
         config.interval,
         config.debounce,
     )));
+    let actions = Arc::new(Actions::new(config.actions.allow, config.actions.token.take()));
+    let console = Console {
+        shared: shared.clone(),
+        actions: actions.clone(),
+        store: config.store.clone(),
+        estates: guard::estates(deps.trusted),
+        ops: ops.clone(),
+    };
     let server = match config.listen.take() {
-        Some(Listener::Addr(addr)) => Some(Server::start(addr, shared.clone(), ops.clone()).await?),
+        Some(Listener::Addr(addr)) => {
+            server::check_exposure(addr, &actions)?;
+            Some(Server::start(addr, console).await?)
+        }
         Some(Listener::Bound(listener)) => {
             let addr = listener.local_addr().map_err(|e| format!("cannot listen: {e}"))?;
-            Some(Server::start_on(listener, addr, shared.clone(), ops.clone()).await?)
+            server::check_exposure(addr, &actions)?;
+            Some(Server::start_on(listener, addr, console).await?)
         }
         None => None,
     };
@@ -271,6 +296,7 @@ pub async fn run(mut config: Config, deps: Deps<'_>, shutdown: Shutdown) -> Resu
         failure_notified: false,
         dir: config.dir.clone(),
         root,
+        actions,
     };
     lp.say(
         "start",
@@ -393,6 +419,8 @@ struct Loop<'a> {
     /// Where reconciles read the manifests: the folder as given, then, once it was replaced,
     /// its absolute path (a relative one may go through the deleted folder: `.`).
     dir: PathBuf,
+    /// What the status page asks: reconcile now, pause applying.
+    actions: Arc<Actions>,
 }
 
 impl Loop<'_> {
@@ -408,12 +436,15 @@ impl Loop<'_> {
         let mut paused = false;
         let mut root_check = tokio::time::interval(ROOT_CHECK);
         root_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut asked = false;
+        let actions = self.actions.clone();
         loop {
             if self.shutdown.requested() {
                 return Ok(Ended::Stopped);
             }
             // What comes next: a change wins over a retry, a retry replaces the periodic check.
             let (due, trigger) = match (quiet_until, retry_at) {
+                _ if asked => (Instant::now(), Trigger::Manual),
                 (Some(q), Some(r)) if r < q => (r, Trigger::Retry),
                 (Some(q), _) => (q, Trigger::Change),
                 (None, Some(r)) => (r, Trigger::Retry),
@@ -444,6 +475,10 @@ impl Loop<'_> {
                     if !root_gone {
                         continue;
                     }
+                }
+                () = actions.wake.notified() => {
+                    asked = true;
+                    continue;
                 }
                 batch = next_event => {
                     match batch {
@@ -504,6 +539,7 @@ impl Loop<'_> {
             }
             quiet_until = None;
             pending_since = None;
+            asked = false;
             let files = std::mem::take(&mut self.changed);
             lock(&self.shared).pending.files = 0;
             let record = self.reconcile(trigger, files.len()).await;
@@ -632,19 +668,25 @@ impl Loop<'_> {
             error: None,
             retry_in_ms: None,
             calls: Calls::default(),
+            paused: false,
         };
         // Printed before the log line in text mode (the JSON line carries them in `error`).
         let mut details = String::new();
         let classifier = self.classifier.clone();
-        let fingerprint = tokio::task::spawn_blocking(move || events::fingerprint(&classifier))
-            .await
-            .unwrap_or_default();
+        let dir = self.config.dir.clone();
+        let (fingerprint, commit) =
+            tokio::task::spawn_blocking(move || (events::fingerprint(&classifier), crate::store::git_commit(&dir)))
+                .await
+                .unwrap_or_default();
+        lock(&self.shared).checked_out(commit);
         let options = PlanOptions {
             dir: self.dir.clone(),
             ..PlanOptions::default()
         };
         // Several replicas on one store: only the leader applies; the others plan and report.
-        let apply = self.config.apply && self.lead().await;
+        // Paused from the status page: plan and report only.
+        record.paused = self.config.apply && self.actions.paused();
+        let apply = self.config.apply && !record.paused && self.lead().await;
         // The apply lock, before the reads: another apply (CI) must not change what this plan
         // reads. Held, it fails this reconcile, which is retried.
         let mut guard = match (&self.config.store, apply) {
@@ -727,6 +769,7 @@ impl Loop<'_> {
             .collect();
         let mut residual: HashSet<String> = keys.iter().cloned().collect();
         let mut failed: HashSet<usize> = HashSet::new();
+        let mut failures: HashMap<(Op, ObjectRef), String> = HashMap::new();
 
         if !plan.errors.is_empty() {
             record.outcome = Outcome::Failed;
@@ -759,13 +802,18 @@ impl Loop<'_> {
                 .map(|(_, k)| k.clone())
                 .collect();
             record.drift.corrected = drifted.iter().filter(|i| applied(&plan.actions[**i])).count();
-            let failures: HashSet<(Op, &ObjectRef)> = outcomes
+            for o in &outcomes {
+                if let apply::Status::Failed { reason } = &o.status {
+                    failures.insert((o.op, o.object.clone()), reason.clone());
+                }
+            }
+            let failed_objects: HashSet<(Op, &ObjectRef)> = outcomes
                 .iter()
                 .filter(|o| o.failed())
                 .map(|o| (o.op, &o.object))
                 .collect();
             failed = (0..plan.actions.len())
-                .filter(|i| failures.contains(&(plan.actions[*i].op, &plan.actions[*i].object)))
+                .filter(|i| failed_objects.contains(&(plan.actions[*i].op, &plan.actions[*i].object)))
                 .collect();
         }
         // Metrics: the plan's objects by state.
@@ -776,6 +824,27 @@ impl Loop<'_> {
         if let Some(guard) = guard {
             guard.release().await;
         }
+        let drifted: HashSet<usize> = drifted.into_iter().collect();
+        let observed: Vec<status::Observed<'_>> = plan
+            .actions
+            .iter()
+            .zip(&keys)
+            .enumerate()
+            .map(|(i, (a, k))| status::Observed {
+                object: &a.object,
+                key: k,
+                description: drifted.contains(&i).then(|| describe(a)),
+                drifted: drifted.contains(&i),
+                remaining: residual.contains(k),
+                failure: if failures.is_empty() {
+                    None
+                } else {
+                    failures.get(&(a.op, a.object.clone())).cloned()
+                },
+            })
+            .collect();
+        let groups = status::groups(record.number, record.outcome, plan, &planned.declared, &observed);
+        lock(&self.shared).observe(record.number, groups, &observed);
         self.baseline = Some(Baseline { fingerprint, residual });
         let pending = self.baseline.as_ref().map_or(0, |b| b.residual.len());
         let calls = Calls {

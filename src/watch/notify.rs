@@ -369,6 +369,7 @@ mod tests {
             error: None,
             retry_in_ms: None,
             calls: Calls::default(),
+            paused: false,
         }
     }
 

@@ -1,22 +1,117 @@
-//! `--listen`: `/healthz`, `/status`, `/metrics` and `/` for the server watch runs on.
+//! `--listen`: `/healthz`, `/status`, `/metrics`, the page at `/` with its runs at `/runs/ID`, and with
+//! `--allow-actions` the page's actions, `POST /actions/{reconcile,pause,resume}`.
+//!
+//! The actions change what watch does, so they are refused unless all of these hold: watch
+//! was started with `--allow-actions`; the request is a POST from the page itself (a browser's
+//! `Sec-Fetch-Site` and `Origin` say so, and the form carries the token embedded in the page,
+//! which another site cannot read); and, when watch has a bearer token, it comes with
+//! `Authorization: Bearer …`. Watch refuses to start with actions on an address other machines
+//! reach without such a token ([`check_exposure`]).
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::State as Extract;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use tokio::sync::oneshot;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path as UrlPath, State as Extract};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
 use super::metrics::{self, Metrics};
+use super::page::{self, ActionsView, History};
 use super::status::{State, Status};
+use crate::reconcile::guard::StoreConfig;
+use crate::store::{Filter, RunRecord, Store};
 
 /// The status the loop writes and the server reads.
 pub type Shared = Arc<Mutex<Status>>;
+
+/// Runs of the store the page lists.
+const HISTORY_LISTED: usize = 25;
+/// Runs of the store read to find them (runs of other estates are skipped).
+const HISTORY_READ: usize = 500;
+
+/// A bearer token from the trusted configuration. Never printed: `Debug` hides it.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    /// `None` for an empty value (an unset variable and an empty one mean the same).
+    pub fn new(value: String) -> Option<Token> {
+        (!value.trim().is_empty()).then(|| Token(value.trim().to_string()))
+    }
+
+    /// Compares without stopping at the first difference, so that timing tells nothing.
+    fn matches(&self, given: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), given.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(hidden)")
+    }
+}
+
+/// What the page may ask the loop, and how the loop hears it.
+pub struct Actions {
+    pub allowed: bool,
+    token: Option<Token>,
+    /// Embedded in the page's forms and required in their POSTs.
+    csrf: String,
+    /// "Reconcile now": one permit wakes the loop (or its next wait) once.
+    pub wake: Notify,
+    /// Reconciles plan and report, and apply nothing.
+    pub paused: AtomicBool,
+}
+
+impl Actions {
+    pub fn new(allowed: bool, token: Option<Token>) -> Actions {
+        let random =
+            getrandom::u64().unwrap_or_default() as u128 | (u128::from(getrandom::u64().unwrap_or_default()) << 64);
+        Actions {
+            allowed,
+            token,
+            csrf: format!("{random:032x}"),
+            wake: Notify::new(),
+            paused: AtomicBool::new(false),
+        }
+    }
+
+    pub fn paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
+    }
+}
+
+/// Refuses actions on an address other machines reach without a bearer token.
+pub fn check_exposure(addr: SocketAddr, actions: &Actions) -> Result<(), String> {
+    if actions.allowed && actions.token.is_none() && !addr.ip().is_loopback() {
+        return Err(format!(
+            "--allow-actions on {addr} needs a bearer token: anyone who reaches this address could trigger reconciles or pause applying
+hint: set TELFORM_WATCH_TOKEN in watch's environment (a systemd EnvironmentFile, not the manifest folder), or listen on 127.0.0.1"
+        ));
+    }
+    Ok(())
+}
+
+/// What the endpoints read.
+#[derive(Clone)]
+pub struct Console {
+    pub shared: Shared,
+    pub actions: Arc<Actions>,
+    /// The history's store (`--apply` with a store).
+    pub store: Option<StoreConfig>,
+    /// The estates (providers' URLs) this watch reconciles: the history shows their runs.
+    pub estates: Vec<String>,
+    /// Metrics and health, beside the status.
+    pub ops: Ops,
+}
 
 /// Locks the status. A panic elsewhere while holding it must not take the endpoints down.
 pub fn lock(shared: &Shared) -> MutexGuard<'_, Status> {
@@ -104,38 +199,41 @@ pub struct Server {
 
 impl Server {
     /// Binds `addr` (port 0 picks one) and serves until [`Server::stop`].
-    pub async fn start(addr: SocketAddr, shared: Shared, ops: Ops) -> Result<Server, String> {
+    pub async fn start(addr: SocketAddr, console: Console) -> Result<Server, String> {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
             format!(
                 "cannot listen on {addr}: {e}\nhint: pick a free port (--listen 127.0.0.1:0 picks one and prints it)"
             )
         })?;
-        Server::serve(listener, addr, shared, ops)
+        Server::serve(listener, addr, console)
     }
 
     /// Serves on a listener bound beforehand.
     pub async fn start_on(
         listener: std::net::TcpListener,
         addr: SocketAddr,
-        shared: Shared,
-        ops: Ops,
+        console: Console,
     ) -> Result<Server, String> {
         let listener = listener
             .set_nonblocking(true)
             .and_then(|()| tokio::net::TcpListener::from_std(listener))
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        Server::serve(listener, addr, shared, ops)
+        Server::serve(listener, addr, console)
     }
 
-    fn serve(listener: tokio::net::TcpListener, addr: SocketAddr, shared: Shared, ops: Ops) -> Result<Server, String> {
+    fn serve(listener: tokio::net::TcpListener, addr: SocketAddr, console: Console) -> Result<Server, String> {
         let addr = listener
             .local_addr()
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let router = Router::new()
             .route("/status", get(status))
-            .route("/", get(page))
-            .with_state(shared.clone())
-            .merge(ops_routes(shared, ops));
+            .route("/", get(overview))
+            .route("/runs/{id}", get(run))
+            .route("/actions/reconcile", post(reconcile_now))
+            .route("/actions/pause", post(pause))
+            .route("/actions/resume", post(resume))
+            .with_state(console.clone())
+            .merge(ops_routes(console.shared.clone(), console.ops.clone()));
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, router).with_graceful_shutdown(async move {
@@ -193,8 +291,8 @@ async fn metrics_text(Extract((_, ops)): Extract<(Shared, Ops)>) -> Response {
         .into_response()
 }
 
-async fn status(Extract(shared): Extract<Shared>) -> Response {
-    let json = lock(&shared).json();
+async fn status(Extract(console): Extract<Console>) -> Response {
+    let json = lock(&console.shared).json();
     (
         [
             (header::CONTENT_TYPE, "application/json"),
@@ -205,9 +303,9 @@ async fn status(Extract(shared): Extract<Shared>) -> Response {
         .into_response()
 }
 
-async fn page(Extract(shared): Extract<Shared>) -> Response {
-    let html = super::status::html(&lock(&shared));
+fn html(code: StatusCode, html: String) -> Response {
     (
+        code,
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-store"),
@@ -215,6 +313,181 @@ async fn page(Extract(shared): Extract<Shared>) -> Response {
         html,
     )
         .into_response()
+}
+
+/// The runs of the store on this watch's estates, newest first.
+async fn history(console: &Console, limit: usize) -> History {
+    let Some(config) = &console.store else {
+        return History::NoStore;
+    };
+    let read = async {
+        let store = Store::open(&config.location).await.map_err(|e| e.to_string())?;
+        store
+            .history(&Filter {
+                limit: HISTORY_READ,
+                ..Filter::default()
+            })
+            .await
+            .map_err(|e| e.to_string())
+    };
+    match read.await {
+        Ok(runs) => History::Runs(
+            runs.into_iter()
+                .filter(|r| r.start.estates.iter().any(|e| console.estates.contains(e)))
+                .take(limit)
+                .collect(),
+        ),
+        Err(message) => History::Unreadable(super::status::strip_ansi(&message)),
+    }
+}
+
+async fn overview(Extract(console): Extract<Console>) -> Response {
+    let history = history(&console, HISTORY_LISTED).await;
+    let view = ActionsView {
+        allowed: console.actions.allowed,
+        csrf: &console.actions.csrf,
+        token_required: console.actions.token.is_some(),
+    };
+    let page = page::overview(&lock(&console.shared), &view, &history);
+    html(StatusCode::OK, page)
+}
+
+async fn run(Extract(console): Extract<Console>, UrlPath(id): UrlPath<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return html(
+            StatusCode::NOT_FOUND,
+            page::message_page("No such run", "A run is named by its number, e.g. /runs/12."),
+        );
+    };
+    let found: Option<RunRecord> = match history(&console, HISTORY_READ).await {
+        History::Runs(runs) => runs.into_iter().find(|r| r.id == id),
+        History::NoStore => {
+            return html(
+                StatusCode::NOT_FOUND,
+                page::message_page(
+                    "No history",
+                    "This watch has no store: it records applies with --apply.",
+                ),
+            );
+        }
+        History::Unreadable(message) => {
+            return html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                page::message_page("Cannot read the store", &message),
+            );
+        }
+    };
+    match found {
+        Some(run) => html(StatusCode::OK, page::run_page(&run)),
+        None => html(
+            StatusCode::NOT_FOUND,
+            page::message_page(
+                "No such run",
+                &format!("Run #{id} is not among the last {HISTORY_READ} runs on the providers this watch reconciles."),
+            ),
+        ),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ActionForm {
+    csrf: Option<String>,
+}
+
+/// Why an action is refused, or `None` when it may run. See the module's documentation.
+fn refusal(
+    headers: &HeaderMap,
+    form: &Result<Form<ActionForm>, FormRejection>,
+    actions: &Actions,
+) -> Option<(StatusCode, &'static str)> {
+    if !actions.allowed {
+        return Some((
+            StatusCode::FORBIDDEN,
+            "actions are off: start watch with --allow-actions to use them\n",
+        ));
+    }
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    // Browsers say where a request comes from; only the page itself (or a person typing) may act.
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site"))
+        && site != "same-origin"
+        && site != "none"
+    {
+        return Some((StatusCode::FORBIDDEN, "cross-site request refused\n"));
+    }
+    if let Some(origin) = text(header::ORIGIN) {
+        // Either scheme: behind a TLS reverse proxy (that passes `Host` on) the page is https.
+        let host = text(header::HOST).unwrap_or_default();
+        let origin_host = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"));
+        if host.is_empty() || origin_host != Some(host) {
+            return Some((StatusCode::FORBIDDEN, "cross-origin request refused\n"));
+        }
+    }
+    if let Some(token) = &actions.token {
+        let given = text(header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer "));
+        if !given.is_some_and(|g| token.matches(g.trim())) {
+            return Some((
+                StatusCode::UNAUTHORIZED,
+                "this watch asks for its bearer token: Authorization: Bearer <token>\n",
+            ));
+        }
+    }
+    let csrf = form.as_ref().ok().and_then(|Form(f)| f.csrf.as_deref());
+    if csrf != Some(actions.csrf.as_str()) {
+        return Some((
+            StatusCode::FORBIDDEN,
+            "the form's token is missing or stale: reload the page and try again\n",
+        ));
+    }
+    None
+}
+
+async fn act(
+    console: &Console,
+    headers: &HeaderMap,
+    form: &Result<Form<ActionForm>, FormRejection>,
+    act: impl FnOnce(&Console),
+) -> Response {
+    if let Some((code, message)) = refusal(headers, form, &console.actions) {
+        return (code, [(header::CACHE_CONTROL, "no-store")], message).into_response();
+    }
+    act(console);
+    // Back to the page, which shows the result (a GET: a reload does not post again).
+    Redirect::to("/").into_response()
+}
+
+async fn reconcile_now(
+    Extract(console): Extract<Console>,
+    headers: HeaderMap,
+    form: Result<Form<ActionForm>, FormRejection>,
+) -> Response {
+    act(&console, &headers, &form, |c| c.actions.wake.notify_one()).await
+}
+
+async fn pause(
+    Extract(console): Extract<Console>,
+    headers: HeaderMap,
+    form: Result<Form<ActionForm>, FormRejection>,
+) -> Response {
+    act(&console, &headers, &form, |c| set_paused(c, true)).await
+}
+
+async fn resume(
+    Extract(console): Extract<Console>,
+    headers: HeaderMap,
+    form: Result<Form<ActionForm>, FormRejection>,
+) -> Response {
+    act(&console, &headers, &form, |c| set_paused(c, false)).await
+}
+
+fn set_paused(console: &Console, paused: bool) {
+    console.actions.paused.store(paused, Ordering::SeqCst);
+    lock(&console.shared).paused = paused;
+    if !paused {
+        // What piled up while paused is applied now, not at the next drift check.
+        console.actions.wake.notify_one();
+    }
 }
 
 #[cfg(test)]
@@ -239,7 +512,14 @@ mod tests {
             Duration::from_millis(500),
         )));
         let ops = ops(Duration::from_secs(3600));
-        let server = Server::start("127.0.0.1:0".parse().expect("address"), shared.clone(), ops.clone())
+        let console = Console {
+            shared: shared.clone(),
+            actions: Arc::new(Actions::new(false, None)),
+            store: None,
+            estates: Vec::new(),
+            ops: ops.clone(),
+        };
+        let server = Server::start("127.0.0.1:0".parse().expect("address"), console)
             .await
             .expect("listens");
         let url = format!("http://{}/healthz", server.addr);
@@ -274,5 +554,22 @@ mod tests {
         std::thread::sleep(Duration::from_millis(40));
         let reason = health.verdict(State::Reconciling).expect_err("too old");
         assert!(reason.starts_with("no reconcile has succeeded for"), "{reason}");
+    }
+
+    #[test]
+    fn actions_on_a_reachable_address_need_a_token_and_it_is_never_shown() {
+        let open = Actions::new(true, None);
+        let error = check_exposure("0.0.0.0:9464".parse().expect("address"), &open).expect_err("refused");
+        assert!(error.contains("TELFORM_WATCH_TOKEN"), "{error}");
+        assert!(check_exposure("127.0.0.1:9464".parse().expect("address"), &open).is_ok());
+        assert!(check_exposure("[::1]:9464".parse().expect("address"), &open).is_ok());
+        let off = Actions::new(false, None);
+        assert!(check_exposure("0.0.0.0:9464".parse().expect("address"), &off).is_ok());
+        let token = Token::new("s3cret-token".into()).expect("a token");
+        assert_eq!(format!("{token:?}"), "Token(hidden)");
+        assert!(token.matches("s3cret-token") && !token.matches("s3cret-tokeN") && !token.matches(""));
+        let guarded = Actions::new(true, Some(token));
+        assert!(check_exposure("0.0.0.0:9464".parse().expect("address"), &guarded).is_ok());
+        assert!(Token::new("  ".into()).is_none());
     }
 }

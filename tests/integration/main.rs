@@ -19,6 +19,7 @@ mod scoped;
 mod store;
 mod truthful;
 mod watch;
+mod watch_console;
 mod watch_ops;
 
 use std::path::{Path, PathBuf};

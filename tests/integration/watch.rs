@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use telform::emulator::{App, Emulator, seed};
-use telform::watch::{self, Config, Deps, Ended, Listener, LogFormat, OpsConfig, Printer, Shutdown};
+use telform::watch::{self, ActionOptions, Config, Deps, Ended, Listener, LogFormat, OpsConfig, Printer, Shutdown};
 
 /// The debounce of most tests: short, so that a test takes little time.
 pub(crate) const DEBOUNCE: Duration = Duration::from_millis(100);
 /// The longest wait for something that must happen. Far above what it takes (well under a
 /// second here); a loaded CI machine is slow, and a failure shows the status and the log.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(30);
-const NEVER: Duration = Duration::from_secs(3600);
+pub(crate) const NEVER: Duration = Duration::from_secs(3600);
 
 // ---------------------------------------------------------------------------------------------
 // The emulator
@@ -157,7 +157,13 @@ pub(crate) struct Watching {
     log: Arc<Mutex<String>>,
 }
 
-fn start_watch(dir: &Path, env: &[(String, String)], apply: bool, interval: Duration, debounce: Duration) -> Watching {
+pub(crate) fn start_watch(
+    dir: &Path,
+    env: &[(String, String)],
+    apply: bool,
+    interval: Duration,
+    debounce: Duration,
+) -> Watching {
     start_watch_with(dir, env, apply, interval, debounce, None)
 }
 
@@ -170,7 +176,16 @@ fn start_watch_with(
     debounce: Duration,
     secrets_out: Option<PathBuf>,
 ) -> Watching {
-    start_watch_ops(dir, env, apply, interval, debounce, secrets_out, OpsConfig::default())
+    start_watch_full(
+        dir,
+        env,
+        apply,
+        interval,
+        debounce,
+        secrets_out,
+        OpsConfig::default(),
+        ActionOptions::default(),
+    )
 }
 
 /// [`start_watch_with`] with notifications, health and rewatch settings.
@@ -182,6 +197,51 @@ pub(crate) fn start_watch_ops(
     debounce: Duration,
     secrets_out: Option<PathBuf>,
     ops: OpsConfig,
+) -> Watching {
+    start_watch_full(
+        dir,
+        env,
+        apply,
+        interval,
+        debounce,
+        secrets_out,
+        ops,
+        ActionOptions::default(),
+    )
+}
+
+/// [`start_watch_with`] and the status page's actions (`--allow-actions`).
+pub(crate) fn start_watch_with_actions(
+    dir: &Path,
+    env: &[(String, String)],
+    apply: bool,
+    interval: Duration,
+    debounce: Duration,
+    secrets_out: Option<PathBuf>,
+    actions: ActionOptions,
+) -> Watching {
+    start_watch_full(
+        dir,
+        env,
+        apply,
+        interval,
+        debounce,
+        secrets_out,
+        OpsConfig::default(),
+        actions,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn start_watch_full(
+    dir: &Path,
+    env: &[(String, String)],
+    apply: bool,
+    interval: Duration,
+    debounce: Duration,
+    secrets_out: Option<PathBuf>,
+    ops: OpsConfig,
+    actions: ActionOptions,
 ) -> Watching {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
@@ -198,6 +258,7 @@ pub(crate) fn start_watch_ops(
         secrets_out,
         store: Some(test_store()),
         ops,
+        actions,
     };
     let thread = {
         let (env, shutdown, log) = (env.to_vec(), shutdown.clone(), log.clone());
@@ -260,6 +321,7 @@ fn once(dir: &Path, env: &[(String, String)], apply: bool) -> Ended {
         secrets_out: None,
         store: Some(test_store()),
         ops: OpsConfig::default(),
+        actions: ActionOptions::default(),
     };
     run_watch(config, env.to_vec(), Shutdown::default(), Arc::default()).expect("watch starts")
 }
@@ -846,7 +908,7 @@ fn healthz_status_and_the_page_answer() {
 
 /// Every element opened is closed, in order (void elements excepted): a strict reading of
 /// what browsers forgive.
-fn assert_well_formed(html: &str) {
+pub(crate) fn assert_well_formed(html: &str) {
     const VOID: [&str; 6] = ["meta", "br", "hr", "img", "input", "link"];
     let mut open: Vec<String> = Vec::new();
     let mut rest = html;
@@ -1028,7 +1090,7 @@ fn once_exits_1_on_invalid_manifests_and_on_passwords_it_cannot_keep() {
     assert_eq!(emu.objects(""), before, "nothing applied");
 }
 
-fn copy_dir(from: &Path, to: &PathBuf) {
+pub(crate) fn copy_dir(from: &Path, to: &PathBuf) {
     std::fs::create_dir_all(to).expect("folder");
     for entry in std::fs::read_dir(from).expect("readable") {
         let entry = entry.expect("entry");
