@@ -72,21 +72,78 @@ pub fn estates(trusted: Trusted<'_>) -> Vec<String> {
     out
 }
 
-/// This process's command line, with any password in a URL hidden.
+/// This process's command line, with every URL cut to its scheme and host: a URL's path or
+/// query may be a credential (a Slack or Teams webhook given to `--notify` is one), and the
+/// command line is kept in the history and shown to whoever waits for the lock.
 pub fn command_line() -> String {
-    std::env::args()
-        .enumerate()
+    shown_command_line(std::env::args())
+}
+
+fn shown_command_line(args: impl Iterator<Item = String>) -> String {
+    args.enumerate()
         .map(|(i, a)| {
             if i == 0 {
                 "telform".to_string()
             } else if a.contains("://") {
-                store::redact(&a)
+                match a
+                    .split_once('=')
+                    .filter(|(flag, _)| flag.starts_with("--") && !flag.contains("://"))
+                {
+                    Some((flag, url)) => format!("{flag}={}", url_origin(url)),
+                    None => url_origin(&a),
+                }
             } else {
                 a
             }
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `scheme://host[:port]`, and `/…` when the URL said more: no user, password, path or query.
+fn url_origin(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return "…".to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let more = if authority_end < rest.len() || host.len() < authority.len() {
+        "/…"
+    } else {
+        ""
+    };
+    format!("{}://{host}{more}", &url[..scheme_end])
+}
+
+#[cfg(test)]
+mod command_line_tests {
+    use super::shown_command_line;
+
+    #[test]
+    fn urls_on_the_command_line_keep_only_their_scheme_and_host() {
+        let args = [
+            "/usr/bin/telform",
+            "watch",
+            "--notify",
+            "slack+https://hooks.slack.com/services/T0/B0/XyZsecret",
+            "--notify=https://example.com/hook?token=abc",
+            "--store",
+            "postgres://telform:hunter2@db.example:5432/telform",
+            "manifests",
+        ]
+        .map(String::from);
+        let shown = shown_command_line(args.into_iter());
+        assert_eq!(
+            shown,
+            "telform watch --notify slack+https://hooks.slack.com/… --notify=https://example.com/… \
+             --store postgres://db.example:5432/… manifests"
+        );
+        for secret in ["XyZsecret", "token=abc", "hunter2", "telform@"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    }
 }
 
 /// An apply holding its lock, about to be recorded.
