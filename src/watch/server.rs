@@ -233,7 +233,8 @@ impl Server {
             .route("/actions/pause", post(pause))
             .route("/actions/resume", post(resume))
             .with_state(console.clone())
-            .merge(ops_routes(console.shared.clone(), console.ops.clone()));
+            .merge(ops_routes(console.shared.clone(), console.ops.clone()))
+            .layer(axum::middleware::from_fn_with_state(addr, guard_host));
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, router).with_graceful_shutdown(async move {
@@ -259,6 +260,72 @@ impl Server {
             let _ = task.await;
         }
     }
+}
+
+/// Answers only requests that name this server, and forbids framing its pages.
+///
+/// On a loopback address, a page of another site whose name was re-bound to 127.0.0.1 (DNS
+/// rebinding) is same-origin to the browser: its script could read the page (and the form's
+/// token) and post the actions. Only the `Host` header gives it away, so it must name a
+/// loopback address or `localhost`, with this port. Off loopback, the actions need the bearer
+/// token, which a rebound page does not have. A page in another site's frame could be clicked
+/// through (clickjacking): no page of watch may be framed.
+async fn guard_host(
+    Extract(listen): Extract<SocketAddr>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = match request.headers().get(header::HOST).map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(host)) => Some(host),
+        Some(Err(_)) => Some(""),
+    };
+    if !host_names_this_server(listen, host) {
+        return (
+            StatusCode::MISDIRECTED_REQUEST,
+            format!(
+                "this watch answers to http://{listen}/ and http://localhost:{}/ only\n",
+                listen.port()
+            ),
+        )
+            .into_response();
+    }
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    response
+}
+
+/// Whether `host` (a `Host` header; `None` when absent, as from a client that is not a browser)
+/// names the server listening on `listen`. See [`guard_host`].
+fn host_names_this_server(listen: SocketAddr, host: Option<&str>) -> bool {
+    if !listen.ip().is_loopback() {
+        return true;
+    }
+    let Some(host) = host else {
+        return true;
+    };
+    let (name, port) = match host.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((name, rest)) => (name, rest.strip_prefix(':')),
+            None => return false,
+        },
+        None => match host.rsplit_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        },
+    };
+    let port_matches = match port {
+        Some(port) => port.parse::<u16>().ok() == Some(listen.port()),
+        None => listen.port() == 80,
+    };
+    let loopback =
+        name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    port_matches && loopback
 }
 
 /// `/healthz` and `/metrics`, which read the health and the metrics beside the status.
@@ -554,6 +621,81 @@ mod tests {
         std::thread::sleep(Duration::from_millis(40));
         let reason = health.verdict(State::Reconciling).expect_err("too old");
         assert!(reason.starts_with("no reconcile has succeeded for"), "{reason}");
+    }
+
+    #[test]
+    fn only_requests_that_name_this_server_are_answered_on_loopback() {
+        let here: SocketAddr = "127.0.0.1:9464".parse().expect("address");
+        for host in [
+            "127.0.0.1:9464",
+            "localhost:9464",
+            "LOCALHOST:9464",
+            "[::1]:9464",
+            "127.0.0.2:9464",
+        ] {
+            assert!(host_names_this_server(here, Some(host)), "{host}");
+        }
+        assert!(host_names_this_server(here, None), "a client that is not a browser");
+        for host in [
+            "evil.example:9464",
+            "evil.example",
+            "127.0.0.1:9465",
+            "127.0.0.1",
+            "localhost.evil.example:9464",
+            "[::1",
+            "",
+            "10.0.0.1:9464",
+        ] {
+            assert!(!host_names_this_server(here, Some(host)), "{host}");
+        }
+        let everywhere: SocketAddr = "0.0.0.0:9464".parse().expect("address");
+        assert!(host_names_this_server(everywhere, Some("watch.ops.example:9464")));
+    }
+
+    #[tokio::test]
+    async fn a_rebound_name_is_refused_and_no_page_may_be_framed() {
+        let shared: Shared = Arc::new(Mutex::new(Status::new(
+            "manifests".into(),
+            true,
+            Duration::from_secs(300),
+            Duration::from_millis(500),
+        )));
+        let console = Console {
+            shared,
+            actions: Arc::new(Actions::new(true, None)),
+            store: None,
+            estates: Vec::new(),
+            ops: ops(Duration::from_secs(3600)),
+        };
+        let server = Server::start("127.0.0.1:0".parse().expect("address"), console)
+            .await
+            .expect("listens");
+        let client = reqwest::Client::new();
+        let page = |host: String| {
+            let request = client
+                .get(format!("http://{}/", server.addr))
+                .header(header::HOST, host);
+            async move { request.send().await.expect("answers") }
+        };
+        let own = page(server.addr.to_string()).await;
+        assert_eq!(own.status(), StatusCode::OK);
+        assert_eq!(own.headers()[header::X_FRAME_OPTIONS], "DENY");
+        assert_eq!(own.headers()[header::CONTENT_SECURITY_POLICY], "frame-ancestors 'none'");
+        let rebound = page(format!("evil.example:{}", server.addr.port())).await;
+        assert_eq!(rebound.status(), StatusCode::MISDIRECTED_REQUEST);
+        let body = rebound.text().await.expect("body");
+        assert!(!body.contains("csrf"), "{body}");
+        let post = client
+            .post(format!("http://{}/actions/resume", server.addr))
+            .header(header::HOST, format!("evil.example:{}", server.addr.port()))
+            .header(header::ORIGIN, format!("http://evil.example:{}", server.addr.port()))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("csrf", "anything")])
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(post.status(), StatusCode::MISDIRECTED_REQUEST);
+        server.stop().await;
     }
 
     #[test]
