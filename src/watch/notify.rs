@@ -228,14 +228,24 @@ fn lines(alert: &Alert) -> Vec<String> {
     out
 }
 
+/// Slack's three control characters, escaped as its message format asks.
+fn slack_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 /// The body `format` sends.
 pub fn payload(alert: &Alert, format: Format) -> Value {
     match format {
         Format::Generic => alert.body.clone(),
         Format::Slack => {
-            let mut text = format!("*{}*", alert.title);
+            // Slack reads `<…>` as a mention or a link and ``` as the end of the block: a value
+            // changed outside Git (a drift description) must not ping a channel or show a link.
+            let mut text = format!("*{}*", slack_escape(&alert.title));
             for line in lines(alert) {
-                text.push_str(&format!("\n```{line}```"));
+                text.push_str(&format!(
+                    "\n```{}```",
+                    slack_escape(&line).replace("```", "`\u{200b}``")
+                ));
             }
             json!({ "text": text })
         }
@@ -295,6 +305,8 @@ pub fn start<'a>(
 ) -> (Notifier, impl std::future::Future<Output = ()> + Send + 'a) {
     let http = reqwest::Client::builder()
         .timeout(TIMEOUT)
+        // A redirect could send the alert to another host: a 3xx is a failed delivery.
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("telform/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_default();
@@ -417,6 +429,22 @@ mod tests {
         let generic = payload(&alert, Format::Generic);
         assert_eq!(generic["event"], "drift");
         assert_eq!(generic["drift"]["found"], 1);
+    }
+
+    /// A value changed outside Git reaches the drift text: in Slack it must stay text.
+    #[test]
+    fn slack_text_cannot_mention_link_or_leave_its_code_block() {
+        let mut drifted = record(Outcome::Pending);
+        drifted.drift.objects = vec!["~ Account contoso: correlationId \"<!channel> <https://phish|fix> ```x\"".into()];
+        let alert = alert(Event::Drift, &drifted, "manifests");
+        let text = payload(&alert, Format::Slack)["text"]
+            .as_str()
+            .expect("text")
+            .to_string();
+        assert!(!text.contains('<') && !text.contains('>'), "{text}");
+        assert!(text.contains("&lt;!channel&gt;"), "{text}");
+        // Each line is one code block: two fences per line, none from the value.
+        assert_eq!(text.matches("```").count(), 2 * text.lines().skip(1).count(), "{text}");
     }
 
     #[test]
