@@ -673,7 +673,8 @@ impl Loop<'_> {
         // Printed before the log line in text mode (the JSON line carries them in `error`).
         let mut details = String::new();
         let classifier = self.classifier.clone();
-        let dir = self.config.dir.clone();
+        // The folder as found again after a replacement (a `.` may lead to the deleted one).
+        let dir = self.dir.clone();
         let (fingerprint, commit) =
             tokio::task::spawn_blocking(move || (events::fingerprint(&classifier), crate::store::git_commit(&dir)))
                 .await
@@ -785,7 +786,9 @@ impl Loop<'_> {
             record.error = Some(text);
         } else if !plan.has_changes() {
             record.outcome = Outcome::InSync;
-        } else if !apply {
+        } else if !apply || self.actions.paused() {
+            // Paused while this reconcile waited for the lock or planned: the pause still holds.
+            record.paused |= apply;
             record.outcome = Outcome::Pending;
         } else if let Some(outcomes) = self.apply(&planned, &mut record, &mut details, guard.as_mut()).await {
             let done: HashSet<(Op, &ObjectRef)> = outcomes
