@@ -65,6 +65,7 @@ pub fn run(args: HistoryArgs, operator: &OperatorSettings) -> ExitStatus {
         object,
         since,
         limit: args.limit.max(1),
+        ..Filter::default()
     };
     let runs = match runtime.block_on(store.history(&filter)) {
         Ok(runs) => runs,

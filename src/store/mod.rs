@@ -387,6 +387,9 @@ pub struct RunRecord {
     /// next holder of its lock found it still `running` (its process had died).
     pub outcome: String,
     pub changes: Vec<ObjectChange>,
+    /// How many changes the run recorded (`changes` may hold fewer: [`Filter::changes_per_run`]).
+    #[serde(skip)]
+    pub change_count: usize,
 }
 
 /// Which runs `telform history` shows.
@@ -398,6 +401,11 @@ pub struct Filter {
     pub since: Option<String>,
     /// At most this many runs, newest first.
     pub limit: usize,
+    /// Only this run.
+    pub run: Option<i64>,
+    /// At most this many of each run's changes (all when `None`): a run of a million numbers
+    /// is a million rows, and a page listing runs needs none of them.
+    pub changes_per_run: Option<usize>,
 }
 
 /// A write about to happen (the journal): recorded before it, settled after.

@@ -401,15 +401,19 @@ impl Postgres {
             .client
             .query(
                 "SELECT id, kind, started_at, finished_at, outcome, host, user_name, pid, command, ci_url, commit_sha, dir,
-                        estates, plan_add, plan_change, plan_delete, telform_version
+                        estates, plan_add, plan_change, plan_delete, telform_version,
+                        (SELECT COUNT(*) FROM changes c WHERE c.run_id = r.id)
                  FROM runs r
                  WHERE ($1::text IS NULL OR started_at >= $1)
                    AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM changes c WHERE c.run_id = r.id AND c.kind = $2 AND c.key = $3))
+                   AND ($5::bigint IS NULL OR id = $5)
                  ORDER BY id DESC LIMIT $4",
-                &[&filter.since, &kind, &key, &(filter.limit as i64)],
+                &[&filter.since, &kind, &key, &(filter.limit as i64), &filter.run],
             )
             .await
             .map_err(read)?;
+        // PostgreSQL reads a null LIMIT as none.
+        let most: Option<i64> = filter.changes_per_run.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
         let mut runs = Vec::new();
         for row in rows {
             let id: i64 = row.get(0);
@@ -417,8 +421,8 @@ impl Postgres {
                 .client
                 .query(
                     "SELECT provider, kind, key, grp, op, fields, status, message FROM changes
-                     WHERE run_id = $1 AND ($2::text IS NULL OR (kind = $2 AND key = $3)) ORDER BY seq",
-                    &[&id, &kind, &key],
+                     WHERE run_id = $1 AND ($2::text IS NULL OR (kind = $2 AND key = $3)) ORDER BY seq LIMIT $4",
+                    &[&id, &kind, &key, &most],
                 )
                 .await
                 .map_err(read)?
@@ -457,6 +461,7 @@ impl Postgres {
                 finished_at: row.get(3),
                 outcome: row.get(4),
                 changes,
+                change_count: usize::try_from(row.get::<_, i64>(17)).unwrap_or_default(),
             });
         }
         Ok(runs)

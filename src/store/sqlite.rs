@@ -378,52 +378,62 @@ impl Sqlite {
         let mut stmt = conn
             .prepare(
                 "SELECT id, kind, started_at, finished_at, outcome, host, user_name, pid, command, ci_url, commit_sha, dir,
-                        estates, plan_add, plan_change, plan_delete, telform_version
+                        estates, plan_add, plan_change, plan_delete, telform_version,
+                        (SELECT COUNT(*) FROM changes c WHERE c.run_id = r.id)
                  FROM runs r
                  WHERE (?1 IS NULL OR started_at >= ?1)
                    AND (?2 IS NULL OR EXISTS (SELECT 1 FROM changes c WHERE c.run_id = r.id AND c.kind = ?2 AND c.key = ?3))
+                   AND (?5 IS NULL OR id = ?5)
                  ORDER BY id DESC LIMIT ?4",
             )
             .map_err(read)?;
         let mut runs = stmt
-            .query_map(params![filter.since, kind, key, filter.limit as i64], |row| {
-                Ok(RunRecord {
-                    id: row.get(0)?,
-                    start: RunStart {
-                        kind: row.get(1)?,
-                        started_at: row.get(2)?,
-                        host: row.get(5)?,
-                        user: row.get(6)?,
-                        pid: row.get(7)?,
-                        command: row.get(8)?,
-                        ci_url: row.get(9)?,
-                        commit: row.get(10)?,
-                        dir: row.get(11)?,
-                        estates: serde_json::from_str(&row.get::<_, String>(12)?).unwrap_or_default(),
-                        plan: PlanCounts {
-                            add: row.get(13)?,
-                            change: row.get(14)?,
-                            delete: row.get(15)?,
+            .query_map(
+                params![filter.since, kind, key, filter.limit as i64, filter.run],
+                |row| {
+                    Ok(RunRecord {
+                        id: row.get(0)?,
+                        start: RunStart {
+                            kind: row.get(1)?,
+                            started_at: row.get(2)?,
+                            host: row.get(5)?,
+                            user: row.get(6)?,
+                            pid: row.get(7)?,
+                            command: row.get(8)?,
+                            ci_url: row.get(9)?,
+                            commit: row.get(10)?,
+                            dir: row.get(11)?,
+                            estates: serde_json::from_str(&row.get::<_, String>(12)?).unwrap_or_default(),
+                            plan: PlanCounts {
+                                add: row.get(13)?,
+                                change: row.get(14)?,
+                                delete: row.get(15)?,
+                            },
+                            telform_version: row.get(16)?,
                         },
-                        telform_version: row.get(16)?,
-                    },
-                    finished_at: row.get(3)?,
-                    outcome: row.get(4)?,
-                    changes: Vec::new(),
-                })
-            })
+                        finished_at: row.get(3)?,
+                        outcome: row.get(4)?,
+                        changes: Vec::new(),
+                        change_count: usize::try_from(row.get::<_, i64>(17)?).unwrap_or_default(),
+                    })
+                },
+            )
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(read)?;
         let mut changes = conn
             .prepare(
                 "SELECT provider, kind, key, grp, op, fields, status, message FROM changes
-                 WHERE run_id = ?1 AND (?2 IS NULL OR (kind = ?2 AND key = ?3)) ORDER BY seq",
+                 WHERE run_id = ?1 AND (?2 IS NULL OR (kind = ?2 AND key = ?3)) ORDER BY seq LIMIT ?4",
             )
             .map_err(read)?;
         let (kind, key) = filter.object.clone().unzip();
+        // SQLite reads a negative LIMIT as none.
+        let most = filter
+            .changes_per_run
+            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
         for run in &mut runs {
             run.changes = changes
-                .query_map(params![run.id, kind, key], |row| {
+                .query_map(params![run.id, kind, key, most], |row| {
                     Ok(ObjectChange {
                         provider: row.get(0)?,
                         kind: row.get(1)?,

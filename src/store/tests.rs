@@ -220,6 +220,32 @@ async fn history_round_trips_without_secrets(store: &Store) {
         .await
         .expect("read");
     assert_eq!(limited.len(), 1);
+    // One run by its id, with at most some of its changes and the count of all.
+    let one = store
+        .history(&Filter {
+            limit: 1,
+            run: Some(id),
+            changes_per_run: Some(1),
+            ..Filter::default()
+        })
+        .await
+        .expect("read");
+    assert_eq!(one.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
+    assert_eq!(one[0].changes, changes()[..1]);
+    assert_eq!(one[0].change_count, changes().len());
+    let listed = store
+        .history(&Filter {
+            limit: 10,
+            changes_per_run: Some(0),
+            ..Filter::default()
+        })
+        .await
+        .expect("read");
+    assert!(listed.iter().all(|r| r.changes.is_empty()));
+    assert_eq!(
+        listed.iter().map(|r| r.change_count).collect::<Vec<_>>(),
+        [1, changes().len()]
+    );
 
     // The journal: an intent is unsettled until its outcome is recorded.
     let intent = Intent {

@@ -384,7 +384,7 @@ fn history_section(page: &mut String, history: &History) {
             run.start.plan.add,
             run.start.plan.change,
             run.start.plan.delete,
-            run.changes.len(),
+            run.change_count,
             id = run.id
         );
     }
@@ -578,6 +578,14 @@ pub fn run_page(run: &RunRecord) -> String {
             );
         }
         page.push_str("</tbody>\n</table></div>\n");
+        if run.change_count > run.changes.len() {
+            let _ = writeln!(
+                page,
+                "<p>The first {} of {} changes; <code>telform history --object KIND/KEY</code> shows any of them.</p>",
+                run.changes.len(),
+                run.change_count
+            );
+        }
     }
     page.push_str("</main>\n");
     tail(&mut page);

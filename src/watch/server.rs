@@ -35,6 +35,8 @@ pub type Shared = Arc<Mutex<Status>>;
 const HISTORY_LISTED: usize = 25;
 /// Runs of the store read to find them (runs of other estates are skipped).
 const HISTORY_READ: usize = 500;
+/// Changes shown on a run's page: a run of a million numbers is a million rows.
+const RUN_PAGE_CHANGES: usize = 2_000;
 
 /// A bearer token from the trusted configuration. Never printed: `Debug` hides it.
 #[derive(Clone)]
@@ -382,8 +384,9 @@ fn html(code: StatusCode, html: String) -> Response {
         .into_response()
 }
 
-/// The runs of the store on this watch's estates, newest first.
-async fn history(console: &Console, limit: usize) -> History {
+/// The runs of the store on this watch's estates, newest first: at most `limit`, each with at
+/// most `changes` of its changes. Only `run`, when given.
+async fn history(console: &Console, limit: usize, run: Option<i64>, changes: usize) -> History {
     let Some(config) = &console.store else {
         return History::NoStore;
     };
@@ -391,7 +394,9 @@ async fn history(console: &Console, limit: usize) -> History {
         let store = Store::open(&config.location).await.map_err(|e| e.to_string())?;
         store
             .history(&Filter {
-                limit: HISTORY_READ,
+                limit: if run.is_some() { 1 } else { HISTORY_READ },
+                run,
+                changes_per_run: Some(changes),
                 ..Filter::default()
             })
             .await
@@ -409,7 +414,8 @@ async fn history(console: &Console, limit: usize) -> History {
 }
 
 async fn overview(Extract(console): Extract<Console>) -> Response {
-    let history = history(&console, HISTORY_LISTED).await;
+    // The list shows how many changes each run made, not the changes.
+    let history = history(&console, HISTORY_LISTED, None, 0).await;
     let view = ActionsView {
         allowed: console.actions.allowed,
         csrf: &console.actions.csrf,
@@ -426,7 +432,7 @@ async fn run(Extract(console): Extract<Console>, UrlPath(id): UrlPath<String>) -
             page::message_page("No such run", "A run is named by its number, e.g. /runs/12."),
         );
     };
-    let found: Option<RunRecord> = match history(&console, HISTORY_READ).await {
+    let found: Option<RunRecord> = match history(&console, 1, Some(id), RUN_PAGE_CHANGES).await {
         History::Runs(runs) => runs.into_iter().find(|r| r.id == id),
         History::NoStore => {
             return html(
@@ -450,7 +456,7 @@ async fn run(Extract(console): Extract<Console>, UrlPath(id): UrlPath<String>) -
             StatusCode::NOT_FOUND,
             page::message_page(
                 "No such run",
-                &format!("Run #{id} is not among the last {HISTORY_READ} runs on the providers this watch reconciles."),
+                &format!("There is no run #{id} on the providers this watch reconciles."),
             ),
         ),
     }
