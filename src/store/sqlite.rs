@@ -153,7 +153,7 @@ impl Sqlite {
     }
 
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        version(&self.conn(), &self.path)
+        version(&self.conn()).map_err(|e| err("cannot read its schema version", &self.path, e))
     }
 
     fn lock_dir(&self) -> PathBuf {
@@ -534,12 +534,12 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
 }
 
-fn version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+/// The schema version the file is at (0 for a new file).
+fn version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT MAX(version) FROM telform_schema", [], |row| {
         row.get::<_, Option<i64>>(0)
     })
     .map(|v| v.unwrap_or(0))
-    .map_err(|e| err("cannot read its schema version", path, e))
 }
 
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -572,12 +572,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Failed> {
         "CREATE TABLE IF NOT EXISTS telform_schema (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
     )
     .map_err(|e| Failed::sqlite("cannot create its schema table", e))?;
-    let found = tx
-        .query_row("SELECT MAX(version) FROM telform_schema", [], |row| {
-            row.get::<_, Option<i64>>(0)
-        })
-        .map(|v| v.unwrap_or(0))
-        .map_err(|e| Failed::sqlite("cannot read its schema version", e))?;
+    let found = version(&tx).map_err(|e| Failed::sqlite("cannot read its schema version", e))?;
     check_version(found, &format!("sqlite:{}", path.display())).map_err(Failed::Refused)?;
     let now = crate::clock::iso8601(std::time::SystemTime::now());
     for (i, step) in MIGRATIONS.iter().enumerate() {
