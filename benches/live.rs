@@ -278,7 +278,12 @@ pub fn seed_webex(set: &ManifestSet, every: &Every, seed: &mut emulator::webex::
             (None, Some(workspace)) => json!({"workspace": workspace}),
             (None, None) => unreachable!("validation requires an owner"),
         };
-        let shared: Vec<Value> = spec.shared_with.iter().map(|s| json!({"user": s.user})).collect();
+        let shared: Vec<Value> = spec
+            .shared_with
+            .iter()
+            .flatten()
+            .map(|s| json!({"user": s.user}))
+            .collect();
         seed.devices.push(entry(
             "devices",
             json!({

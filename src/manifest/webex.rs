@@ -315,9 +315,11 @@ pub struct DeviceSpec {
     pub model: String,
     /// The device's owner: a user (by email) or a workspace (by name).
     pub owner: Owner,
-    /// Users who share a line on the device.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub shared_with: Vec<SharedLine>,
+    /// Users who share a line on the device. Left out, the device's lines are not managed
+    /// (nor read); `[]` takes every shared line away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<SharedLine>")]
+    pub shared_with: Option<Vec<SharedLine>>,
     /// The SIP password, by reference only.
     pub sip_password: SipPassword,
     #[serde(default, skip_serializing_if = "Option::is_none")]

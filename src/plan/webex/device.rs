@@ -16,14 +16,19 @@ pub(super) fn owner_view(spec: &DeviceSpec) -> Value {
 }
 
 pub(super) fn shared_view(spec: &DeviceSpec) -> Value {
-    let mut users: Vec<String> = spec.shared_with.iter().map(|s| s.user.to_lowercase()).collect();
+    let mut users: Vec<String> = spec
+        .shared_with
+        .iter()
+        .flatten()
+        .map(|s| s.user.to_lowercase())
+        .collect();
     users.sort();
     Value::Array(users.into_iter().map(|u| json!({"user": u})).collect())
 }
 
 pub(super) fn device_view(spec: &DeviceSpec) -> Value {
     let mut view = json!({"model": spec.model, "owner": owner_view(spec)});
-    if !spec.shared_with.is_empty() {
+    if spec.shared_with.is_some() {
         view["sharedWith"] = shared_view(spec);
     }
     view
@@ -184,12 +189,9 @@ impl<'l> Known<'l> {
         });
         let members = self.live.members.get(current.id());
         match members {
-            Some(members) => {
-                let shared = self.shared(members);
-                if shared.as_array().is_some_and(|a| !a.is_empty()) {
-                    have["sharedWith"] = shared;
-                }
-            }
+            // Read for the devices declared with `sharedWith` (`[]` included): compared
+            // whole, none shared included.
+            Some(members) => have["sharedWith"] = self.shared(members),
             // Lines are read only for devices declared with `sharedWith`.
             None => have = without(have, &["sharedWith"]),
         }

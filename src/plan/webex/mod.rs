@@ -86,7 +86,7 @@ pub fn needs(set: &ManifestSet) -> WebexNeeds {
     let mut per_workspace: BTreeMap<(String, String), usize> = BTreeMap::new();
     for d in set.devices.iter().filter(|d| !is_absent(d.spec.ensure)) {
         needs.supported_devices = true;
-        if !d.spec.shared_with.is_empty() {
+        if d.spec.shared_with.is_some() {
             needs.members_of.insert(mac_key(&d.spec.mac));
         }
         if let Some(workspace) = &d.spec.owner.workspace {

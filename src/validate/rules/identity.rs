@@ -341,7 +341,7 @@ pub(super) fn check_references(set: &ManifestSet, unresolved: &Unresolved, out: 
                 target: workspace,
             });
         }
-        for (i, shared) in d.spec.shared_with.iter().enumerate() {
+        for (i, shared) in d.spec.shared_with.iter().flatten().enumerate() {
             scoped.push(ScopedReference {
                 from: at(Kind::Device, d, format!("/spec/sharedWith/{i}/user")),
                 from_absent: absent,

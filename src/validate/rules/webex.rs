@@ -258,7 +258,7 @@ pub(super) fn check(set: &ManifestSet, out: &mut Vec<Diagnostic>) {
             );
         }
         let mut seen: Vec<String> = owner.user.iter().map(|u| u.to_lowercase()).collect();
-        for (i, shared) in spec.shared_with.iter().enumerate() {
+        for (i, shared) in spec.shared_with.iter().flatten().enumerate() {
             let email = shared.user.to_lowercase();
             if seen.contains(&email) {
                 let is_owner = owner
