@@ -77,6 +77,7 @@ codes! {
     ADDRESS_LINE_LENGTH = "TF153", "address line longer than 50 characters";
     HEADQUARTERS_REQUIRED = "TF154", "customer without headquarters";
     LOCATION_NAME_LENGTH = "TF155", "location name longer than 80 characters";
+    CUSTOMER_COUNTRY = "TF156", "customer country differs from its headquarters' country";
 
     // Webex users and workspaces.
     SUBSCRIBER_PACKAGE = "TF160", "package is not a subscriber package";

@@ -336,6 +336,23 @@ fn check_customer(c: &Manifest<CustomerSpec>, out: &mut Vec<Diagnostic>) {
                 codes::LOCATION_NAME_LENGTH,
             );
             check_address(out, Kind::Customer, c, "/spec/headquarters/address", &hq.address);
+            // The wholesale API has no country of its own for a customer: the billing
+            // address's is the customer's. A `country` that says otherwise would be shown in
+            // plans and never sent (issue #13).
+            if spec.country != hq.address.country {
+                push(
+                    out,
+                    codes::CUSTOMER_COUNTRY,
+                    Kind::Customer,
+                    c,
+                    "/spec/country",
+                    format!(
+                        "`country` is {} but the headquarters is in {}: Webex takes a customer's country from its headquarters' address",
+                        spec.country, hq.address.country
+                    ),
+                    "make `country` and `headquarters.address.country` the same (to move the customer, change both)",
+                );
+            }
         }
         // Webex requires a billing address for every customer, and telform takes it from the
         // headquarters (also the first calling location when the customer has calling).
@@ -548,6 +565,24 @@ mod tests {
             "location: Lyon\n  extension: \"100\"\n  ensure: absent\n",
         );
         assert_eq!(codes(&leaving), [""; 0]);
+    }
+
+    #[test]
+    fn a_customer_country_other_than_its_headquarters_is_refused_at_the_field() {
+        let yaml = customer("webex_calling");
+        assert_eq!(codes(&yaml), [""; 0]);
+        let moved = yaml.replace("  country: FR\n", "  country: BE\n");
+        assert_ne!(moved, yaml);
+        assert_eq!(codes(&moved), ["TF156"]);
+        let set = crate::validate::rules::test_support::set(&moved);
+        let found = super::super::check(&set, &Default::default(), &Default::default(), None);
+        assert!(
+            found[0]
+                .message
+                .contains("`country` is BE but the headquarters is in FR"),
+            "{}",
+            found[0].message
+        );
     }
 
     #[test]
