@@ -392,9 +392,12 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                     plan.errors.push(PlanError {
                     object: Some(object),
                     source,
-                    message: format!("{tn} is in account {}, not {account}", current.account),
+                    message: format!(
+                        "{tn} is in account {}, not {account}: a number cannot move to another `account` in place",
+                        current.account
+                    ),
                     hint:
-                        "a number belongs to one account: delete it from the other account first (or declare it there)"
+                        "a number belongs to one account: delete it from the other account first (its NumberSet there with `ensure: absent`, or its account's `prune`), apply, then declare it here"
                             .into(),
                 });
                 }

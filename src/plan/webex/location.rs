@@ -45,6 +45,25 @@ pub(super) fn live_location_view(l: &wire::Location) -> Value {
     })
 }
 
+/// The address fields `POST /locations` requires that `address` lacks, each with what to write.
+fn missing_for_create(address: &Address) -> Vec<(&'static str, &'static str)> {
+    let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+    let mut missing = Vec::new();
+    if blank(&address.state) {
+        missing.push((
+            "state",
+            "add `state` to the address: the state, province or region (in France the région, e.g. `state: Provence-Alpes-Côte d'Azur`)",
+        ));
+    }
+    if blank(&address.postal_code) {
+        missing.push((
+            "postalCode",
+            "add `postalCode` to the address (quoted, e.g. `postalCode: \"13002\"`)",
+        ));
+    }
+    missing
+}
+
 impl<'a> Scope<'a> {
     /// The locations wanted: the headquarters (for a calling customer), then the Location
     /// manifests (one of which may describe the headquarters, to add numbers to it).
@@ -151,19 +170,26 @@ impl<'a> Scope<'a> {
         match current {
             // A new customer's headquarters is made with it.
             None if want.headquarters && hq_made_with_customer => {}
-            // `POST /locations` requires `address.state` (the spec's `PostCommonLocationObject`),
-            // whatever the country: a location made without one is refused by name here rather
-            // than sent without it (issue #13; docs/emulator-webex.md, Deviations).
-            None if want.address.state.as_deref().is_none_or(|s| s.trim().is_empty()) => {
+            // `POST /locations` requires `address.state` and `address.postalCode` (the spec's
+            // `PostCommonLocationObject`), whatever the country: a location made without one is
+            // refused by name here rather than sent without it (issue #13;
+            // docs/emulator-webex.md, Deviations).
+            None if !missing_for_create(want.address).is_empty() => {
+                let missing = missing_for_create(want.address);
+                let named: Vec<String> = missing.iter().map(|(field, _)| format!("`address.{field}`")).collect();
+                let hints: Vec<&str> = missing.iter().map(|(_, hint)| *hint).collect();
                 self.error(
                     plan,
                     &object,
                     Some(want.source.clone()),
                     format!(
-                        "location {}: `address.state` is required to create a location: Webex's POST /locations requires address.state, in every country",
-                        want.name
+                        "location {}: {} {} required to create a location: Webex's POST /locations requires {}, in every country",
+                        want.name,
+                        named.join(" and "),
+                        if missing.len() == 1 { "is" } else { "are" },
+                        missing.iter().map(|(field, _)| format!("address.{field}")).collect::<Vec<_>>().join(" and ")
                     ),
-                    "add `state` to the address: the state, province or region (in France the région, e.g. `state: Provence-Alpes-Côte d'Azur`)",
+                    &hints.join("; "),
                 );
             }
             None => {
@@ -179,6 +205,27 @@ impl<'a> Scope<'a> {
             }
             Some(current) => {
                 let changes = diff_json("", &live_location_view(current), &want.comparable());
+                // A location keeps the state and postal code an update leaves out (and its
+                // creation requires both): taking one away would be planned and never happen.
+                let removed: Vec<String> = changes
+                    .iter()
+                    .filter(|c| c.new.is_none() && matches!(c.path.as_str(), "address.state" | "address.postalCode"))
+                    .map(|c| format!("`{}`", c.path))
+                    .collect();
+                if !removed.is_empty() {
+                    self.error(
+                        plan,
+                        &object,
+                        Some(want.source.clone()),
+                        format!(
+                            "location {}: {} cannot be taken away: Webex requires a location's state and postal code, and keeps them when an update leaves them out",
+                            want.name,
+                            removed.join(" and ")
+                        ),
+                        "give the address another value, or put back the one the plan shows as live",
+                    );
+                    return;
+                }
                 if !changes.is_empty() {
                     let mut update = action(Op::Update, &object, Some(want.source.clone()), changes);
                     update.desired = desired(

@@ -227,6 +227,28 @@ impl<'a> Scope<'a> {
                         );
                         continue;
                     }
+                    // The subscriber update keeps a number or an extension it is not given:
+                    // taking one away would plan a change that never happens, applied again
+                    // forever (issue #13).
+                    let removed: Vec<String> = changes
+                        .iter()
+                        .filter(|c| c.new.is_none() && matches!(c.path.as_str(), "phoneNumber" | "extension"))
+                        .map(|c| format!("`{}`", c.path))
+                        .collect();
+                    if !removed.is_empty() {
+                        self.error(
+                            plan,
+                            &object,
+                            Some(self.source(u, Kind::User)),
+                            format!(
+                                "user {}: {} cannot be taken away through the Webex Wholesale API (its subscriber update keeps a number or extension it is not given)",
+                                spec.email,
+                                removed.join(" and ")
+                            ),
+                            "take it away in Control Hub (Users > the user > Calling), then remove it here; or give another value, or put back the one the plan shows as live",
+                        );
+                        continue;
+                    }
                     if !changes.is_empty() {
                         let mut update = action(Op::Update, &object, Some(self.source(u, Kind::User)), changes);
                         let body = body(spec);

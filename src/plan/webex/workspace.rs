@@ -104,6 +104,44 @@ pub(super) fn live_workspace_view(
     (Value::Object(live), without(workspace_view(spec), &unreadable))
 }
 
+/// The fields of a workspace that its `calling` block carries.
+const CALLING_FIELDS: [&str; 3] = ["phoneNumber", "extension", "license"];
+
+const CALLING_HELD_HINT: &str = "move or remove the workspace's devices first (their Device manifests: another `owner`, or `ensure: absent`) and apply, then change the workspace, then declare its devices again; or put back the value the plan shows as live";
+
+/// Why a change of a workspace's line or licence cannot be applied, if it cannot: the spec
+/// does not support an update of a Webex Calling workspace's `calling` while the workspace
+/// holds devices (Webex answers 409), whichever devices the same plan would move later.
+/// Refused by name at plan rather than failed at apply (issue #13).
+fn calling_held_by_devices(
+    spec: &WorkspaceSpec,
+    current: &LiveWorkspace,
+    live: &OrgLive,
+    changes: &[FieldChange],
+) -> Option<String> {
+    let fields: Vec<String> = changes
+        .iter()
+        .filter(|c| CALLING_FIELDS.contains(&c.path.as_str()))
+        .map(|c| format!("`{}`", c.path))
+        .collect();
+    let held = live
+        .devices
+        .iter()
+        .filter(|d| d.workspace_id.as_deref() == Some(&*current.id))
+        .count();
+    // A workspace that moves is made again, its calling with it.
+    let moved = changes.iter().any(|c| c.path == "location");
+    if fields.is_empty() || held == 0 || moved {
+        return None;
+    }
+    Some(format!(
+        "workspace {}: {} cannot change while the workspace holds {held} device{}: Webex does not update a Webex Calling workspace's calling (its number, extension and licence) while it has devices",
+        spec.name,
+        fields.join(" and "),
+        if held == 1 { "" } else { "s" }
+    ))
+}
+
 impl<'a> Scope<'a> {
     /// Plans the workspaces; returns the live workspace ids by name (for device owners).
     pub(super) fn workspaces(
@@ -152,6 +190,10 @@ impl<'a> Scope<'a> {
                     let (have, want) = live_workspace_view(spec, current, location, line, &kinds);
                     let changes = diff_json("", &have, &want);
                     if changes.is_empty() {
+                        continue;
+                    }
+                    if let Some(refusal) = calling_held_by_devices(spec, current, live, &changes) {
+                        self.error(plan, &object, source, refusal, CALLING_HELD_HINT);
                         continue;
                     }
                     self.changed_workspace(object, source, spec, current, body, changes);
@@ -222,10 +264,7 @@ impl<'a> Scope<'a> {
             // `calling` only when the line or the licence changes: the spec does not support an
             // update of a Webex Calling workspace's calling while it holds devices, so a change
             // of capacity or type alone must not send it again (issue #13).
-            let calling_changed = act
-                .changes
-                .iter()
-                .any(|c| matches!(c.path.as_str(), "phoneNumber" | "extension" | "license"));
+            let calling_changed = act.changes.iter().any(|c| CALLING_FIELDS.contains(&c.path.as_str()));
             act.desired = desired(
                 wire::UpdateWorkspace {
                     display_name: Some(spec.name.clone()),
