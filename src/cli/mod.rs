@@ -351,7 +351,7 @@ pub enum ShowWhat {
         /// The customer's external id.
         customer: String,
     },
-    /// The devices of a Webex customer: model, owner (email or workspace), SIP user name, outbound proxy.
+    /// The devices of a Webex customer: model, who manages it, owner (email or workspace), SIP user name, outbound proxy (never a password).
     #[command(after_help = "Example:\n  telform show devices ACME-0001 --output json")]
     Devices {
         /// The customer's external id.

@@ -858,10 +858,12 @@ async fn devices(client: &WebexClient, external_id: &str, json: bool) -> Result<
             (None, Some(w)) => format!("workspace {w}"),
             _ => "-".to_string(),
         };
+        // "Managed by partner" is what Control Hub shows of a partner-managed SIP phone.
         out.push_str(&format!(
-            "  {}  {}  owner {}  SIP user {}  outbound proxy {}  {}\n",
+            "  {}  {}  managed by {}  owner {}  SIP user {}  outbound proxy {}  {}\n",
             r["mac"].as_str().unwrap_or("(no MAC)"),
             r["model"].as_str().unwrap_or("?"),
+            r["managedBy"].as_str().unwrap_or("-"),
             owner,
             r["sipUserName"].as_str().unwrap_or("-"),
             r["outboundProxy"].as_str().unwrap_or("-"),
