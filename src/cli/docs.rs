@@ -16,6 +16,7 @@ use crate::diag::codes;
 use crate::fmt::shape::{self, Shape};
 use crate::manifest::Kind;
 use crate::manifest::settings::SETTINGS_FILE_NAMES;
+use crate::model::fields;
 use crate::validate::schema::{kind_schema, settings_schema};
 
 /// How to regenerate, said in every generated file and in drift errors.
@@ -374,6 +375,7 @@ const RULE_KINDS: &[(&str, &[&str])] = &[
     ("TF153", &["Customer", "Location"]),
     ("TF154", &["Customer"]),
     ("TF155", &["Customer", "Location"]),
+    ("TF156", &["Customer"]),
     ("TF160", &["User"]),
     ("TF161", &["User", "Workspace"]),
     ("TF162", &["User"]),
@@ -509,7 +511,8 @@ fn kind_page(kind: Kind, examples: &Examples) -> Result<String, String> {
         }
     ));
     out.push_str("## Fields\n\n");
-    out.push_str(&fields_table(schema, &shape));
+    out.push_str(CHANGE_COLUMN);
+    out.push_str(&kind_fields_table(kind, schema, &shape)?);
     out.push_str(&rules_section(kind.as_str()));
     out.push_str("## Example\n\n");
     let (path, _, text) = examples
@@ -613,6 +616,48 @@ fn resolve<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
             .map_or(schema, |target| resolve(target, root)),
         None => schema,
     }
+}
+
+const CHANGE_COLUMN: &str = "\"A change\" says what editing the field of an existing object does, as \
+decided in `src/model/fields.rs` and checked field by field against the emulator: it changes \
+in place (the plan shows `~ field: old → new`), forces a replacement (`±`, with the reason), or \
+is refused by the plan with what to do, because no API can change it. Fields that are not a \
+live object's say what they are instead.\n\n";
+
+/// A kind's fields with what a change of each does; every schema field must have a decision
+/// and every decision must name a schema field, or the reference cannot be written.
+fn kind_fields_table(kind: Kind, root: &Value, shape: &Shape) -> Result<String, String> {
+    let mut rows = Vec::new();
+    object_rows(root, root, shape, "", &mut rows);
+    let decided = fields::outcomes(kind);
+    let mut out = String::from("| field | type | required | a change | description |\n|---|---|---|---|---|\n");
+    for (path, ty, required, description) in &rows {
+        let outcome = fields::outcome(kind, path).ok_or_else(|| {
+            format!(
+                "{}: field `{path}` has no decision in src/model/fields.rs: say whether a change changes it in place, replaces the object or is refused",
+                kind.as_str()
+            )
+        })?;
+        let mut change = outcome.describe();
+        if let Some(removal) = fields::removal(kind, path).filter(|r| *r != outcome) {
+            change.push_str(&format!("; removing it: {}", removal.describe()));
+        }
+        out.push_str(&format!(
+            "| `{path}` | {} | {} | {} | {} |\n",
+            cell(ty),
+            if *required { "yes" } else { "no" },
+            cell(&change),
+            cell(description)
+        ));
+    }
+    if let Some((stray, _)) = decided.iter().find(|(field, _)| !rows.iter().any(|r| r.0 == *field)) {
+        return Err(format!(
+            "{}: src/model/fields.rs decides `{stray}`, which the schema does not have",
+            kind.as_str()
+        ));
+    }
+    out.push('\n');
+    Ok(out)
 }
 
 fn fields_table(root: &Value, shape: &Shape) -> String {
@@ -776,6 +821,35 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
+
+    #[test]
+    fn every_field_of_every_kind_has_one_decision_and_every_decision_a_field() {
+        let mut fields = 0;
+        for kind in Kind::ALL {
+            let table = kind_fields_table(kind, kind_schema(kind), &shape::document(kind))
+                .unwrap_or_else(|problem| panic!("{problem}"));
+            fields += table.lines().count() - 3;
+        }
+        // The count the field-by-field acceptance test prints too.
+        assert!(fields > 150, "{fields} fields");
+    }
+
+    #[test]
+    fn a_field_without_a_decision_stops_the_reference() {
+        let mut schema = kind_schema(Kind::User).clone();
+        let spec = schema["properties"]["spec"].clone();
+        let problem = match spec.get("$ref") {
+            // The spec is a reference: the new field goes where it points.
+            Some(_) => {
+                let pointer = spec["$ref"].as_str().expect("ref").trim_start_matches('#').to_string();
+                schema.pointer_mut(&pointer).expect("target")["properties"]["nickName"] =
+                    serde_json::json!({"type": "string"});
+                kind_fields_table(Kind::User, &schema, &shape::document(Kind::User)).expect_err("no decision")
+            }
+            None => kind_fields_table(Kind::User, &schema, &shape::document(Kind::User)).expect_err("no decision"),
+        };
+        assert!(problem.contains("`spec.nickName` has no decision"), "{problem}");
+    }
 
     fn root() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))

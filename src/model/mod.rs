@@ -23,6 +23,7 @@
 //!   compared as a string (it serialises as the name it had as a string).
 
 pub mod acg;
+pub mod fields;
 mod kind;
 pub mod plan;
 mod stop;

@@ -8,6 +8,7 @@ mod cli;
 mod docs;
 mod emulator_acg;
 mod emulator_webex;
+mod fields;
 mod fmt;
 mod fuzz;
 mod github;
