@@ -314,7 +314,6 @@ fn changed_fields_are_updates_and_unreadable_ones_are_not_compared() {
         "without the administrators read: {:?}",
         unread.errors
     );
-    let mut live = live;
     with_admins(&mut live, &["admin@c1.example"]);
     let plan = run(&admin, &live);
     assert!(plan.errors.is_empty(), "{:?}", plan.errors);
