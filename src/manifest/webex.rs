@@ -154,10 +154,8 @@ pub struct CustomerSpec {
     /// Company name (no `%`).
     #[schemars(length(min = 1))]
     pub company_name: String,
-    /// The first administrator, given when the customer is created. The Wholesale API cannot
-    /// change it: for an existing customer it must be one of the organisation's full
-    /// administrators (plan refuses another; make someone an administrator with a User's
-    /// `admin: true`).
+    /// The first administrator, set at creation; then one of the organisation's full
+    /// administrators (plan refuses another).
     #[schemars(regex(pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"))]
     pub admin_email: String,
     /// Overrides the template's language.
