@@ -93,6 +93,9 @@ WEBEX = {
     "webex-admin.json": [
         ("GET", "/people"),
         ("GET", "/people/{personId}"),
+        ("PUT", "/people/{personId}"),
+        ("GET", "/roles"),
+        ("GET", "/roles/{roleId}"),
     ],
 }
 

@@ -2881,12 +2881,21 @@ async fn people_roles_are_listed_filtered_and_replaced() {
     assert_eq!(wx.get(&admins_path).await.body["items"].as_array().unwrap().len(), 2);
 
     // Refused: no displayName (the request schema requires it), an unknown role, another
-    // email, `loginEnabled` as the answer's string; an unknown person is 404.
+    // email, `loginEnabled` as the answer's string, values outside the request schema; an
+    // unknown person is 404.
     for (body, why) in [
         (json!({"roles": [FULL_ADMIN]}), "displayName"),
         (json!({"displayName": "J", "roles": ["nope"]}), "nope"),
         (json!({"displayName": "J", "emails": ["other@acme.example"]}), "email"),
         (json!({"displayName": "J", "loginEnabled": "true"}), "boolean"),
+        (
+            json!({"displayName": "J", "phoneNumbers": [{"type": "mobile", "value": "1"}]}),
+            "phoneNumbers[0].type",
+        ),
+        (
+            json!({"displayName": "J", "addresses": [{"country": 5}]}),
+            "addresses[0].country",
+        ),
     ] {
         let a = wx.call(Method::PUT, &format!("/people/{id}"), Some(body)).await;
         assert_error(&a, StatusCode::BAD_REQUEST);

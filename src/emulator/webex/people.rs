@@ -99,6 +99,24 @@ impl Store {
         {
             return Err(Fail::bad(format!("orgId `{org}` is not the person's organization")));
         }
+        // The request schema's enum and item types, for what the emulator does not keep.
+        for (i, number) in req.phone_numbers.iter().flatten().enumerate() {
+            if number.kind.as_deref().is_some_and(|k| k != "work") {
+                return Err(Fail::bad(format!("phoneNumbers[{i}].type must be `work`")));
+            }
+        }
+        for (i, address) in req.addresses.iter().flatten().enumerate() {
+            let Some(fields) = address.as_object() else {
+                return Err(Fail::bad(format!("addresses[{i}] must be an object")));
+            };
+            let declared = ["type", "country", "locality", "region", "streetAddress", "postalCode"];
+            if let Some((key, _)) = fields
+                .iter()
+                .find(|(k, v)| declared.contains(&k.as_str()) && !v.is_string())
+            {
+                return Err(Fail::bad(format!("addresses[{i}].{key} must be a string")));
+            }
+        }
         let roles = req.roles.unwrap_or_default();
         for role in &roles {
             if !ROLES.iter().any(|(known, _)| known == role) {
