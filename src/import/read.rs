@@ -116,6 +116,8 @@ pub async fn read(
             licenses_of: customers.clone(),
             // Their company names: the organisations' display names.
             names_of: customers.clone(),
+            // Their adminEmail: one of the organisations' full administrators.
+            admins_of: customers.clone(),
             customers,
             // The supported-devices list tells which models have more than one line.
             supported_devices: scope.shared_lines,

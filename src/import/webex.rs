@@ -285,6 +285,13 @@ fn customer_doc(
             "used only if the customer is created again.".to_string(),
         ];
     }
+    // The first of the organisation's full administrators (the customer's first one is not
+    // told apart by any API).
+    let admin_email = org
+        .and_then(|o| o.admins.as_ref())
+        .and_then(|admins| admins.iter().map(|a| a.email.as_str()).min())
+        .unwrap_or(NO_ADMIN)
+        .to_string();
     let spec = MapBuilder::new()
         .commented(
             "template",
@@ -298,12 +305,11 @@ fn customer_doc(
             &[
                 "The organisation's display name (plan refuses a change: rename the customer in Partner Hub)."
                     .to_string(),
-                "Webex does not answer the first administrator: complete adminEmail (it is sent only if the"
+                "adminEmail: a full administrator of the organisation (People API); plan refuses one that is not."
                     .to_string(),
-                "customer is created again; plan never compares it).".to_string(),
             ],
         )
-        .put("adminEmail", Node::str(NO_ADMIN))
+        .put("adminEmail", Node::str(&admin_email))
         .put("country", Node::str(&country))
         .commented(
             "supportedLocationVerified",
@@ -497,8 +503,8 @@ fn children(
             file("users.yaml"),
             docs,
             vec![
-                "The administrator role is not readable: add `admin: true` to the customer's administrators".into(),
-                "(it is set when a user is created; plan does not compare it).".into(),
+                "The administrator role is not imported: add `admin: true` to the customer's administrators".into(),
+                "to manage it (plan compares it with the organisation's full administrators).".into(),
             ],
         );
     }

@@ -154,7 +154,8 @@ pub struct CustomerSpec {
     /// Company name (no `%`).
     #[schemars(length(min = 1))]
     pub company_name: String,
-    /// The first administrator.
+    /// The first administrator, set at creation; then one of the organisation's full
+    /// administrators (plan refuses another).
     #[schemars(regex(pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"))]
     pub admin_email: String,
     /// Overrides the template's language.
@@ -240,11 +241,10 @@ pub struct UserSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[0-9]{2,10}$"))]
     pub extension: Option<String>,
-    /// Customer administrator role. Only the customer's `adminEmail` is one (made so when the
-    /// customer is provisioned): no API telform uses gives the role to a subscriber or takes it
-    /// away, so `admin: true` on any other user, new or existing, and `admin: false` on the
-    /// adminEmail's user are refused at plan; give or take the role in Control Hub. Left out,
-    /// the role is not managed.
+    /// Full administrator of the customer's organisation (the People API's `Full
+    /// Administrator` role, given or taken in place; the user's other roles are kept). A new
+    /// user gets it once created. Taking it from the organisation's last full administrator is
+    /// refused at plan: give it to another user first. Left out, the role is not managed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

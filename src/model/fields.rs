@@ -218,7 +218,13 @@ fn own(kind: Kind) -> &'static [(&'static str, Outcome)] {
                     fix: "rename the customer in Partner Hub, then make `companyName` match it",
                 },
             ),
-            ("spec.adminEmail", CUSTOMER_CREATED),
+            (
+                "spec.adminEmail",
+                Outcome::Refused {
+                    why: "it must be one of the organisation's full administrators (read through the People API); the wholesale API cannot change the first administrator",
+                    fix: "give another user `admin: true` (a User manifest) to make an administrator, and keep here the email of one",
+                },
+            ),
             ("spec.language", CUSTOMER_CREATED),
             (
                 "spec.country",
@@ -307,13 +313,7 @@ fn own(kind: Kind) -> &'static [(&'static str, Outcome)] {
             ("spec.location", Outcome::InPlace),
             ("spec.phoneNumber", Outcome::InPlace),
             ("spec.extension", Outcome::InPlace),
-            (
-                "spec.admin",
-                Outcome::Refused {
-                    why: "no API telform uses gives or takes the customer administrator role",
-                    fix: "give or take the role in Control Hub, then here to match",
-                },
-            ),
+            ("spec.admin", Outcome::InPlace),
         ],
         Kind::Workspace => &[
             ("spec.ensure", Outcome::Ensure),

@@ -93,6 +93,9 @@ WEBEX = {
     "webex-admin.json": [
         ("GET", "/people"),
         ("GET", "/people/{personId}"),
+        ("PUT", "/people/{personId}"),
+        ("GET", "/roles"),
+        ("GET", "/roles/{roleId}"),
     ],
 }
 
@@ -209,7 +212,7 @@ def webex_ids(url, token, session):
         return r.json()["items"]
 
     ids = {"orgs": [], "customers": [], "subscribers": [], "people": [], "locations": [],
-           "workspaces": [], "devices": []}
+           "workspaces": [], "devices": [], "roles": [x["id"] for x in items("/roles")]}
     for customer in items("/wholesale/customers"):
         ids["customers"].append(customer["id"])
         org = customer.get("orgId")
@@ -221,7 +224,8 @@ def webex_ids(url, token, session):
         ids["devices"] += [x["id"] for x in items("/devices", orgId=org)]
         for subscriber in items("/wholesale/subscribers", customerId=customer["id"]):
             ids["subscribers"].append(subscriber["id"])
-            ids["people"].append(subscriber["personId"])
+        # Every person: the subscribers and each customer's first administrator.
+        ids["people"] += [x["id"] for x in items("/people", orgId=org)]
     return {name: values for name, values in ids.items() if values}
 
 
@@ -281,6 +285,8 @@ def webex_config(ids):
             "path.workspaceId": "workspaces",
             "query.workspaceId": "workspaces",
             "path.deviceId": "devices",
+            "path.roleId": "roles",
+            "query.roles": "roles",
         },
     )
 

@@ -7,7 +7,7 @@ that wxc_sdk has is called here against `telform emulator` (a real process, the 
 customers and subscribers (through wxc_sdk's REST session: it has no wholesale API), locations,
 location numbers, phone numbers, workspaces (create, update, delete), workspace devices,
 devices by MAC, device tags, telephony device details, members, the SIP password, supported
-devices, validateMacs, people.
+devices, validateMacs, people, roles.
 
     python tests/contract/wxc_sdk_suite.py --telform target/debug/telform
 
@@ -260,6 +260,19 @@ class Suite:
         everyone = [p.emails[0] for p in self.api.people.list(org_id=org)]
         check(CAMILLE in everyone and "sdk.user@acme.example" in everyone, everyone)
 
+    def roles(self):
+        org = self.state["org"]
+        full = [r for r in self.api.roles.list() if r.name == "Full Administrator"]
+        check(len(full) == 1, full)
+        role = full[0].id
+        found = list(self.api.people.list(email=CAMILLE, org_id=org))
+        person = self.api.people.details(found[0].person_id, calling_data=True)
+        # GET, change, PUT: wxc_sdk sends the person back as read, with the role added.
+        person.roles = (person.roles or []) + [role]
+        self.api.people.update(person, calling_data=True)
+        admins = [p.emails[0] for p in self.api.people.list(org_id=org, roles=role)]
+        check(CAMILLE in admins, admins)
+
     # ---- teardown, as a client would do it -----------------------------------------------
 
     def teardown(self):
@@ -299,6 +312,7 @@ def main():
             ("device members: read, update", suite.members),
             ("SIP password", suite.sip_password),
             ("people: list, details", suite.people),
+            ("roles: list; people: update a person's roles, list by role", suite.roles),
             ("teardown: delete device, workspace, subscriber, numbers, location", suite.teardown),
         ]
         for name, fn in steps:

@@ -312,7 +312,7 @@ fn assert_error(a: &Answer, status: StatusCode) {
 // - `GET /locations[/{id}]`: the spec's schema is the wrong one (see `location_schema`);
 // - `GET /telephony/config/numbers`: not in these specs (see `assert_numbers_contract`).
 
-fn spec(file: &str) -> &'static Value {
+pub(crate) fn spec(file: &str) -> &'static Value {
     static SPECS: OnceLock<Mutex<HashMap<String, &'static Value>>> = OnceLock::new();
     let mut specs = SPECS.get_or_init(Default::default).lock().expect("lock");
     specs.entry(file.to_string()).or_insert_with(|| {
@@ -353,6 +353,17 @@ fn contract_errors(file: &str, method: &str, path: &str, status: u16, body: &Val
     let mut root_schema = schema.clone();
     root_schema["components"] = spec["components"].clone();
     schema_errors(&format!("{file} {method} {path} {status}"), root_schema, body)
+}
+
+/// The errors of a request `body` against the request schema of `method path` in the spec
+/// (as [`contract_errors`] for answers): what telform sends is checked with it.
+pub(crate) fn request_errors(file: &str, method: &str, path: &str, body: &Value) -> Vec<String> {
+    let spec = spec(file);
+    let schema = &spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"];
+    assert!(schema.is_object(), "{file}: no request schema for {method} {path}");
+    let mut root_schema = schema.clone();
+    root_schema["components"] = spec["components"].clone();
+    schema_errors(&format!("{file} {method} {path} request"), root_schema, body)
 }
 
 #[track_caller]
@@ -2809,6 +2820,136 @@ async fn people_are_the_subscribers() {
     assert_eq!(none.body["items"], json!([]), "displayName matches the start");
     let scoped = wx.call_as(Some("customers-only"), Method::GET, "/people", None).await;
     assert_error(&scoped, StatusCode::FORBIDDEN);
+}
+
+const FULL_ADMIN: &str = "Y2lzY29zcGFyazovL3VzL1JPTEUvaWRfZnVsbF9hZG1pbg";
+
+/// The Roles API, and the People API's roles: the customer's first administrator holds the
+/// full administrator role; `roles` filters; a PUT replaces the person's roles.
+#[tokio::test]
+async fn people_roles_are_listed_filtered_and_replaced() {
+    let wx = start(test_seed(), SHORT).await;
+    let roles = wx.get("/roles").await;
+    assert_eq!(roles.status, StatusCode::OK, "{}", roles.text);
+    assert_contract("webex-admin.json", "get", "/roles", 200, &roles.body);
+    let full = roles.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Full Administrator")
+        .expect("the full administrator role");
+    assert_eq!(full["id"], FULL_ADMIN);
+    let one = wx.get(&format!("/roles/{FULL_ADMIN}")).await;
+    assert_eq!(one.body["name"], "Full Administrator", "{}", one.text);
+    assert_contract("webex-admin.json", "get", "/roles/{roleId}", 200, &one.body);
+    assert_error(&wx.get("/roles/nope").await, StatusCode::NOT_FOUND);
+
+    let (customer, org, _) = wx.provisioned("ROLE-1", &["webex_calling"]).await;
+    // The customer's primaryEmail is its first administrator, a person of the organisation.
+    let admins_path = format!("/people?orgId={org}&roles={FULL_ADMIN}");
+    let admins = wx.get(&admins_path).await;
+    assert_eq!(admins.status, StatusCode::OK, "{}", admins.text);
+    assert_contract("webex-admin.json", "get", "/people", 200, &admins.body);
+    assert_eq!(admins.body["items"].as_array().unwrap().len(), 1, "{}", admins.text);
+    assert_eq!(admins.body["items"][0]["emails"][0], "it-admin@acme.example");
+    assert_eq!(admins.body["items"][0]["roles"], json!([FULL_ADMIN]));
+
+    let jeanne = wx
+        .subscriber(
+            &customer,
+            "jeanne@acme.example",
+            json!({"firstName": "Jeanne", "lastName": "Dupont", "extension": "1100"}),
+        )
+        .await;
+    let id = jeanne["personId"].as_str().unwrap().to_string();
+    let read = wx.get(&format!("/people/{id}")).await;
+    assert_eq!(read.body["roles"], json!([]), "{}", read.text);
+    // The administrative fields are not shown by `GET /people?id=`.
+    let by_id = wx.get(&format!("/people?orgId={org}&id={id}")).await;
+    assert!(by_id.body["items"][0].get("roles").is_none(), "{}", by_id.text);
+
+    let give = json!({"displayName": "Jeanne Dupont", "emails": ["jeanne@acme.example"], "orgId": org,
+                      "roles": [FULL_ADMIN, FULL_ADMIN], "loginEnabled": true});
+    assert_eq!(
+        request_errors("webex-admin.json", "put", "/people/{personId}", &give),
+        Vec::<String>::new()
+    );
+    let put = wx.call(Method::PUT, &format!("/people/{id}"), Some(give.clone())).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    assert_contract("webex-admin.json", "put", "/people/{personId}", 200, &put.body);
+    assert_eq!(put.body["roles"], json!([FULL_ADMIN]));
+    assert_eq!(wx.get(&admins_path).await.body["items"].as_array().unwrap().len(), 2);
+
+    // Refused: no displayName (the request schema requires it), an unknown role, another
+    // email, `loginEnabled` as the answer's string, values outside the request schema; an
+    // unknown person is 404.
+    for (body, why) in [
+        (json!({"roles": [FULL_ADMIN]}), "displayName"),
+        (json!({"displayName": "J", "roles": ["nope"]}), "nope"),
+        (json!({"displayName": "J", "emails": ["other@acme.example"]}), "email"),
+        (json!({"displayName": "J", "loginEnabled": "true"}), "boolean"),
+        (
+            json!({"displayName": "J", "phoneNumbers": [{"type": "mobile", "value": "1"}]}),
+            "phoneNumbers[0].type",
+        ),
+        (
+            json!({"displayName": "J", "addresses": [{"country": 5}]}),
+            "addresses[0].country",
+        ),
+    ] {
+        let a = wx.call(Method::PUT, &format!("/people/{id}"), Some(body)).await;
+        assert_error(&a, StatusCode::BAD_REQUEST);
+        assert!(a.text.contains(why), "{why}: {}", a.text);
+    }
+    assert_error(
+        &wx.call(Method::PUT, "/people/nobody", Some(json!({"displayName": "J"})))
+            .await,
+        StatusCode::NOT_FOUND,
+    );
+    // A PUT replaces the roles: left out, they are taken away.
+    let taken = wx
+        .call(
+            Method::PUT,
+            &format!("/people/{id}"),
+            Some(json!({"displayName": "Jeanne Dupont"})),
+        )
+        .await;
+    assert_eq!(taken.body["roles"], json!([]), "{}", taken.text);
+    assert_eq!(wx.get(&admins_path).await.body["items"].as_array().unwrap().len(), 1);
+
+    // The first administrator provisioned as a subscriber is the same person, role kept.
+    let first = wx.get(&admins_path).await.body["items"][0]["id"].clone();
+    let it = wx
+        .subscriber(
+            &customer,
+            "it-admin@acme.example",
+            json!({"firstName": "Acme", "lastName": "IT", "extension": "1101"}),
+        )
+        .await;
+    assert_eq!(it["personId"], first);
+    let admins = wx.get(&admins_path).await;
+    assert_eq!(admins.body["items"][0]["displayName"], "Acme IT", "{}", admins.text);
+
+    // Scopes: people_write to change a person, roles_read to list roles.
+    let scoped = wx
+        .call_as(Some("read-only"), Method::PUT, &format!("/people/{id}"), Some(give))
+        .await;
+    assert_error(&scoped, StatusCode::FORBIDDEN);
+    assert!(scoped.text.contains("spark-admin:people_write"), "{}", scoped.text);
+    let scoped = wx.call_as(Some("read-only"), Method::GET, "/roles", None).await;
+    assert_error(&scoped, StatusCode::FORBIDDEN);
+    assert!(scoped.text.contains("spark-admin:roles_read"), "{}", scoped.text);
+
+    // A subscriber removed: the person goes with it.
+    let gone = wx
+        .call(
+            Method::DELETE,
+            &format!("/wholesale/subscribers/{}", jeanne["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.text);
+    assert_error(&wx.get(&format!("/people/{id}")).await, StatusCode::NOT_FOUND);
 }
 
 /// Declared parameters are type-checked even where the emulator does not filter on them, a

@@ -162,6 +162,9 @@ fn import_all_round_trips_to_an_empty_plan_and_a_second_import_writes_nothing() 
         assert!(fabrikam.contains(expected), "{expected} not in:\n{fabrikam}");
     }
     assert!(fabrikam.starts_with("# Imported by `telform import` on "), "{fabrikam}");
+    // The adminEmail is the organisation's full administrator (People API).
+    let acme = std::fs::read_to_string(out.join("webex/ACME-0001/customer.yaml")).expect("read");
+    assert!(acme.contains("adminEmail: it-admin@acme.example"), "{acme}");
     let devices = std::fs::read_to_string(out.join("webex/ACME-0001/devices.yaml")).expect("read");
     assert!(devices.contains("SIP passwords are write-only"), "{devices}");
     assert!(devices.contains("sharedWith:"), "{devices}");

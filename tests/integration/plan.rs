@@ -427,11 +427,12 @@ fn examples_against_the_demo_seed_plan_without_errors() {
     // List calls only: 2 pages of customers (a short first page might be a silent cap, so the
     // next one confirms the end), Acme's licences (its workspaces are declared: read by id, the
     // list does not carry them), its locations, numbers, subscribers, workspaces and devices (1
-    // page each), the supported devices; Acme's organisation, for its company name. Then the
-    // prechecks of what the plan creates: one validateMacs for Acme's new devices, Globex's
-    // customer precheck and one subscriber precheck for each of Acme's 5 new users.
-    assert_eq!(calls, 10 + 7, "Webex read calls");
-    assert!(err.contains("Webex 17 reads (7 prechecks)"), "{err}");
+    // page each), the supported devices; Acme's organisation, for its company name; the roles
+    // (once) and Acme's full administrators, for its adminEmail. Then the prechecks of what the
+    // plan creates: one validateMacs for Acme's new devices, Globex's customer precheck and one
+    // subscriber precheck for each of Acme's 5 new users.
+    assert_eq!(calls, 12 + 7, "Webex read calls");
+    assert!(err.contains("Webex 19 reads (7 prechecks)"), "{err}");
     insta::with_settings!({snapshot_path => root().join("tests/integration/snapshots/plan"), prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("examples_demo_text", text);
     });

@@ -317,8 +317,9 @@ fn a_one_device_change_reads_no_acg() {
     let (acg, webex) = calls(&scoped);
     assert_eq!(acg, 0, "no ACG document changed");
     assert!(scoped.acg.is_none());
-    // The customer's organisation is read for its company name too.
-    assert!((1..=16).contains(&webex), "scoped Webex calls: {webex}");
+    // The customer's organisation is read for its company name too, and its full
+    // administrators for its adminEmail (the roles, then one list).
+    assert!((1..=18).contains(&webex), "scoped Webex calls: {webex}");
     let scope = scoped.plan.scope.clone().expect("scope");
     assert_eq!(scope.customers.iter().collect::<Vec<_>>(), ["ACME-0001"]);
     assert!(scope.accounts.is_empty());

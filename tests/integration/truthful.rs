@@ -360,11 +360,39 @@ fn sip_password_breaking_the_rules_is_refused_before_any_write_pointing_at_the_v
     assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
 }
 
+/// The People API's full administrator role (`ciscospark://us/ROLE/id_full_admin`).
+const FULL_ADMIN: &str = "Y2lzY29zcGFyazovL3VzL1JPTEUvaWRfZnVsbF9hZG1pbg";
+
+/// The People API writes received since `record`: `PUT /people/{id}` only, each body valid
+/// against the spec's request schema.
+fn people_writes(emulator: &telform::emulator::Emulator) -> Vec<telform::emulator::Written> {
+    let writes: Vec<_> = written(emulator)
+        .into_iter()
+        .filter(|w| w.path.contains("/people"))
+        .collect();
+    for w in &writes {
+        assert_eq!(w.method, "PUT", "{w:?}");
+        let errors = crate::emulator_webex::request_errors("webex-admin.json", "put", "/people/{personId}", &w.body);
+        assert!(
+            errors.is_empty(),
+            "not the spec's request schema: {errors:?}\n{:#}",
+            w.body
+        );
+    }
+    writes
+}
+
+fn holds_full_admin(write: &telform::emulator::Written) -> bool {
+    write.body["roles"]
+        .as_array()
+        .is_some_and(|roles| roles.iter().any(|r| r == FULL_ADMIN))
+}
+
 #[test]
-fn new_user_with_admin_is_refused_by_name_at_plan() {
+fn new_user_with_admin_converges_in_one_apply() {
     let (_rt, emulator, env) = start_webex();
     let dir = webex_examples();
-    // Sophie Leroy is new in examples/ (Camille Bernard, the administrator, is already live).
+    // Sophie Leroy is new in examples/.
     edit(
         &dir.path().join("webex/acme/users.yaml"),
         "  extension: \"1001\"\n",
@@ -372,16 +400,27 @@ fn new_user_with_admin_is_refused_by_name_at_plan() {
     );
     let plan = telform(dir.path(), &env, &["plan"]);
     let out = both(&plan);
-    assert_eq!(plan.status.code(), Some(1), "{out}");
-    assert!(
-        out.contains("sophie.leroy@acme.example: `admin: true` cannot be applied"),
-        "{out}"
-    );
-    assert!(out.contains("webex/acme/users.yaml"), "{out}");
+    assert_eq!(plan.status.code(), Some(0), "{out}");
+    assert!(out.contains("admin: true"), "{out}");
     record(&emulator);
-    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
-    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
-    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+    let vault = tempfile::tempdir().expect("temp dir");
+    let secrets = vault.path().join("secrets.out");
+    apply_with(dir.path(), &env, &["--secrets-out", secrets.to_str().expect("utf-8")]);
+    // The role is given once the subscriber exists: one PUT of the People API, for her.
+    let puts = people_writes(&emulator);
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    assert!(holds_full_admin(&puts[0]), "{puts:?}");
+    assert_eq!(puts[0].body["emails"][0], "sophie.leroy@acme.example", "{puts:?}");
+    let created = written(&emulator)
+        .iter()
+        .position(|w| w.method == "POST" && w.body["email"] == "sophie.leroy@acme.example")
+        .expect("Sophie is created");
+    let given = written(&emulator)
+        .iter()
+        .position(|w| w.path.contains("/people/"))
+        .expect("the role is given");
+    assert!(created < given, "the role before the subscriber");
+    assert_converged(dir.path(), &env);
 }
 
 /// `start_webex` with `change` made to the seed first.
@@ -572,11 +611,11 @@ fn customer_company_name_changed_is_refused_by_name_at_plan() {
 }
 
 #[test]
-fn admin_given_to_an_existing_user_is_refused_by_name_at_plan() {
+fn admin_given_to_an_existing_user_converges_in_one_apply_then_taken_away() {
     let (_rt, emulator, env) = start_webex();
     let (dir, _vault) = applied_webex_examples(&env);
 
-    // The role moved to Camille Bernard, who exists and is not the customer's adminEmail.
+    // Camille Bernard exists and is not an administrator (the customer's is it-admin@).
     let users = dir.path().join("webex/acme/users.yaml");
     edit(
         &users,
@@ -585,26 +624,103 @@ fn admin_given_to_an_existing_user_is_refused_by_name_at_plan() {
     );
     let plan = telform(dir.path(), &env, &["plan", "--detailed-exitcode"]);
     let out = both(&plan);
-    assert_eq!(plan.status.code(), Some(1), "{out}");
-    assert!(!out.contains("No changes."), "{out}");
-    assert!(!out.contains("Live state matches"), "{out}");
-    assert!(
-        out.contains("camille.bernard@acme.example: `admin: true` cannot be applied to an existing user"),
-        "{out}"
-    );
-    assert!(out.contains("Control Hub"), "{out}");
-    let line = document_line(&users, "camille.bernard@acme.example");
-    assert!(out.contains(&format!("webex/acme/users.yaml:{line}")), "{out}");
+    assert_eq!(plan.status.code(), Some(2), "{out}");
+    assert!(out.contains("camille.bernard@acme.example"), "{out}");
+    assert!(out.contains("admin: false → true"), "{out}");
     record(&emulator);
-    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
-    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
-    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+    apply(dir.path(), &env);
+    let writes = written(&emulator);
+    // Only the People API is written: the subscriber has nothing to change.
+    assert!(writes.iter().all(|w| w.path.contains("/people/")), "{writes:?}");
+    let puts = people_writes(&emulator);
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    assert!(holds_full_admin(&puts[0]), "{puts:?}");
+    assert_eq!(
+        puts[0].body["displayName"], "Camille Bernard",
+        "sent back as read: {puts:?}"
+    );
+    assert_converged(dir.path(), &env);
+
+    // Taken away again: it-admin@ remains the organisation's full administrator.
+    edit(&users, "  admin: true\n", "  admin: false\n");
+    let plan = telform(dir.path(), &env, &["plan"]);
+    assert!(both(&plan).contains("admin: true → false"), "{}", both(&plan));
+    record(&emulator);
+    apply(dir.path(), &env);
+    let puts = people_writes(&emulator);
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    assert!(!holds_full_admin(&puts[0]), "{puts:?}");
+    assert_converged(dir.path(), &env);
+}
+
+#[test]
+fn other_roles_of_a_person_are_kept() {
+    let (rt, emulator, env) = start_webex();
+    let (dir, _vault) = applied_webex_examples(&env);
+    // Camille is made a read-only administrator in Control Hub.
+    let token = env
+        .iter()
+        .find(|(k, _)| k == "TELFORM_WEBEX_TOKEN")
+        .map(|(_, v)| v.clone())
+        .expect("token");
+    let url = env
+        .iter()
+        .find(|(k, _)| k == "TELFORM_WEBEX_URL")
+        .map(|(_, v)| v.clone())
+        .expect("url");
+    const READ_ONLY: &str = "Y2lzY29zcGFyazovL3VzL1JPTEUvaWRfcmVhZG9ubHlfYWRtaW4";
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let org = http
+            .get(format!("{url}/wholesale/customers?externalId=ACME-0001"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("customers")
+            .json::<serde_json::Value>()
+            .await
+            .expect("json")["items"][0]["orgId"]
+            .as_str()
+            .expect("org")
+            .to_string();
+        let found = http
+            .get(format!("{url}/people?orgId={org}&email=camille.bernard@acme.example"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("people")
+            .json::<serde_json::Value>()
+            .await
+            .expect("json");
+        let id = found["items"][0]["id"].as_str().expect("a person").to_string();
+        let put = http
+            .put(format!("{url}/people/{id}"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"displayName": "Camille Bernard", "roles": [READ_ONLY]}))
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(put.status(), 200);
+    });
+    edit(
+        &dir.path().join("webex/acme/users.yaml"),
+        "  extension: \"1000\"\n",
+        "  extension: \"1000\"\n  admin: true\n",
+    );
+    record(&emulator);
+    apply(dir.path(), &env);
+    let puts = people_writes(&emulator);
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    let roles = puts[0].body["roles"].as_array().expect("roles").clone();
+    assert!(roles.contains(&serde_json::json!(READ_ONLY)), "{puts:?}");
+    assert!(roles.contains(&serde_json::json!(FULL_ADMIN)), "{puts:?}");
+    assert_converged(dir.path(), &env);
 }
 
 #[test]
 fn admin_taken_from_the_customer_administrator_is_refused_by_name_at_plan() {
     // Acme's adminEmail exists as a subscriber, and its manifest says `admin: false`.
-    let (_rt, _emulator, env) = start_webex_with(|seed| {
+    let (_rt, emulator, env) = start_webex_with(|seed| {
         seed.webex.subscribers.push(
             serde_json::from_value(serde_json::json!({
                 "customer": "ACME-0001", "email": "it-admin@acme.example", "firstName": "Acme",
@@ -645,57 +761,117 @@ spec:
     let out = both(&plan);
     assert_eq!(plan.status.code(), Some(1), "{out}");
     assert!(
-        out.contains("it-admin@acme.example: `admin: false` cannot be applied"),
+        out.contains("it-admin@acme.example: `admin: false` cannot be applied: it is the only full administrator"),
         "{out}"
     );
+    assert!(out.contains("give another user `admin: true`"), "{out}");
     let line = document_line(&users, "it-admin@acme.example");
     assert!(out.contains(&format!("webex/acme/users.yaml:{line}")), "{out}");
-}
-
-#[test]
-fn location_create_request_carries_address_state() {
-    let (_rt, emulator, env) = start_webex();
-    let dir = webex_examples();
-    let vault = tempfile::tempdir().expect("temp dir");
-    let secrets = vault.path().join("secrets.out");
     record(&emulator);
-    apply_with(dir.path(), &env, &["--secrets-out", secrets.to_str().expect("utf-8")]);
-    let posts: Vec<_> = written(&emulator)
-        .into_iter()
-        .filter(|w| w.method == "POST" && w.path.ends_with("/locations"))
-        .collect();
-    // Marseille is the location examples/ adds (Lyon is live, Paris is the headquarters).
-    assert_eq!(posts.len(), 1, "{posts:?}");
-    assert_eq!(posts[0].body["name"], "Marseille", "{posts:?}");
-    // The spec's PostCommonLocationObject requires address.state, in every country.
-    assert_eq!(
-        posts[0].body["address"]["state"], "Provence-Alpes-Côte d'Azur",
-        "{posts:?}"
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+
+    // Another administrator first, in the same change: the role moves, and it converges.
+    edit(
+        &users,
+        "  extension: \"1000\"\n",
+        "  extension: \"1000\"\n  admin: true\n",
     );
-    for key in ["address1", "city", "state", "postalCode", "country"] {
-        assert!(posts[0].body["address"][key].is_string(), "`{key}` missing: {posts:?}");
-    }
+    record(&emulator);
+    apply(dir.path(), &env);
+    let puts = people_writes(&emulator);
+    assert_eq!(puts.len(), 2, "{puts:?}");
+    assert!(holds_full_admin(&puts[0]), "given first: {puts:?}");
+    assert!(!holds_full_admin(&puts[1]), "then taken: {puts:?}");
+    // The customer's adminEmail is no longer an administrator: the plan says so by name.
+    let plan = telform(dir.path(), &env, &["plan"]);
+    assert!(
+        both(&plan).contains("`adminEmail` it-admin@acme.example is not a full administrator"),
+        "{}",
+        both(&plan)
+    );
+    edit(
+        &dir.path().join("webex/acme/customer.yaml"),
+        "  adminEmail: it-admin@acme.example\n",
+        "  adminEmail: camille.bernard@acme.example\n",
+    );
     assert_converged(dir.path(), &env);
 }
 
 #[test]
-fn location_without_state_is_refused_by_name_at_plan() {
+fn customer_admin_email_changed_is_refused_by_name_at_its_line() {
     let (_rt, emulator, env) = start_webex();
-    let dir = webex_examples();
-    let locations = dir.path().join("webex/acme/locations.yaml");
-    edit(&locations, "    state: Provence-Alpes-Côte d'Azur\n", "");
-    record(&emulator);
+    let (dir, _vault) = applied_webex_examples(&env);
+    let customer = dir.path().join("webex/acme/customer.yaml");
+    edit(
+        &customer,
+        "  adminEmail: it-admin@acme.example\n",
+        "  adminEmail: camille.bernard@acme.example\n",
+    );
     let plan = telform(dir.path(), &env, &["plan"]);
     let out = both(&plan);
     assert_eq!(plan.status.code(), Some(1), "{out}");
     assert!(
-        out.contains("location Marseille: `address.state` is required to create a location"),
+        out.contains("`adminEmail` camille.bernard@acme.example is not a full administrator"),
         "{out}"
     );
-    assert!(out.contains("Provence-Alpes-Côte d'Azur"), "the hint's example: {out}");
-    let line = document_line(&locations, "name: Marseille");
-    assert!(out.contains(&format!("webex/acme/locations.yaml:{line}")), "{out}");
+    assert!(out.contains("its full administrator is it-admin@acme.example"), "{out}");
+    assert!(out.contains("cannot change it"), "{out}");
+    assert!(out.contains("`admin: true`"), "{out}");
+    let line = document_line(&customer, "adminEmail: camille.bernard@acme.example");
+    assert!(out.contains(&format!("webex/acme/customer.yaml:{line}")), "{out}");
+    record(&emulator);
     let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
     assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
     assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
+
+    edit(
+        &customer,
+        "  adminEmail: camille.bernard@acme.example\n",
+        "  adminEmail: it-admin@acme.example\n",
+    );
+    assert_converged(dir.path(), &env);
+}
+
+#[test]
+fn the_people_api_is_read_only_when_a_customer_or_an_admin_needs_it() {
+    // A second token, without the People and Roles scopes: any read of them fails the plan.
+    let (_rt, _emulator, env) = start_webex_with(|seed| {
+        let mut narrow = seed.webex.tokens[0].clone();
+        narrow.token = "no-people".into();
+        narrow.scopes = [
+            "wholesale_customers_read",
+            "wholesale_subscribers_read",
+            "locations_read",
+            "organizations_read",
+            "telephony_config_read",
+            "devices_read",
+            "workspaces_read",
+        ]
+        .iter()
+        .map(|s| format!("spark-admin:{s}"))
+        .collect();
+        seed.webex.tokens.push(narrow);
+    });
+    let (dir, _vault) = applied_webex_examples(&env);
+    let narrow: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "TELFORM_WEBEX_TOKEN" => (k.clone(), "no-people".to_string()),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect();
+    // Devices only: no customer, no `admin`, no People read.
+    let devices = telform(
+        dir.path(),
+        &narrow,
+        &["plan", "--selector", "vendor=cisco", "--detailed-exitcode"],
+    );
+    assert_eq!(devices.status.code(), Some(0), "{}", both(&devices));
+    // The whole folder declares customers: their administrators are read.
+    let whole = telform(dir.path(), &narrow, &["plan"]);
+    let out = both(&whole);
+    assert_eq!(whole.status.code(), Some(1), "{out}");
+    assert!(out.contains("roles_read"), "{out}");
 }

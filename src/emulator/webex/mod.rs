@@ -1,7 +1,8 @@
 //! Webex for service providers, from memory: wholesale customers and subscribers (with their
 //! prechecks), locations and their numbers, workspaces, partner-managed devices (tags, members,
-//! SIP password), the supported-devices list. Paths and bodies are the official specs'
-//! (`specs/webex/`); behaviours, seed format and assumptions are in `docs/emulator-webex.md`.
+//! SIP password), the supported-devices list, people and their roles. Paths and bodies are the
+//! official specs' (`specs/webex/`); behaviours, seed format and assumptions are in
+//! `docs/emulator-webex.md`.
 //!
 //! One `Store` behind one mutex: a handler locks it, does synchronous work and answers; nothing
 //! is held across an `.await`. Asynchronous provisioning is computed on read from timestamps, so
@@ -50,6 +51,8 @@ pub mod scopes {
     pub const LOCATIONS_READ: &str = "spark-admin:locations_read";
     pub const LOCATIONS_WRITE: &str = "spark-admin:locations_write";
     pub const PEOPLE_READ: &str = "spark-admin:people_read";
+    pub const PEOPLE_WRITE: &str = "spark-admin:people_write";
+    pub const ROLES_READ: &str = "spark-admin:roles_read";
     pub const ORGANIZATIONS_READ: &str = "spark-admin:organizations_read";
     /// Sic: the Locations API names `device_read` (singular) as an alternative read scope.
     pub const DEVICE_READ: &str = "spark-admin:device_read";
@@ -97,7 +100,9 @@ pub fn routes() -> Router<Arc<App>> {
         )
         .route("/telephony/config/numbers", get(locations::list_numbers))
         .route("/people", get(people::list))
-        .route("/people/{id}", get(people::get_one))
+        .route("/people/{id}", get(people::get_one).put(people::update))
+        .route("/roles", get(people::list_roles))
+        .route("/roles/{id}", get(people::get_role))
         .route("/organizations/{id}", get(organizations::get_one))
         .route("/workspaces", get(workspaces::list).post(workspaces::create))
         .route(

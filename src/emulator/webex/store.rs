@@ -130,6 +130,72 @@ impl Subscriber {
     }
 }
 
+impl Person {
+    /// The person a new subscriber is, named as the subscriber.
+    pub fn of_subscriber(s: &Subscriber, seq: u64) -> Person {
+        let first = s.first_name.clone().unwrap_or_default();
+        let last = s.last_name.clone().unwrap_or_default();
+        let display_name = match format!("{first} {last}").trim() {
+            "" => s.email.clone(),
+            name => name.to_string(),
+        };
+        Person {
+            id: s.person_id.clone(),
+            seq,
+            org_id: s.org_id.clone(),
+            email: s.email.clone(),
+            display_name,
+            first_name: s.first_name.clone(),
+            last_name: s.last_name.clone(),
+            roles: Vec::new(),
+            created_ms: s.created_ms,
+            changed_ms: s.changed_ms,
+        }
+    }
+}
+
+/// The People API's role ids: `ciscospark://us/ROLE/{name}` in URL-safe base64, as Webex's
+/// are. Telform manages the first one; the others show that other roles are kept.
+pub(super) const ROLES: &[(&str, &str)] = &[
+    (FULL_ADMIN_ROLE, "Full Administrator"),
+    (READ_ONLY_ADMIN_ROLE, "Read-only Administrator"),
+    (USER_ADMIN_ROLE, "User and Device Administrator"),
+    (DEVICE_ADMIN_ROLE, "Device Administrator"),
+];
+/// `ciscospark://us/ROLE/id_full_admin`.
+pub(super) const FULL_ADMIN_ROLE: &str = "Y2lzY29zcGFyazovL3VzL1JPTEUvaWRfZnVsbF9hZG1pbg";
+/// `ciscospark://us/ROLE/id_readonly_admin`.
+pub(super) const READ_ONLY_ADMIN_ROLE: &str = "Y2lzY29zcGFyazovL3VzL1JPTEUvaWRfcmVhZG9ubHlfYWRtaW4";
+/// `ciscospark://us/ROLE/id_user_admin`.
+pub(super) const USER_ADMIN_ROLE: &str = "Y2lzY29zcGFyazovL3VzL1JPTEUvaWRfdXNlcl9hZG1pbg";
+/// `ciscospark://us/ROLE/id_device_admin`.
+pub(super) const DEVICE_ADMIN_ROLE: &str = "Y2lzY29zcGFyazovL3VzL1JPTEUvaWRfZGV2aWNlX2FkbWlu";
+
+/// Set in the sequence number a customer's first administrator's id is made from: outside the
+/// id counter's range.
+const FIRST_ADMIN_SEQ: u64 = 1 << 40;
+
+/// A person of an organisation (People API): every subscriber's `personId`, and the customer's
+/// first administrator (its `customerInfo.primaryEmail`), who need not be a subscriber. Its
+/// roles are the People API's role ids.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Person {
+    pub id: String,
+    pub seq: u64,
+    pub org_id: String,
+    pub email: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    pub created_ms: u64,
+    pub changed_ms: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct Location {
@@ -285,6 +351,9 @@ pub(super) struct Db {
     pub customers: BTreeMap<String, Customer>,
     #[serde(default)]
     pub subscribers: BTreeMap<String, Subscriber>,
+    /// By person id: the people of the People API (see [`Person`]).
+    #[serde(default)]
+    pub people: BTreeMap<String, Person>,
     #[serde(default)]
     pub locations: BTreeMap<String, Location>,
     /// By E.164 number: a number exists once in all of Webex.
@@ -309,6 +378,9 @@ pub(super) struct Index {
     pub subscribers_by_customer: HashMap<String, Ordered>,
     pub subscriber_by_person: HashMap<String, String>,
     pub subscriber_by_email: HashMap<(String, String), String>,
+    pub people_by_org: HashMap<String, Ordered>,
+    /// (organisation, lower-case email) → person id.
+    pub person_by_email: HashMap<(String, String), String>,
     pub locations_by_org: HashMap<String, Ordered>,
     pub location_by_name: HashMap<(String, String), String>,
     pub numbers_by_org: HashMap<String, BTreeSet<String>>,
@@ -364,6 +436,7 @@ impl From<Persisted> for Store {
             idx: Index::default(),
         };
         store.reindex();
+        store.backfill_people();
         store
     }
 }
@@ -376,6 +449,9 @@ impl Store {
         }
         for s in self.db.subscribers.values() {
             idx.add_subscriber(s);
+        }
+        for p in self.db.people.values() {
+            idx.add_person(p);
         }
         for l in self.db.locations.values() {
             idx.add_location(l);
@@ -473,6 +549,15 @@ impl Store {
         for s in subscribers {
             self.remove_subscriber(&s);
         }
+        let people: Vec<String> = self
+            .idx
+            .people_by_org
+            .get(&org)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default();
+        for p in people {
+            self.remove_person(&p);
+        }
         let numbers: Vec<String> = self
             .idx
             .numbers_by_org
@@ -523,6 +608,81 @@ impl Store {
             .subscriber_by_person
             .get(person_id)
             .and_then(|id| self.db.subscribers.get(id))
+    }
+
+    // --- people ---
+
+    pub(super) fn insert_person(&mut self, p: Person) {
+        self.idx.add_person(&p);
+        self.db.people.insert(p.id.clone(), p);
+    }
+
+    pub(super) fn remove_person(&mut self, id: &str) -> Option<Person> {
+        let p = self.db.people.remove(id)?;
+        unlink(&mut self.idx.people_by_org, &p.org_id, p.seq);
+        self.idx.person_by_email.remove(&key(&p.org_id, &p.email));
+        Some(p)
+    }
+
+    pub(super) fn person_by_email(&self, org_id: &str, email: &str) -> Option<&Person> {
+        self.idx
+            .person_by_email
+            .get(&key(org_id, email))
+            .and_then(|id| self.db.people.get(id))
+    }
+
+    /// A state file written before people were kept: a person for every subscriber and for
+    /// every customer's first administrator.
+    fn backfill_people(&mut self) {
+        let subscribers: Vec<Subscriber> = self
+            .db
+            .subscribers
+            .values()
+            .filter(|s| !self.db.people.contains_key(&s.person_id))
+            .cloned()
+            .collect();
+        for s in subscribers {
+            self.db.next_seq += 1;
+            let seq = self.db.next_seq;
+            self.insert_person(Person::of_subscriber(&s, seq));
+        }
+        let customers: Vec<Customer> = self.db.customers.values().cloned().collect();
+        for c in customers {
+            self.ensure_first_admin(&c, c.since_ms);
+        }
+    }
+
+    /// The customer's first administrator (`customerInfo.primaryEmail`): a person of its
+    /// organisation holding the full administrator role. Its id is derived from the customer's
+    /// (not from the id counter, so that the ids of everything else do not move).
+    pub(super) fn ensure_first_admin(&mut self, c: &Customer, now: u64) {
+        let Some(email) = c.customer_info.as_ref().map(|i| i.primary_email.clone()) else {
+            return;
+        };
+        if email.is_empty() {
+            return;
+        }
+        if let Some(existing) = self.person_by_email(&c.org_id, &email).map(|p| p.id.clone()) {
+            let mut p = self.remove_person(&existing).expect("found above");
+            if !p.roles.iter().any(|r| r == FULL_ADMIN_ROLE) {
+                p.roles.push(FULL_ADMIN_ROLE.to_string());
+            }
+            self.insert_person(p);
+            return;
+        }
+        let seq = c.seq | FIRST_ADMIN_SEQ;
+        self.insert_person(Person {
+            id: webex_id("PEOPLE", seq),
+            seq,
+            org_id: c.org_id.clone(),
+            email: email.clone(),
+            display_name: email,
+            first_name: None,
+            last_name: None,
+            roles: vec![FULL_ADMIN_ROLE.to_string()],
+            created_ms: now,
+            changed_ms: now,
+        });
     }
 
     // --- locations ---
@@ -746,6 +906,14 @@ impl Index {
         );
     }
 
+    fn add_person(&mut self, p: &Person) {
+        self.people_by_org
+            .entry(p.org_id.clone())
+            .or_default()
+            .insert(p.seq, p.id.clone());
+        self.person_by_email.insert(key(&p.org_id, &p.email), p.id.clone());
+    }
+
     fn add_location(&mut self, l: &Location) {
         self.locations_by_org
             .entry(l.org_id.clone())
@@ -866,5 +1034,17 @@ mod tests {
         assert_eq!(base64url(b"fo"), "Zm8");
         assert_eq!(base64url(b"foo"), "Zm9v");
         assert_ne!(webex_id("DEVICE", 1), webex_id("DEVICE", 2));
+    }
+
+    #[test]
+    fn role_ids_are_webex_ids_of_their_names() {
+        for (id, name) in [
+            (FULL_ADMIN_ROLE, "id_full_admin"),
+            (READ_ONLY_ADMIN_ROLE, "id_readonly_admin"),
+            (USER_ADMIN_ROLE, "id_user_admin"),
+            (DEVICE_ADMIN_ROLE, "id_device_admin"),
+        ] {
+            assert_eq!(id, base64url(format!("ciscospark://us/ROLE/{name}").as_bytes()));
+        }
     }
 }

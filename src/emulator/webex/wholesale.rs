@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use super::http::{Call, Fail, Kind, Need, begin, delay_ms, json, no_content, page, reply, with_header};
 use super::rules;
 use super::scopes::*;
-use super::store::{Customer, Location, Org, Owner, Phase, Reach, Store, Subscriber};
+use super::store::{Customer, Location, Org, Owner, Person, Phase, Reach, Store, Subscriber};
 use crate::emulator::{App, iso8601};
 use crate::wire::webex as wire;
 
@@ -182,6 +182,9 @@ impl Store {
         if !fails {
             self.ensure_headquarters(&org_id, customer.provisioning_parameters.as_ref());
         }
+        // Its first administrator: a person of the organisation with the full administrator
+        // role (the People API reads and changes it).
+        self.ensure_first_admin(&customer, now);
         self.insert_customer(customer);
         Ok(id)
     }
@@ -528,7 +531,12 @@ impl Store {
             )));
         }
         let (seq, id) = self.next_id("SUBSCRIBER");
-        let person_id = self.next_id("PEOPLE").1;
+        let (person_seq, new_person) = self.next_id("PEOPLE");
+        // Someone who is already a person of the organisation (its first administrator) is
+        // provisioned as the person it is: same id, roles kept.
+        let org_id = self.db.customers[&req.customer_id].org_id.clone();
+        let existing = self.person_by_email(&org_id, &req.email).cloned();
+        let person_id = existing.as_ref().map_or(new_person, |p| p.id.clone());
         let me = Owner::Person(person_id.clone());
         let customer = &self.db.customers[&req.customer_id];
         let (phone_number, extension, location_id) = self.subscriber_calling(customer, &package, params, &me)?;
@@ -548,6 +556,21 @@ impl Store {
             created_ms: now,
             changed_ms: now,
         };
+        let person = match existing {
+            Some(mut p) => {
+                self.remove_person(&p.id);
+                let named = Person::of_subscriber(&subscriber, p.seq);
+                if subscriber.first_name.is_some() || subscriber.last_name.is_some() {
+                    p.display_name = named.display_name;
+                    p.first_name = named.first_name;
+                    p.last_name = named.last_name;
+                }
+                p.changed_ms = now;
+                p
+            }
+            None => Person::of_subscriber(&subscriber, person_seq),
+        };
+        self.insert_person(person);
         self.insert_subscriber(subscriber);
         Ok(id)
     }
@@ -885,6 +908,8 @@ pub(super) async fn delete_subscriber(State(app): State<Arc<App>>, Path(id): Pat
         let Some(s) = store.remove_subscriber(&id) else {
             return Err(Fail::not_found(format!("Subscriber `{id}` not found")));
         };
+        // The person goes with it (and its roles).
+        store.remove_person(&s.person_id);
         // The person's devices go with it; its shared lines on other devices are dropped.
         store.detach_member(&s.owner());
         app.changed();

@@ -68,6 +68,10 @@ pub struct WebexNeeds {
     /// External ids of the customers whose company name is compared: their organisation's
     /// display name is read (`GET /organizations/{orgId}`; the wholesale customer has no name).
     pub names_of: BTreeSet<String>,
+    /// External ids of the customers whose full administrators are compared (the customer's
+    /// `adminEmail`, users' `admin`): their organisation's full administrators are read
+    /// (`GET /people?orgId=&roles=`, after one `GET /roles` for the role's id).
+    pub admins_of: BTreeSet<String>,
     /// External ids of the customers whose workspaces are declared: each is read once more,
     /// by id, for the licence ids of its packages (the list does not carry them).
     pub licenses_of: BTreeSet<String>,
@@ -86,6 +90,16 @@ pub struct WebexLive {
     pub orgs: BTreeMap<String, OrgLive>,
     /// `GET /telephony/config/supportedDevices`, when devices are declared.
     pub supported_devices: Option<Vec<SupportedDevice>>,
+    /// The id of the People API's full administrator role, when administrators were read.
+    pub full_admin_role: Option<String>,
+}
+
+/// A full administrator of an organisation (People API).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LiveAdmin {
+    pub person_id: String,
+    /// Lower-case.
+    pub email: String,
 }
 
 /// The content of one customer's organisation, normalised as it is read (see [`live`]): the
@@ -105,4 +119,6 @@ pub struct OrgLive {
     /// The organisation's display name (the customer's company name), for
     /// [`WebexNeeds::names_of`].
     pub display_name: Option<String>,
+    /// The organisation's full administrators, for [`WebexNeeds::admins_of`].
+    pub admins: Option<Vec<LiveAdmin>>,
 }

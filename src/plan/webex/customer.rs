@@ -236,6 +236,7 @@ impl<'a> Scope<'a> {
             return;
         }
         self.check_company_name(plan, manifest, org);
+        self.check_admin_email(plan, manifest, org);
         let changes = diff_json("", &live_customer_view(current), &desired_customer_view(spec));
         if !changes.is_empty() {
             let mut update = action(Op::Update, &object, source, changes);
@@ -267,6 +268,38 @@ impl<'a> Scope<'a> {
                 self.ext, spec.company_name
             ),
             "rename the customer in Partner Hub (Customers > the customer > Settings), then make `companyName` match it; or put back the name the plan shows as live",
+        );
+    }
+
+    /// An `adminEmail` that is not one of the organisation's full administrators: refused by
+    /// name. The first administrator is given when the customer is created and the wholesale
+    /// API cannot change it afterwards; before the People API was read, a changed adminEmail
+    /// was silently ignored (issue #13).
+    fn check_admin_email(&self, plan: &mut Plan, manifest: &'a Manifest<CustomerSpec>, org: &OrgLive) {
+        let Some(admins) = &org.admins else {
+            return;
+        };
+        let spec = &manifest.spec;
+        if admins.iter().any(|a| a.email.eq_ignore_ascii_case(&spec.admin_email)) {
+            return;
+        }
+        let mut emails: Vec<&str> = admins.iter().map(|a| a.email.as_str()).collect();
+        emails.sort_unstable();
+        let live = match emails.as_slice() {
+            [] => "the organisation has no full administrator".to_string(),
+            [one] => format!("its full administrator is {one}"),
+            many => format!("its full administrators are {}", many.join(", ")),
+        };
+        let object = self.object(ObjectKind::Customer, self.ext);
+        self.error(
+            plan,
+            &object,
+            Some(self.source(manifest, Kind::Customer)),
+            format!(
+                "customer {}: `adminEmail` {} is not a full administrator of the organisation ({live}): the first administrator is given when the customer is created, and the Webex Wholesale API cannot change it",
+                self.ext, spec.admin_email
+            ),
+            "to make someone an administrator, declare a User with `admin: true`; put back in `adminEmail` one of the organisation's full administrators (the plan names them)",
         );
     }
 

@@ -2,11 +2,13 @@
 //! workspaces, devices, shared lines and SIP passwords.
 //!
 //! As for ACG (`super::acg`), desired and live objects are both turned into views in the
-//! manifests' own terms and compared with [`diff_json`]. Webex answers less than it takes: a
-//! customer's company name and administrator, a location's announcement language, a user's
-//! administrator role are write-only, and a user's or workspace's number is read from the
-//! organisation's number list. A live view therefore holds what can be read, and only those
-//! fields are compared; a creation shows every field.
+//! manifests' own terms and compared with [`diff_json`]. Webex answers less than it takes: the
+//! wholesale customer has no company name nor administrator (the organisation's display name
+//! and the People API's full administrators are read instead, and compared on their own, as a
+//! user's administrator role is), a location's announcement language is write-only, and a
+//! user's or workspace's number is read from the organisation's number list. A live view
+//! therefore holds what can be read, and only those fields are compared; a creation shows
+//! every field.
 //!
 //! Templates are reference data (Partner Hub makes them): they supply a customer's
 //! provisioning id and default language and never appear as an action.
@@ -64,6 +66,19 @@ pub fn needs(set: &ManifestSet) -> WebexNeeds {
             .iter()
             .filter(|c| !is_absent(c.spec.ensure))
             .map(|c| c.spec.external_id.clone()),
+    );
+    // The full administrators: the customer's adminEmail is one of them, and users' `admin`.
+    needs.admins_of.extend(
+        set.customers
+            .iter()
+            .filter(|c| !is_absent(c.spec.ensure))
+            .map(|c| c.spec.external_id.clone())
+            .chain(
+                set.users
+                    .iter()
+                    .filter(|u| !is_absent(u.spec.ensure) && u.spec.admin.is_some())
+                    .map(|u| u.spec.customer.clone()),
+            ),
     );
     needs
         .customers

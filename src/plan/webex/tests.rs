@@ -295,8 +295,8 @@ fn changed_fields_are_updates_and_unreadable_ones_are_not_compared() {
     let plan = run(&same, &live);
     assert!(plan.actions.is_empty(), "{:?}", ops(&plan));
 
-    // The administrator role can be neither read nor set: given to an existing user who is not
-    // the customer's adminEmail, it is refused by name, never "no change" (issue #13).
+    // The administrator role (People API): given to an existing user, a change in place that
+    // only the People API carries (no subscriber body), with the person and the role to set.
     let admin = format!(
         "{}{}",
         customer("webex_calling"),
@@ -307,16 +307,123 @@ fn changed_fields_are_updates_and_unreadable_ones_are_not_compared() {
             "  extension: \"1100\"\n  admin: true\n"
         ),
     );
+    let unread = run(&admin, &live);
+    assert!(unread.actions.is_empty(), "{:?}", ops(&unread));
+    assert!(
+        unread.errors[0].message.contains("`admin` cannot be compared"),
+        "without the administrators read: {:?}",
+        unread.errors
+    );
+    with_admins(&mut live, &["admin@c1.example"]);
     let plan = run(&admin, &live);
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    assert_eq!(ops(&plan), ["~ User jdupont@c1.example"]);
+    let given = &plan.actions[0];
+    assert_eq!(paths(given), ["admin"]);
+    assert_eq!(given.changes[0].old, Some(json!(false)));
+    assert_eq!(given.changes[0].new, Some(json!(true)));
+    let desired = given.desired.as_ref().expect("desired");
+    assert!(desired["body"].is_null(), "no subscriber update: {desired}");
+    assert_eq!(desired["refs"]["admin"], json!(true));
+    assert_eq!(desired["refs"]["personId"], json!("person-jdupont@c1.example"));
+    assert_eq!(desired["refs"]["role"], json!(ROLE));
+    // Already an administrator: nothing to do.
+    with_admins(&mut live, &["admin@c1.example", "jdupont@c1.example"]);
+    let plan = run(&admin, &live);
+    assert!(plan.actions.is_empty() && plan.errors.is_empty(), "{:?}", ops(&plan));
+    // Taken away, with another administrator left: a change in place.
+    let plan = run(&admin.replace("admin: true", "admin: false"), &live);
+    assert_eq!(ops(&plan), ["~ User jdupont@c1.example"]);
+    assert_eq!(plan.actions[0].changes[0].new, Some(json!(false)));
+}
+
+const ROLE: &str = "role-full-admin";
+
+/// The organisation's full administrators, as the People API answers them.
+fn with_admins(live: &mut WebexLive, emails: &[&str]) {
+    live.full_admin_role = Some(ROLE.into());
+    org(live).admins = Some(
+        emails
+            .iter()
+            .map(|e| crate::model::webex::LiveAdmin {
+                person_id: format!("person-{e}"),
+                email: e.to_string(),
+            })
+            .collect(),
+    );
+}
+
+#[test]
+fn the_last_full_administrator_keeps_the_role() {
+    let mut live = provisioned();
+    subscriber(&mut live, "jdupont@c1.example", "webex_calling", "1100", "A", "B");
+    with_admins(&mut live, &["jdupont@c1.example"]);
+    let yaml = format!(
+        "{}{}",
+        customer("webex_calling").replace("admin@c1.example", "jdupont@c1.example"),
+        user(
+            "jdupont",
+            "webex_calling",
+            "HQ",
+            "  extension: \"1100\"\n  admin: false\n"
+        ),
+    );
+    let plan = run(&yaml, &live);
     assert!(plan.actions.is_empty(), "{:?}", ops(&plan));
     assert_eq!(plan.errors.len(), 1, "{:?}", plan.errors);
     assert!(
         plan.errors[0]
             .message
-            .contains("`admin: true` cannot be applied to an existing user"),
+            .contains("jdupont@c1.example: `admin: false` cannot be applied: it is the only full administrator"),
         "{:?}",
         plan.errors
     );
+    assert!(plan.errors[0].source.is_some(), "{:?}", plan.errors);
+
+    // Another user made an administrator in the same change: both converge.
+    let both = format!(
+        "{yaml}{}",
+        user(
+            "mmartin",
+            "webex_calling",
+            "HQ",
+            "  extension: \"1101\"\n  admin: true\n"
+        )
+    );
+    let plan = run(&both, &live);
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    assert_eq!(ops(&plan), ["+ User mmartin@c1.example", "~ User jdupont@c1.example"]);
+    assert_eq!(
+        plan.actions[0].desired.as_ref().expect("desired")["refs"]["admin"],
+        json!(true)
+    );
+}
+
+#[test]
+fn an_admin_email_that_is_no_administrator_is_refused_by_name() {
+    let mut live = provisioned();
+    with_admins(&mut live, &["it@c1.example"]);
+    let plan = run(&customer("webex_calling"), &live);
+    assert!(plan.actions.is_empty(), "{:?}", ops(&plan));
+    assert_eq!(plan.errors.len(), 1, "{:?}", plan.errors);
+    let error = &plan.errors[0];
+    assert!(
+        error
+            .message
+            .contains("`adminEmail` admin@c1.example is not a full administrator"),
+        "{error:?}"
+    );
+    assert!(
+        error.message.contains("its full administrator is it@c1.example"),
+        "{error:?}"
+    );
+    assert!(error.hint.contains("`admin: true`"), "{error:?}");
+    assert!(error.source.is_some(), "{error:?}");
+    let plan = run(
+        &customer("webex_calling").replace("admin@c1.example", "IT@c1.example"),
+        &live,
+    );
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
 }
 
 #[test]
@@ -844,7 +951,7 @@ fn children_selected_without_their_customer_are_planned_under_the_live_one() {
 }
 
 #[test]
-fn a_new_user_with_admin_is_refused_by_name_unless_it_is_the_customers_admin_email() {
+fn a_new_user_with_admin_is_given_the_role_once_created() {
     let yaml = format!(
         "{}{}",
         customer("webex_calling"),
@@ -855,27 +962,30 @@ fn a_new_user_with_admin_is_refused_by_name_unless_it_is_the_customers_admin_ema
             "  extension: \"1100\"\n  admin: true\n"
         ),
     );
+    // Under a customer this plan creates: the role is given after the subscriber.
     let live = WebexLive {
         supported_devices: Some(supported_devices()),
         ..WebexLive::default()
     };
     let plan = run(&yaml, &live);
-    assert_eq!(plan.errors.len(), 1, "{:?}", plan.errors);
-    assert!(
-        plan.errors[0].message.contains("`admin: true` cannot be applied"),
-        "{:?}",
-        plan.errors
-    );
-    assert!(
-        plan.errors[0].message.contains("jdupont@c1.example"),
-        "{:?}",
-        plan.errors
-    );
-    assert!(plan.errors[0].hint.contains("Control Hub"), "{:?}", plan.errors);
-    assert!(plan.errors[0].source.is_some(), "{:?}", plan.errors);
-    assert!(!ops(&plan).iter().any(|o| o.contains("User")), "{:?}", ops(&plan));
-
-    // The customer's adminEmail is made an administrator by the customer's provisioning.
-    let plan = run(&yaml.replace("jdupont@c1.example", "admin@c1.example"), &live);
     assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    let create = plan
+        .actions
+        .iter()
+        .find(|a| a.object.kind == ObjectKind::User)
+        .expect("the user is created");
+    assert!(paths(create).contains(&"admin"), "{:?}", paths(create));
+    let refs = &create.desired.as_ref().expect("desired")["refs"];
+    assert_eq!(refs["admin"], json!(true));
+    assert!(refs["role"].is_null(), "not read: apply reads it");
+
+    // Under a live customer: the role read at plan goes with it.
+    let mut live = provisioned();
+    with_admins(&mut live, &["admin@c1.example"]);
+    let plan = run(&yaml, &live);
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    assert_eq!(ops(&plan), ["+ User jdupont@c1.example"]);
+    let refs = &plan.actions[0].desired.as_ref().expect("desired")["refs"];
+    assert_eq!(refs["admin"], json!(true));
+    assert_eq!(refs["role"], json!(ROLE));
 }

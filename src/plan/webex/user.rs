@@ -63,7 +63,7 @@ pub(super) fn user_views(spec: &UserSpec, s: &LiveSubscriber, line: Option<&Line
         many => json!(many.iter().map(|p| &**p).collect::<Vec<&str>>()),
     };
     let mut live = json!({"package": package});
-    // The administrator role is not readable (People API); it is set at creation.
+    // The administrator role is compared on its own (People API), not in this view.
     let mut unreadable = vec!["admin"];
     match line {
         Some(line) => {
@@ -97,31 +97,61 @@ pub(super) fn user_views(spec: &UserSpec, s: &LiveSubscriber, line: Option<&Line
     (live, without(user_view(spec), &unreadable))
 }
 
-/// What to do instead of `admin` on an existing user.
-const ADMIN_HINT: &str = "give or take the administrator role in Control Hub (Users > the user > Administrator roles), then remove `admin` from the manifest (only the customer's adminEmail may say `admin: true`)";
+/// A user's full administrator role, compared with the organisation's administrators.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AdminRole {
+    /// `admin` left out, or already as the manifest says: nothing to do.
+    Kept,
+    /// Given (`true`) or taken (`false`).
+    Changed { had: bool, want: bool },
+    /// Taken from the organisation's last full administrator: refused.
+    Last,
+}
 
 impl<'a> Scope<'a> {
-    /// Why `admin` of an existing user cannot be applied, if it cannot. The role is not
-    /// readable nor writable through the APIs telform uses (the wholesale subscriber has no such
-    /// field): the customer's adminEmail is its administrator from its provisioning, and no one
-    /// else can be made one, nor can it stop being one. Refused by name, so that `admin: true`
-    /// given to another user (or taken away) never plans as "No changes" (issue #13).
-    fn admin_refusal(&self, spec: &UserSpec) -> Option<String> {
-        let customer_admin = self
-            .declared
-            .customer
-            .is_some_and(|c| c.spec.admin_email.eq_ignore_ascii_case(&spec.email));
-        match spec.admin {
-            Some(true) if !customer_admin => Some(format!(
-                "user {}: `admin: true` cannot be applied to an existing user: the Webex Wholesale API has no administrator role for a subscriber (only the customer's adminEmail is made an administrator, when the customer is provisioned)",
-                spec.email
-            )),
-            Some(false) if customer_admin => Some(format!(
-                "user {}: `admin: false` cannot be applied: it is the customer's adminEmail, made its administrator when the customer was provisioned, and the Webex Wholesale API cannot take the role away",
-                spec.email
-            )),
-            _ => None,
+    /// What `admin` of a user asks, against the organisation's full administrators (People
+    /// API; `admins` lower-case emails) and how many remain once every declared `admin` is
+    /// applied (`remaining`).
+    fn admin_role(spec: &UserSpec, admins: Option<&BTreeSet<String>>, remaining: usize) -> AdminRole {
+        let (Some(want), Some(admins)) = (spec.admin, admins) else {
+            return AdminRole::Kept;
+        };
+        let had = admins.contains(&spec.email.to_lowercase());
+        match (had, want) {
+            (true, false) if remaining == 0 => AdminRole::Last,
+            (had, want) if had != want => AdminRole::Changed { had, want },
+            _ => AdminRole::Kept,
         }
+    }
+
+    /// `admin: false` that would leave the organisation without a full administrator.
+    fn last_admin(&self, plan: &mut Plan, object: &ObjectRef, source: SourceRef, spec: &UserSpec) {
+        self.error(
+            plan,
+            object,
+            Some(source),
+            format!(
+                "user {}: `admin: false` cannot be applied: it is the only full administrator of customer {}, and Webex needs one (nobody could administer the organisation in Control Hub)",
+                spec.email, self.ext
+            ),
+            "give another user `admin: true` (in this change or before), then take the role from this one; or remove `admin: false`",
+        );
+    }
+
+    /// `admin` of a user of an organisation whose administrators could not be read (Webex
+    /// lists no full administrator role): never planned as "No changes".
+    fn admin_unreadable(&self, plan: &mut Plan, object: &ObjectRef, source: SourceRef, spec: &UserSpec) {
+        self.error(
+            plan,
+            object,
+            Some(source),
+            format!(
+                "user {}: `admin` cannot be compared: Webex lists no `{}` role (GET /roles), so the organisation's administrators cannot be read",
+                spec.email,
+                wire::FULL_ADMINISTRATOR
+            ),
+            "check that the token can list roles and people (`spark-admin:roles_read`, `spark-admin:people_read`); or remove `admin` from the manifest",
+        );
     }
 
     pub(super) fn users(
@@ -134,6 +164,27 @@ impl<'a> Scope<'a> {
         let subscribers: HashMap<String, &LiveSubscriber> =
             live.subscribers.iter().map(|s| (s.email().to_lowercase(), s)).collect();
         let mut declared: BTreeSet<String> = BTreeSet::new();
+        // The organisation's full administrators, and how many remain once every declared
+        // `admin` is applied.
+        let admins: Option<BTreeSet<String>> = live
+            .admins
+            .as_ref()
+            .map(|a| a.iter().map(|a| a.email.clone()).collect());
+        let remaining = admins.as_ref().map_or(1, |have| {
+            let mut after = have.clone();
+            for u in self.declared.users.iter().filter(|u| !is_absent(u.spec.ensure)) {
+                match u.spec.admin {
+                    Some(true) => after.insert(u.spec.email.to_lowercase()),
+                    Some(false) => after.remove(&u.spec.email.to_lowercase()),
+                    None => false,
+                };
+            }
+            after.len()
+        });
+        let role = self.live.full_admin_role.clone();
+        // An organisation read without its administrators: the role cannot be compared.
+        let unreadable = self.org.is_some() && admins.is_none();
+        let mut taken: Vec<Action> = Vec::new();
         // What an action needs (the body, the source) is made only for the users that have one.
         let customer = self.customer;
         let body = |spec: &UserSpec| wire::ProvisionSubscriber {
@@ -157,29 +208,23 @@ impl<'a> Scope<'a> {
             declared.insert(email);
             match (is_absent(spec.ensure), current) {
                 (false, None) => {
-                    // No API telform uses gives a subscriber the administrator role (the
-                    // wholesale subscriber has no such field); only the customer's adminEmail is
-                    // made an administrator, by the customer's provisioning. Refused by name
-                    // rather than shown in the plan and never applied (issue #13).
-                    let first_admin = self
-                        .declared
-                        .customer
-                        .is_some_and(|c| c.spec.admin_email.eq_ignore_ascii_case(&spec.email));
-                    if spec.admin == Some(true) && !first_admin {
-                        self.error(
-                            plan,
-                            &object,
-                            Some(self.source(u, Kind::User)),
-                            format!(
-                                "user {}: `admin: true` cannot be applied: the Webex Wholesale API has no administrator role for a subscriber (only the customer's adminEmail is made an administrator, when the customer is provisioned)",
-                                spec.email
-                            ),
-                            "remove `admin: true`, create the user, then give it the administrator role in Control Hub (Users > Admin roles)",
-                        );
+                    if spec.admin.is_some() && unreadable {
+                        self.admin_unreadable(plan, &object, self.source(u, Kind::User), spec);
                         continue;
                     }
-                    let refs =
-                        json!({"customer": self.ext, "location": spec.location, "admin": spec.admin == Some(true)});
+                    // A new person has no role; someone who already is a person of the
+                    // organisation (its first administrator) keeps theirs.
+                    let admin = match Self::admin_role(spec, admins.as_ref(), remaining) {
+                        AdminRole::Last => {
+                            self.last_admin(plan, &object, self.source(u, Kind::User), spec);
+                            continue;
+                        }
+                        AdminRole::Changed { want, .. } => Some(want),
+                        AdminRole::Kept if admins.is_none() && spec.admin == Some(true) => Some(true),
+                        AdminRole::Kept => None,
+                    };
+                    // The role is given once the subscriber is provisioned (its person id).
+                    let refs = json!({"customer": self.ext, "location": spec.location, "admin": admin, "role": role});
                     let mut create = action(
                         Op::Create,
                         &object,
@@ -198,10 +243,18 @@ impl<'a> Scope<'a> {
                         });
                         continue;
                     }
-                    if let Some(refusal) = self.admin_refusal(spec) {
-                        self.error(plan, &object, Some(self.source(u, Kind::User)), refusal, ADMIN_HINT);
+                    if spec.admin.is_some() && unreadable {
+                        self.admin_unreadable(plan, &object, self.source(u, Kind::User), spec);
                         continue;
                     }
+                    let admin = match Self::admin_role(spec, admins.as_ref(), remaining) {
+                        AdminRole::Last => {
+                            self.last_admin(plan, &object, self.source(u, Kind::User), spec);
+                            continue;
+                        }
+                        AdminRole::Changed { had, want } => Some((had, want)),
+                        AdminRole::Kept => None,
+                    };
                     let line = current.person_id.as_deref().and_then(|p| lines.get(p));
                     let (have, want) = user_views(spec, current, line);
                     let changes = diff_json("", &have, &want);
@@ -249,25 +302,47 @@ impl<'a> Scope<'a> {
                         );
                         continue;
                     }
-                    if !changes.is_empty() {
-                        let mut update = action(Op::Update, &object, Some(self.source(u, Kind::User)), changes);
-                        let body = body(spec);
-                        // The update schema declares the number, extension and location only:
-                        // a subscriber's names are given at creation.
-                        let parameters = body.provisioning_parameters.map(|p| wire::SubscriberParameters {
-                            first_name: None,
-                            last_name: None,
-                            ..p
-                        });
-                        update.desired = desired(
+                    if !changes.is_empty() || admin.is_some() {
+                        let subscriber = (!changes.is_empty()).then(|| {
+                            let body = body(spec);
+                            // The update schema declares the number, extension and location
+                            // only: a subscriber's names are given at creation.
+                            let parameters = body.provisioning_parameters.map(|p| wire::SubscriberParameters {
+                                first_name: None,
+                                last_name: None,
+                                ..p
+                            });
                             wire::UpdateSubscriber {
                                 package: None,
                                 packages: body.packages,
                                 provisioning_parameters: parameters,
-                            },
-                            json!({"customer": self.ext, "id": current.id(), "location": spec.location}),
-                        );
-                        self.steps.users.push(update);
+                            }
+                        });
+                        let mut changes = changes;
+                        let mut refs = json!({"customer": self.ext, "id": current.id(), "location": spec.location});
+                        if let Some((had, want)) = admin {
+                            // The People API's role, given or taken after the subscriber's
+                            // own update (`body` is null when only the role changes).
+                            changes.push(FieldChange {
+                                path: "admin".into(),
+                                old: Some(json!(had)),
+                                new: Some(json!(want)),
+                                sensitive: false,
+                                secret_source: None,
+                            });
+                            refs["admin"] = json!(want);
+                            refs["personId"] = json!(current.person_id.as_deref());
+                            refs["role"] = json!(role);
+                        }
+                        let mut update = action(Op::Update, &object, Some(self.source(u, Kind::User)), changes);
+                        update.desired = desired(subscriber, refs);
+                        // The role is taken after it is given to others: the organisation
+                        // never goes without an administrator.
+                        if matches!(admin, Some((_, false))) {
+                            taken.push(update);
+                        } else {
+                            self.steps.users.push(update);
+                        }
                         self.steps.touched.push((object, Some(current.fingerprint())));
                     }
                 }
@@ -280,6 +355,7 @@ impl<'a> Scope<'a> {
                 (true, None) => {}
             }
         }
+        self.steps.users.append(&mut taken);
         self.undeclared_users(plan, &subscribers, &declared);
     }
 

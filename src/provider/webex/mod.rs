@@ -22,11 +22,11 @@ use super::http::{ProviderError, read_bytes, read_json};
 use super::{CallStats, Provider};
 use crate::model::ProviderName;
 use crate::model::webex::live::{Interner, LiveDevice, LiveNumberEntry, LiveSubscriber, LiveWorkspace};
-use crate::model::webex::{OrgLive, WebexLive, WebexNeeds};
+use crate::model::webex::{LiveAdmin, OrgLive, WebexLive, WebexNeeds};
 use crate::wire::encode;
 use crate::wire::webex::{
-    CUSTOMER_PROVISIONED, CUSTOMER_PROVISIONED_WITH_ERRORS, Customer, Device, DeviceMembers, Location, Organization,
-    PhoneNumber, PlaceDeviceList, Subscriber, SupportedDevice, Workspace,
+    CUSTOMER_PROVISIONED, CUSTOMER_PROVISIONED_WITH_ERRORS, Customer, Device, DeviceMembers, FULL_ADMINISTRATOR,
+    Location, Organization, Person, PhoneNumber, PlaceDeviceList, RoleList, Subscriber, SupportedDevice, Workspace,
 };
 use page::Paging;
 
@@ -48,6 +48,8 @@ const LOCATIONS_PAGE: usize = 1000;
 const NUMBERS_PAGE: usize = 2000;
 const WORKSPACES_PAGE: usize = 1000;
 const DEVICES_PAGE: usize = 1000;
+/// `GET /people`: 100 by default; larger pages are served without `callingData`.
+const PEOPLE_PAGE: usize = 1000;
 
 pub struct WebexClient {
     http: reqwest::Client,
@@ -408,10 +410,42 @@ impl WebexClient {
         .await
     }
 
+    /// The id of the full administrator role (`GET /roles`, one call); `None` when Webex lists
+    /// no role of that name.
+    pub async fn full_admin_role(&self) -> Result<Option<String>, ProviderError> {
+        let roles: RoleList = self
+            .read("list the administrator roles", &self.url("/roles", &[]))
+            .await?;
+        Ok(roles
+            .items
+            .into_iter()
+            .find(|r| r.name.eq_ignore_ascii_case(FULL_ADMINISTRATOR))
+            .map(|r| r.id))
+    }
+
+    /// The people of an organisation holding `role`: one `GET /people?orgId=&roles=` (paged).
+    pub async fn people_with_role(&self, ext: &str, org: &str, role: &str) -> Result<Vec<Person>, ProviderError> {
+        self.list(
+            &format!("list the full administrators of customer {ext}"),
+            "/people",
+            &[("orgId", org.to_string()), ("roles", role.to_string())],
+            "items",
+            Some(PEOPLE_PAGE),
+            Paging::Link,
+        )
+        .await
+    }
+
     /// Everything in one customer's organisation that a plan compares, normalised page by
     /// page: the repeated strings of the organisation are shared through one interner (the five
     /// lists are read at once, by one task).
-    async fn read_org(&self, customer: &Customer, org: &str, needs: &WebexNeeds) -> Result<OrgLive, ProviderError> {
+    async fn read_org(
+        &self,
+        customer: &Customer,
+        org: &str,
+        needs: &WebexNeeds,
+        admin_role: Option<&str>,
+    ) -> Result<OrgLive, ProviderError> {
         let ext = customer.external_id.as_str();
         let interner = Mutex::new(Interner::default());
         let intern = || interner.lock().unwrap_or_else(PoisonError::into_inner);
@@ -435,6 +469,20 @@ impl WebexClient {
         live.locations = locations;
         if needs.names_of.contains(ext) {
             live.display_name = Some(self.organization(ext, org).await?.display_name);
+        }
+        if let Some(role) = admin_role.filter(|_| needs.admins_of.contains(ext)) {
+            let people = self.people_with_role(ext, org, role).await?;
+            live.admins = Some(
+                people
+                    .into_iter()
+                    // The filter is the provider's: only holders of the role are kept.
+                    .filter(|p| p.roles.is_empty() || p.roles.iter().any(|r| r == role))
+                    .map(|p| LiveAdmin {
+                        person_id: p.id,
+                        email: p.emails.first().map(|e| e.to_lowercase()).unwrap_or_default(),
+                    })
+                    .collect(),
+            );
         }
         live.numbers.shrink_to_fit();
         live.subscribers.shrink_to_fit();
@@ -513,9 +561,14 @@ impl WebexClient {
             .filter(|c| c.status == CUSTOMER_PROVISIONED || c.status == CUSTOMER_PROVISIONED_WITH_ERRORS)
             .filter_map(|c| Some((c, c.org_id.as_deref()?)))
             .collect();
+        // The full administrator role's id, once, when an organisation's administrators are read.
+        if readable.iter().any(|(c, _)| needs.admins_of.contains(&c.external_id)) {
+            live.full_admin_role = self.full_admin_role().await?;
+        }
+        let role = live.full_admin_role.as_deref();
         let orgs: Vec<(String, OrgLive)> = stream::iter(readable)
             .map(|(customer, org)| async move {
-                let content = self.read_org(customer, org, needs).await?;
+                let content = self.read_org(customer, org, needs, role).await?;
                 Ok::<_, ProviderError>((customer.external_id.clone(), content))
             })
             .buffer_unordered(CONCURRENCY)

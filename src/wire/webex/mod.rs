@@ -7,16 +7,19 @@
 //! as a parse error. Optional fields are `Option`s, skipped when absent.
 //!
 //! One file per part of the API: `wholesale` (customers, subscribers), `calling` (locations,
-//! numbers, workspaces), `devices`; re-exported here, so every type is `wire::webex::Name`.
+//! numbers, workspaces), `devices`, `people` (people and roles, `specs/webex/webex-admin.json`);
+//! re-exported here, so every type is `wire::webex::Name`.
 
 use serde::{Deserialize, Serialize};
 
 mod calling;
 mod devices;
+mod people;
 mod wholesale;
 
 pub use calling::*;
 pub use devices::*;
+pub use people::*;
 pub use wholesale::*;
 
 // ---------------------------------------------------------------------------------------------

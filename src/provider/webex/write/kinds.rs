@@ -14,7 +14,8 @@ use crate::model::webex::mac_key;
 use crate::provider::http::ProviderError;
 use crate::wire::encode;
 use crate::wire::webex::{
-    CreatedId, Customer, Device, DeviceMembers, Location, PutMembers, ResourceUrl, Subscriber, Workspace,
+    CreatedId, Customer, Device, DeviceMembers, FULL_ADMINISTRATOR, Location, Person, PutMembers, ResourceUrl,
+    RoleList, Subscriber, UpdatePerson, Workspace,
 };
 
 /// One resource: its collection, its natural key, and how its lookup pages.
@@ -438,6 +439,76 @@ impl WebexWriter<'_> {
 
     pub async fn delete_subscriber(&self, ext: &str, id: &str, email: &str) -> Result<Gone, ProviderError> {
         self.delete_in(&USER, (ext, ""), id, email).await
+    }
+
+    // ---- people: the full administrator role -----------------------------------------------
+
+    /// The full administrator role's id (`GET /roles`).
+    pub async fn full_admin_role(&self, ext: &str) -> Result<String, ProviderError> {
+        let operation = format!("list the administrator roles (for customer {ext})");
+        let roles: Option<RoleList> = self.get(&operation, &self.url("/roles", &[])).await?;
+        roles
+            .into_iter()
+            .flat_map(|r| r.items)
+            .find(|r| r.name.eq_ignore_ascii_case(FULL_ADMINISTRATOR))
+            .map(|r| r.id)
+            .ok_or_else(|| ProviderError {
+                provider: P,
+                operation,
+                status: None,
+                code: None,
+                message: format!("Webex lists no `{FULL_ADMINISTRATOR}` role"),
+                tracking_id: None,
+                hint: "check that the token's organisation can list roles (`spark-admin:roles_read`)".into(),
+            })
+    }
+
+    /// Gives (`admin`) or takes a person's full administrator role. `PUT /people/{id}`
+    /// replaces the whole person, so the person is read first and sent back as read, with
+    /// only that role added or removed (its other roles are kept). Nothing is written when
+    /// the person already is as asked; `true` when it was written.
+    pub async fn set_full_admin(
+        &self,
+        ext: &str,
+        email: &str,
+        person_id: &str,
+        role: &str,
+        admin: bool,
+    ) -> Result<bool, ProviderError> {
+        let what = format!("administrator role of user {email} of customer {ext}");
+        let url = self.url(
+            &format!("/people/{}", encode(person_id)),
+            &[("callingData", "true".to_string())],
+        );
+        let operation = format!("read the {what}");
+        let Some(person) = self.get::<Person>(&operation, &url).await? else {
+            return Err(ProviderError {
+                provider: P,
+                operation,
+                status: Some(404),
+                code: None,
+                message: "the person no longer exists".into(),
+                tracking_id: None,
+                hint: "run `telform plan` again".into(),
+            });
+        };
+        let has = person.roles.iter().any(|r| r == role);
+        if has == admin {
+            return Ok(false);
+        }
+        let mut roles: Vec<String> = person.roles.iter().filter(|r| *r != role).cloned().collect();
+        if admin {
+            roles.push(role.to_string());
+        }
+        let body = serde_json::to_value(UpdatePerson::from_read(&person, roles))
+            .map_err(|e| bug("encode a person", e.to_string()))?;
+        let request = Request::new(
+            format!("{} the {what}", if admin { "give" } else { "take" }),
+            Method::PUT,
+            url,
+            Some(body),
+        );
+        self.idempotent(&request).await.map(|_| true)
     }
 
     // ---- workspaces ------------------------------------------------------------------------
