@@ -187,7 +187,8 @@ impl<'l> Known<'l> {
             "model": if same_model(self.supported, product, &spec.model) { spec.model.as_str() } else { product },
             "owner": self.owner(current),
         });
-        let members = self.live.members.get(current.id());
+        // Lines are compared only for a device declared with `sharedWith` (read or not).
+        let members = self.live.members.get(current.id()).filter(|_| spec.shared_with.is_some());
         match members {
             // Read for the devices declared with `sharedWith` (`[]` included): compared
             // whole, none shared included.

@@ -210,10 +210,10 @@ fn a_new_customer_is_created_with_everything_under_it_in_dependency_order() {
     let yaml = format!(
         "{}{}{}{}{}",
         customer("webex_calling"),
-        // A location to create has a state (POST /locations requires one).
+        // A location to create has a state and a postal code (POST /locations requires both).
         location("Lyon", "\"+33478000100\", \"+33478000101\"").replace(
             "city: Lyon, country: FR",
-            "city: Lyon, state: Auvergne-Rhône-Alpes, country: FR"
+            "city: Lyon, state: Auvergne-Rhône-Alpes, postalCode: \"69002\", country: FR"
         ),
         user("jdupont", "webex_calling", "Lyon", "  extension: \"1100\"\n"),
         workspace_yaml("Salle Jupiter", "Lyon", ""),
