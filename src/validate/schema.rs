@@ -594,6 +594,18 @@ fn take_literal_secret(origin: Origin, value: &mut Value, field: &SecretField) -
     out
 }
 
+/// What to do instead of a data residency field in a customer's spec: the seed procedure
+/// lets Partner Hub place a new organisation in another region, and no API telform uses can
+/// (issue #13). Refused by name rather than as an unknown field.
+fn data_residency(schema: &Value, pointer: &str, name: &str) -> Option<&'static str> {
+    let customer = schema.pointer("/properties/kind/const").and_then(Value::as_str) == Some("Customer");
+    let residency = ["dataresidency", "residency", "region", "datacenter", "datalocation"]
+        .contains(&name.to_ascii_lowercase().as_str());
+    (customer && pointer == "/spec" && residency).then_some(
+        "the wholesale provisioning API has no region: Webex makes the organisation in the partner's own region. To place it elsewhere, create the customer in Partner Hub (which asks for its data residency), then attach this manifest to it with `orgId:`, and remove this field",
+    )
+}
+
 /// Turns one schema error into diagnostics at the right YAML node.
 fn map_error(schema: &Value, origin: Origin, error: &jsonschema::ValidationError<'_>) -> Vec<Diagnostic> {
     let pointer = error.instance_path().as_str();
@@ -650,6 +662,14 @@ fn map_error_at(
             unexpected
                 .iter()
                 .map(|name| {
+                    if let Some(refusal) = data_residency(schema, &pointer, name) {
+                        return Diagnostic::error(
+                            codes::UNKNOWN_FIELD,
+                            At::key(origin, format!("{pointer}/{}", escape_segment(name))),
+                            format!("`{name}`: a customer's data residency cannot be chosen through the Webex Wholesale API"),
+                        )
+                        .hint(refusal);
+                    }
                     let hint = match did_you_mean(name, &allowed_refs) {
                         Some(best) => format!("did you mean `{best}`?"),
                         None if allowed.is_empty() => "remove it".to_string(),

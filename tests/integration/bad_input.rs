@@ -297,3 +297,20 @@ fn a_literal_password_never_appears_in_any_output() {
     }
     assert!(with_secret >= 15, "only {with_secret} corpus cases hold a secret");
 }
+
+/// A customer's data residency (the seed procedure's region choice in Partner Hub) has no field
+/// in the wholesale API: refused by name at its line, with what to do instead (issue #13).
+#[test]
+fn a_data_residency_field_is_refused_by_name_with_what_to_do() {
+    let with_region = CUSTOMER.replace("  country: FR\n", "  country: FR\n  dataResidency: EU\n");
+    let dir = repository_with(&[("customer.yaml", &with_region)]);
+    let (found, text, code) = diagnostics(dir.path(), "repo");
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(found.len(), 1, "{text}");
+    let message = found[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("`dataResidency`"), "{message}");
+    assert!(message.contains("data residency cannot be chosen"), "{message}");
+    let hint = found[0]["hint"].as_str().unwrap_or_default();
+    assert!(hint.contains("Partner Hub") && hint.contains("orgId"), "{hint}");
+    assert_eq!(found[0]["line"], 10, "{text}");
+}
