@@ -666,7 +666,9 @@ fn map_error_at(
                         return Diagnostic::error(
                             codes::UNKNOWN_FIELD,
                             At::key(origin, format!("{pointer}/{}", escape_segment(name))),
-                            format!("`{name}`: a customer's data residency cannot be chosen through the Webex Wholesale API"),
+                            format!(
+                                "`{name}`: a customer's data residency cannot be chosen through the Webex Wholesale API"
+                            ),
                         )
                         .hint(refusal);
                     }

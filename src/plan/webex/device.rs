@@ -188,7 +188,11 @@ impl<'l> Known<'l> {
             "owner": self.owner(current),
         });
         // Lines are compared only for a device declared with `sharedWith` (read or not).
-        let members = self.live.members.get(current.id()).filter(|_| spec.shared_with.is_some());
+        let members = self
+            .live
+            .members
+            .get(current.id())
+            .filter(|_| spec.shared_with.is_some());
         match members {
             // Read for the devices declared with `sharedWith` (`[]` included): compared
             // whole, none shared included.
