@@ -772,7 +772,9 @@ spec:
     assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
     assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
 
-    // Another administrator first, in the same change: the role moves, and it converges.
+    // Another administrator first, then the customer's adminEmail moves to them with the role
+    // taken from the first one (the adminEmail user keeps it: that is refused by name).
+    edit(&users, "  admin: false\n", "  admin: true\n");
     edit(
         &users,
         "  extension: \"1000\"\n",
@@ -781,13 +783,18 @@ spec:
     record(&emulator);
     apply(dir.path(), &env);
     let puts = people_writes(&emulator);
-    assert_eq!(puts.len(), 2, "{puts:?}");
-    assert!(holds_full_admin(&puts[0]), "given first: {puts:?}");
-    assert!(!holds_full_admin(&puts[1]), "then taken: {puts:?}");
-    // The customer's adminEmail is no longer an administrator: the plan says so by name.
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    assert!(holds_full_admin(&puts[0]), "given: {puts:?}");
+    edit(
+        &users,
+        "  extension: \"1090\"\n  admin: true\n",
+        "  extension: \"1090\"\n  admin: false\n",
+    );
     let plan = telform(dir.path(), &env, &["plan"]);
     assert!(
-        both(&plan).contains("`adminEmail` it-admin@acme.example is not a full administrator"),
+        both(&plan).contains(
+            "it-admin@acme.example: `admin: false` cannot be applied: it is customer ACME-0001's `adminEmail`"
+        ),
         "{}",
         both(&plan)
     );
@@ -796,6 +803,11 @@ spec:
         "  adminEmail: it-admin@acme.example\n",
         "  adminEmail: camille.bernard@acme.example\n",
     );
+    record(&emulator);
+    apply(dir.path(), &env);
+    let puts = people_writes(&emulator);
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    assert!(!holds_full_admin(&puts[0]), "taken: {puts:?}");
     assert_converged(dir.path(), &env);
 }
 
@@ -874,4 +886,43 @@ fn the_people_api_is_read_only_when_a_customer_or_an_admin_needs_it() {
     let out = both(&whole);
     assert_eq!(whole.status.code(), Some(1), "{out}");
     assert!(out.contains("roles_read"), "{out}");
+}
+
+/// The customer's `adminEmail` must stay a full administrator: taking the role from that user
+/// is refused by name at plan, not applied and then failing every later plan.
+#[test]
+fn admin_taken_from_the_admin_email_user_is_refused_by_name() {
+    let (_rt, emulator, env) = start_webex();
+    let dir = webex_examples();
+    let users = dir.path().join("webex/acme/users.yaml");
+    let customer = dir.path().join("webex/acme/customer.yaml");
+    edit(
+        &users,
+        "  package: webex_calling\n  location: Paris HQ\n  extension: \"1000\"\n",
+        "  package: webex_calling\n  location: Paris HQ\n  extension: \"1000\"\n  admin: true\n",
+    );
+    let vault = tempfile::tempdir().expect("temp dir");
+    let secrets = vault.path().join("secrets.out");
+    apply_with(dir.path(), &env, &["--secrets-out", secrets.to_str().expect("utf-8")]);
+    edit(
+        &customer,
+        "  adminEmail: it-admin@acme.example\n",
+        "  adminEmail: camille.bernard@acme.example\n",
+    );
+    assert_converged(dir.path(), &env);
+
+    edit(&users, "  admin: true\n", "  admin: false\n");
+    record(&emulator);
+    let plan = telform(dir.path(), &env, &["plan"]);
+    let out = both(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("user camille.bernard@acme.example: `admin: false` cannot be applied: it is customer ACME-0001's `adminEmail`"),
+        "{out}"
+    );
+    let line = document_line(&users, "email: camille.bernard@acme.example");
+    assert!(out.contains("webex/acme/users.yaml:"), "{out} (line {line})");
+    let refused = telform(dir.path(), &env, &["apply", "--auto-approve"]);
+    assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
+    assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
 }

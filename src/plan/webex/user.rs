@@ -106,19 +106,29 @@ enum AdminRole {
     Changed { had: bool, want: bool },
     /// Taken from the organisation's last full administrator: refused.
     Last,
+    /// Taken from the user the customer's `adminEmail` names: refused, as that email must
+    /// stay a full administrator (every later plan would fail on it).
+    AdminEmail,
 }
 
 impl<'a> Scope<'a> {
     /// What `admin` of a user asks, against the organisation's full administrators (People
     /// API; `admins` lower-case emails) and how many remain once every declared `admin` is
     /// applied (`remaining`).
-    fn admin_role(spec: &UserSpec, admins: Option<&BTreeSet<String>>, remaining: usize) -> AdminRole {
+    fn admin_role(
+        spec: &UserSpec,
+        admins: Option<&BTreeSet<String>>,
+        remaining: usize,
+        admin_email: Option<&str>,
+    ) -> AdminRole {
         let (Some(want), Some(admins)) = (spec.admin, admins) else {
             return AdminRole::Kept;
         };
         let had = admins.contains(&spec.email.to_lowercase());
+        let is_admin_email = admin_email.is_some_and(|e| e.eq_ignore_ascii_case(&spec.email));
         match (had, want) {
             (true, false) if remaining == 0 => AdminRole::Last,
+            (true, false) if is_admin_email => AdminRole::AdminEmail,
             (had, want) if had != want => AdminRole::Changed { had, want },
             _ => AdminRole::Kept,
         }
@@ -135,6 +145,20 @@ impl<'a> Scope<'a> {
                 spec.email, self.ext
             ),
             "give another user `admin: true` (in this change or before), then take the role from this one; or remove `admin: false`",
+        );
+    }
+
+    /// `admin: false` on the user the customer's `adminEmail` names.
+    fn admin_email_kept(&self, plan: &mut Plan, object: &ObjectRef, source: SourceRef, spec: &UserSpec) {
+        self.error(
+            plan,
+            object,
+            Some(source),
+            format!(
+                "user {}: `admin: false` cannot be applied: it is customer {}'s `adminEmail`, which must stay one of the organisation's full administrators",
+                spec.email, self.ext
+            ),
+            "make `adminEmail` another full administrator's email first (a user with `admin: true`), then take the role from this one; or remove `admin: false`",
         );
     }
 
@@ -182,6 +206,7 @@ impl<'a> Scope<'a> {
             after.len()
         });
         let role = self.live.full_admin_role.clone();
+        let admin_email = self.declared.customer.map(|c| c.spec.admin_email.as_str());
         // An organisation read without its administrators: the role cannot be compared.
         let unreadable = self.org.is_some() && admins.is_none();
         let mut taken: Vec<Action> = Vec::new();
@@ -214,9 +239,13 @@ impl<'a> Scope<'a> {
                     }
                     // A new person has no role; someone who already is a person of the
                     // organisation (its first administrator) keeps theirs.
-                    let admin = match Self::admin_role(spec, admins.as_ref(), remaining) {
+                    let admin = match Self::admin_role(spec, admins.as_ref(), remaining, admin_email) {
                         AdminRole::Last => {
                             self.last_admin(plan, &object, self.source(u, Kind::User), spec);
+                            continue;
+                        }
+                        AdminRole::AdminEmail => {
+                            self.admin_email_kept(plan, &object, self.source(u, Kind::User), spec);
                             continue;
                         }
                         AdminRole::Changed { want, .. } => Some(want),
@@ -247,9 +276,13 @@ impl<'a> Scope<'a> {
                         self.admin_unreadable(plan, &object, self.source(u, Kind::User), spec);
                         continue;
                     }
-                    let admin = match Self::admin_role(spec, admins.as_ref(), remaining) {
+                    let admin = match Self::admin_role(spec, admins.as_ref(), remaining, admin_email) {
                         AdminRole::Last => {
                             self.last_admin(plan, &object, self.source(u, Kind::User), spec);
+                            continue;
+                        }
+                        AdminRole::AdminEmail => {
+                            self.admin_email_kept(plan, &object, self.source(u, Kind::User), spec);
                             continue;
                         }
                         AdminRole::Changed { had, want } => Some((had, want)),
