@@ -254,7 +254,7 @@ pub fn diff(set: &ManifestSet, live: &AcgLive, cx: &Context, plan: &mut Plan) {
                     plan.errors.push(PlanError {
                         object: Some(object.clone()),
                         source: source.clone(),
-                        message: format!("teamsTenantId of account {name} cannot change while it has Operator Connect or Teams Phone Mobile numbers ({})", teams_numbers(current)),
+                        message: format!("`teamsTenantId` of account {name} cannot change while it has Operator Connect or Teams Phone Mobile numbers ({})", teams_numbers(current)),
                         hint: "move or delete those numbers first, or keep the tenant".into(),
                     });
                 }
