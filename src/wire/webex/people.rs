@@ -59,6 +59,9 @@ pub struct Person {
     pub first_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
+    /// Sent back as read: `PUT /people/{id}` replaces the whole person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nick_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,7 +167,7 @@ impl UpdatePerson {
             display_name,
             first_name: person.first_name.clone(),
             last_name: person.last_name.clone(),
-            nick_name: None,
+            nick_name: person.nick_name.clone(),
             avatar: person.avatar.clone(),
             org_id: person.org_id.clone(),
             roles: Some(roles),
