@@ -639,6 +639,9 @@ fn kind_fields_table(kind: Kind, root: &Value, shape: &Shape) -> Result<String, 
             )
         })?;
         let mut change = outcome.describe();
+        if let Some(condition) = fields::condition(kind, path) {
+            change.push_str(&format!(" ({condition})"));
+        }
         if let Some(removal) = fields::removal(kind, path).filter(|r| *r != outcome) {
             change.push_str(&format!("; removing it: {}", removal.describe()));
         }

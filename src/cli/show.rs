@@ -858,7 +858,7 @@ async fn devices(client: &WebexClient, external_id: &str, json: bool) -> Result<
             (None, Some(w)) => format!("workspace {w}"),
             _ => "-".to_string(),
         };
-        // "Managed by partner" is what Control Hub shows of a partner-managed SIP phone.
+        // Who manages the device, as Webex reports it (`managedBy`: CISCO, CUSTOMER or PARTNER).
         out.push_str(&format!(
             "  {}  {}  managed by {}  owner {}  SIP user {}  outbound proxy {}  {}\n",
             r["mac"].as_str().unwrap_or("(no MAC)"),

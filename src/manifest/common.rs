@@ -51,10 +51,12 @@ pub struct Address {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line2: Option<String>,
     pub city: String,
-    /// Required in some countries.
+    /// Required by Webex for every calling location, in every country (a location without
+    /// one is refused at plan).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    /// Required in some countries.
+    /// Required by Webex for every calling location, in every country (a location without
+    /// one is refused at plan).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// ISO 3166 alpha-2.

@@ -88,14 +88,15 @@ fn common(kind: Kind) -> [(&'static str, Outcome); 6] {
 
 const NUMBER_ATTRIBUTE: Outcome = Outcome::InPlace;
 
-const WORKSPACE_CALLING: Outcome = Outcome::Refused {
-    why: "only while the workspace holds a device: Webex does not update a Webex Calling workspace's calling (number, extension, licence) while it has devices; without devices it changes in place",
-    fix: "move or remove its devices first and apply, then change it",
-};
+const WORKSPACE_CALLING: &str = "refused while the workspace holds a device: Webex does not update a Webex Calling workspace's calling (number, extension, licence) while it has devices; move or remove them first";
 
-/// A new source is a new password: set again (the plan says `passwordReset`), as no API reads
-/// a password back to compare.
-const PASSWORD_SOURCE: Outcome = Outcome::InPlace;
+const CALLING_HEADQUARTERS: &str = "used only when the customer has a calling package (its headquarters is then its first calling location); without one, Webex keeps no such location and the field is not sent";
+
+/// No API reads a password back, and telform keeps no state of its own: a new source cannot be
+/// told from the old one, so it takes a `rotation` bump.
+const PASSWORD_SOURCE: Outcome = Outcome::Telform(
+    "where apply reads the password when it sets one (creating the device, a new `rotation`, `--reset-password`); no API reads a password back, so a new source alone sets nothing: bump `rotation` with it",
+);
 
 const DIRECT_ROUTING_PAIR: Outcome = Outcome::Refused {
     why: "ACG makes the DNS records from the subdomain and both tokens: `validate` refuses one without the other (TF136)",
@@ -132,7 +133,7 @@ fn own(kind: Kind) -> &'static [(&'static str, Outcome)] {
             ("spec.ensure", Outcome::Ensure),
             ("spec.correlationId", Outcome::InPlace),
             ("spec.teamsTenantId", Outcome::InPlace),
-            ("spec.services", Outcome::Document),
+            ("spec.services", Outcome::InPlace),
             ("spec.services.operatorConnect", Outcome::InPlace),
             ("spec.services.operatorConnect.enabled", Outcome::InPlace),
             ("spec.services.operatorConnect.sync", Outcome::InPlace),
@@ -165,7 +166,7 @@ fn own(kind: Kind) -> &'static [(&'static str, Outcome)] {
                 },
             ),
             ("spec.service", Outcome::InPlace),
-            ("spec.defaults", Outcome::Document),
+            ("spec.defaults", NUMBER_ATTRIBUTE),
             ("spec.defaults.usage", NUMBER_ATTRIBUTE),
             ("spec.defaults.capabilities", NUMBER_ATTRIBUTE),
             ("spec.defaults.civicAddressId", NUMBER_ATTRIBUTE),
@@ -203,7 +204,7 @@ fn own(kind: Kind) -> &'static [(&'static str, Outcome)] {
             ("spec.subscription", TEMPLATE_READ),
             ("spec.pstnProvider", TEMPLATE_READ),
             ("spec.authentication", TEMPLATE_READ),
-            ("spec.calling", Outcome::Document),
+            ("spec.calling", TEMPLATE_READ),
             ("spec.calling.timezone", TEMPLATE_READ),
             ("spec.calling.language", TEMPLATE_READ),
         ],
@@ -245,7 +246,7 @@ fn own(kind: Kind) -> &'static [(&'static str, Outcome)] {
                 "spec.orgId",
                 Outcome::Replaces("a customer attached to another organisation is a new customer"),
             ),
-            ("spec.headquarters", Outcome::Document),
+            ("spec.headquarters", Outcome::InPlace),
             ("spec.headquarters.name", Outcome::Identity),
             ("spec.headquarters.address", Outcome::InPlace),
             ("spec.headquarters.address.line1", Outcome::InPlace),
@@ -326,13 +327,13 @@ fn own(kind: Kind) -> &'static [(&'static str, Outcome)] {
             ("spec.name", Outcome::Identity),
             ("spec.roomType", Outcome::InPlace),
             ("spec.capacity", Outcome::InPlace),
-            ("spec.license", WORKSPACE_CALLING),
+            ("spec.license", Outcome::InPlace),
             (
                 "spec.location",
                 Outcome::Replaces("a workspace cannot move to another location"),
             ),
-            ("spec.phoneNumber", WORKSPACE_CALLING),
-            ("spec.extension", WORKSPACE_CALLING),
+            ("spec.phoneNumber", Outcome::InPlace),
+            ("spec.extension", Outcome::InPlace),
         ],
         Kind::Device => &[
             ("spec.ensure", Outcome::Ensure),
@@ -385,6 +386,7 @@ fn removals(kind: Kind) -> &'static [(&'static str, Outcome)] {
             ("spec.services.directRouting.subdomainTokens", DIRECT_ROUTING_PAIR),
         ],
         Kind::NumberSet => &[
+            ("spec.defaults", TEAMS_ATTRIBUTES),
             ("spec.defaults.usage", TEAMS_ATTRIBUTES),
             ("spec.defaults.capabilities", TEAMS_ATTRIBUTES),
         ],
@@ -400,12 +402,35 @@ fn removals(kind: Kind) -> &'static [(&'static str, Outcome)] {
                 "spec.orgId",
                 Outcome::Telform("left out, the customer's organisation is not checked"),
             ),
+            (
+                "spec.headquarters",
+                Outcome::Refused {
+                    why: "Webex needs a billing address: `validate` refuses a customer without headquarters (TF154)",
+                    fix: "keep it (only a customer marked `ensure: absent` may leave it out)",
+                },
+            ),
             ("spec.headquarters.address.state", KEPT_BY_WEBEX),
             ("spec.headquarters.address.postalCode", KEPT_BY_WEBEX),
         ],
         Kind::Location => &[
             ("spec.address.state", KEPT_BY_WEBEX),
             ("spec.address.postalCode", KEPT_BY_WEBEX),
+        ],
+        Kind::Workspace => &[
+            (
+                "spec.phoneNumber",
+                Outcome::Refused {
+                    why: "Webex keeps the number a workspace's calling update leaves out",
+                    fix: "take it away in Control Hub, then here",
+                },
+            ),
+            (
+                "spec.extension",
+                Outcome::Refused {
+                    why: "Webex keeps the extension a workspace's calling update leaves out",
+                    fix: "take it away in Control Hub, then here",
+                },
+            ),
         ],
         Kind::User => &[
             (
@@ -431,6 +456,32 @@ fn removals(kind: Kind) -> &'static [(&'static str, Outcome)] {
             ),
         )],
         _ => &[],
+    }
+}
+
+/// When a field's outcome holds only under a condition, what happens otherwise.
+pub fn condition(kind: Kind, path: &str) -> Option<&'static str> {
+    match (kind, path) {
+        (Kind::Workspace, "spec.phoneNumber" | "spec.extension" | "spec.license") => Some(WORKSPACE_CALLING),
+        (Kind::Customer, "spec.headquarters.name" | "spec.headquarters.timezone" | "spec.headquarters.language") => {
+            Some(CALLING_HEADQUARTERS)
+        }
+        (Kind::Customer, "spec.headquarters.address.country") => {
+            Some("`country` must change with it (TF156): a customer's country is its headquarters'")
+        }
+        (Kind::User, "spec.firstName" | "spec.lastName") => Some(
+            "a user without a number or extension has no calling line, the one place telform reads a name from: a change then plans nothing",
+        ),
+        (Kind::Customer, "spec.adminEmail") => {
+            Some("another email of a current full administrator is accepted and plans nothing")
+        }
+        (Kind::Account, "spec.teamsTenantId") => {
+            Some("refused by the plan while the account holds Operator Connect or Teams Phone Mobile numbers")
+        }
+        (Kind::Customer, "spec.headquarters.address.state" | "spec.headquarters.address.postalCode") => {
+            Some("required to create a calling location: a customer with calling needs both")
+        }
+        _ => None,
     }
 }
 

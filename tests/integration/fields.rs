@@ -207,6 +207,19 @@ fn another(kind: Kind, path: &str, now: Option<&Value>) -> Option<Value> {
     let other = match (kind, path) {
         (_, "metadata.labels") => json!({"changed": "yes"}),
         (Kind::Account, "metadata.name") => json!("fields2"),
+        // Every service but Operator Connect switched off.
+        (Kind::Account, "spec.services") => json!({"operatorConnect": {"enabled": true, "sync": true}}),
+        (Kind::NumberSet, "spec.defaults") => json!({
+            "usage": "user", "capabilities": ["inbound"],
+            "civicAddressId": "5b4e0c8a-1f2d-4b7a-9c3e-6d8f0a1b2c3d", "locationId": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+            "allowTenantAddressUpdate": true, "countryCode": "US", "customSipHeader": "contoso-redmond"
+        }),
+        (Kind::Customer, "spec.headquarters") => {
+            let mut hq = now.cloned().unwrap_or_default();
+            hq["timezone"] = json!("Europe/Brussels");
+            hq
+        }
+        (Kind::Template, "spec.calling") => json!({"timezone": "Europe/Brussels", "language": "nl_nl"}),
         (_, "metadata.name") => json!(format!("{}-renamed", subject(kind))),
         (_, "spec.ensure") => json!("absent"),
         (_, "spec.prune" | "spec.protect") => json!(now != Some(&json!(true))),
@@ -297,28 +310,31 @@ fn another(kind: Kind, path: &str, now: Option<&Value>) -> Option<Value> {
         (Kind::Location, "spec.timezone") => json!("Europe/Brussels"),
         (Kind::Location, "spec.language") => json!("en_us"),
         (Kind::Location, "spec.announcementLanguage") => json!("en_us"),
-        (Kind::Location, "spec.numbers") => json!([
-            "+33465710100",
-            "+33465710101",
-            "+33465710102",
-            "+33465710110",
-            "+33465710103"
-        ]),
+        (Kind::Location, "spec.numbers") => {
+            json!([
+                "+33465710100",
+                "+33465710101",
+                "+33465710102",
+                "+33465710103",
+                "+33465710110",
+                "+33465710104"
+            ])
+        }
         (Kind::User | Kind::Workspace | Kind::Device, "spec.customer") => json!("GLOBEX-0042"),
         (Kind::User, "spec.email") => json!("jeanne.martin@acme.example"),
         (Kind::User, "spec.firstName") => json!("Jeanne-Marie"),
         (Kind::User, "spec.lastName") => json!("Dupont-Moreau"),
         (Kind::User, "spec.package") => json!("attendant_console"),
         (Kind::User, "spec.location") => json!("Marseille"),
-        (Kind::User, "spec.phoneNumber") => json!("+33465710102"),
+        (Kind::User, "spec.phoneNumber") => json!("+33465710103"),
         (Kind::User | Kind::Workspace, "spec.extension") => json!("1150"),
         (Kind::User, "spec.admin") => json!(true),
         (Kind::Workspace, "spec.name") => json!("Salle Saturne"),
         (Kind::Workspace, "spec.roomType") => json!("open"),
         (Kind::Workspace, "spec.capacity") => json!(10),
-        (Kind::Workspace, "spec.license") => json!("professional"),
+        (Kind::Workspace, "spec.license") => json!("commonArea"),
         (Kind::Workspace, "spec.location") => json!("Paris HQ"),
-        (Kind::Workspace, "spec.phoneNumber") => json!("+33465710102"),
+        (Kind::Workspace, "spec.phoneNumber") => json!("+33465710103"),
         (Kind::Device, "spec.mac") => json!("80:5E:C0:3A:72:99"),
         (Kind::Device, "spec.model") => json!("Poly VVX 450"),
         (Kind::Device, "spec.owner") => json!({"user": "helene.faure@acme.example"}),
@@ -327,7 +343,14 @@ fn another(kind: Kind, path: &str, now: Option<&Value>) -> Option<Value> {
         // Every shared line taken away.
         (Kind::Device, "spec.sharedWith") => json!([]),
         (Kind::Device, "spec.sharedWith[].user") => json!("helene.faure@acme.example"),
-        (Kind::Device, "spec.sipPassword") => json!({"fromFile": "secrets/other.sip"}),
+        // Another source, the same rotation.
+        (Kind::Device, "spec.sipPassword") => {
+            let mut password = json!({"fromFile": "secrets/other.sip"});
+            if let Some(rotation) = now.and_then(|n| n.get("rotation")) {
+                password["rotation"] = rotation.clone();
+            }
+            password
+        }
         (Kind::Device, "spec.sipPassword.fromEnv") => json!("ACME_OTHER_SIP_PASSWORD"),
         (Kind::Device, "spec.sipPassword.fromFile") => json!("secrets/other.sip"),
         (Kind::Device, "spec.sipPassword.generate") => json!(true),
@@ -381,6 +404,7 @@ fn check(
     new_key: Option<&str>,
     plan: &Result<Value, String>,
     file: &str,
+    manifest: &str,
 ) -> Result<bool, String> {
     let last = path.rsplit('.').next().unwrap_or(path).trim_end_matches("[]");
     let plan = match (plan, outcome) {
@@ -399,19 +423,23 @@ fn check(
     };
     let actions: Vec<&Value> = plan["actions"].as_array().into_iter().flatten().collect();
     let errors: Vec<&Value> = plan["errors"].as_array().into_iter().flatten().collect();
-    let any = |op: &str| actions.iter().any(|a| a["op"] == op);
-    let refused_by_protect = errors
-        .iter()
-        .any(|e| e["message"].as_str().is_some_and(|m| m.contains("protect")));
+    // Only what the edited manifest declares counts (`source.manifest` is `Kind/name`).
+    let own = |v: &&&Value| v["source"]["manifest"] == manifest;
+    // A number a list no longer declares is pruned: its deletion names no manifest.
+    let pruned = |a: &&&Value| a["op"] == "delete" && a["reason"] == "pruned";
+    let any = |op: &str| actions.iter().filter(|a| own(a) || pruned(a)).any(|a| a["op"] == op);
     let summary = || serde_json::to_string_pretty(plan).unwrap_or_default();
     match outcome {
-        Outcome::InPlace if errors.is_empty() && !actions.is_empty() && !any("replace") => Ok(true),
-        Outcome::InPlace => Err(format!("expected a change in place:\n{}", summary())),
+        Outcome::InPlace
+            if errors.is_empty() && (any("update") || any("create") || any("delete")) && !any("replace") =>
+        {
+            Ok(true)
+        }
+        Outcome::InPlace => Err(format!("expected a change in place of {manifest}:\n{}", summary())),
         Outcome::Replaces(_) if errors.is_empty() && any("replace") => Ok(true),
-        Outcome::Replaces(_) if refused_by_protect => Ok(false),
-        Outcome::Replaces(_) => Err(format!("expected a replacement:\n{}", summary())),
+        Outcome::Replaces(_) => Err(format!("expected a replacement of {manifest}:\n{}", summary())),
         Outcome::Refused { .. } => {
-            let named = errors.iter().any(|e| {
+            let named = errors.iter().filter(own).any(|e| {
                 e["message"].as_str().is_some_and(|m| names_field(m, last))
                     && e["source"]["file"].as_str() == Some(file)
                     && e["source"]["line"].as_u64().is_some()
@@ -429,6 +457,7 @@ fn check(
                 || any("delete")
                 || errors
                     .iter()
+                    .filter(own)
                     .any(|e| new_key.is_some_and(|k| same_key(&e["object"]["key"], k))) =>
         {
             Ok(false)
@@ -436,11 +465,8 @@ fn check(
         Outcome::Identity | Outcome::Reference(_) => {
             Err(format!("expected an object created for the new value:\n{}", summary()))
         }
-        Outcome::Ensure if any("delete") || refused_by_protect => Ok(false),
-        Outcome::Ensure => Err(format!(
-            "expected a deletion (or its refusal by `protect`):\n{}",
-            summary()
-        )),
+        Outcome::Ensure if any("delete") => Ok(false),
+        Outcome::Ensure => Err(format!("expected a deletion of {manifest}:\n{}", summary())),
         Outcome::Telform(_) | Outcome::AtCreation { .. } => {
             // Switching `prune` on may delete what nothing declares; nothing else happens.
             let pruning = path == "spec.prune";
@@ -500,6 +526,29 @@ fn complete(folder: &mut Folder, kinds: &[Kind]) {
     if kinds.contains(&Kind::User) {
         let jeanne = folder.doc_mut(Kind::User, "acme-jdupont");
         jeanne["spec"]["admin"] = json!(false);
+        // Deletion and replacement are tried, not refused by `protect`.
+        folder.doc_mut(Kind::Customer, "acme")["spec"]["protect"] = json!(false);
+        // A spare number of Lyon, and a workspace there without devices.
+        folder.doc_mut(Kind::Location, "acme-lyon")["spec"]["numbers"] = json!([
+            "+33465710100",
+            "+33465710101",
+            "+33465710102",
+            "+33465710103",
+            "+33465710110"
+        ]);
+        folder.files.insert(
+            "webex/acme/probe.yaml".into(),
+            vec![json!({
+                "apiVersion": "telform/v1",
+                "kind": "Workspace",
+                "metadata": {"name": "acme-probe"},
+                "spec": {
+                    "customer": "ACME-0001", "name": "Salle Probe", "roomType": "meetingRoom",
+                    "capacity": 4, "license": "professional", "location": "Lyon",
+                    "phoneNumber": "+33465710102", "extension": "1950"
+                }
+            })],
+        );
     }
 }
 
@@ -539,6 +588,10 @@ fn run_kinds(folder: &mut Folder, kinds: &[Kind]) -> (usize, usize, Vec<String>)
                         let leaf = path.rsplit('.').next().expect("leaf");
                         let mut block = json!({});
                         block[leaf] = v.clone();
+                        // A password's rotation stays: only its source changes.
+                        if let Some(rotation) = get(&doc, &format!("{parent}.rotation")).cloned() {
+                            block["rotation"] = rotation;
+                        }
                         set(&mut doc, parent, Some(block));
                     }
                     _ => set(&mut doc, path, value.clone()),
@@ -557,7 +610,14 @@ fn run_kinds(folder: &mut Folder, kinds: &[Kind]) -> (usize, usize, Vec<String>)
                     _ => outcome,
                 };
                 let new_key = value.as_ref().and_then(Value::as_str).map(str::to_string);
-                let result = attempt(folder, path, expected, new_key.as_deref(), &file);
+                let manifest = format!(
+                    "{}/{}",
+                    kind.as_str(),
+                    folder.files[&file][index]["metadata"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                );
+                let result = attempt(folder, (path, expected), new_key.as_deref(), (&file, &manifest));
                 let edited = std::mem::replace(&mut folder.files, before);
                 folder.write_changed(&edited);
                 let restored = match &result {
@@ -622,7 +682,11 @@ fn subject_for(kind: Kind, path: &str) -> &'static str {
     match (kind, path) {
         // Salle Jupiter is a professional workspace with two devices: a common-area licence
         // would be refused by `validate` (one device at most), not by the plan.
-        (Kind::Workspace, "spec.license") => "acme-accueil-paris",
+        // A workspace without devices: its calling changes in place (the refusal while it holds
+        // devices has its own test below).
+        (Kind::Workspace, "spec.license" | "spec.phoneNumber" | "spec.extension") => "acme-probe",
+        // A device whose password is not generated: `generate: true` is a new source for it.
+        (Kind::Device, "spec.sipPassword.generate") => "acme-cbernard-phone",
         // Application numbers have no emergency address, which would be the old tenant's.
         (Kind::NumberSet, "spec.account") => "contoso-apps",
         _ => subject(kind),
@@ -672,14 +736,25 @@ fn companions(kind: Kind, path: &str) -> Vec<(&'static str, Option<Value>)> {
 
 /// Plans the edit, checks the plan, and for a live change applies it and plans again.
 /// `Ok(true)` when live state changed (and must be put back).
-fn attempt(folder: &Folder, path: &str, outcome: Outcome, new_key: Option<&str>, file: &str) -> Result<bool, String> {
+fn attempt(
+    folder: &Folder,
+    (path, outcome): (&str, Outcome),
+    new_key: Option<&str>,
+    (file, manifest): (&str, &str),
+) -> Result<bool, String> {
     let plan = folder.plan();
-    let applies = check(path, outcome, new_key, &plan, file)?;
-    if applies {
+    let applies = check(path, outcome, new_key, &plan, file, manifest)?;
+    if applies && !plan_only(path) {
         folder.apply()?;
         folder.converged()?;
     }
     Ok(applies)
+}
+
+/// Edits whose plan is checked but not applied: a customer attached to another organisation
+/// is a new customer, and the emulator holds one other organisation only, Globex's own.
+fn plan_only(path: &str) -> bool {
+    path == "spec.orgId"
 }
 
 /// Whether the schema requires the field (then it is only changed, never removed).
@@ -912,6 +987,9 @@ fn request_schema(w: &telform::emulator::Written) -> Result<(String, Option<Valu
             }
             // A property the spec marks `readOnly` is the server's: required in answers only.
             drop_read_only_from_required(&mut root_schema);
+            // A field the spec does not declare is a departure from it too (the specs leave
+            // objects open, so an undeclared field would pass unseen).
+            close_objects(&mut root_schema);
             return Ok((format!("{file} {method} {template}"), Some(root_schema)));
         }
     }
@@ -921,6 +999,27 @@ fn request_schema(w: &telform::emulator::Written) -> Result<(String, Option<Valu
         return Ok(("docs/api-webex.md location numbers (no OpenAPI file)".into(), None));
     }
     Err(format!("no operation {} {path} in the specs", w.method))
+}
+
+/// Makes every object schema that lists its properties refuse any other (`additionalProperties:
+/// false` where the spec says nothing).
+fn close_objects(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let composed = ["allOf", "anyOf", "oneOf"].iter().any(|k| map.contains_key(*k));
+            if map.get("properties").is_some_and(Value::is_object)
+                && !map.contains_key("additionalProperties")
+                && !composed
+            {
+                map.insert("additionalProperties".into(), json!(false));
+            }
+            for value in map.values_mut() {
+                close_objects(value);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(close_objects),
+        _ => {}
+    }
 }
 
 /// Removes from every `required` list the properties marked `readOnly` beside it.
@@ -976,4 +1075,30 @@ fn request_errors(w: &telform::emulator::Written) -> Vec<String> {
         .iter_errors(&w.body)
         .map(|e| format!("{name}: {e} at {}", e.instance_path()))
         .collect()
+}
+
+/// The condition of a workspace's calling fields: while it holds devices, Webex does not
+/// update its calling, so a new extension is refused by name at plan (not failed at apply).
+#[test]
+fn a_workspace_holding_devices_refuses_a_new_extension_by_name() {
+    let mut seed = seed::demo();
+    seed.timing.webex_provisioning_delay = Duration::from_millis(100);
+    let (_rt, _emulator, mut env) = crate::emulator_on_runtime(seed, "");
+    env.push(("ACME_JUPITER_TABLE_SIP_PASSWORD".into(), "Jupiter-Table-7f3k9q".into()));
+    env.push(("ACME_CBERNARD_SIP_PASSWORD".into(), "Cbernard-Desk-2m8x4z".into()));
+    let mut folder = Folder::of("examples/webex", env);
+    folder.apply().expect("the examples apply");
+    let (file, _) = folder.find(Kind::Workspace, "acme-jupiter");
+    folder.doc_mut(Kind::Workspace, "acme-jupiter")["spec"]["extension"] = json!("1955");
+    folder.write(&file);
+    let plan = folder.plan().expect("a plan");
+    let errors = plan["errors"].as_array().cloned().unwrap_or_default();
+    assert_eq!(errors.len(), 1, "{plan:#}");
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("workspace Salle Jupiter: `extension` cannot change while the workspace holds 2 devices"),
+        "{message}"
+    );
+    assert_eq!(errors[0]["source"]["manifest"], "Workspace/acme-jupiter", "{plan:#}");
+    assert!(plan["actions"].as_array().is_none_or(Vec::is_empty), "{plan:#}");
 }
