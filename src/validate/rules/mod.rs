@@ -1,5 +1,10 @@
 //! Domain rules: what the platforms and the vendor procedures require beyond the schema.
 //! One file per family; each rule reports with its own code from [`crate::diag::codes`].
+//!
+//! Some rules read one document only, others compare documents of different files (numbers
+//! declared once, identities, references, a set's service against its account…): the list of
+//! the cross-file ones, which must always see the whole repository, is in docs/benchmarks.md
+//! ("Which rules are cross-file"). A new rule that reads another document belongs there too.
 
 mod acg;
 mod identity;
