@@ -61,10 +61,8 @@ pub fn validate_with(paths: &[PathBuf], policy: &SecretPolicy) -> Validated {
     // Each kind's vector is allocated once, at its size: grown manifest by manifest, the
     // 100,000 users of a large repository would be copied at each doubling.
     let mut counts = [0usize; Kind::ALL.len()];
-    for result in loaded.docs.iter().flatten() {
-        if let Ok(manifest) = result {
-            counts[manifest.kind() as usize] += 1;
-        }
+    for manifest in loaded.docs.iter().flatten().filter_map(|result| result.as_ref().ok()) {
+        counts[manifest.kind() as usize] += 1;
     }
     manifests.reserve(&counts);
     let mut unresolved = rules::Unresolved {
