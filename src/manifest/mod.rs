@@ -120,7 +120,37 @@ pub enum AnyManifest {
     Device(Manifest<DeviceSpec>),
 }
 
+impl AnyManifest {
+    pub fn kind(&self) -> Kind {
+        match self {
+            AnyManifest::Account(_) => Kind::Account,
+            AnyManifest::NumberSet(_) => Kind::NumberSet,
+            AnyManifest::Consent(_) => Kind::Consent,
+            AnyManifest::Template(_) => Kind::Template,
+            AnyManifest::Customer(_) => Kind::Customer,
+            AnyManifest::Location(_) => Kind::Location,
+            AnyManifest::User(_) => Kind::User,
+            AnyManifest::Workspace(_) => Kind::Workspace,
+            AnyManifest::Device(_) => Kind::Device,
+        }
+    }
+}
+
 impl ManifestSet {
+    /// Makes room for `counts[kind as usize]` more manifests of each kind.
+    pub fn reserve(&mut self, counts: &[usize; Kind::ALL.len()]) {
+        let count = |kind: Kind| counts[kind as usize];
+        self.accounts.reserve_exact(count(Kind::Account));
+        self.number_sets.reserve_exact(count(Kind::NumberSet));
+        self.consents.reserve_exact(count(Kind::Consent));
+        self.templates.reserve_exact(count(Kind::Template));
+        self.customers.reserve_exact(count(Kind::Customer));
+        self.locations.reserve_exact(count(Kind::Location));
+        self.users.reserve_exact(count(Kind::User));
+        self.workspaces.reserve_exact(count(Kind::Workspace));
+        self.devices.reserve_exact(count(Kind::Device));
+    }
+
     pub fn push(&mut self, manifest: AnyManifest) {
         match manifest {
             AnyManifest::Account(m) => self.accounts.push(m),

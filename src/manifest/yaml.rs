@@ -168,6 +168,165 @@ pub struct Parsed {
 }
 
 pub fn parse(text: &str, limits: Limits, with_spans: bool) -> Parsed {
+    if !with_spans && let Some(parsed) = parse_number_runs(text, limits) {
+        return parsed;
+    }
+    parse_events(text, limits, with_spans)
+}
+
+/// The YAML text of a number entry written on one line, `- {number: "+…"}`: its indentation
+/// and its number (`+` and digits only, so the quoted string is its text as it stands).
+fn number_entry(line: &str) -> Option<(usize, &str)> {
+    let rest = line.trim_start_matches(' ');
+    let number = rest.strip_prefix("- {number: \"")?.strip_suffix("\"}")?;
+    let plain = !number.is_empty() && number.len() <= 20 && number.bytes().all(|b| b == b'+' || b.is_ascii_digit());
+    plain.then_some((line.len() - rest.len(), number))
+}
+
+/// A run of number entries stands for itself in the shortened text as one entry holding this
+/// prefix and the run's index.
+const RUN_MARK: &str = "telform-number-run-";
+/// Shorter runs are parsed as they are.
+const MIN_RUN: usize = 8;
+
+/// The fast path for the large `NumberSet`s: their numbers are long runs of lines of one form,
+/// `- {number: "+…"}`, and the event parser spends most of a million-number repository's time
+/// on them. Each run of at least [`MIN_RUN`] such lines at one indentation is replaced by one
+/// line of that form holding a mark; the shortened text is parsed, and each entry that holds a
+/// mark is replaced by the run's entries, built directly. The lines of a run are alike, so the
+/// shortened text has the structure of the whole one, except where a run is not a list's
+/// entries at all (inside a block or multi-line scalar, or under an alias): then a mark is
+/// found in a string, or twice, or not at all, and the file is parsed in full instead. So is a
+/// file with any YAML error (its positions must be those of the file itself).
+fn parse_number_runs(text: &str, limits: Limits) -> Option<Parsed> {
+    if !text.contains("- {number: \"") || text.contains(RUN_MARK) {
+        return None;
+    }
+    let mut shortened = Shortened::default();
+    for piece in text.split_inclusive('\n') {
+        match piece.strip_suffix('\n').and_then(number_entry) {
+            Some((indent, number)) => {
+                if !shortened.run.is_empty() && indent != shortened.indent {
+                    shortened.flush();
+                }
+                shortened.indent = indent;
+                shortened.run.push(number);
+                shortened.run_lines.push(piece);
+            }
+            None => {
+                shortened.flush();
+                shortened.line += 1;
+                shortened.text.push_str(piece);
+            }
+        }
+    }
+    shortened.flush();
+    let Shortened {
+        text: short,
+        runs,
+        shifts,
+        ..
+    } = shortened;
+    if runs.is_empty() {
+        return None;
+    }
+    let mut parsed = parse_events(&short, limits, false);
+    if !parsed.errors.is_empty() {
+        return None;
+    }
+    let mut found = vec![0u32; runs.len()];
+    for doc in &mut parsed.docs {
+        expand_runs(&mut doc.value, &runs, &mut found);
+        let removed: u32 = shifts
+            .iter()
+            .filter(|(line, _)| *line < doc.start.line)
+            .map(|(_, n)| n)
+            .sum();
+        doc.start.line += removed;
+    }
+    found.iter().all(|n| *n == 1).then_some(parsed)
+}
+
+/// The text being shortened, and its runs.
+#[derive(Default)]
+struct Shortened<'t> {
+    text: String,
+    /// Lines written so far.
+    line: u32,
+    runs: Vec<Vec<&'t str>>,
+    /// (line of the shortened text that holds a run's mark, lines of the file it leaves out)
+    shifts: Vec<(u32, u32)>,
+    /// The run being read: its numbers, its lines and their indentation.
+    run: Vec<&'t str>,
+    run_lines: Vec<&'t str>,
+    indent: usize,
+}
+
+impl<'t> Shortened<'t> {
+    /// Ends the run being read: a long one is written as its mark, a short one as it stands.
+    fn flush(&mut self) {
+        if self.run.len() >= MIN_RUN {
+            self.line += 1;
+            self.text.push_str(&" ".repeat(self.indent));
+            self.text
+                .push_str(&format!("- {{number: \"{RUN_MARK}{}\"}}\n", self.runs.len()));
+            self.shifts.push((self.line, self.run.len() as u32 - 1));
+            self.runs.push(std::mem::take(&mut self.run));
+        } else {
+            for line in &self.run_lines {
+                self.line += 1;
+                self.text.push_str(line);
+            }
+            self.run.clear();
+        }
+        self.run_lines.clear();
+    }
+}
+
+/// The run a marked entry stands for.
+fn run_of(value: &Value) -> Option<usize> {
+    let Value::Object(map) = value else { return None };
+    match map.get("number") {
+        Some(Value::String(text)) if map.len() == 1 => text.strip_prefix(RUN_MARK)?.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Replaces each marked entry of a list by its run's entries, counting the marks found.
+fn expand_runs(value: &mut Value, runs: &[Vec<&str>], found: &mut [u32]) {
+    match value {
+        Value::Array(items) if items.iter().any(|item| run_of(item).is_some()) => {
+            let size = |item: &Value| match run_of(item) {
+                Some(run) if run < runs.len() => runs[run].len(),
+                _ => 1,
+            };
+            let mut expanded = Vec::with_capacity(items.iter().map(size).sum());
+            for mut item in std::mem::take(items) {
+                match run_of(&item) {
+                    Some(run) if run < runs.len() => {
+                        found[run] += 1;
+                        expanded.extend(runs[run].iter().map(|number| {
+                            let mut entry = Map::new();
+                            entry.insert("number".to_string(), Value::String(number.to_string()));
+                            Value::Object(entry)
+                        }));
+                    }
+                    _ => {
+                        expand_runs(&mut item, runs, found);
+                        expanded.push(item);
+                    }
+                }
+            }
+            *items = expanded;
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| expand_runs(item, runs, found)),
+        Value::Object(map) => map.values_mut().for_each(|item| expand_runs(item, runs, found)),
+        _ => {}
+    }
+}
+
+/// Parses `text` through the event parser, every node built from its events.
+fn parse_events(text: &str, limits: Limits, with_spans: bool) -> Parsed {
     let mut builder = Builder {
         parser: Parser::new_from_str(text),
         limits,
@@ -632,6 +791,114 @@ mod tests {
         let text = "[".repeat(10_000) + &"]".repeat(10_000);
         let parsed = parse(&text, Limits::default(), false);
         assert_eq!(parsed.errors[0].kind, YamlErrorKind::Limit);
+    }
+
+    /// The fast path gives what the event parser gives on the whole text.
+    fn same_as_full(text: &str) {
+        let fast = parse(text, Limits::default(), false);
+        let full = parse_events(text, Limits::default(), false);
+        assert_eq!(fast.errors, full.errors, "{text}");
+        assert_eq!(fast.docs.len(), full.docs.len(), "{text}");
+        for (a, b) in fast.docs.iter().zip(&full.docs) {
+            assert_eq!(a.value, b.value, "{text}");
+            assert_eq!(a.start, b.start, "{text}");
+        }
+    }
+
+    fn entries(indent: usize, from: u64, count: u64) -> String {
+        (from..from + count)
+            .map(|n| format!("{}- {{number: \"+1200{n:07}\"}}\n", " ".repeat(indent)))
+            .collect()
+    }
+
+    #[test]
+    fn number_runs_parse_as_the_whole_text() {
+        let head = "apiVersion: telform/v1\nkind: NumberSet\nmetadata: {name: s}\nspec:\n  account: a\n  service: operatorConnect\n  numbers:\n";
+        let sets = format!(
+            "{head}{}---\n# next\n{head}{}  ensure: present\n---\n{head}{}",
+            entries(4, 0, 30),
+            entries(4, 100, 12),
+            entries(2, 200, 9)
+        );
+        assert!(parse_number_runs(&sets, Limits::default()).is_some());
+        same_as_full(&sets);
+        // Entries with other attributes split a run; short runs stay as they are.
+        let mixed = format!(
+            "{head}{}    - {{number: \"+12001\", usage: user}}\n{}{}",
+            entries(4, 0, 10),
+            entries(4, 20, 3),
+            entries(4, 40, 10)
+        );
+        assert!(parse_number_runs(&mixed, Limits::default()).is_some());
+        same_as_full(&mixed);
+        // A list at the top, and a last line without its line break.
+        let top = entries(0, 0, 20);
+        same_as_full(&top);
+        same_as_full(top.trim_end());
+        // Runs at two indentations one after the other.
+        same_as_full(&format!("a:\n{}b:\n  c:\n{}", entries(2, 0, 10), entries(4, 0, 10)));
+        same_as_full(&format!("a:\n  - x\n  -\n{}", entries(4, 0, 10)));
+    }
+
+    #[test]
+    fn number_runs_that_are_not_list_entries_are_parsed_in_full() {
+        // Inside a block scalar, a multi-line plain scalar, under an alias, with an error.
+        let literal = format!("a: |\n{}b: 1\n", entries(2, 0, 10));
+        assert!(parse_number_runs(&literal, Limits::default()).is_none());
+        same_as_full(&literal);
+        let folded = format!("a: >\n{}", entries(4, 0, 10));
+        same_as_full(&folded);
+        let plain = format!("a: b\n{}", entries(2, 0, 10));
+        same_as_full(&plain);
+        let quoted = format!("a: \"b\n{}\"\n", entries(2, 0, 10));
+        same_as_full(&quoted);
+        let alias = format!("a: &x\n{}b: *x\n", entries(2, 0, 10));
+        assert!(parse_number_runs(&alias, Limits::default()).is_none());
+        same_as_full(&alias);
+        let error = format!("a:\n{}b: [\n", entries(2, 0, 10));
+        assert!(parse_number_runs(&error, Limits::default()).is_none());
+        same_as_full(&error);
+        let duplicate = format!("a:\n{}a: 1\n", entries(2, 0, 10));
+        same_as_full(&duplicate);
+        let flow = format!("a: [\n{}]\n", entries(2, 0, 10));
+        same_as_full(&flow);
+        let marked = format!("a:\n{}b: {RUN_MARK}0\n", entries(2, 0, 10));
+        assert!(parse_number_runs(&marked, Limits::default()).is_none());
+        same_as_full(&marked);
+        let tabs = format!("a:\n{}\tb: 1\n", entries(2, 0, 10));
+        same_as_full(&tabs);
+        let crlf = entries(2, 0, 10).replace('\n', "\r\n");
+        same_as_full(&format!("a:\r\n{crlf}"));
+    }
+
+    /// Every YAML file of the repository's examples and test inputs (and of the folder named by
+    /// `TELFORM_YAML_COMPARE_DIR`, e.g. the synthetic repository of docs/benchmarks.md) parses
+    /// the same on both paths.
+    #[test]
+    fn files_parse_the_same_on_both_paths() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                    out.push(path);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        walk(&root.join("examples"), &mut files);
+        walk(&root.join("tests"), &mut files);
+        if let Some(dir) = std::env::var_os("TELFORM_YAML_COMPARE_DIR") {
+            walk(std::path::Path::new(&dir), &mut files);
+        }
+        assert!(files.len() > 100);
+        for file in files {
+            if let Ok(text) = std::fs::read_to_string(&file) {
+                same_as_full(&text);
+            }
+        }
     }
 
     #[test]

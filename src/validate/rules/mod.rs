@@ -1,5 +1,10 @@
 //! Domain rules: what the platforms and the vendor procedures require beyond the schema.
 //! One file per family; each rule reports with its own code from [`crate::diag::codes`].
+//!
+//! Some rules read one document only, others compare documents of different files (numbers
+//! declared once, identities, references, a set's service against its account…): the list of
+//! the cross-file ones, which must always see the whole repository, is in docs/benchmarks.md
+//! ("Which rules are cross-file"). A new rule that reads another document belongs there too.
 
 mod acg;
 mod identity;
@@ -10,6 +15,8 @@ mod webex;
 use std::collections::HashSet;
 use std::collections::hash_map::{Entry, HashMap};
 use std::hash::Hash;
+
+use rayon::prelude::*;
 
 use crate::diag::diagnostic::{At, Diagnostic};
 use crate::manifest::settings::SecretPolicy;
@@ -59,14 +66,26 @@ pub fn check(
     policy: &SecretPolicy,
     root: Option<&std::path::Path>,
 ) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    secrets::check(set, policy, root, &mut out);
-    numbers::check(set, &mut out);
-    identity::check_unique(set, &mut out);
-    identity::check_references(set, unresolved, &mut out);
-    acg::check(set, &mut out);
-    webex::check(set, &mut out);
-    out
+    // The families only read the set: they run on the worker threads, each into its own list,
+    // and their findings are joined in this order (the order of the report).
+    type Family<'a> = Box<dyn Fn(&mut Vec<Diagnostic>) + Send + Sync + 'a>;
+    let families: [Family<'_>; 6] = [
+        Box::new(|out| secrets::check(set, policy, root, out)),
+        Box::new(|out| numbers::check(set, out)),
+        Box::new(|out| identity::check_unique(set, out)),
+        Box::new(|out| identity::check_references(set, unresolved, out)),
+        Box::new(|out| acg::check(set, out)),
+        Box::new(|out| webex::check(set, out)),
+    ];
+    let found: Vec<Vec<Diagnostic>> = families
+        .par_iter()
+        .map(|family| {
+            let mut out = Vec::new();
+            family(&mut out);
+            out
+        })
+        .collect();
+    found.into_iter().flatten().collect()
 }
 
 /// `Kind/name`, the way messages name an object.
