@@ -380,7 +380,8 @@ fn the_last_full_administrator_keeps_the_role() {
     );
     assert!(plan.errors[0].source.is_some(), "{:?}", plan.errors);
 
-    // Another user made an administrator in the same change: both converge.
+    // Another user made an administrator in the same change: jdupont is still the
+    // customer's adminEmail, which must stay a full administrator.
     let both = format!(
         "{yaml}{}",
         user(
@@ -391,11 +392,22 @@ fn the_last_full_administrator_keeps_the_role() {
         )
     );
     let plan = run(&both, &live);
-    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
-    assert_eq!(ops(&plan), ["+ User mmartin@c1.example", "~ User jdupont@c1.example"]);
-    assert_eq!(
-        plan.actions[0].desired.as_ref().expect("desired")["refs"]["admin"],
-        json!(true)
+    assert_eq!(plan.errors.len(), 1, "{:?}", plan.errors);
+    assert!(
+        plan.errors[0]
+            .message
+            .contains("jdupont@c1.example: `admin: false` cannot be applied: it is customer C1's `adminEmail`"),
+        "{:?}",
+        plan.errors
+    );
+    // With the adminEmail another user's, the role moves in the same change.
+    let moved = both.replace("adminEmail: jdupont@c1.example", "adminEmail: mmartin@c1.example");
+    assert_ne!(moved, both);
+    let plan = run(&moved, &live);
+    assert!(
+        plan.errors.iter().all(|e| !e.message.contains("`admin: false` cannot be applied")),
+        "{:?}",
+        plan.errors
     );
 }
 
