@@ -68,7 +68,9 @@ fn a_2000_object_change_under_twenty_percent_faults_converges_without_duplicates
             assert_eq!(
                 total,
                 (ACCOUNTS * (1 + NUMBERS) + CUSTOMERS * (1 + 2 * USERS)) as u64,
-                "the whole change is planned: {t}"
+                "the whole change is planned: {t}\nexit {:?}\n{}",
+                applied.status.code(),
+                String::from_utf8_lossy(&applied.stderr)
             );
         }
         let plan = run(dir.path(), &env, &["plan", "--detailed-exitcode"]);
