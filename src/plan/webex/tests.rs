@@ -405,7 +405,9 @@ fn the_last_full_administrator_keeps_the_role() {
     assert_ne!(moved, both);
     let plan = run(&moved, &live);
     assert!(
-        plan.errors.iter().all(|e| !e.message.contains("`admin: false` cannot be applied")),
+        plan.errors
+            .iter()
+            .all(|e| !e.message.contains("`admin: false` cannot be applied")),
         "{:?}",
         plan.errors
     );
