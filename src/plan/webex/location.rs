@@ -207,20 +207,14 @@ impl<'a> Scope<'a> {
                 let changes = diff_json("", &live_location_view(current), &want.comparable());
                 // A location keeps the state and postal code an update leaves out (and its
                 // creation requires both): taking one away would be planned and never happen.
-                let removed: Vec<String> = changes
-                    .iter()
-                    .filter(|c| c.new.is_none() && matches!(c.path.as_str(), "address.state" | "address.postalCode"))
-                    .map(|c| format!("`{}`", c.path))
-                    .collect();
-                if !removed.is_empty() {
+                if let Some(removed) = taken_away(&changes, &["address.state", "address.postalCode"]) {
                     self.error(
                         plan,
                         &object,
                         Some(want.source.clone()),
                         format!(
                             "location {}: {} cannot be taken away: Webex requires a location's state and postal code, and keeps them when an update leaves them out",
-                            want.name,
-                            removed.join(" and ")
+                            want.name, removed
                         ),
                         "give the address another value, or put back the one the plan shows as live",
                     );

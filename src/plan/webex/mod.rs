@@ -196,6 +196,17 @@ fn location_address(a: &Address) -> wire::LocationAddress {
     }
 }
 
+/// The fields of `changes` among `fields` that a change takes away (no new value), named in
+/// backticks and joined with "and", when there are any: what an update would leave as it is.
+fn taken_away(changes: &[FieldChange], fields: &[&str]) -> Option<String> {
+    let named: Vec<String> = changes
+        .iter()
+        .filter(|c| c.new.is_none() && fields.contains(&c.path.as_str()))
+        .map(|c| format!("`{}`", c.path))
+        .collect();
+    (!named.is_empty()).then(|| named.join(" and "))
+}
+
 /// `view` without `keys`.
 fn without(mut view: Value, keys: &[&str]) -> Value {
     if let Value::Object(map) = &mut view {

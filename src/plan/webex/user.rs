@@ -316,20 +316,14 @@ impl<'a> Scope<'a> {
                     // The subscriber update keeps a number or an extension it is not given:
                     // taking one away would plan a change that never happens, applied again
                     // forever (issue #13).
-                    let removed: Vec<String> = changes
-                        .iter()
-                        .filter(|c| c.new.is_none() && matches!(c.path.as_str(), "phoneNumber" | "extension"))
-                        .map(|c| format!("`{}`", c.path))
-                        .collect();
-                    if !removed.is_empty() {
+                    if let Some(removed) = taken_away(&changes, &["phoneNumber", "extension"]) {
                         self.error(
                             plan,
                             &object,
                             Some(self.source(u, Kind::User)),
                             format!(
                                 "user {}: {} cannot be taken away through the Webex Wholesale API (its subscriber update keeps a number or extension it is not given)",
-                                spec.email,
-                                removed.join(" and ")
+                                spec.email, removed
                             ),
                             "take it away in Control Hub (Users > the user > Calling), then remove it here; or give another value, or put back the one the plan shows as live",
                         );

@@ -199,20 +199,14 @@ impl<'a> Scope<'a> {
                     // Webex keeps the number or extension a calling update leaves out: taking
                     // one away would plan a change that never happens (issue #13).
                     let moved = changes.iter().any(|c| c.path == "location");
-                    let removed: Vec<String> = changes
-                        .iter()
-                        .filter(|c| c.new.is_none() && matches!(c.path.as_str(), "phoneNumber" | "extension"))
-                        .map(|c| format!("`{}`", c.path))
-                        .collect();
-                    if !moved && !removed.is_empty() {
+                    if let Some(removed) = taken_away(&changes, &["phoneNumber", "extension"]).filter(|_| !moved) {
                         self.error(
                             plan,
                             &object,
                             source,
                             format!(
                                 "workspace {}: {} cannot be taken away through the workspace API (Webex keeps the number or extension a calling update leaves out)",
-                                spec.name,
-                                removed.join(" and ")
+                                spec.name, removed
                             ),
                             "take it away in Control Hub (Workspaces > the workspace > Calling), then remove it here; or give another value, or put back the one the plan shows as live",
                         );
