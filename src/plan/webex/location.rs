@@ -167,6 +167,7 @@ impl<'a> Scope<'a> {
             address: Some(location_address(want.address)),
             ..Default::default()
         };
+        let missing = missing_for_create(want.address);
         match current {
             // A new customer's headquarters is made with it.
             None if want.headquarters && hq_made_with_customer => {}
@@ -174,8 +175,7 @@ impl<'a> Scope<'a> {
             // `PostCommonLocationObject`), whatever the country: a location made without one is
             // refused by name here rather than sent without it (issue #13;
             // docs/emulator-webex.md, Deviations).
-            None if !missing_for_create(want.address).is_empty() => {
-                let missing = missing_for_create(want.address);
+            None if !missing.is_empty() => {
                 let named: Vec<String> = missing.iter().map(|(field, _)| format!("`address.{field}`")).collect();
                 let hints: Vec<&str> = missing.iter().map(|(_, hint)| *hint).collect();
                 self.error(

@@ -134,6 +134,23 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Whether `asked` is refused: then the plan says why, at the user's manifest.
+    fn admin_refused(
+        &self,
+        plan: &mut Plan,
+        object: &ObjectRef,
+        source: SourceRef,
+        spec: &UserSpec,
+        asked: AdminRole,
+    ) -> bool {
+        match asked {
+            AdminRole::Last => self.last_admin(plan, object, source, spec),
+            AdminRole::AdminEmail => self.admin_email_kept(plan, object, source, spec),
+            AdminRole::Kept | AdminRole::Changed { .. } => return false,
+        }
+        true
+    }
+
     /// `admin: false` that would leave the organisation without a full administrator.
     fn last_admin(&self, plan: &mut Plan, object: &ObjectRef, source: SourceRef, spec: &UserSpec) {
         self.error(
@@ -239,15 +256,12 @@ impl<'a> Scope<'a> {
                     }
                     // A new person has no role; someone who already is a person of the
                     // organisation (its first administrator) keeps theirs.
-                    let admin = match Self::admin_role(spec, admins.as_ref(), remaining, admin_email) {
-                        AdminRole::Last => {
-                            self.last_admin(plan, &object, self.source(u, Kind::User), spec);
-                            continue;
-                        }
-                        AdminRole::AdminEmail => {
-                            self.admin_email_kept(plan, &object, self.source(u, Kind::User), spec);
-                            continue;
-                        }
+                    let asked = Self::admin_role(spec, admins.as_ref(), remaining, admin_email);
+                    if self.admin_refused(plan, &object, self.source(u, Kind::User), spec, asked) {
+                        continue;
+                    }
+                    let admin = match asked {
+                        AdminRole::Last | AdminRole::AdminEmail => None,
                         AdminRole::Changed { want, .. } => Some(want),
                         AdminRole::Kept if admins.is_none() && spec.admin == Some(true) => Some(true),
                         AdminRole::Kept => None,
@@ -276,17 +290,13 @@ impl<'a> Scope<'a> {
                         self.admin_unreadable(plan, &object, self.source(u, Kind::User), spec);
                         continue;
                     }
-                    let admin = match Self::admin_role(spec, admins.as_ref(), remaining, admin_email) {
-                        AdminRole::Last => {
-                            self.last_admin(plan, &object, self.source(u, Kind::User), spec);
-                            continue;
-                        }
-                        AdminRole::AdminEmail => {
-                            self.admin_email_kept(plan, &object, self.source(u, Kind::User), spec);
-                            continue;
-                        }
+                    let asked = Self::admin_role(spec, admins.as_ref(), remaining, admin_email);
+                    if self.admin_refused(plan, &object, self.source(u, Kind::User), spec, asked) {
+                        continue;
+                    }
+                    let admin = match asked {
                         AdminRole::Changed { had, want } => Some((had, want)),
-                        AdminRole::Kept => None,
+                        AdminRole::Kept | AdminRole::Last | AdminRole::AdminEmail => None,
                     };
                     let line = current.person_id.as_deref().and_then(|p| lines.get(p));
                     let (have, want) = user_views(spec, current, line);
