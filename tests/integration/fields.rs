@@ -761,12 +761,7 @@ fn plan_only(path: &str) -> bool {
 fn required(kind: Kind, path: &str) -> bool {
     let schema = telform::validate::schema::kind_schema(kind);
     let mut at = schema;
-    let resolve = |v: &'static Value| -> &'static Value {
-        match v.get("$ref").and_then(Value::as_str) {
-            Some(r) => schema.pointer(r.trim_start_matches('#')).unwrap_or(v),
-            None => v,
-        }
-    };
+    let resolve = |v: &'static Value| resolve_ref(schema, v);
     let steps = steps(path);
     for (i, step) in steps.iter().enumerate() {
         at = resolve(at);
@@ -784,14 +779,17 @@ fn required(kind: Kind, path: &str) -> bool {
 }
 
 /// Every field path of a kind's JSON Schema (`spec.numbers[].usage`), as the reference lists them.
+/// The schema a `$ref` names in `root`, or `node` itself when it is no reference.
+fn resolve_ref<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(r) => root.pointer(r.trim_start_matches('#')).unwrap_or(node),
+        None => node,
+    }
+}
+
 fn schema_fields(kind: Kind) -> Vec<String> {
     fn walk(node: &Value, root: &Value, prefix: &str, out: &mut Vec<String>) {
-        let resolve = |v: &Value| -> Value {
-            match v.get("$ref").and_then(Value::as_str) {
-                Some(r) => root.pointer(r.trim_start_matches('#')).cloned().unwrap_or(Value::Null),
-                None => v.clone(),
-            }
-        };
+        let resolve = |v| resolve_ref(root, v);
         let node = resolve(node);
         let Some(properties) = node.get("properties").and_then(Value::as_object) else {
             return;
@@ -801,7 +799,7 @@ fn schema_fields(kind: Kind) -> Vec<String> {
             out.push(path.clone());
             let target = resolve(property);
             if target.get("properties").is_some() {
-                walk(&target, root, &format!("{path}."), out);
+                walk(target, root, &format!("{path}."), out);
             } else if let Some(items) = target.get("items") {
                 walk(items, root, &format!("{path}[]."), out);
             }
