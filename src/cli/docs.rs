@@ -629,51 +629,61 @@ live object's say what they are instead.\n\n";
 fn kind_fields_table(kind: Kind, root: &Value, shape: &Shape) -> Result<String, String> {
     let mut rows = Vec::new();
     object_rows(root, root, shape, "", &mut rows);
-    let decided = fields::outcomes(kind);
-    let mut out = String::from("| field | type | required | a change | description |\n|---|---|---|---|---|\n");
-    for (path, ty, required, description) in &rows {
-        let outcome = fields::outcome(kind, path).ok_or_else(|| {
+    if let Some((stray, _)) = fields::outcomes(kind)
+        .iter()
+        .find(|(field, _)| !rows.iter().any(|r| r.0 == *field))
+    {
+        return Err(format!(
+            "{}: src/model/fields.rs decides `{stray}`, which the schema does not have",
+            kind.as_str()
+        ));
+    }
+    let mut cells = Vec::with_capacity(rows.len());
+    for (path, ty, required, description) in rows {
+        let outcome = fields::outcome(kind, &path).ok_or_else(|| {
             format!(
                 "{}: field `{path}` has no decision in src/model/fields.rs: say whether a change changes it in place, replaces the object or is refused",
                 kind.as_str()
             )
         })?;
         let mut change = outcome.describe();
-        if let Some(condition) = fields::condition(kind, path) {
+        if let Some(condition) = fields::condition(kind, &path) {
             change.push_str(&format!(" ({condition})"));
         }
-        if let Some(removal) = fields::removal(kind, path).filter(|r| *r != outcome) {
+        if let Some(removal) = fields::removal(kind, &path).filter(|r| *r != outcome) {
             change.push_str(&format!("; removing it: {}", removal.describe()));
         }
-        out.push_str(&format!(
-            "| `{path}` | {} | {} | {} | {} |\n",
-            cell(ty),
-            if *required { "yes" } else { "no" },
-            cell(&change),
-            cell(description)
-        ));
+        cells.push([path, ty, yes_no(required), change, description]);
     }
-    if let Some((stray, _)) = decided.iter().find(|(field, _)| !rows.iter().any(|r| r.0 == *field)) {
-        return Err(format!(
-            "{}: src/model/fields.rs decides `{stray}`, which the schema does not have",
-            kind.as_str()
-        ));
-    }
-    out.push('\n');
-    Ok(out)
+    Ok(markdown_table(
+        ["field", "type", "required", "a change", "description"],
+        cells,
+    ))
 }
 
 fn fields_table(root: &Value, shape: &Shape) -> String {
     let mut rows = Vec::new();
     object_rows(root, root, shape, "", &mut rows);
-    let mut out = String::from("| field | type | required | description |\n|---|---|---|---|\n");
-    for (path, ty, required, description) in rows {
-        out.push_str(&format!(
-            "| `{path}` | {} | {} | {} |\n",
-            cell(&ty),
-            if required { "yes" } else { "no" },
-            cell(&description)
-        ));
+    let cells = rows
+        .into_iter()
+        .map(|(path, ty, required, description)| [path, ty, yes_no(required), description]);
+    markdown_table(["field", "type", "required", "description"], cells)
+}
+
+fn yes_no(required: bool) -> String {
+    if required { "yes" } else { "no" }.to_string()
+}
+
+/// A table of fields: the first cell of a row is a field's path, shown as code.
+fn markdown_table<const N: usize>(headers: [&str; N], rows: impl IntoIterator<Item = [String; N]>) -> String {
+    let mut out = format!("| {} |\n|{}\n", headers.join(" | "), "---|".repeat(N));
+    for row in rows {
+        let shown: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if i == 0 { format!("`{c}`") } else { cell(c) })
+            .collect();
+        out.push_str(&format!("| {} |\n", shown.join(" | ")));
     }
     out.push('\n');
     out
