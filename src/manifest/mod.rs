@@ -7,6 +7,7 @@ pub mod load;
 pub mod settings;
 pub mod webex;
 pub mod yaml;
+mod yaml_block;
 
 use std::str::FromStr;
 

@@ -168,10 +168,19 @@ pub struct Parsed {
 }
 
 pub fn parse(text: &str, limits: Limits, with_spans: bool) -> Parsed {
-    if !with_spans && let Some(parsed) = parse_number_runs(text, limits) {
-        return parsed;
+    if with_spans {
+        return parse_events(text, limits, true);
     }
-    parse_events(text, limits, with_spans)
+    match parse_number_runs(text, limits) {
+        Some(parsed) => parsed,
+        None => parse_values(text, limits),
+    }
+}
+
+/// The values of `text`'s documents: read directly when the file is in the plain block style,
+/// through the event parser otherwise.
+fn parse_values(text: &str, limits: Limits) -> Parsed {
+    super::yaml_block::parse(text, limits).unwrap_or_else(|| parse_events(text, limits, false))
 }
 
 /// The YAML text of a number entry written on one line, `- {number: "+…"}`: its indentation
@@ -230,7 +239,7 @@ fn parse_number_runs(text: &str, limits: Limits) -> Option<Parsed> {
     if runs.is_empty() {
         return None;
     }
-    let mut parsed = parse_events(&short, limits, false);
+    let mut parsed = parse_values(&short, limits);
     if !parsed.errors.is_empty() {
         return None;
     }
@@ -649,12 +658,17 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<V
     if style != ScalarStyle::Plain {
         return Ok(Value::String(text.to_string()));
     }
-    Ok(match text {
+    Ok(resolve_plain(text))
+}
+
+/// An untagged plain scalar with the YAML 1.2 core schema: null, a boolean, a number or a string.
+pub(super) fn resolve_plain(text: &str) -> Value {
+    match text {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         "true" | "True" | "TRUE" => Value::Bool(true),
         "false" | "False" | "FALSE" => Value::Bool(false),
         _ => plain_number(text).unwrap_or_else(|| Value::String(text.to_string())),
-    })
+    }
 }
 
 fn plain_number(text: &str) -> Option<Value> {
@@ -898,6 +912,251 @@ mod tests {
             if let Ok(text) = std::fs::read_to_string(&file) {
                 same_as_full(&text);
             }
+        }
+    }
+
+    const USER: &str = "apiVersion: telform/v1\nkind: User\nmetadata: {name: cust0251-u01, labels: {team: \"a b\"}}\nspec:\n  customer: CUST-000251\n  email: u01@cust0251.example\n  firstName: O'Brien\n  lastName: Thomas, Jr.\n  package: webex_calling\n  extension: \"1000\"\n  admin: true\n  phoneNumber: +12125550100\n";
+    const DEVICE: &str = "# devices\n---\napiVersion: telform/v1\nkind: Device\nmetadata:\n  name: 'desk'\nspec:\n  customer: CUST-000001\n  mac: \"80:5E:C0:00:00:00\"\n  owner: {user: u01@cust0001.example}\n  sipPassword: {generate: true, rotation: 2}\n  sharedWith: []\n  tags:\n  - a\n  - {b: [1, 2.5, ~, x y]}\n\n  list:\n    - key: 1\n      other: -2\n    - plain\n  empty:\n";
+
+    #[test]
+    fn plain_block_files_are_read_directly() {
+        for text in [USER, DEVICE, &format!("{USER}{DEVICE}---\n{USER}"), "a: 1"] {
+            assert!(
+                super::super::yaml_block::parse(text, Limits::default()).is_some(),
+                "{text}"
+            );
+            same_as_full(text);
+        }
+        let device = &values(DEVICE)[0];
+        assert_eq!(device["spec"]["mac"], "80:5E:C0:00:00:00");
+        assert_eq!(device["spec"]["tags"][1]["b"], serde_json::json!([1, 2.5, null, "x y"]));
+        assert_eq!(device["spec"]["list"][0], serde_json::json!({"key": 1, "other": -2}));
+        assert_eq!(device["spec"]["empty"], Value::Null);
+    }
+
+    #[test]
+    fn lines_of_doubtful_meaning_go_to_the_event_parser() {
+        let doubtful = [
+            "a: 1 # comment\n",
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "a: |\n  text\n",
+            "a: >\n  text\n",
+            "a: plain\n  continued\n",
+            "a: \"two\n  lines\"\n",
+            "a: \"esc\\\"aped\"\n",
+            "a: 'it''s'\n",
+            "a: {b: 'it''s'}\n",
+            "a:\tb\n",
+            "a: b\r\n",
+            "\u{feff}a: 1\n",
+            "a: 1\na: 2\n",
+            "a: {b: 1, b: 2}\n",
+            "a: {b: 1,}\n",
+            "a: {b}\n",
+            "a: {b:c}\n",
+            "a: {\"b\": 1}\n",
+            "a: [b, {c: d: e}]\n",
+            "a: [b\n",
+            "a: [b] c\n",
+            "a: b: c\n",
+            "a: b:\n",
+            "a:\n  b: 1\n c: 2\n",
+            "a:\n    b: 1\n  c: 2\n",
+            "a:\n  - b\n   - c\n",
+            "a:\n  -\n    b\n",
+            "a:\n  - - b\n",
+            "- a\n- b\n",
+            "  a: 1\n",
+            "? a\n: b\n",
+            "\"a\": 1\n",
+            "a : 1\n",
+            "%YAML 1.2\n---\na: 1\n",
+            "a: 1\n...\n",
+            "--- a: 1\n",
+            "a: 1\n---\n",
+            "---\n---\na: 1\n",
+            "# only a comment\n",
+            "",
+            "a: @b\n",
+            "a: `b`\n",
+            "a: -\n",
+            "a: - b\n",
+            "a: x]\n",
+            "a: [x: y]\n",
+            "a: {b: #c}\n",
+            "a: \u{85}b\n",
+            "a: b\u{2028}c\n",
+        ];
+        for text in doubtful {
+            assert!(
+                super::super::yaml_block::parse(text, Limits::default()).is_none(),
+                "{text:?}"
+            );
+            same_as_full(text);
+        }
+        // Deeper than the limit on either path.
+        let deep: String =
+            (0..70).map(|i| format!("{}k:\n", "  ".repeat(i))).collect::<String>() + &"  ".repeat(70) + "k: v\n";
+        same_as_full(&deep);
+        let deep_flow = format!("a: {}1{}\n", "[".repeat(70), "]".repeat(70));
+        same_as_full(&deep_flow);
+    }
+
+    proptest::proptest! {
+        /// Lines assembled from pieces of the plain block style and pieces that are not read
+        /// the same on both paths, or not at all: whatever the fast path accepts, it reads as
+        /// the event parser does.
+        #[test]
+        fn any_mix_of_lines_reads_as_the_event_parser_reads_it(
+            lines in proptest::collection::vec(
+                (0usize..4, proptest::sample::select(vec![
+                    "a:", "b: 1", "c: x y", "d: \"q: #\"", "e: 'q'", "- f", "- g: 1", "-", "- - h",
+                    "i: {j: 1, k: [l, 2]}", "m: []", "n: {}", "# note", "", "---", "o: p # c",
+                    "q: &r s", "t: *r", "u: |", "  v", "w: 'x''y'", "z: -1", "aa: 0x1F", "ab: .5",
+                    "ac: ~", "ad: True", "ae: 1e3", "af: +1", "ag: a, b", "ah: x:y", "ai: {aj: a b}",
+                    "ak: [\"l, m\", 'n']", "al: {am: [1, {an: 2}]}", "b: 2", "ao: é ü", "ap:   q",
+                ])),
+                0..24,
+            )
+        ) {
+            let text: String = lines
+                .iter()
+                .map(|(indent, line)| format!("{}{}\n", "  ".repeat(*indent), line))
+                .collect();
+            same_as_full(&text);
+        }
+    }
+
+    proptest::proptest! {
+        /// The same with the plain block style's pieces only, most of which the fast path reads.
+        #[test]
+        fn any_plain_block_text_reads_as_the_event_parser_reads_it(
+            lines in proptest::collection::vec(
+                (0usize..3, proptest::sample::select(vec![
+                    "a:", "b: 1", "c: x y", "d: \"q: #\"", "e: 'q'", "- f", "- g: 1", "- h:",
+                    "i: {j: 1, k: [l, 2]}", "m: []", "n: {}", "# note", "", "z: -1", "aa: 0x1F",
+                    "ab: .5", "ac: ~", "ad: True", "ae: 1e3", "af: +1", "ag: a, b", "ah: x:y",
+                    "ai: {aj: a b}", "ak: [\"l, m\", 'n']", "al: {am: [1, {an: 2}]}", "ao: é ü",
+                    "- [1, 2]", "- 'p'", "ap:    q",
+                ])),
+                1..16,
+            ),
+            documents in 1usize..3,
+        ) {
+            let document: String = lines
+                .iter()
+                .map(|(indent, line)| format!("{}{}\n", "  ".repeat(*indent), line))
+                .collect();
+            let text = format!("top: 1\n{document}").repeat(documents).replace("top: 1\n", "---\ntop: 1\n");
+            same_as_full(&text);
+        }
+    }
+
+    /// A random document in the plain block style, rendered from `seed`.
+    fn block_document(seed: u64) -> String {
+        struct Random(u64);
+        impl Random {
+            fn below(&mut self, n: usize) -> usize {
+                self.0 = self
+                    .0
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((self.0 >> 33) % n as u64) as usize
+            }
+        }
+        const SCALARS: [&str; 24] = [
+            "x",
+            "x y",
+            "1",
+            "-2",
+            "2.50",
+            "1e3",
+            "0x1F",
+            "0o17",
+            "~",
+            "null",
+            "True",
+            "false",
+            "+14255550100",
+            "\"80:5E:C0\"",
+            "'a, b'",
+            "\"\"",
+            "''",
+            "é",
+            "a-b_c.d",
+            "12:30",
+            "O'Brien",
+            "a, b",
+            "x#y",
+            "007",
+        ];
+        fn flow(random: &mut Random, depth: usize) -> String {
+            match random.below(if depth > 2 { 1 } else { 4 }) {
+                0 => SCALARS[random.below(SCALARS.len())]
+                    .replace(", ", "-")
+                    .replace(['#', ':'], ""),
+                1 => "[]".into(),
+                2 => {
+                    let items: Vec<String> = (0..random.below(4)).map(|_| flow(random, depth + 1)).collect();
+                    format!("[{}]", items.join(", "))
+                }
+                _ => {
+                    let entries: Vec<String> = (0..random.below(4))
+                        .map(|i| format!("k{i}: {}", flow(random, depth + 1)))
+                        .collect();
+                    format!("{{{}}}", entries.join(", "))
+                }
+            }
+        }
+        fn mapping(random: &mut Random, indent: usize, depth: usize, out: &mut String, first_inline: bool) {
+            for i in 0..1 + random.below(4) {
+                if !(first_inline && i == 0) {
+                    out.push_str(&" ".repeat(indent));
+                }
+                out.push_str(&format!("key{i}:"));
+                value(random, indent, depth, out);
+            }
+        }
+        fn value(random: &mut Random, indent: usize, depth: usize, out: &mut String) {
+            match random.below(if depth > 3 { 2 } else { 6 }) {
+                0 => out.push_str(&format!(" {}\n", SCALARS[random.below(SCALARS.len())])),
+                1 => out.push_str(&format!(" {}\n", flow(random, 0))),
+                2 => out.push('\n'),
+                3 => {
+                    out.push('\n');
+                    let deeper = indent + 1 + random.below(3);
+                    mapping(random, deeper, depth + 1, out, false);
+                }
+                _ => {
+                    out.push('\n');
+                    let at = indent + 2 * random.below(2);
+                    for _ in 0..1 + random.below(3) {
+                        out.push_str(&" ".repeat(at));
+                        out.push_str("- ");
+                        if random.below(2) == 0 {
+                            mapping(random, at + 2, depth + 1, out, true);
+                        } else {
+                            out.push_str(&format!("{}\n", flow(random, 0)));
+                        }
+                    }
+                }
+            }
+        }
+        let mut random = Random(seed);
+        let mut out = String::new();
+        mapping(&mut random, 0, 0, &mut out, false);
+        out
+    }
+
+    proptest::proptest! {
+        /// Random documents of the plain block style, alone or one after another: the fast path
+        /// reads them, as the event parser does.
+        #[test]
+        fn random_plain_block_documents_read_as_the_event_parser_reads_them(seeds in proptest::collection::vec(proptest::num::u64::ANY, 1..4)) {
+            let text: String = seeds.iter().map(|seed| format!("---\n{}", block_document(*seed))).collect();
+            proptest::prop_assert!(super::super::yaml_block::parse(&text, Limits::default()).is_some(), "{}", text);
+            same_as_full(&text);
         }
     }
 
