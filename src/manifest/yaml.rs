@@ -934,6 +934,16 @@ mod tests {
         assert_eq!(device["spec"]["empty"], Value::Null);
     }
 
+    /// A hostile file of one long `{…}` line: each key is read once (read again from the key to
+    /// the end of the line, 100,000 keys would take minutes).
+    #[test]
+    fn a_long_flow_line_reads_in_one_pass() {
+        let entries: Vec<String> = (0..100_000).map(|i| format!("k{i}: {i}")).collect();
+        let text = format!("a: {{{}}}\n", entries.join(", "));
+        assert!(super::super::yaml_block::parse(&text, Limits::default()).is_some());
+        same_as_full(&text);
+    }
+
     #[test]
     fn lines_of_doubtful_meaning_go_to_the_event_parser() {
         let doubtful = [

@@ -132,8 +132,7 @@ fn is_entry(text: &str) -> bool {
 }
 
 /// A key of the plain style: letters, digits, `_`, `-` and `.`, not starting with `-` or `.`.
-fn key_length(text: &str) -> usize {
-    let bytes = text.as_bytes();
+fn key_length(bytes: &[u8]) -> usize {
     if !bytes.first().is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
         return 0;
     }
@@ -145,7 +144,7 @@ fn key_length(text: &str) -> usize {
 
 /// `key: rest` or `key:` → the key and the rest (empty when the value follows on other lines).
 fn split_key(text: &str) -> Option<(&str, &str)> {
-    let length = key_length(text);
+    let length = key_length(text.as_bytes());
     if length == 0 {
         return None;
     }
@@ -377,12 +376,13 @@ impl Flow<'_> {
             return Some(Value::Object(map));
         }
         loop {
-            let rest = std::str::from_utf8(&self.text[self.at..]).ok()?;
+            // The key alone is looked at: the rest of a long line is not read again per key.
+            let rest = &self.text[self.at..];
             let length = key_length(rest);
-            if length == 0 || !rest[length..].starts_with(": ") {
+            if length == 0 || !rest[length..].starts_with(b": ") {
                 return None;
             }
-            let key = rest[..length].to_string();
+            let key = std::str::from_utf8(&rest[..length]).ok()?.to_string();
             self.at += length + 2;
             let value = self.value(depth + 1)?;
             if map.insert(key, value).is_some() {
