@@ -25,7 +25,6 @@ pub fn refuse_edits(plan: &mut Plan, live: &WebexLive, edits: &[(CreationEdit, S
             continue;
         };
         let field = edit.field.strip_prefix("spec.").unwrap_or(edit.field);
-        let shown = |value: &Option<Value>| value.as_ref().map_or_else(|| "(none)".to_string(), Value::to_string);
         let what = match edit.kind {
             Kind::Customer => "customer",
             _ => "location",
@@ -43,6 +42,20 @@ pub fn refuse_edits(plan: &mut Plan, live: &WebexLive, edits: &[(CreationEdit, S
                 shown(&edit.old)
             ),
         });
+    }
+}
+
+/// A value as the message shows it: JSON, cut short. The old value comes from the repository at
+/// a revision nobody reviewed here, so it is no more trusted than a manifest, and may be long.
+fn shown(value: &Option<Value>) -> String {
+    const MAX: usize = 60;
+    let Some(value) = value else {
+        return "(none)".to_string();
+    };
+    let text = value.to_string();
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text,
     }
 }
 
@@ -171,5 +184,14 @@ mod tests {
             "HEAD~1",
         );
         assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    }
+
+    #[test]
+    fn a_long_value_is_cut_short() {
+        assert_eq!(shown(&None), "(none)");
+        assert_eq!(shown(&Some(json!("fr_FR"))), "\"fr_FR\"");
+        let long = shown(&Some(json!("é".repeat(500))));
+        assert_eq!(long.chars().count(), 61, "{long}");
+        assert!(long.ends_with('…'));
     }
 }
