@@ -58,7 +58,8 @@ pub fn changed_since(dir: &Path, rev: &str, templates: &[(String, String)]) -> R
         );
     }
     // Each changed file's documents now and then: only the documents that differ count (a file
-    // may hold many accounts; one edited changes the scope by one).
+    // may hold many accounts; one edited changes the scope by one). The differing Customer and
+    // Location documents are kept, then and now, for their creation-only fields.
     let (mut all_then, mut all_now) = (Vec::new(), Vec::new());
     for (status, path) in &changes {
         let now: Vec<Value> = if *status == Status::Removed {
@@ -70,11 +71,14 @@ pub fn changed_since(dir: &Path, rev: &str, templates: &[(String, String)]) -> R
             load::read_file(id, &full).docs.into_iter().map(|d| d.value).collect()
         };
         let then = before.remove(path).unwrap_or_default();
-        for doc in differing(&then, &now).chain(differing(&now, &then)) {
+        let (gone, came): (Vec<&Value>, Vec<&Value>) =
+            (differing(&then, &now).collect(), differing(&now, &then).collect());
+        for doc in gone.iter().chain(&came) {
             touched.add_raw(doc);
         }
-        all_then.extend(differing(&then, &now).cloned());
-        all_now.extend(differing(&now, &then).cloned());
+        let creation_kind = |doc: &&&Value| creation_key(doc).is_some();
+        all_then.extend(gone.iter().filter(creation_kind).map(|doc| (*doc).clone()));
+        all_now.extend(came.iter().filter(creation_kind).map(|doc| (*doc).clone()));
     }
     // Across the changed files: an object may have moved from one file to another.
     let creation_edits = creation_edits(&all_then, &all_now);
