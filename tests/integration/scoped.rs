@@ -722,3 +722,25 @@ fn a_creation_only_edit_of_a_customer_the_plan_creates_is_not_refused() {
     assert!(printed.contains("fr-enterprise-sso"), "{printed}");
     assert!(printed.contains("en_us"), "{printed}");
 }
+
+/// A settings change makes the plan a full one, but the revision is still there to compare with.
+#[test]
+fn a_creation_only_edit_beside_a_settings_change_is_refused_in_the_full_plan() {
+    let estate = Estate::acme(true);
+    std::fs::copy(root().join("examples/telform.yaml"), estate.dir().join("telform.yaml")).expect("copy");
+    estate.edit(
+        "webex/acme/customer.yaml",
+        "template: fr-smb-calling",
+        "template: fr-enterprise-sso",
+    );
+    estate.commit("settings, and Acme moves to the enterprise template");
+    let (code, printed, json) = estate.plan_pull_request();
+    assert_eq!(code, Some(1), "{printed}");
+    assert!(
+        json["in_full_because"]
+            .as_str()
+            .is_some_and(|s| s.contains("telform.yaml")),
+        "{printed}"
+    );
+    assert!(printed.contains("`template` changed since HEAD~1"), "{printed}");
+}
