@@ -10,6 +10,7 @@ use crate::apply::{self, Options, Outcome, Progress, Run, Secrets};
 use crate::diag::Problem;
 use crate::manifest::ManifestSet;
 use crate::manifest::settings::{ApplySettings, SecretPolicy, Settings};
+use crate::model::fields::CreationEdit;
 use crate::model::plan::{Action, Plan, PlanOrigin, PlanScope};
 use crate::model::{ObjectKind, ProviderName, Stop};
 use crate::plan::{self, Context, DEFAULT_MAX_DELETES, DEFAULT_MAX_NUMBER_CHANGES, Live};
@@ -40,6 +41,9 @@ pub struct PlanOptions {
     pub changed_since: Option<String>,
     /// A scope already decided (a saved scoped plan applied): read exactly it again.
     pub scope: Option<PlanScope>,
+    /// With a scope already decided: the creation-only fields edited since `--changed-since`'s
+    /// revision, found when the scope was (a scope widened keeps them).
+    pub creation_edits: Vec<CreationEdit>,
 }
 
 /// Why no plan came out.
@@ -279,8 +283,8 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
     let targets = Target::parse_all(&options.targets).map_err(Failure::one)?;
     // Validation above stays whole (its cross-file rules see every manifest); the scope then
     // keeps the manifests of the accounts and customers the change touches, each whole.
-    let mut scope = match (&options.scope, &options.changed_since) {
-        (Some(scope), _) => Some(scope.clone()),
+    let (mut scope, creation_edits) = match (&options.scope, &options.changed_since) {
+        (Some(scope), _) => (Some(scope.clone()), options.creation_edits.clone()),
         (None, Some(rev)) => {
             let dir = dir.clone();
             let rev = rev.clone();
@@ -291,12 +295,13 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
                 .iter()
                 .map(|c| (c.spec.template.clone(), c.spec.external_id.clone()))
                 .collect();
-            tokio::task::spawn_blocking(move || scope::changed_since(&dir, &rev, &templates))
+            let changed = tokio::task::spawn_blocking(move || scope::changed_since(&dir, &rev, &templates))
                 .await
                 .map_err(|e| Failure::one(format!("reading the Git history stopped: {e}")))?
-                .map_err(Failure::one)?
+                .map_err(Failure::one)?;
+            (changed.scope, changed.creation_edits)
         }
-        (None, None) => None,
+        (None, None) => (None, Vec::new()),
     };
     // The whole set stays for the check below that a pruned number is declared nowhere else.
     let (manifests, whole) = match scope.as_mut() {
@@ -377,6 +382,18 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
             plan::webex::precheck::record(&mut plan, refusals);
         }
     }
+    if let Some(webex_live) = &live.webex
+        && !creation_edits.is_empty()
+    {
+        // An edit no API can apply nor read back fails the plan at the field (issue #13).
+        let located = locate_edits(&creation_edits, &manifests, &validated.sources);
+        let since = scope
+            .as_ref()
+            .map(|s| s.changed_since.as_str())
+            .or(options.changed_since.as_deref())
+            .unwrap_or_default();
+        plan::webex::creation::refuse_edits(&mut plan, webex_live, &located, since);
+    }
     if let (Some(scope), Some(whole)) = (&scope, &whole) {
         // A live number of a scoped account that an account outside the scope declares is that
         // account's (a full plan moves it rather than prune it): the scope takes that account
@@ -398,6 +415,7 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
             let options = PlanOptions {
                 scope: Some(widened),
                 changed_since: None,
+                creation_edits,
                 ..options.clone()
             };
             return Box::pin(plan_dir(&options, trusted)).await;
@@ -451,6 +469,53 @@ pub async fn plan_dir(options: &PlanOptions, trusted: Trusted<'_>) -> Result<Pla
         options: options.clone(),
         declared,
     })
+}
+
+/// Each creation-only edit of an object the planned manifests declare, with where its field is
+/// written now (where it would be, when it was taken away): the manifest's file, line and column.
+fn locate_edits(
+    edits: &[CreationEdit],
+    manifests: &ManifestSet,
+    sources: &crate::manifest::load::Sources,
+) -> Vec<(CreationEdit, crate::model::plan::SourceRef)> {
+    use crate::manifest::Kind;
+    let declared: Vec<(&CreationEdit, crate::manifest::Origin, String)> = edits
+        .iter()
+        .filter_map(|edit| {
+            let (origin, name) = match (edit.kind, &edit.location) {
+                (Kind::Customer, _) => manifests
+                    .customers
+                    .iter()
+                    .find(|c| c.spec.external_id == edit.customer)
+                    .map(|c| (c.origin, &c.metadata.name))?,
+                (Kind::Location, Some(location)) => manifests
+                    .locations
+                    .iter()
+                    .find(|l| l.spec.customer == edit.customer && l.spec.name.eq_ignore_ascii_case(location))
+                    .map(|l| (l.origin, &l.metadata.name))?,
+                _ => return None,
+            };
+            Some((edit, origin, format!("{}/{name}", edit.kind.as_str())))
+        })
+        .collect();
+    let nodes: Vec<(crate::manifest::Origin, String)> = declared
+        .iter()
+        .map(|(edit, origin, _)| (*origin, format!("/{}", edit.field.replace('.', "/"))))
+        .collect();
+    let places = report::locate_nodes(&nodes, sources);
+    declared
+        .into_iter()
+        .zip(places)
+        .map(|((edit, _, manifest), (file, line, column))| {
+            let source = crate::model::plan::SourceRef {
+                file,
+                line,
+                column: Some(column),
+                manifest,
+            };
+            (edit.clone(), source)
+        })
+        .collect()
 }
 
 /// The clients of the providers the manifests use.

@@ -307,6 +307,9 @@ fn load_saved(path: &Path) -> Result<(Plan, PlanOptions), String> {
             reset_passwords: Default::default(),
             changed_since: None,
             scope: origin.scope,
+            // A saved plan that refused a creation-only edit cannot be applied: one saved
+            // applicable had none to refuse.
+            creation_edits: Vec::new(),
         },
     ))
 }

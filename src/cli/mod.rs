@@ -476,6 +476,7 @@ impl ScopeArgs {
             reset_passwords: Default::default(),
             changed_since: self.changed_since.clone(),
             scope: None,
+            creation_edits: Vec::new(),
         })
     }
 

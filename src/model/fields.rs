@@ -10,6 +10,8 @@
 //! value declares another object), telform's own settings on an object, or the inputs of a
 //! creation that no API reads back (said so, with what to do).
 
+use serde_json::Value;
+
 use crate::manifest::Kind;
 
 /// The outcome of a change of one field of an existing object.
@@ -32,9 +34,10 @@ pub enum Outcome {
     /// Which object this one belongs to or points at: changing it moves the object, with the
     /// outcome given (for instance a device given to another user).
     Reference(&'static str),
-    /// Sent only when the object is created, and no API reads it back: a later edit cannot be
-    /// seen by any plan (telform keeps no state of its own to compare with). Said here and in
-    /// the reference, with what to do.
+    /// Sent only when the object is created, and no API reads it back. A plan scoped to a pull
+    /// request (`--changed-since REF`) compares the manifest with REF and refuses an edit of an
+    /// object that exists, naming the field, `why` and `fix`; a full plan has no base to compare
+    /// with (telform keeps no state of its own), so there a later edit plans nothing.
     AtCreation { why: &'static str, fix: &'static str },
     /// The document's form (`apiVersion`, `kind`), not a field of any object.
     Document,
@@ -53,9 +56,9 @@ impl Outcome {
             Outcome::Telform(what) => format!("telform only: {what}"),
             Outcome::Ensure => "`absent` deletes the object, `present` creates it".into(),
             Outcome::Reference(what) => format!("reference: {what}"),
-            Outcome::AtCreation { why, fix } => {
-                format!("at creation only, and a plan cannot see a later edit: {why}; {fix}")
-            }
+            Outcome::AtCreation { why, fix } => format!(
+                "at creation only: {why}; {fix}. `plan --changed-since REF` refuses an edit of an existing object, naming the field; a full plan has nothing to compare with and plans nothing"
+            ),
             Outcome::Document => "the document's form".into(),
         }
     }
@@ -507,4 +510,48 @@ pub fn outcome(kind: Kind, path: &str) -> Option<Outcome> {
         .into_iter()
         .find(|(field, _)| *field == path)
         .map(|(_, outcome)| outcome)
+}
+
+/// The fields of `kind` sent only at creation ([`Outcome::AtCreation`]).
+pub fn at_creation(kind: Kind) -> impl Iterator<Item = &'static str> {
+    outcomes(kind)
+        .into_iter()
+        .filter(|(_, outcome)| matches!(outcome, Outcome::AtCreation { .. }))
+        .map(|(field, _)| field)
+}
+
+/// An edit, since a Git revision, of a field sent only at creation, of a Customer (by external
+/// id) or a Location (by customer and name) declared both then and now. The plan refuses it when
+/// the object exists: nothing can apply it, and no read would show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreationEdit {
+    pub kind: Kind,
+    /// The customer's external id: the customer itself, or the location's.
+    pub customer: String,
+    /// The location's name as declared now (`None` for a customer).
+    pub location: Option<String>,
+    /// The field, as in the reference (`spec.template`).
+    pub field: &'static str,
+    /// The value at the revision (`None`: not given).
+    pub old: Option<Value>,
+    /// The value now (`None`: not given).
+    pub new: Option<Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_creation_only_fields_are_the_customer_template_and_language_and_the_announcement_language() {
+        assert_eq!(
+            at_creation(Kind::Customer).collect::<Vec<_>>(),
+            ["spec.template", "spec.language"]
+        );
+        assert_eq!(
+            at_creation(Kind::Location).collect::<Vec<_>>(),
+            ["spec.announcementLanguage"]
+        );
+        assert_eq!(at_creation(Kind::User).count(), 0);
+    }
 }

@@ -83,8 +83,22 @@ impl std::fmt::Display for ObjectRef {
 pub struct SourceRef {
     pub file: String,
     pub line: u32,
+    /// The column of a field the message is about (`line` is then the field's line, not the
+    /// document's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     /// `Kind/name` of the manifest.
     pub manifest: String,
+}
+
+impl SourceRef {
+    /// `line`, or `line:column` when a field is pointed at.
+    pub fn position(&self) -> String {
+        match self.column {
+            Some(column) => format!("{}:{column}", self.line),
+            None => self.line.to_string(),
+        }
+    }
 }
 
 /// One field that changes. Values are JSON; a sensitive value is never stored, only the fact

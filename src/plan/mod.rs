@@ -45,6 +45,7 @@ impl Context<'_> {
         SourceRef {
             file: self.sources.display(origin.file),
             line: origin.line,
+            column: None,
             manifest: manifest.to_string(),
         }
     }

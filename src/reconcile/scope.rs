@@ -15,23 +15,32 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::diag::Problem;
-use crate::manifest::ManifestSet;
 use crate::manifest::load::{self, Sources};
+use crate::manifest::{Kind, ManifestSet};
+use crate::model::fields::{self, CreationEdit};
 use crate::model::plan::PlanScope;
 
 /// The largest file read back from REF (the loader's own limit is smaller still).
 const MAX_OLD_FILE: usize = 64 * 1024 * 1024;
 
-/// The scope of the documents changed since `rev`, or `None` when the folder's `telform.yaml`
-/// changed (settings may change every plan: the plan is a full one). `templates` pairs each
-/// customer's template with the customer's external id.
-pub fn changed_since(dir: &Path, rev: &str, templates: &[(String, String)]) -> Result<Option<PlanScope>, Problem> {
+/// What changed since a Git revision.
+#[derive(Debug, Default)]
+pub struct Changed {
+    /// The scope of the documents changed, or `None` when the folder's `telform.yaml` changed
+    /// (settings may change every plan: the plan is a full one).
+    pub scope: Option<PlanScope>,
+    /// The edits of fields sent only at creation, of the customers and locations declared both
+    /// at the revision and now (issue #13): the plan refuses those of objects that exist.
+    pub creation_edits: Vec<CreationEdit>,
+}
+
+/// The scope of the documents changed since `rev`, and the creation-only fields they edit.
+/// `templates` pairs each customer's template with the customer's external id.
+pub fn changed_since(dir: &Path, rev: &str, templates: &[(String, String)]) -> Result<Changed, Problem> {
     let folder = crate::manifest::confined::folder_of(dir);
     let commit = resolve(&folder, rev)?;
     let changes = changed_files(&folder, &commit)?;
-    if changes.iter().any(|(_, path)| path == Path::new("telform.yaml")) {
-        return Ok(None);
-    }
+    let settings_changed = changes.iter().any(|(_, path)| path == Path::new("telform.yaml"));
     let mut touched = Touched::default();
     // The documents at REF of the modified and removed files.
     let old: Vec<&Path> = changes
@@ -49,7 +58,9 @@ pub fn changed_since(dir: &Path, rev: &str, templates: &[(String, String)]) -> R
         );
     }
     // Each changed file's documents now and then: only the documents that differ count (a file
-    // may hold many accounts; one edited changes the scope by one).
+    // may hold many accounts; one edited changes the scope by one). The differing Customer and
+    // Location documents are kept, then and now, for their creation-only fields.
+    let (mut all_then, mut all_now) = (Vec::new(), Vec::new());
     for (status, path) in &changes {
         let now: Vec<Value> = if *status == Status::Removed {
             Vec::new()
@@ -60,9 +71,22 @@ pub fn changed_since(dir: &Path, rev: &str, templates: &[(String, String)]) -> R
             load::read_file(id, &full).docs.into_iter().map(|d| d.value).collect()
         };
         let then = before.remove(path).unwrap_or_default();
-        for doc in differing(&then, &now).chain(differing(&now, &then)) {
+        let (gone, came): (Vec<&Value>, Vec<&Value>) =
+            (differing(&then, &now).collect(), differing(&now, &then).collect());
+        for doc in gone.iter().chain(&came) {
             touched.add_raw(doc);
         }
+        let creation_kind = |doc: &&&Value| creation_key(doc).is_some();
+        all_then.extend(gone.iter().filter(creation_kind).map(|doc| (*doc).clone()));
+        all_now.extend(came.iter().filter(creation_kind).map(|doc| (*doc).clone()));
+    }
+    // Across the changed files: an object may have moved from one file to another.
+    let creation_edits = creation_edits(&all_then, &all_now);
+    if settings_changed {
+        return Ok(Changed {
+            scope: None,
+            creation_edits,
+        });
     }
     // A template changed: the customers that use it.
     for (template, customer) in templates {
@@ -70,7 +94,68 @@ pub fn changed_since(dir: &Path, rev: &str, templates: &[(String, String)]) -> R
             touched.customers.insert(customer.clone());
         }
     }
-    Ok(Some(touched.into_scope(rev)))
+    Ok(Changed {
+        scope: Some(touched.into_scope(rev)),
+        creation_edits,
+    })
+}
+
+/// Which object of a kind sent only at creation a raw document declares: a Customer by its
+/// external id, a Location by its customer and name (case aside, as Webex matches names). At the
+/// revision a document need not have been valid: one without its key declares nothing here.
+fn creation_key(doc: &Value) -> Option<(Kind, String, Option<String>)> {
+    let field = |name: &str| doc.get("spec")?.get(name)?.as_str();
+    match doc.get("kind")?.as_str()? {
+        "Customer" => Some((Kind::Customer, field("externalId")?.to_string(), None)),
+        "Location" => Some((
+            Kind::Location,
+            field("customer")?.to_string(),
+            Some(field("name")?.to_lowercase()),
+        )),
+        _ => None,
+    }
+}
+
+/// The creation-only fields (`fields::at_creation`) that differ, added or removed included,
+/// between the documents at the revision (`then`) and now (`now`) of the same object. A document
+/// that now says `ensure: absent` is leaving: what it was created with no longer matters.
+pub fn creation_edits(then: &[Value], now: &[Value]) -> Vec<CreationEdit> {
+    let mut before: BTreeMap<(Kind, String, Option<String>), &Value> = BTreeMap::new();
+    for doc in then {
+        if let Some(key) = creation_key(doc) {
+            before.entry(key).or_insert(doc);
+        }
+    }
+    let mut edits = Vec::new();
+    let mut seen = BTreeSet::new();
+    for doc in now {
+        let Some(key) = creation_key(doc) else { continue };
+        let absent = doc.pointer("/spec/ensure").and_then(Value::as_str) == Some("absent");
+        if absent || !seen.insert(key.clone()) {
+            continue;
+        }
+        let Some(old_doc) = before.get(&key) else { continue };
+        let (kind, customer, _) = key;
+        let location = doc
+            .pointer("/spec/name")
+            .and_then(Value::as_str)
+            .filter(|_| kind == Kind::Location);
+        for field in fields::at_creation(kind) {
+            let pointer = format!("/{}", field.replace('.', "/"));
+            let (old, new) = (old_doc.pointer(&pointer), doc.pointer(&pointer));
+            if old != new {
+                edits.push(CreationEdit {
+                    kind,
+                    customer: customer.clone(),
+                    location: location.map(str::to_string),
+                    field,
+                    old: old.cloned(),
+                    new: new.cloned(),
+                });
+            }
+        }
+    }
+    edits
 }
 
 /// The documents of `these` that `those` does not hold (as many times).
@@ -424,6 +509,91 @@ mod tests {
         assert_eq!(manifest_path(b"README.md").expect("inside"), None);
         assert_eq!(manifest_path(b".github/workflows/x.yaml").expect("inside"), None);
         assert_eq!(manifest_path(b"acg/.#a.yaml").expect("inside"), None);
+    }
+
+    fn customer(template: &str, language: Option<&str>) -> Value {
+        let mut doc = serde_json::json!({
+            "kind": "Customer",
+            "metadata": {"name": "acme"},
+            "spec": {"externalId": "ACME-0001", "template": template, "companyName": "Acme"},
+        });
+        if let Some(language) = language {
+            doc["spec"]["language"] = serde_json::json!(language);
+        }
+        doc
+    }
+
+    #[test]
+    fn a_customer_template_or_language_edited_is_a_creation_edit_by_name() {
+        let then = [customer("fr-smb-calling", Some("fr_FR"))];
+        let now = [customer("fr-enterprise-sso", None)];
+        let edits = creation_edits(&then, &now);
+        let named: Vec<(&str, Option<Value>, Option<Value>)> =
+            edits.iter().map(|e| (e.field, e.old.clone(), e.new.clone())).collect();
+        assert_eq!(
+            named,
+            [
+                (
+                    "spec.template",
+                    Some("fr-smb-calling".into()),
+                    Some("fr-enterprise-sso".into())
+                ),
+                ("spec.language", Some("fr_FR".into()), None),
+            ]
+        );
+        assert!(
+            edits
+                .iter()
+                .all(|e| e.kind == Kind::Customer && e.customer == "ACME-0001")
+        );
+        // Another field edited is none of them.
+        let mut renamed = customer("fr-smb-calling", Some("fr_FR"));
+        renamed["spec"]["companyName"] = "Acme SA".into();
+        assert!(creation_edits(&then, &[renamed]).is_empty());
+    }
+
+    #[test]
+    fn a_location_announcement_language_is_matched_by_customer_and_name() {
+        let location = |name: &str, announcement: &str| {
+            serde_json::json!({
+                "kind": "Location",
+                "spec": {"customer": "ACME-0001", "name": name, "announcementLanguage": announcement},
+            })
+        };
+        let edits = creation_edits(&[location("Lyon", "fr_fr")], &[location("LYON", "en_us")]);
+        assert_eq!(edits.len(), 1);
+        assert_eq!(edits[0].field, "spec.announcementLanguage");
+        assert_eq!(edits[0].location.as_deref(), Some("LYON"));
+        // Another location (a new one) is created with what it says.
+        assert!(creation_edits(&[location("Lyon", "fr_fr")], &[location("Nice", "en_us")]).is_empty());
+        // A location leaving (`ensure: absent`) is not edited.
+        let mut leaving = location("Lyon", "en_us");
+        leaving["spec"]["ensure"] = "absent".into();
+        assert!(creation_edits(&[location("Lyon", "fr_fr")], &[leaving]).is_empty());
+        // At the revision a document need not have been valid: without its key it matches none.
+        let keyless = serde_json::json!({"kind": "Location", "spec": {"announcementLanguage": "x"}});
+        assert!(creation_edits(&[keyless], &[location("Lyon", "fr_fr")]).is_empty());
+    }
+
+    #[test]
+    fn a_customer_whose_template_or_language_changed_stays_in_the_scope() {
+        let mut touched = Touched::default();
+        let (then, now) = (
+            customer("fr-smb-calling", Some("fr_FR")),
+            customer("other", Some("fr_BE")),
+        );
+        for doc in differing(std::slice::from_ref(&then), std::slice::from_ref(&now))
+            .chain(differing(std::slice::from_ref(&now), std::slice::from_ref(&then)))
+        {
+            touched.add_raw(doc);
+        }
+        let scope = touched.into_scope("HEAD~1");
+        assert_eq!(scope.customers.iter().collect::<Vec<_>>(), ["ACME-0001"]);
+        // A template renamed: the Template document names both, and its customers come along.
+        let mut touched = Touched::default();
+        touched.add_raw(&serde_json::json!({"kind": "Template", "metadata": {"name": "old"}}));
+        touched.add_raw(&serde_json::json!({"kind": "Template", "metadata": {"name": "new"}}));
+        assert!(touched.templates.contains("old") && touched.templates.contains("new"));
     }
 
     #[test]

@@ -122,6 +122,38 @@ pub fn locate(diagnostics: &[Diagnostic], sources: &Sources) -> Vec<Located> {
     out
 }
 
+/// Where each field (a document's origin and a JSON pointer) is written: the file as shown,
+/// and the line and column of its key; a field not written is placed at the key of the mapping
+/// that would hold it. Each file is re-read (and re-parsed with positions) once, as [`locate`]
+/// does.
+pub fn locate_nodes(nodes: &[(crate::manifest::Origin, String)], sources: &Sources) -> Vec<(String, u32, u32)> {
+    let mut files: HashMap<FileId, FileView> = HashMap::new();
+    nodes
+        .iter()
+        .map(|(origin, pointer)| {
+            let at = At::Node {
+                origin: *origin,
+                pointer: pointer.clone(),
+                part: Part::Key,
+            };
+            // No snippet is shown: a sensitive place skips the redaction pass.
+            let (file, span, _) = place(&at, true, sources, &mut files);
+            let start = span.map_or(
+                yaml::Pos {
+                    line: origin.line,
+                    col: 1,
+                },
+                |s| s.start,
+            );
+            (
+                file.unwrap_or_else(|| sources.display(origin.file)),
+                start.line,
+                start.col,
+            )
+        })
+        .collect()
+}
+
 fn place(
     at: &At,
     sensitive: bool,

@@ -467,6 +467,9 @@ fn check(
         }
         Outcome::Ensure if any("delete") => Ok(false),
         Outcome::Ensure => Err(format!("expected a deletion of {manifest}:\n{}", summary())),
+        // This run plans in full, with no revision to compare with: a creation-only field
+        // edited plans nothing here. A plan scoped with `--changed-since` refuses the edit by
+        // name (tests/integration/scoped.rs, "creation-only fields").
         Outcome::Telform(_) | Outcome::AtCreation { .. } => {
             // Switching `prune` on may delete what nothing declares; nothing else happens.
             let pruning = path == "spec.prune";

@@ -544,3 +544,203 @@ fn a_number_declared_by_an_account_outside_the_scope_is_not_pruned() {
         scoped.plan.actions
     );
 }
+
+// ---- creation-only fields edited in a pull request (issue #13) --------------------------------
+
+impl Estate {
+    /// A Git repository whose `manifests/` folder holds the examples' templates and Acme's
+    /// customer and locations, committed: applied to the emulator (`live`, the demo seed's
+    /// Acme), or under an external id that Webex does not know (a customer to create).
+    fn acme(live: bool) -> Estate {
+        let mut seed = seed::demo();
+        seed.timing.webex_provisioning_delay = std::time::Duration::from_millis(100);
+        let (runtime, emulator, env) = emulator_on_runtime(seed, "");
+        let repo = tempfile::tempdir().expect("temp dir");
+        let dir = repo.path().join("manifests/webex");
+        std::fs::create_dir_all(dir.join("acme")).expect("mkdir");
+        for file in ["templates.yaml", "acme/customer.yaml", "acme/locations.yaml"] {
+            let text = std::fs::read_to_string(root().join("examples/webex").join(file)).expect("read");
+            let text = if live {
+                text
+            } else {
+                text.replace("ACME-0001", "ACME-0099")
+            };
+            std::fs::write(dir.join(file), text).expect("write");
+        }
+        let estate = Estate {
+            _runtime: runtime,
+            _emulator: emulator,
+            env,
+            repo,
+        };
+        if live {
+            let applied = estate.telform(&["apply", "manifests", "--auto-approve"]);
+            assert_eq!(
+                applied.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&applied.stderr)
+            );
+        }
+        git(estate.repo.path(), &["init", "-q"]);
+        estate.commit("Acme");
+        estate
+    }
+
+    /// The 1-based line and column of the first line of a manifest file that starts with
+    /// `key:`.
+    fn position(&self, file: &str, key: &str) -> (usize, usize) {
+        let text = std::fs::read_to_string(self.dir().join(file)).expect("read");
+        text.lines()
+            .enumerate()
+            .find_map(|(i, line)| {
+                let content = line.trim_start();
+                content
+                    .starts_with(&format!("{key}:"))
+                    .then_some((i + 1, line.len() - content.len() + 1))
+            })
+            .unwrap_or_else(|| panic!("{file} holds {key}"))
+    }
+
+    /// `plan manifests --changed-since HEAD~1`: its exit code, what it printed, and its JSON.
+    fn plan_pull_request(&self) -> (Option<i32>, String, serde_json::Value) {
+        let text = self.telform(&["plan", "manifests", "--changed-since", "HEAD~1"]);
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&text.stdout),
+            String::from_utf8_lossy(&text.stderr)
+        );
+        let json = self.telform(&["plan", "manifests", "--changed-since", "HEAD~1", "--output", "json"]);
+        let json = serde_json::from_slice(&json.stdout).unwrap_or_else(|e| panic!("JSON ({e}):\n{printed}"));
+        (text.status.code(), printed, json)
+    }
+}
+
+/// The one error of a refused plan: it names `field`, old → new, and points at `file:line:col`.
+fn assert_refused_at(
+    estate: &Estate,
+    (code, printed, json): (Option<i32>, String, serde_json::Value),
+    file: &str,
+    (line, col): (usize, usize),
+    message: &str,
+) {
+    assert_eq!(code, Some(1), "a refused plan fails:\n{printed}");
+    assert!(printed.contains(message), "expected {message:?}:\n{printed}");
+    let at = format!("{file}:{line}:{col})");
+    assert!(printed.contains(&at), "expected the error at {at}:\n{printed}");
+    assert!(printed.contains("hint: to change it, change it in"), "{printed}");
+    let errors = json["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{printed}");
+    assert_eq!(errors[0]["source"]["line"], line, "{printed}");
+    assert_eq!(errors[0]["source"]["column"], col, "{printed}");
+    // The full plan has no revision to compare with: it sees nothing (the reference says so).
+    let full = estate.telform(&["plan", "manifests", "--detailed-exitcode"]);
+    assert_eq!(
+        full.status.code(),
+        Some(0),
+        "a full plan plans nothing:\n{}{}",
+        stdout(&full),
+        String::from_utf8_lossy(&full.stderr)
+    );
+    assert!(stdout(&full).contains("No changes"), "{}", stdout(&full));
+}
+
+#[test]
+fn a_customer_template_edited_in_a_pull_request_is_refused_by_name() {
+    let estate = Estate::acme(true);
+    let file = "webex/acme/customer.yaml";
+    estate.edit(file, "template: fr-smb-calling", "template: fr-enterprise-sso");
+    estate.commit("Acme moves to the enterprise template");
+    assert_refused_at(
+        &estate,
+        estate.plan_pull_request(),
+        file,
+        estate.position(file, "template"),
+        "Customer ACME-0001: `template` changed since HEAD~1 (\"fr-smb-calling\" → \"fr-enterprise-sso\"), and the customer exists: the wholesale API takes it when the customer is provisioned and never returns it, so no apply can change it",
+    );
+}
+
+#[test]
+fn a_customer_language_edited_or_removed_in_a_pull_request_is_refused_by_name() {
+    let estate = Estate::acme(true);
+    let file = "webex/acme/customer.yaml";
+    estate.edit(file, "  language: fr_FR", "  language: fr_BE");
+    estate.commit("Acme in Belgian French");
+    assert_refused_at(
+        &estate,
+        estate.plan_pull_request(),
+        file,
+        estate.position(file, "language"),
+        "`language` changed since HEAD~1 (\"fr_FR\" → \"fr_BE\")",
+    );
+    // Taken away (the template's language would be used): refused too, at the `spec` that
+    // held it.
+    estate.edit(file, "  language: fr_BE\n", "");
+    estate.commit("Acme in its template's language");
+    assert_refused_at(
+        &estate,
+        estate.plan_pull_request(),
+        file,
+        estate.position(file, "spec"),
+        "`language` changed since HEAD~1 (\"fr_BE\" → (none))",
+    );
+}
+
+#[test]
+fn a_location_announcement_language_edited_in_a_pull_request_is_refused_by_name() {
+    let estate = Estate::acme(true);
+    let file = "webex/acme/locations.yaml";
+    estate.edit(file, "announcementLanguage: fr_fr", "announcementLanguage: en_us");
+    estate.commit("Lyon announces in English");
+    assert_refused_at(
+        &estate,
+        estate.plan_pull_request(),
+        file,
+        estate.position(file, "announcementLanguage"),
+        "Location Lyon in ACME-0001: `announcementLanguage` changed since HEAD~1 (\"fr_fr\" → \"en_us\"), and the location exists: Webex takes it when the location is created, and its location API never returns it",
+    );
+}
+
+#[test]
+fn a_creation_only_edit_of_a_customer_the_plan_creates_is_not_refused() {
+    let estate = Estate::acme(false);
+    estate.edit(
+        "webex/acme/customer.yaml",
+        "template: fr-smb-calling",
+        "template: fr-enterprise-sso",
+    );
+    estate.edit(
+        "webex/acme/locations.yaml",
+        "announcementLanguage: fr_fr",
+        "announcementLanguage: en_us",
+    );
+    estate.commit("Acme, before it exists, moves to the enterprise template");
+    let (code, printed, json) = estate.plan_pull_request();
+    assert_eq!(code, Some(0), "{printed}");
+    assert_eq!(json["errors"].as_array().map_or(0, Vec::len), 0, "{printed}");
+    // Created with what the manifest says now.
+    assert!(printed.contains("fr-enterprise-sso"), "{printed}");
+    assert!(printed.contains("en_us"), "{printed}");
+}
+
+/// A settings change makes the plan a full one, but the revision is still there to compare with.
+#[test]
+fn a_creation_only_edit_beside_a_settings_change_is_refused_in_the_full_plan() {
+    let estate = Estate::acme(true);
+    std::fs::copy(root().join("examples/telform.yaml"), estate.dir().join("telform.yaml")).expect("copy");
+    estate.edit(
+        "webex/acme/customer.yaml",
+        "template: fr-smb-calling",
+        "template: fr-enterprise-sso",
+    );
+    estate.commit("settings, and Acme moves to the enterprise template");
+    let (code, printed, json) = estate.plan_pull_request();
+    assert_eq!(code, Some(1), "{printed}");
+    assert!(
+        json["in_full_because"]
+            .as_str()
+            .is_some_and(|s| s.contains("telform.yaml")),
+        "{printed}"
+    );
+    assert!(printed.contains("`template` changed since HEAD~1"), "{printed}");
+}

@@ -46,6 +46,7 @@ fn source(file: &str, line: u32, manifest: &str) -> Option<SourceRef> {
     Some(SourceRef {
         file: file.to_string(),
         line,
+        column: None,
         manifest: manifest.to_string(),
     })
 }

@@ -228,7 +228,7 @@ fn head(plan: &Plan, sections: &[Section], shape: &Shape) -> Result<String, Full
             }
             line.push_str(&prose(&e.message, shape.long));
             if let Some(source) = &e.source {
-                let _ = write!(line, " (`{}:{}`)", code(&source.file, shape.long), source.line);
+                let _ = write!(line, " (`{}:{}`)", code(&source.file, shape.long), source.position());
             }
             b.line(&line)?;
             if !e.hint.is_empty() {

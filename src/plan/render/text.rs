@@ -116,7 +116,7 @@ pub(super) fn render(plan: &Plan, styled: bool) -> String {
             }
             line.push_str(&clean(&e.message));
             if let Some(source) = &e.source {
-                let at = format!("({}:{})", clean(&source.file), source.line);
+                let at = format!("({}:{})", clean(&source.file), source.position());
                 let _ = write!(line, " {}", look.paint(DIM, &at));
             }
             let _ = writeln!(out, "{line}");

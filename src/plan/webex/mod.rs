@@ -41,6 +41,7 @@ use crate::model::webex::live::{LiveDevice, LiveNumberEntry, LiveSubscriber, Liv
 use crate::model::webex::{OrgLive, ROTATION_TAG, WebexLive, WebexNeeds, license_id, mac_key};
 use crate::wire::webex as wire;
 
+pub mod creation;
 mod customer;
 mod device;
 mod location;
