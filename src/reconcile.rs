@@ -482,7 +482,7 @@ fn locate_edits(
     let declared: Vec<(&CreationEdit, crate::manifest::Origin, String)> = edits
         .iter()
         .filter_map(|edit| {
-            let (origin, name) = match (edit.kind, &edit.location) {
+            let (origin, name) = match (edit.kind, &edit.name) {
                 (Kind::Customer, _) => manifests
                     .customers
                     .iter()

@@ -528,8 +528,9 @@ pub struct CreationEdit {
     pub kind: Kind,
     /// The customer's external id: the customer itself, or the location's.
     pub customer: String,
-    /// The location's name as declared now (`None` for a customer).
-    pub location: Option<String>,
+    /// Which object of the customer: the location's name as declared now (`None` for the
+    /// customer itself).
+    pub name: Option<String>,
     /// The field, as in the reference (`spec.template`).
     pub field: &'static str,
     /// The value at the revision (`None`: not given).

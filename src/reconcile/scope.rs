@@ -147,7 +147,7 @@ pub fn creation_edits(then: &[Value], now: &[Value]) -> Vec<CreationEdit> {
                 edits.push(CreationEdit {
                     kind,
                     customer: customer.clone(),
-                    location: location.map(str::to_string),
+                    name: location.map(str::to_string),
                     field,
                     old: old.cloned(),
                     new: new.cloned(),
@@ -563,7 +563,7 @@ mod tests {
         let edits = creation_edits(&[location("Lyon", "fr_fr")], &[location("LYON", "en_us")]);
         assert_eq!(edits.len(), 1);
         assert_eq!(edits[0].field, "spec.announcementLanguage");
-        assert_eq!(edits[0].location.as_deref(), Some("LYON"));
+        assert_eq!(edits[0].name.as_deref(), Some("LYON"));
         // Another location (a new one) is created with what it says.
         assert!(creation_edits(&[location("Lyon", "fr_fr")], &[location("Nice", "en_us")]).is_empty());
         // A location leaving (`ensure: absent`) is not edited.

@@ -66,7 +66,7 @@ fn existing(live: &WebexLive, edit: &CreationEdit) -> Option<ObjectRef> {
     if customer.status == wire::CUSTOMER_DELETING {
         return None;
     }
-    match (edit.kind, &edit.location) {
+    match (edit.kind, &edit.name) {
         (Kind::Customer, _) => Some(ObjectRef::new(P, ObjectKind::Customer, &edit.customer, &edit.customer)),
         (Kind::Location, Some(name)) => {
             // An organisation not read (still provisioning) holds no location yet.
@@ -92,7 +92,7 @@ mod tests {
             CreationEdit {
                 kind,
                 customer: "ACME-0001".into(),
-                location: location.map(str::to_string),
+                name: location.map(str::to_string),
                 field,
                 old: Some(json!("fr_fr")),
                 new: Some(json!("en_us")),
