@@ -488,6 +488,14 @@ fn locate_edits(
                     .iter()
                     .find(|c| c.spec.external_id == edit.customer)
                     .map(|c| (c.origin, &c.metadata.name))?,
+                (Kind::Device, Some(mac)) => {
+                    let mac = crate::model::webex::mac_key(mac);
+                    manifests
+                        .devices
+                        .iter()
+                        .find(|d| d.spec.customer == edit.customer && crate::model::webex::mac_key(&d.spec.mac) == mac)
+                        .map(|d| (d.origin, &d.metadata.name))?
+                }
                 (Kind::Location, Some(location)) => manifests
                     .locations
                     .iter()

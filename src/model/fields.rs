@@ -98,7 +98,7 @@ const CALLING_HEADQUARTERS: &str = "used only when the customer has a calling pa
 /// No API reads a password back, and telform keeps no state of its own: a new source cannot be
 /// told from the old one, so it takes a `rotation` bump.
 const PASSWORD_SOURCE: Outcome = Outcome::Telform(
-    "where apply reads the password when it sets one (creating the device, a new `rotation`, `--reset-password`); no API reads a password back, so a new source alone sets nothing: bump `rotation` with it",
+    "where apply reads the password when it sets one (creating the device, a new `rotation`, a reset after an interrupted apply); no API reads a password back, so a new source alone sets nothing: a pull request's plan (`--changed-since`) refuses it on an existing device, a full plan cannot see it; bump `rotation` with it",
 );
 
 const DIRECT_ROUTING_PAIR: Outcome = Outcome::Refused {
@@ -521,15 +521,17 @@ pub fn at_creation(kind: Kind) -> impl Iterator<Item = &'static str> {
 }
 
 /// An edit, since a Git revision, of a field sent only at creation, of a Customer (by external
-/// id) or a Location (by customer and name) declared both then and now. The plan refuses it when
-/// the object exists: nothing can apply it, and no read would show it.
+/// id) or a Location (by customer and name) declared both then and now; or of a Device's (by
+/// customer and MAC) SIP password source with its `rotation` kept. The plan refuses it when the
+/// object exists and the plan sets nothing from it: no read would show it. (A device's `old` and
+/// `new` are never kept: a password may have been written in clear at the revision.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreationEdit {
     pub kind: Kind,
     /// The customer's external id: the customer itself, or the location's.
     pub customer: String,
-    /// Which object of the customer: the location's name as declared now (`None` for the
-    /// customer itself).
+    /// Which object of the customer: the location's name or the device's MAC as declared now
+    /// (`None` for the customer itself).
     pub name: Option<String>,
     /// The field, as in the reference (`spec.template`).
     pub field: &'static str,

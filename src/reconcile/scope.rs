@@ -30,7 +30,8 @@ pub struct Changed {
     /// (settings may change every plan: the plan is a full one).
     pub scope: Option<PlanScope>,
     /// The edits of fields sent only at creation, of the customers and locations declared both
-    /// at the revision and now (issue #13): the plan refuses those of objects that exist.
+    /// at the revision and now, and the devices whose SIP password source alone changed (issue
+    /// #13): the plan refuses those of objects that exist.
     pub creation_edits: Vec<CreationEdit>,
 }
 
@@ -58,8 +59,9 @@ pub fn changed_since(dir: &Path, rev: &str, templates: &[(String, String)]) -> R
         );
     }
     // Each changed file's documents now and then: only the documents that differ count (a file
-    // may hold many accounts; one edited changes the scope by one). The differing Customer and
-    // Location documents are kept, then and now, for their creation-only fields.
+    // may hold many accounts; one edited changes the scope by one). The differing Customer,
+    // Location and Device documents are kept, then and now, for their creation-only fields (a
+    // device's: its SIP password source).
     let (mut all_then, mut all_now) = (Vec::new(), Vec::new());
     for (status, path) in &changes {
         let now: Vec<Value> = if *status == Status::Removed {
@@ -112,13 +114,19 @@ fn creation_key(doc: &Value) -> Option<(Kind, String, Option<String>)> {
             field("customer")?.to_string(),
             Some(field("name")?.to_lowercase()),
         )),
+        "Device" => Some((
+            Kind::Device,
+            field("customer")?.to_string(),
+            Some(crate::model::webex::mac_key(field("mac")?)),
+        )),
         _ => None,
     }
 }
 
 /// The creation-only fields (`fields::at_creation`) that differ, added or removed included,
-/// between the documents at the revision (`then`) and now (`now`) of the same object. A document
-/// that now says `ensure: absent` is leaving: what it was created with no longer matters.
+/// between the documents at the revision (`then`) and now (`now`) of the same object, and the
+/// devices whose SIP password source alone changed. A document that now says `ensure: absent`
+/// is leaving: what it was created with no longer matters.
 pub fn creation_edits(then: &[Value], now: &[Value]) -> Vec<CreationEdit> {
     let mut before: BTreeMap<(Kind, String, Option<String>), &Value> = BTreeMap::new();
     for doc in then {
@@ -136,10 +144,25 @@ pub fn creation_edits(then: &[Value], now: &[Value]) -> Vec<CreationEdit> {
         }
         let Some(old_doc) = before.get(&key) else { continue };
         let (kind, customer, _) = key;
-        let location = doc
-            .pointer("/spec/name")
-            .and_then(Value::as_str)
-            .filter(|_| kind == Kind::Location);
+        let name = match kind {
+            Kind::Location => doc.pointer("/spec/name").and_then(Value::as_str),
+            Kind::Device => doc.pointer("/spec/mac").and_then(Value::as_str),
+            _ => None,
+        };
+        if kind == Kind::Device {
+            if password_source_changed_alone(old_doc, doc) {
+                // Never the values: at the revision, a password may have been written in clear.
+                edits.push(CreationEdit {
+                    kind,
+                    customer,
+                    name: name.map(str::to_string),
+                    field: "spec.sipPassword",
+                    old: None,
+                    new: None,
+                });
+            }
+            continue;
+        }
         for field in fields::at_creation(kind) {
             let pointer = format!("/{}", field.replace('.', "/"));
             let (old, new) = (old_doc.pointer(&pointer), doc.pointer(&pointer));
@@ -147,7 +170,7 @@ pub fn creation_edits(then: &[Value], now: &[Value]) -> Vec<CreationEdit> {
                 edits.push(CreationEdit {
                     kind,
                     customer: customer.clone(),
-                    name: location.map(str::to_string),
+                    name: name.map(str::to_string),
                     field,
                     old: old.cloned(),
                     new: new.cloned(),
@@ -156,6 +179,21 @@ pub fn creation_edits(then: &[Value], now: &[Value]) -> Vec<CreationEdit> {
         }
     }
     edits
+}
+
+/// Whether a device's SIP password source (`fromEnv`, `fromFile`, `generate`) changed while its
+/// `rotation` did not: the source is read only when a password is set, and no API reads a
+/// password back, so nothing else would ever show the edit.
+fn password_source_changed_alone(then: &Value, now: &Value) -> bool {
+    let source = |doc: &Value| {
+        let mut password = doc.pointer("/spec/sipPassword").cloned();
+        if let Some(Value::Object(fields)) = &mut password {
+            fields.remove("rotation");
+        }
+        password
+    };
+    let rotation = |doc: &Value| doc.pointer("/spec/sipPassword/rotation").cloned();
+    source(then) != source(now) && rotation(then) == rotation(now)
 }
 
 /// The documents of `these` that `those` does not hold (as many times).
@@ -550,6 +588,47 @@ mod tests {
         let mut renamed = customer("fr-smb-calling", Some("fr_FR"));
         renamed["spec"]["companyName"] = "Acme SA".into();
         assert!(creation_edits(&then, &[renamed]).is_empty());
+    }
+
+    #[test]
+    fn a_device_password_source_changed_without_its_rotation_is_an_edit_without_values() {
+        let device = |mac: &str, password: serde_json::Value| {
+            serde_json::json!({
+                "kind": "Device",
+                "spec": {"customer": "ACME-0001", "mac": mac, "sipPassword": password},
+            })
+        };
+        let then = [device(
+            "80:5e:c0:3a:72:10",
+            serde_json::json!({"generate": true, "rotation": 1}),
+        )];
+        // The same device (its MAC written otherwise), its source changed, its rotation kept.
+        let edits = creation_edits(
+            &then,
+            &[device(
+                "805EC03A7210",
+                serde_json::json!({"fromEnv": "X_SIP_PASSWORD", "rotation": 1}),
+            )],
+        );
+        assert_eq!(edits.len(), 1, "{edits:?}");
+        assert_eq!((edits[0].kind, edits[0].field), (Kind::Device, "spec.sipPassword"));
+        assert_eq!(edits[0].name.as_deref(), Some("805EC03A7210"));
+        assert_eq!((&edits[0].old, &edits[0].new), (&None, &None), "never the values");
+        // With a new rotation the password is set from the new source; a rotation alone, or
+        // another device, is no such edit.
+        for now in [
+            device(
+                "805EC03A7210",
+                serde_json::json!({"fromEnv": "X_SIP_PASSWORD", "rotation": 2}),
+            ),
+            device("805EC03A7210", serde_json::json!({"generate": true, "rotation": 2})),
+            device(
+                "805EC03A7211",
+                serde_json::json!({"fromEnv": "X_SIP_PASSWORD", "rotation": 1}),
+            ),
+        ] {
+            assert!(creation_edits(&then, std::slice::from_ref(&now)).is_empty(), "{now}");
+        }
     }
 
     #[test]

@@ -552,6 +552,11 @@ impl Estate {
     /// customer and locations, committed: applied to the emulator (`live`, the demo seed's
     /// Acme), or under an external id that Webex does not know (a customer to create).
     fn acme(live: bool) -> Estate {
+        Estate::acme_with(live, &[])
+    }
+
+    /// [`Estate::acme`], with more files of `manifests/webex/` (path, text) applied too.
+    fn acme_with(live: bool, more: &[(&str, String)]) -> Estate {
         let mut seed = seed::demo();
         seed.timing.webex_provisioning_delay = std::time::Duration::from_millis(100);
         let (runtime, emulator, env) = emulator_on_runtime(seed, "");
@@ -567,6 +572,9 @@ impl Estate {
             };
             std::fs::write(dir.join(file), text).expect("write");
         }
+        for (file, text) in more {
+            std::fs::write(dir.join(file), text).expect("write");
+        }
         let estate = Estate {
             _runtime: runtime,
             _emulator: emulator,
@@ -574,7 +582,11 @@ impl Estate {
             repo,
         };
         if live {
-            let applied = estate.telform(&["apply", "manifests", "--auto-approve"]);
+            // Where a generated SIP password goes: outside the repository.
+            let secrets = tempfile::tempdir().expect("temp dir");
+            let secrets_out = secrets.path().join("sip.tsv");
+            let secrets_out = secrets_out.to_str().expect("path");
+            let applied = estate.telform(&["apply", "manifests", "--auto-approve", "--secrets-out", secrets_out]);
             assert_eq!(
                 applied.status.code(),
                 Some(0),
@@ -743,4 +755,49 @@ fn a_creation_only_edit_beside_a_settings_change_is_refused_in_the_full_plan() {
         "{printed}"
     );
     assert!(printed.contains("`template` changed since HEAD~1"), "{printed}");
+}
+
+/// Jeanne's desk phone alone (Acme's users with it), its password generated.
+fn jeanne_phone() -> [(&'static str, String); 2] {
+    let users = std::fs::read_to_string(root().join("examples/webex/acme/users.yaml")).expect("read");
+    let phone = "apiVersion: telform/v1\nkind: Device\nmetadata: {name: acme-jdupont-phone}\nspec:\n  customer: ACME-0001\n  mac: \"805EC03A7210\"\n  model: Yealink T54W\n  owner: {user: jeanne.dupont@acme.example}\n  sipPassword: {generate: true, rotation: 1}\n";
+    [("acme/users.yaml", users), ("acme/devices.yaml", phone.to_string())]
+}
+
+#[test]
+fn a_sip_password_source_changed_alone_in_a_pull_request_is_refused_by_name() {
+    let estate = Estate::acme_with(true, &jeanne_phone());
+    let file = "webex/acme/devices.yaml";
+    estate.edit(
+        file,
+        "sipPassword: {generate: true, rotation: 1}",
+        "sipPassword: {fromEnv: JEANNE_SIP_PASSWORD, rotation: 1}",
+    );
+    estate.commit("Jeanne's password from the vault");
+    let (code, printed, json) = estate.plan_pull_request();
+    assert_eq!(code, Some(1), "a refused plan fails:\n{printed}");
+    let (line, col) = estate.position(file, "sipPassword");
+    assert!(
+        printed.contains(
+            "Device 805EC03A7210 in ACME-0001: the source of `sipPassword` changed since HEAD~1 but its `rotation` did not"
+        ),
+        "{printed}"
+    );
+    assert!(printed.contains(&format!("{file}:{line}:{col})")), "{printed}");
+    assert!(printed.contains("bump `sipPassword.rotation`"), "{printed}");
+    assert!(
+        !printed.contains("JEANNE_SIP_PASSWORD") && !printed.contains("generate"),
+        "no source is shown: {printed}"
+    );
+    let errors = json["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{printed}");
+    assert_eq!(errors[0]["object"]["kind"], "Device", "{printed}");
+
+    // The rotation bumped with it: the plan resets the password from the new source.
+    estate.edit(file, "rotation: 1}", "rotation: 2}");
+    estate.commit("and set it");
+    let text = estate.telform(&["plan", "manifests", "--changed-since", "HEAD~2"]);
+    let printed = format!("{}{}", stdout(&text), String::from_utf8_lossy(&text.stderr));
+    assert_eq!(text.status.code(), Some(0), "{printed}");
+    assert!(printed.contains("805EC03A7210"), "the password is reset:\n{printed}");
 }

@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::P;
 use crate::manifest::Kind;
 use crate::model::fields::{self, CreationEdit, Outcome};
-use crate::model::plan::{ObjectKind, ObjectRef, Plan, PlanError, SourceRef};
-use crate::model::webex::WebexLive;
+use crate::model::plan::{ObjectKind, ObjectRef, Op, Plan, PlanError, Reason, SourceRef};
+use crate::model::webex::{WebexLive, mac_key};
 use crate::wire::webex as wire;
 
 /// One plan error for each edit of `edits` whose object exists at Webex; `since` is the
@@ -21,6 +21,10 @@ pub fn refuse_edits(plan: &mut Plan, live: &WebexLive, edits: &[(CreationEdit, S
         let Some(object) = existing(live, edit) else {
             continue;
         };
+        if edit.kind == Kind::Device {
+            refuse_password_source(plan, object, source, since);
+            continue;
+        }
         let Some(Outcome::AtCreation { why, fix }) = fields::outcome(edit.kind, edit.field) else {
             continue;
         };
@@ -43,6 +47,28 @@ pub fn refuse_edits(plan: &mut Plan, live: &WebexLive, edits: &[(CreationEdit, S
             ),
         });
     }
+}
+
+/// A device's SIP password source changed with its `rotation` kept: refused unless the plan sets
+/// the password anyway (the device is created or replaced, or its password reset), from the new
+/// source.
+fn refuse_password_source(plan: &mut Plan, object: ObjectRef, source: &SourceRef, since: &str) {
+    let sets_password = plan.actions.iter().any(|a| {
+        a.object.kind == ObjectKind::Device
+            && a.object.key == object.key
+            && (matches!(a.op, Op::Create | Op::Replace) || a.reason == Some(Reason::PasswordReset))
+    });
+    if sets_password {
+        return;
+    }
+    plan.errors.push(PlanError {
+        object: Some(object),
+        source: Some(source.clone()),
+        message: format!(
+            "the source of `sipPassword` changed since {since} but its `rotation` did not, and the device exists: a source is read only when a password is set, and no API reads a password back, so this plan would set nothing and the device would keep its password"
+        ),
+        hint: "to set the password from the new source, bump `sipPassword.rotation` with it; to keep the password, put back the former source".to_string(),
+    });
 }
 
 /// A value as the message shows it: JSON, cut short. The old value comes from the repository at
@@ -68,6 +94,14 @@ fn existing(live: &WebexLive, edit: &CreationEdit) -> Option<ObjectRef> {
     }
     match (edit.kind, &edit.name) {
         (Kind::Customer, _) => Some(ObjectRef::new(P, ObjectKind::Customer, &edit.customer, &edit.customer)),
+        (Kind::Device, Some(mac)) => {
+            let org = live.orgs.get(&edit.customer)?;
+            let mac = mac_key(mac);
+            org.devices
+                .iter()
+                .any(|d| d.mac().is_some_and(|m| mac_key(m) == mac))
+                .then(|| ObjectRef::new(P, ObjectKind::Device, &mac, &edit.customer))
+        }
         (Kind::Location, Some(name)) => {
             // An organisation not read (still provisioning) holds no location yet.
             let org = live.orgs.get(&edit.customer)?;
