@@ -42,8 +42,9 @@ fn a_2000_object_change_under_twenty_percent_faults_converges_without_duplicates
 
     let mut secrets = Vec::new();
     let mut runs = 0;
+    let mut reads_given_up = 0;
     loop {
-        let out = dir.path().join(format!("sip-{runs}.tsv"));
+        let out = dir.path().join(format!("sip-{}.tsv", secrets.len()));
         let applied = run(
             dir.path(),
             &env,
@@ -57,8 +58,24 @@ fn a_2000_object_change_under_twenty_percent_faults_converges_without_duplicates
             ],
         );
         secrets.push(out);
-        runs += 1;
         let report: serde_json::Value = serde_json::from_slice(&applied.stdout).unwrap_or_default();
+        if report.is_null() {
+            // A read fails all six of its attempts about once in 15,600 reads at 20% faults: the
+            // run stops before any write, naming the read, and prints no report. It is made
+            // again; anything else without a report is a defect.
+            let stderr = String::from_utf8_lossy(&applied.stderr);
+            let read = stderr.starts_with("error: ACG: cannot ") || stderr.starts_with("error: Webex: cannot ");
+            assert!(
+                applied.status.code() == Some(1) && read,
+                "the apply printed no report: exit {:?}\n{stderr}",
+                applied.status.code()
+            );
+            reads_given_up += 1;
+            assert!(reads_given_up <= 2, "reads gave up {reads_given_up} times:\n{stderr}");
+            eprintln!("a read gave up, the run is made again:\n{stderr}");
+            continue;
+        }
+        runs += 1;
         if runs == 1 {
             let t = &report["totals"];
             let total: u64 = ["done", "unchanged", "failed", "skipped"]
