@@ -195,7 +195,8 @@ pub struct Headquarters {
     pub address: Address,
     /// IANA time zone.
     pub timezone: String,
-    /// Language for emails and announcements, e.g. `fr_fr`.
+    /// Language for emails, and for announcements when the location is created (Webex takes a
+    /// location's announcement language only then: change it later in Control Hub), e.g. `fr_fr`.
     pub language: String,
 }
 
