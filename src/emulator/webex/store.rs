@@ -381,6 +381,9 @@ pub(super) struct Index {
     pub people_by_org: HashMap<String, Ordered>,
     /// (organisation, lower-case email) → person id.
     pub person_by_email: HashMap<(String, String), String>,
+    /// Lower-case email → the organisations it is a person of: a Webex identity is one
+    /// organisation's, whichever organisation asks.
+    pub orgs_by_email: HashMap<String, BTreeSet<String>>,
     pub locations_by_org: HashMap<String, Ordered>,
     pub location_by_name: HashMap<(String, String), String>,
     pub numbers_by_org: HashMap<String, BTreeSet<String>>,
@@ -621,7 +624,22 @@ impl Store {
         let p = self.db.people.remove(id)?;
         unlink(&mut self.idx.people_by_org, &p.org_id, p.seq);
         self.idx.person_by_email.remove(&key(&p.org_id, &p.email));
+        let email = p.email.to_lowercase();
+        if let Some(orgs) = self.idx.orgs_by_email.get_mut(&email) {
+            orgs.remove(&p.org_id);
+            if orgs.is_empty() {
+                self.idx.orgs_by_email.remove(&email);
+            }
+        }
         Some(p)
+    }
+
+    /// Whether `email` is a person of an organisation other than `org_id` (any, when `None`).
+    pub(super) fn person_elsewhere(&self, org_id: Option<&str>, email: &str) -> bool {
+        self.idx
+            .orgs_by_email
+            .get(&email.to_lowercase())
+            .is_some_and(|orgs| orgs.iter().any(|o| Some(o.as_str()) != org_id))
     }
 
     pub(super) fn person_by_email(&self, org_id: &str, email: &str) -> Option<&Person> {
@@ -912,6 +930,10 @@ impl Index {
             .or_default()
             .insert(p.seq, p.id.clone());
         self.person_by_email.insert(key(&p.org_id, &p.email), p.id.clone());
+        self.orgs_by_email
+            .entry(p.email.to_lowercase())
+            .or_default()
+            .insert(p.org_id.clone());
     }
 
     fn add_location(&mut self, l: &Location) {

@@ -524,6 +524,9 @@ impl Store {
             ))
             .code(10022));
         }
+        if self.person_elsewhere(Some(&customer.org_id), &req.email) {
+            return Err(taken_elsewhere(&req.email));
+        }
         if !customer.packages.contains(&package) {
             return Err(Fail::bad(format!(
                 "package `{package}` is not one of the customer's packages ({})",
@@ -659,9 +662,16 @@ impl Store {
             self.check_provisioning_id(id)?;
         }
         let Some(customer_id) = &req.customer_id else {
+            // A subscriber of a customer still to be created: no organisation has them yet.
+            if self.person_elsewhere(None, &req.email) {
+                return Err(taken_elsewhere(&req.email));
+            }
             return Ok(());
         };
         let customer = self.provisioned_customer(customer_id, now, delay)?;
+        if self.person_elsewhere(Some(&customer.org_id), &req.email) {
+            return Err(taken_elsewhere(&req.email));
+        }
         if self
             .idx
             .subscriber_by_email
@@ -915,6 +925,16 @@ pub(super) async fn delete_subscriber(State(app): State<Arc<App>>, Path(id): Pat
         app.changed();
         Ok(no_content())
     })())
+}
+
+/// A subscriber's email that is a person of another organisation: a Webex identity belongs to
+/// one organisation (the spec's error 10022, "The email is already associated with an existing
+/// user").
+fn taken_elsewhere(email: &str) -> Fail {
+    Fail::conflict(format!(
+        "The email {email} is already associated with an existing user (of another organization)"
+    ))
+    .code(10022)
 }
 
 pub(super) async fn precheck_subscriber(State(app): State<Arc<App>>, call: Call) -> Response {
