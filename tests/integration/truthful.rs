@@ -926,3 +926,53 @@ fn admin_taken_from_the_admin_email_user_is_refused_by_name() {
     assert_ne!(refused.status.code(), Some(0), "{}", both(&refused));
     assert!(written(&emulator).is_empty(), "{:?}", written(&emulator));
 }
+
+/// Acme's customer, locations and users, and Globex's customer, from examples/webex.
+fn acme_and_globex() -> tempfile::TempDir {
+    let dir = folder(&[]);
+    for file in [
+        "templates.yaml",
+        "acme/customer.yaml",
+        "acme/locations.yaml",
+        "acme/users.yaml",
+        "globex/customer.yaml",
+    ] {
+        let to = dir.path().join("webex").join(file);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(root().join("examples/webex").join(file), to).expect("copy");
+    }
+    dir
+}
+
+const SOPHIE_AT_ACME: &str = "  customer: ACME-0001\n  email: sophie.leroy@acme.example\n  firstName: Sophie\n  lastName: Leroy\n  package: attendant_console\n  location: Paris HQ\n  extension: \"1001\"\n";
+const SOPHIE_AT_GLOBEX: &str = "  customer: GLOBEX-0042\n  email: sophie.leroy@acme.example\n  firstName: Sophie\n  lastName: Leroy\n  package: webex_meetings\n  location: Bruxelles Siège\n";
+
+/// A Webex identity (an email) is one organisation's: a user declared under another customer is
+/// removed from the first (Acme prunes) before she is added to the second, in one apply.
+#[test]
+fn a_user_moved_to_another_customer_is_removed_first_and_converges_in_one_apply() {
+    let (_runtime, _emulator, env) = start();
+    let dir = acme_and_globex();
+    apply(dir.path(), &env);
+    assert_converged(dir.path(), &env);
+    let users = dir.path().join("webex/acme/users.yaml");
+    edit(&users, SOPHIE_AT_ACME, SOPHIE_AT_GLOBEX);
+    let applied = apply(dir.path(), &env);
+    assert!(applied.contains("- User sophie.leroy@acme.example"), "{applied}");
+    assert!(applied.contains("+ User sophie.leroy@acme.example"), "{applied}");
+    assert!(applied.contains("1 added, 0 changed, 1 deleted"), "{applied}");
+    assert_converged(dir.path(), &env);
+
+    // Back to Acme: Globex does not prune, so she stays Globex's, and Webex would refuse her
+    // addition to Acme. The plan says so by name, before any write.
+    edit(&users, SOPHIE_AT_GLOBEX, SOPHIE_AT_ACME);
+    let out = telform(dir.path(), &env, &["plan"]);
+    let text = both(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("sophie.leroy@acme.example"), "{text}");
+    assert!(text.contains("already associated with an existing user"), "{text}");
+    assert!(
+        text.contains("webex/acme/users.yaml:"),
+        "the error points at the manifest: {text}"
+    );
+}

@@ -18,7 +18,7 @@
 //! `location.rs` (with location numbers), `user.rs`, `workspace.rs` and `device.rs` each hold
 //! an `impl Branch` block with that kind's lookups and writes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
@@ -56,11 +56,63 @@ pub async fn apply(client: &WebexClient, actions: Vec<Action>, run: &Run) -> Vec
     // One gate for every branch: a 429 seen by one branch holds the others back too.
     let gate = Gate::default();
     let branches = super::branches(actions);
-    super::run_branches(branches, run.options.concurrency, |branch| {
-        let writer = WebexWriter::new(client, &gate, run.options.budget, &run.stop, &note);
-        apply_branch(writer, branch, run)
-    })
-    .await
+    let order: HashMap<String, usize> = branches
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| Some((b.first()?.object.group.clone(), i)))
+        .collect();
+    // A user or device moved to another customer is removed from the first before it is added
+    // to the second (an email, a MAC, is one organisation's at a time): the customers that
+    // remove one go first.
+    let (first, then) = moving_away_first(branches);
+    let mut outcomes = Vec::new();
+    for stage in [first, then] {
+        outcomes.extend(
+            super::run_branches(stage, run.options.concurrency, |branch| {
+                let writer = WebexWriter::new(client, &gate, run.options.budget, &run.stop, &note);
+                apply_branch(writer, branch, run)
+            })
+            .await,
+        );
+    }
+    // Reported in the plan's order of customers, whatever order they ran in.
+    outcomes.sort_by_key(|o| order.get(&o.object.group).copied().unwrap_or(usize::MAX));
+    outcomes
+}
+
+/// The branches (customers) that remove a user or a device another branch adds, and the others.
+fn moving_away_first(branches: Vec<Vec<Action>>) -> (Vec<Vec<Action>>, Vec<Vec<Action>>) {
+    let moved = |a: &Action| match a.object.kind {
+        ObjectKind::User => Some(a.object.key.to_lowercase()),
+        ObjectKind::Device => Some(mac_key(&a.object.key)),
+        _ => None,
+    };
+    let mut added: HashMap<String, BTreeSet<&str>> = HashMap::new();
+    for a in branches
+        .iter()
+        .flatten()
+        .filter(|a| matches!(a.op, Op::Create | Op::Replace))
+    {
+        if let Some(key) = moved(a) {
+            added.entry(key).or_default().insert(&a.object.group);
+        }
+    }
+    let moving_away: BTreeSet<String> = branches
+        .iter()
+        .flatten()
+        .filter(|a| matches!(a.op, Op::Delete | Op::Replace))
+        .filter(|a| {
+            moved(a).is_some_and(|key| {
+                added
+                    .get(&key)
+                    .is_some_and(|groups| groups.iter().any(|g| *g != a.object.group))
+            })
+        })
+        .map(|a| a.object.group.clone())
+        .collect();
+    branches
+        .into_iter()
+        .partition(|b| b.first().is_some_and(|a| moving_away.contains(&a.object.group)))
 }
 
 async fn apply_branch<'a>(writer: WebexWriter<'a>, actions: Vec<Action>, run: &'a Run) -> Vec<Outcome> {
@@ -394,5 +446,40 @@ impl<'a> Branch<'a> {
         } else {
             Err(format!("not read: {INTERRUPTED}"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::plan::ObjectRef;
+
+    fn action(op: Op, kind: ObjectKind, key: &str, group: &str) -> Action {
+        Action {
+            op,
+            object: ObjectRef::new(P, kind, key, group),
+            source: None,
+            changes: Vec::new(),
+            reason: None,
+            desired: None,
+            number: None,
+        }
+    }
+
+    #[test]
+    fn customers_that_remove_what_another_adds_run_first() {
+        let branches = super::super::branches(vec![
+            action(Op::Create, ObjectKind::User, "Sophie@acme.example", "GLOBEX"),
+            action(Op::Create, ObjectKind::Device, "805EC03A7210", "INITECH"),
+            action(Op::Delete, ObjectKind::User, "sophie@acme.example", "ACME"),
+            action(Op::Delete, ObjectKind::Device, "80:5e:c0:3a:72:10", "UMBRELLA"),
+            // Removed and added by the same customer: nothing moves between customers.
+            action(Op::Delete, ObjectKind::User, "paul@acme.example", "HOOLI"),
+            action(Op::Create, ObjectKind::User, "paul@acme.example", "HOOLI"),
+        ]);
+        let (first, then) = moving_away_first(branches);
+        let groups = |b: &[Vec<Action>]| -> Vec<String> { b.iter().map(|b| b[0].object.group.clone()).collect() };
+        assert_eq!(groups(&first), ["ACME", "UMBRELLA"]);
+        assert_eq!(groups(&then), ["GLOBEX", "INITECH", "HOOLI"]);
     }
 }

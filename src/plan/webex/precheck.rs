@@ -25,15 +25,22 @@ pub fn prechecks(plan: &Plan, live: &WebexLive) -> Prechecks {
     // Devices that exist now and that the plan removes first: their MACs are free by the time
     // the device is added (a device moved to another customer, or re-added with a workspace
     // this plan replaces).
+    // So are the emails of the users it removes (a Webex identity is one organisation's: a user
+    // moved to another customer is removed first).
     let mut freed: BTreeSet<&str> = BTreeSet::new();
+    let mut freed_emails: BTreeSet<String> = BTreeSet::new();
     for a in plan.actions.iter().filter(webex) {
         match (a.object.kind, a.op) {
             (ObjectKind::Device, Op::Delete | Op::Replace) => {
                 freed.insert(&a.object.key);
             }
+            (ObjectKind::User, Op::Delete | Op::Replace) => {
+                freed_emails.insert(a.object.key.to_lowercase());
+            }
             (ObjectKind::Customer, Op::Replace | Op::Delete) => {
                 if let Some(org) = live.orgs.get(&a.object.key) {
                     freed.extend(org.devices.iter().filter_map(|d| d.mac()));
+                    freed_emails.extend(org.subscribers.iter().map(|s| s.email().to_lowercase()));
                 }
             }
             _ => {}
@@ -104,6 +111,9 @@ pub fn prechecks(plan: &Plan, live: &WebexLive) -> Prechecks {
         else {
             continue;
         };
+        if freed_emails.contains(&body.email.to_lowercase()) {
+            continue;
+        }
         let group = a.object.group.as_str();
         let precheck = match new_customers.get(group) {
             // A subscriber of a customer this plan creates: the variant without a customer id,
