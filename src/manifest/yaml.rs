@@ -1013,6 +1013,64 @@ mod tests {
         same_as_full(&deep_flow);
     }
 
+    /// YAML limits an implicit key to 1024 characters: the event parser refuses a longer key in
+    /// block context (an error, or the line read as a string), so such a key is not read here.
+    #[test]
+    fn keys_of_1024_characters_or_more_go_to_the_event_parser() {
+        let long = "k".repeat(1025);
+        let refused = [
+            format!("{long}: 1\n"),
+            format!("a:\n  {long}: 1\n"),
+            format!("a:\n- {long}: 1\n"),
+            format!("a:\n-   {long}: 1\n"),
+            format!("a:\n- x: 1\n  {long}: 1\n"),
+            format!("{long}:\n  x: 1\n"),
+            format!("a: {{{long}: 1}}\n"),
+        ];
+        for text in &refused {
+            assert!(
+                super::super::yaml_block::parse(text, Limits::default()).is_none(),
+                "{text}"
+            );
+            same_as_full(text);
+        }
+        let short = "k".repeat(1023);
+        for text in [
+            format!("{short}: 1\n"),
+            format!("a:\n- {short}: 1\n"),
+            format!("a: {{{short}: 1}}\n"),
+        ] {
+            assert!(
+                super::super::yaml_block::parse(&text, Limits::default()).is_some(),
+                "{text}"
+            );
+            same_as_full(&text);
+        }
+    }
+
+    /// A key without a value holds a null one level deeper than its mapping, which counts
+    /// against the depth limit on the event path.
+    #[test]
+    fn an_empty_value_deeper_than_the_limit_goes_to_the_event_parser() {
+        let nested = |levels: usize| -> String { (0..levels).map(|i| format!("{}k:\n", "  ".repeat(i))).collect() };
+        let too_deep = [nested(65), format!("{}{}- k:\n", nested(63), "  ".repeat(63))];
+        for text in &too_deep {
+            assert!(
+                super::super::yaml_block::parse(text, Limits::default()).is_none(),
+                "{text}"
+            );
+            same_as_full(text);
+        }
+        // At the limit, both paths read it.
+        for text in [nested(64), format!("{}{}- k: 1\n", nested(62), "  ".repeat(62))] {
+            assert!(
+                super::super::yaml_block::parse(&text, Limits::default()).is_some(),
+                "{text}"
+            );
+            same_as_full(&text);
+        }
+    }
+
     proptest::proptest! {
         /// Lines assembled from pieces of the plain block style and pieces that are not read
         /// the same on both paths, or not at all: whatever the fast path accepts, it reads as
