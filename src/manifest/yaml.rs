@@ -1084,14 +1084,40 @@ mod tests {
                     "q: &r s", "t: *r", "u: |", "  v", "w: 'x''y'", "z: -1", "aa: 0x1F", "ab: .5",
                     "ac: ~", "ad: True", "ae: 1e3", "af: +1", "ag: a, b", "ah: x:y", "ai: {aj: a b}",
                     "ak: [\"l, m\", 'n']", "al: {am: [1, {an: 2}]}", "b: 2", "ao: é ü", "ap:   q",
+                    "K1023: 1", "K1025: 1", "- K1025: 1", "K1025:", "aq: {K1025: 1}",
                 ])),
                 0..24,
             )
         ) {
+            // `K1023` and `K1025` stand for keys of that many characters, around YAML's limit.
             let text: String = lines
                 .iter()
                 .map(|(indent, line)| format!("{}{}\n", "  ".repeat(*indent), line))
-                .collect();
+                .collect::<String>()
+                .replace("K1023", &"k".repeat(1023))
+                .replace("K1025", &"k".repeat(1025));
+            same_as_full(&text);
+        }
+    }
+
+    proptest::proptest! {
+        /// Lines of the plain block style under a nesting of mappings that reaches the depth
+        /// limit: whatever the fast path accepts is within the limit, as on the event path.
+        #[test]
+        fn lines_near_the_depth_limit_read_as_the_event_parser_reads_them(
+            levels in 60usize..67,
+            lines in proptest::collection::vec(
+                (0usize..3, proptest::sample::select(vec![
+                    "a:", "b: 1", "- c", "- d: 1", "- e:", "f: []", "g: {}", "h: [1, [2]]",
+                    "i: {j: {k: 1}}", "l: 'm'", "- [n]", "# note", "",
+                ])),
+                0..8,
+            )
+        ) {
+            let mut text: String = (0..levels).map(|i| format!("{}k{i}:\n", "  ".repeat(i))).collect();
+            for (deeper, line) in &lines {
+                text.push_str(&format!("{}{}\n", "  ".repeat(levels + deeper), line));
+            }
             same_as_full(&text);
         }
     }
