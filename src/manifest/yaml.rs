@@ -1048,6 +1048,35 @@ mod tests {
         }
     }
 
+    /// In a flow collection, a `-` after a space and right before `,`, `]` or `}` is an error on
+    /// the event path (the scanner starts a new plain scalar there, and one cannot begin with
+    /// `-` and a flow indicator): not read as part of the scalar here.
+    #[test]
+    fn a_dash_before_a_flow_indicator_goes_to_the_event_parser() {
+        for text in [
+            "a: [b -]\n",
+            "a: [b -, c]\n",
+            "a: [1, x y -]\n",
+            "a: {b: c -}\n",
+            "a: {b: [c -], d: e}\n",
+            "a:\n- [b -[c]]\n",
+            "a: [b - ]\n",
+        ] {
+            assert!(
+                super::super::yaml_block::parse(text, Limits::default()).is_none(),
+                "{text:?}"
+            );
+            same_as_full(text);
+        }
+        for text in ["a: [b-, c - d, -1]\n", "a: {b: c-}\n", "a: x -\n"] {
+            assert!(
+                super::super::yaml_block::parse(text, Limits::default()).is_some(),
+                "{text:?}"
+            );
+            same_as_full(text);
+        }
+    }
+
     /// A key without a value holds a null one level deeper than its mapping, which counts
     /// against the depth limit on the event path.
     #[test]
@@ -1085,6 +1114,7 @@ mod tests {
                     "ac: ~", "ad: True", "ae: 1e3", "af: +1", "ag: a, b", "ah: x:y", "ai: {aj: a b}",
                     "ak: [\"l, m\", 'n']", "al: {am: [1, {an: 2}]}", "b: 2", "ao: é ü", "ap:   q",
                     "K1023: 1", "K1025: 1", "- K1025: 1", "K1025:", "aq: {K1025: 1}",
+                    "ar: [s -, t-]", "as: {t: u -}",
                 ])),
                 0..24,
             )

@@ -354,7 +354,10 @@ impl Flow<'_> {
                 let text = std::str::from_utf8(&self.text[start..self.at])
                     .ok()?
                     .trim_end_matches(' ');
-                let plain = starts_plain(text) && !text.contains([':', '#']);
+                // A `-` after a space and before the `,`, `]` or `}` that ends the scalar
+                // (`[a -]`) is an error on the event path: the scanner takes it for the start of
+                // a new plain scalar, which cannot begin with `-` and a flow indicator.
+                let plain = starts_plain(text) && !text.contains([':', '#']) && !text.ends_with(" -");
                 plain.then(|| resolve_plain(text))
             }
         }
