@@ -1013,6 +1013,93 @@ mod tests {
         same_as_full(&deep_flow);
     }
 
+    /// YAML limits an implicit key to 1024 characters: the event parser refuses a longer key in
+    /// block context (an error, or the line read as a string), so such a key is not read here.
+    #[test]
+    fn keys_of_1024_characters_or_more_go_to_the_event_parser() {
+        let long = "k".repeat(1025);
+        let refused = [
+            format!("{long}: 1\n"),
+            format!("a:\n  {long}: 1\n"),
+            format!("a:\n- {long}: 1\n"),
+            format!("a:\n-   {long}: 1\n"),
+            format!("a:\n- x: 1\n  {long}: 1\n"),
+            format!("{long}:\n  x: 1\n"),
+            format!("a: {{{long}: 1}}\n"),
+        ];
+        for text in &refused {
+            assert!(
+                super::super::yaml_block::parse(text, Limits::default()).is_none(),
+                "{text}"
+            );
+            same_as_full(text);
+        }
+        let short = "k".repeat(1023);
+        for text in [
+            format!("{short}: 1\n"),
+            format!("a:\n- {short}: 1\n"),
+            format!("a: {{{short}: 1}}\n"),
+        ] {
+            assert!(
+                super::super::yaml_block::parse(&text, Limits::default()).is_some(),
+                "{text}"
+            );
+            same_as_full(&text);
+        }
+    }
+
+    /// In a flow collection, a `-` after a space and right before `,`, `]` or `}` is an error on
+    /// the event path (the scanner starts a new plain scalar there, and one cannot begin with
+    /// `-` and a flow indicator): not read as part of the scalar here.
+    #[test]
+    fn a_dash_before_a_flow_indicator_goes_to_the_event_parser() {
+        for text in [
+            "a: [b -]\n",
+            "a: [b -, c]\n",
+            "a: [1, x y -]\n",
+            "a: {b: c -}\n",
+            "a: {b: [c -], d: e}\n",
+            "a:\n- [b -[c]]\n",
+            "a: [b - ]\n",
+        ] {
+            assert!(
+                super::super::yaml_block::parse(text, Limits::default()).is_none(),
+                "{text:?}"
+            );
+            same_as_full(text);
+        }
+        for text in ["a: [b-, c - d, -1]\n", "a: {b: c-}\n", "a: x -\n"] {
+            assert!(
+                super::super::yaml_block::parse(text, Limits::default()).is_some(),
+                "{text:?}"
+            );
+            same_as_full(text);
+        }
+    }
+
+    /// A key without a value holds a null one level deeper than its mapping, which counts
+    /// against the depth limit on the event path.
+    #[test]
+    fn an_empty_value_deeper_than_the_limit_goes_to_the_event_parser() {
+        let nested = |levels: usize| -> String { (0..levels).map(|i| format!("{}k:\n", "  ".repeat(i))).collect() };
+        let too_deep = [nested(65), format!("{}{}- k:\n", nested(63), "  ".repeat(63))];
+        for text in &too_deep {
+            assert!(
+                super::super::yaml_block::parse(text, Limits::default()).is_none(),
+                "{text}"
+            );
+            same_as_full(text);
+        }
+        // At the limit, both paths read it.
+        for text in [nested(64), format!("{}{}- k: 1\n", nested(62), "  ".repeat(62))] {
+            assert!(
+                super::super::yaml_block::parse(&text, Limits::default()).is_some(),
+                "{text}"
+            );
+            same_as_full(&text);
+        }
+    }
+
     proptest::proptest! {
         /// Lines assembled from pieces of the plain block style and pieces that are not read
         /// the same on both paths, or not at all: whatever the fast path accepts, it reads as
@@ -1026,14 +1113,41 @@ mod tests {
                     "q: &r s", "t: *r", "u: |", "  v", "w: 'x''y'", "z: -1", "aa: 0x1F", "ab: .5",
                     "ac: ~", "ad: True", "ae: 1e3", "af: +1", "ag: a, b", "ah: x:y", "ai: {aj: a b}",
                     "ak: [\"l, m\", 'n']", "al: {am: [1, {an: 2}]}", "b: 2", "ao: é ü", "ap:   q",
+                    "K1023: 1", "K1025: 1", "- K1025: 1", "K1025:", "aq: {K1025: 1}",
+                    "ar: [s -, t-]", "as: {t: u -}",
                 ])),
                 0..24,
             )
         ) {
+            // `K1023` and `K1025` stand for keys of that many characters, around YAML's limit.
             let text: String = lines
                 .iter()
                 .map(|(indent, line)| format!("{}{}\n", "  ".repeat(*indent), line))
-                .collect();
+                .collect::<String>()
+                .replace("K1023", &"k".repeat(1023))
+                .replace("K1025", &"k".repeat(1025));
+            same_as_full(&text);
+        }
+    }
+
+    proptest::proptest! {
+        /// Lines of the plain block style under a nesting of mappings that reaches the depth
+        /// limit: whatever the fast path accepts is within the limit, as on the event path.
+        #[test]
+        fn lines_near_the_depth_limit_read_as_the_event_parser_reads_them(
+            levels in 60usize..67,
+            lines in proptest::collection::vec(
+                (0usize..3, proptest::sample::select(vec![
+                    "a:", "b: 1", "- c", "- d: 1", "- e:", "f: []", "g: {}", "h: [1, [2]]",
+                    "i: {j: {k: 1}}", "l: 'm'", "- [n]", "# note", "",
+                ])),
+                0..8,
+            )
+        ) {
+            let mut text: String = (0..levels).map(|i| format!("{}k{i}:\n", "  ".repeat(i))).collect();
+            for (deeper, line) in &lines {
+                text.push_str(&format!("{}{}\n", "  ".repeat(levels + deeper), line));
+            }
             same_as_full(&text);
         }
     }

@@ -131,15 +131,23 @@ fn is_entry(text: &str) -> bool {
     text == "-" || text.starts_with("- ")
 }
 
-/// A key of the plain style: letters, digits, `_`, `-` and `.`, not starting with `-` or `.`.
+/// Keys this long or longer are left to the event parser: YAML limits an implicit key to 1024
+/// characters, and the event parser refuses a longer one in block context (`simple key expect
+/// ':'`, or `mapping values are not allowed`) where a plain reading would accept it.
+const MAX_KEY: usize = 1024;
+
+/// A key of the plain style: letters, digits, `_`, `-` and `.`, not starting with `-` or `.`,
+/// shorter than [`MAX_KEY`]; 0 when there is none.
 fn key_length(bytes: &[u8]) -> usize {
     if !bytes.first().is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
         return 0;
     }
-    bytes
+    let length = bytes
         .iter()
+        .take(MAX_KEY)
         .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-        .count()
+        .count();
+    if length >= MAX_KEY { 0 } else { length }
 }
 
 /// `key: rest` or `key:` → the key and the rest (empty when the value follows on other lines).
@@ -194,6 +202,9 @@ impl<'t> Reader<'t> {
                     Some(child) if child.indent == indent && is_entry(child.text) => {
                         self.sequence(indent, depth + 1)?
                     }
+                    // The empty value is a node one level deeper than the mapping, which the
+                    // event parser counts against the depth limit like any other.
+                    _ if depth + 1 > self.max_depth => return None,
                     _ => Value::Null,
                 }
             } else {
@@ -343,7 +354,10 @@ impl Flow<'_> {
                 let text = std::str::from_utf8(&self.text[start..self.at])
                     .ok()?
                     .trim_end_matches(' ');
-                let plain = starts_plain(text) && !text.contains([':', '#']);
+                // A `-` after a space and before the `,`, `]` or `}` that ends the scalar
+                // (`[a -]`) is an error on the event path: the scanner takes it for the start of
+                // a new plain scalar, which cannot begin with `-` and a flow indicator.
+                let plain = starts_plain(text) && !text.contains([':', '#']) && !text.ends_with(" -");
                 plain.then(|| resolve_plain(text))
             }
         }
