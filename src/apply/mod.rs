@@ -229,16 +229,21 @@ mod tests {
     use super::*;
     use crate::model::plan::{ObjectKind, ObjectRef, Op, ProviderName};
 
-    fn action(kind: ObjectKind, key: &str, group: &str) -> Action {
+    /// A bare action: `op` on an object of `provider`.
+    pub(super) fn action_of(op: Op, provider: ProviderName, kind: ObjectKind, key: &str, group: &str) -> Action {
         Action {
-            op: Op::Create,
-            object: ObjectRef::new(ProviderName::Acg, kind, key, group),
+            op,
+            object: ObjectRef::new(provider, kind, key, group),
             source: None,
             changes: Vec::new(),
             reason: None,
             desired: None,
             number: None,
         }
+    }
+
+    fn action(kind: ObjectKind, key: &str, group: &str) -> Action {
+        action_of(Op::Create, ProviderName::Acg, kind, key, group)
     }
 
     #[test]

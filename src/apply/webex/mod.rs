@@ -452,18 +452,9 @@ impl<'a> Branch<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::plan::ObjectRef;
 
     fn action(op: Op, kind: ObjectKind, key: &str, group: &str) -> Action {
-        Action {
-            op,
-            object: ObjectRef::new(P, kind, key, group),
-            source: None,
-            changes: Vec::new(),
-            reason: None,
-            desired: None,
-            number: None,
-        }
+        crate::apply::tests::action_of(op, P, kind, key, group)
     }
 
     #[test]
