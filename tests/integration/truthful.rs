@@ -976,3 +976,41 @@ fn a_user_moved_to_another_customer_is_removed_first_and_converges_in_one_apply(
         "the error points at the manifest: {text}"
     );
 }
+
+/// A second calling customer beside examples/webex: Hooli, its headquarters in Nantes, one user.
+const HOOLI: &str = "apiVersion: telform/v1\nkind: Customer\nmetadata: {name: hooli}\nspec:\n  template: fr-smb-calling\n  externalId: HOOLI-0001\n  companyName: Hooli SAS\n  adminEmail: it-admin@hooli.example\n  country: FR\n  supportedLocationVerified: true\n  packages: [webex_calling]\n  headquarters:\n    name: Nantes HQ\n    address: {line1: 3 quai de la Fosse, city: Nantes, state: Pays de la Loire, postalCode: \"44000\", country: FR}\n    timezone: Europe/Paris\n    language: fr_fr\n---\napiVersion: telform/v1\nkind: User\nmetadata: {name: hooli-ana}\nspec:\n  customer: HOOLI-0001\n  email: ana@hooli.example\n  firstName: Ana\n  lastName: Costa\n  package: webex_calling\n  location: Nantes HQ\n  extension: \"2000\"\n";
+
+/// A MAC is one organisation's too: a phone declared under another customer is removed from the
+/// first (Acme prunes) before it is added to the second, in one apply, with no precheck refusing
+/// the MAC it frees.
+#[test]
+fn a_device_moved_to_another_customer_is_removed_first_and_converges_in_one_apply() {
+    let (_runtime, _emulator, env) = start_webex();
+    let dir = webex_examples();
+    std::fs::create_dir_all(dir.path().join("webex/hooli")).expect("mkdir");
+    std::fs::write(dir.path().join("webex/hooli/customer.yaml"), HOOLI).expect("write");
+    let vault = tempfile::tempdir().expect("temp dir");
+    // A secrets file is never overwritten: one per apply.
+    let secrets = |n: usize| vault.path().join(format!("secrets-{n}.out"));
+    let (first, second) = (secrets(1), secrets(2));
+    apply_with(dir.path(), &env, &["--secrets-out", first.to_str().expect("utf-8")]);
+    assert_converged(dir.path(), &env);
+
+    edit(
+        &dir.path().join("webex/acme/devices.yaml"),
+        "  customer: ACME-0001\n  mac: \"805EC03A7210\"\n  model: Yealink T54W\n  owner: {user: jeanne.dupont@acme.example}\n  sharedWith:\n    - {user: paul.martin@acme.example}\n    - {user: marc.petit@acme.example}\n",
+        "  customer: HOOLI-0001\n  mac: \"805EC03A7210\"\n  model: Yealink T54W\n  owner: {user: ana@hooli.example}\n",
+    );
+    let plan = telform(dir.path(), &env, &["plan"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "no precheck refuses the freed MAC:\n{}",
+        both(&plan)
+    );
+    let applied = apply_with(dir.path(), &env, &["--secrets-out", second.to_str().expect("utf-8")]);
+    assert!(applied.contains("- Device 805EC03A7210"), "{applied}");
+    assert!(applied.contains("+ Device 805EC03A7210"), "{applied}");
+    assert!(applied.contains("1 added, 0 changed, 1 deleted"), "{applied}");
+    assert_converged(dir.path(), &env);
+}
