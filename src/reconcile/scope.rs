@@ -632,6 +632,22 @@ mod tests {
     }
 
     #[test]
+    fn a_password_written_in_clear_at_the_revision_is_never_kept() {
+        // At the revision nothing was validated: `sipPassword` may be a literal password.
+        let then = serde_json::json!({
+            "kind": "Device",
+            "spec": {"customer": "ACME-0001", "mac": "805EC03A7210", "sipPassword": "Hunter2-in-clear"},
+        });
+        let now = serde_json::json!({
+            "kind": "Device",
+            "spec": {"customer": "ACME-0001", "mac": "805EC03A7210", "sipPassword": {"generate": true}},
+        });
+        let edits = creation_edits(&[then], &[now]);
+        assert_eq!(edits.len(), 1, "{edits:?}");
+        assert!(!format!("{edits:?}").contains("Hunter2"), "{edits:?}");
+    }
+
+    #[test]
     fn a_location_announcement_language_is_matched_by_customer_and_name() {
         let location = |name: &str, announcement: &str| {
             serde_json::json!({

@@ -221,6 +221,15 @@ mod tests {
     }
 
     #[test]
+    fn a_value_from_the_revision_is_shown_escaped() {
+        // Written by whoever committed the revision: a line break or a terminal escape would
+        // start a line of its own (a CI workflow command, a forged diagnostic) or recolour it.
+        let hostile = shown(&Some(json!("fr_FR\n::error file=x::forged\u{1b}[31m")));
+        assert!(!hostile.contains('\n') && !hostile.contains('\u{1b}'), "{hostile}");
+        assert!(hostile.contains("\\n::error"), "{hostile}");
+    }
+
+    #[test]
     fn a_long_value_is_cut_short() {
         assert_eq!(shown(&None), "(none)");
         assert_eq!(shown(&Some(json!("fr_FR"))), "\"fr_FR\"");
